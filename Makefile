@@ -1,0 +1,36 @@
+# The two commands a newcomer runs on a fresh Debian machine: `make demo` and `make test`.
+# Each installs what it needs (system packages, Python only where a target says so) and builds.
+
+SWIFT ?= swift
+CONFIG ?= release
+BIN = .build/$(CONFIG)/gptoss-gl
+SYSTEM_PACKAGES = libegl-dev libgles-dev libpng-dev libcurl4-openssl-dev libegl-mesa0 libgl1-mesa-dri \
+                  pkg-config glslang-tools ffmpeg nginx
+
+.PHONY: deps build demo test clean
+
+# Installs the Debian packages the build and the tests use (skipped when all are present).
+deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+# Answers a prompt with the bundled model on the GPU (llvmpipe on a CPU-only machine) and
+# records the HUD video of the whole run.
+demo: build
+	mkdir -p out
+	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --record out/demo.mp4 --telemetry out/demo.jsonl
+
+test: deps
+	$(SWIFT) build
+	.build/debug/gptoss-gl translate --check
+	$(SWIFT) test
+
+clean:
+	rm -rf .build out

@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// gptoss-gl: a portable GPT-OSS inference engine. Module boundaries follow docs in design.md:
+// GGUF, WGSL, Telemetry and GLES import nothing of ours; Kernels imports GLES; GPTOSS imports
+// GGUF, Kernels, Tokenizer, Telemetry; HUD imports GLES and Telemetry; the executable wires them.
+import PackageDescription
+
+let package = Package(
+    name: "gptoss-gl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gptoss-gl", targets: ["gptoss-gl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (Debian: libegl-dev, libgles-dev, libpng-dev, libcurl4-openssl-dev)
+        .systemLibrary(name: "CEGL", path: "Sources/CEGL", pkgConfig: "egl"),
+        .systemLibrary(name: "CGLES", path: "Sources/CGLES", pkgConfig: "glesv2"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl"),
+
+        // MARK: - Libraries
+        .target(name: "GGUF", dependencies: ["CCurl"]),
+        .target(name: "WGSL"),
+        .target(name: "Telemetry"),
+        .target(name: "GLES", dependencies: ["CEGL", "CGLES"]),
+        .target(name: "Tokenizer", dependencies: ["GGUF"]),
+        .target(name: "Kernels", dependencies: ["GLES"]),
+        .target(name: "GPTOSS", dependencies: ["GGUF", "Kernels", "Tokenizer", "Telemetry"]),
+        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG"]),
+        .target(name: "ModelServer", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+
+        // MARK: - The executable
+        .executableTarget(name: "gptoss-gl", dependencies: [
+            "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests (one target per module)
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ModelServer"]),
+        .testTarget(name: "WGSLTests", dependencies: ["WGSL", "GLES"], exclude: ["in", "out", "diagnostics"]),
+        .testTarget(name: "GLESTests", dependencies: ["GLES"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GLES"]),
+        .testTarget(name: "GPTOSSTests", dependencies: ["GPTOSS", "GGUF", "Kernels", "GLES"], exclude: ["Fixtures"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Module GLES: see docs in README.md and design notes.

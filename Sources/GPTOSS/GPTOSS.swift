@@ -1,0 +1,1 @@
+// Module GPTOSS: see docs in README.md and design notes.

@@ -1,0 +1,1 @@
+// Module HUD: see docs in README.md and design notes.

@@ -1,0 +1,1 @@
+// Module Kernels: see docs in README.md and design notes.

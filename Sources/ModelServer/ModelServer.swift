@@ -1,0 +1,1 @@
+// Module ModelServer: see docs in README.md and design notes.

@@ -1,0 +1,1 @@
+// Module Telemetry: see docs in README.md and design notes.

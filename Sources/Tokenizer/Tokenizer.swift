@@ -1,0 +1,1 @@
+// Module Tokenizer: see docs in README.md and design notes.

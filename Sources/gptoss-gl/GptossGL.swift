@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The root command: one subcommand per file in this folder; the work lives in the libraries.
+@main
+struct GptossGL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gptoss-gl",
+        abstract: "Run GPT-OSS models from GGUF on the GPU through headless GLES compute.",
+        subcommands: [
+            // One line per subcommand; keep this list sorted.
+        ]
+    )
+}
