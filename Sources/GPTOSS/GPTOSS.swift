@@ -1,1 +1,0 @@
-// Module GPTOSS: see docs in README.md and design notes.
