@@ -1,1 +1,0 @@
-// Module Telemetry: see docs in README.md and design notes.
