@@ -1,0 +1,142 @@
+import CEGL
+import CGLES
+import Foundation
+
+/// A headless OpenGL ES 3.1+ context: the one object every GPU operation goes through.
+///
+/// Threading: GL contexts are bound to a thread. Create the context on the thread that will use
+/// it and call it from that thread only (a serial loop, or one thread that owns the model). Every
+/// public entry point first makes the context current on the calling thread if it is not, so
+/// several contexts on one thread (tests, the HUD beside the engine) work; using one context from
+/// two threads at once is not supported and fails with `GLESError.contextNotCurrent`.
+public final class GLContext {
+    /// Limits and capabilities probed right after creation.
+    public let limits: GPULimits
+
+    let display: EGLDisplay
+    let context: EGLContext
+    let surface: EGLSurface?
+    let procs: GLExtensionProcs
+    let memoryTracker = GPUMemoryTracker()
+    private var uniformRingStorage: UniformRing?
+
+    /// Check glGetError after every dispatch (on by default: cheap next to a dispatch, and it
+    /// names the program that failed). Benchmarks may turn it off.
+    public var checksErrorsAfterDispatch = true
+
+    var uniformRing: UniformRing {
+        if let ring = uniformRingStorage { return ring }
+        let ring = UniformRing()
+        uniformRingStorage = ring
+        return ring
+    }
+
+    /// Bytes and buffers currently allocated through this context (for the HUD and telemetry).
+    public var memory: GPUMemoryStats { memoryTracker.stats }
+
+    /// Opens the first display that yields an ES 3.1+ context, trying EGL devices first, then
+    /// Mesa's surfaceless platform, then the default display.
+    ///
+    /// - Parameters:
+    ///   - preferDevice: an EGL device index to try first (env `GPTOSS_GL_EGL_DEVICE` when nil).
+    ///   - platform: try only this platform (env `GPTOSS_GL_EGL_PLATFORM` when nil).
+    public static func createHeadless(preferDevice: Int? = nil, platform: EGLPlatformChoice? = nil) throws -> GLContext {
+        let environment = ProcessInfo.processInfo.environment
+        let device = try preferDevice ?? environment["GPTOSS_GL_EGL_DEVICE"].map { text -> Int in
+            guard let index = Int(text), index >= 0 else {
+                throw GLESError.invalidArgument("GPTOSS_GL_EGL_DEVICE must be a device index (0, 1, …), got '\(text)'.")
+            }
+            return index
+        }
+        let only = try platform ?? environment["GPTOSS_GL_EGL_PLATFORM"].map { text -> EGLPlatformChoice in
+            guard let choice = EGLPlatformChoice(rawValue: text.lowercased()) else {
+                throw GLESError.invalidArgument("GPTOSS_GL_EGL_PLATFORM must be one of device, surfaceless, default; got '\(text)'.")
+            }
+            return choice
+        }
+        let (candidates, notes) = eglDisplayCandidates(preferDevice: device, only: only)
+        var attempts = notes
+        var tooOld: GLESError?
+        for candidate in candidates {
+            do {
+                let opened = try EGLContextOpener.open(candidate)
+                return try GLContext(opened: opened, candidate: candidate, attempts: attempts)
+            } catch let error as GLESError {
+                if case .noCompute = error { tooOld = error }
+                attempts.append("\(candidate.description): \(error.localizedDescription)")
+            }
+        }
+        if let tooOld { throw tooOld }
+        throw GLESError.noDisplay(attempts: attempts)
+    }
+
+    private init(opened: EGLContextOpener.Opened, candidate: EGLDisplayCandidate, attempts: [String]) throws {
+        display = opened.display
+        context = opened.context
+        surface = opened.surface
+        procs = GLExtensionProcs()
+        let path = DisplayPathInfo(
+            platform: candidate.platform, description: candidate.description, deviceIndex: candidate.deviceIndex,
+            deviceExtensions: candidate.deviceExtensions, contextVersion: opened.contextVersion,
+            configless: opened.configless, surfaceless: opened.surface == nil, skipped: attempts)
+        limits = GPULimits.probe(display: display, path: path, procs: procs)
+        if limits.glesMajor < 3 || (limits.glesMajor == 3 && limits.glesMinor < 1) {
+            throw GLESError.noCompute(version: limits.glVersion, renderer: limits.renderer)
+        }
+    }
+
+    deinit {
+        if (try? makeCurrent()) != nil {
+            uniformRingStorage = nil
+            eglMakeCurrent(display, nil, nil, nil)
+        }
+        if let surface { eglDestroySurface(display, surface) }
+        eglDestroyContext(display, context)
+    }
+
+    /// Makes this context current on the calling thread if it is not already.
+    public func makeCurrent() throws {
+        if eglGetCurrentContext() == context { return }
+        guard eglMakeCurrent(display, surface, surface, context) == EGLBoolean(EGL_TRUE) else {
+            throw GLESError.contextNotCurrent(eglError: lastEGLError())
+        }
+    }
+
+    /// Waits until all queued GPU work has finished.
+    public func finish() throws {
+        try makeCurrent()
+        glFinish()
+        try checkGL("glFinish")
+    }
+
+    /// Submits queued work without waiting.
+    public func flush() throws {
+        try makeCurrent()
+        glFlush()
+    }
+
+    /// Orders earlier shader writes before later reads of the given kinds. The default covers
+    /// everything a compute pipeline does: storage reads, uniforms, indirect arguments, and
+    /// buffer copies/maps.
+    public func barrier(_ kinds: MemoryBarrier = .all) {
+        guard (try? makeCurrent()) != nil else { return }
+        glMemoryBarrier(kinds.rawValue)
+    }
+}
+
+/// Which later accesses `GLContext.barrier` makes see earlier shader writes (glMemoryBarrier bits).
+public struct MemoryBarrier: OptionSet, Sendable {
+    public let rawValue: GLbitfield
+    public init(rawValue: GLbitfield) { self.rawValue = rawValue }
+    /// Storage buffer reads and writes by later shaders.
+    public static let storage = MemoryBarrier(rawValue: GLbitfield(GL_SHADER_STORAGE_BARRIER_BIT))
+    /// Uniform blocks sourced from buffers written by shaders.
+    public static let uniform = MemoryBarrier(rawValue: GLbitfield(GL_UNIFORM_BARRIER_BIT))
+    /// Indirect dispatch arguments written by shaders.
+    public static let command = MemoryBarrier(rawValue: GLbitfield(GL_COMMAND_BARRIER_BIT))
+    /// glBufferSubData, glCopyBufferSubData and mapped reads of shader-written buffers.
+    public static let bufferUpdate = MemoryBarrier(rawValue: GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
+    /// Texture fetches and framebuffer reads (for the HUD).
+    public static let graphics = MemoryBarrier(rawValue: GLbitfield(GL_TEXTURE_FETCH_BARRIER_BIT | GL_FRAMEBUFFER_BARRIER_BIT | GL_PIXEL_BUFFER_BARRIER_BIT))
+    public static let all: MemoryBarrier = [.storage, .uniform, .command, .bufferUpdate]
+}

@@ -1,1 +1,0 @@
-// Module GLES: see docs in README.md and design notes.

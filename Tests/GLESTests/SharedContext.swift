@@ -1,0 +1,25 @@
+import GLES
+import XCTest
+
+/// One context for the whole test run: creating a context per test would cost time, and tests
+/// run on one thread so sharing it is safe.
+enum SharedContext {
+    private static let result = Result { try GLContext.createHeadless() }
+
+    static func get() throws -> GLContext {
+        try result.get()
+    }
+}
+
+/// A small deterministic generator so failures reproduce (SplitMix64).
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
