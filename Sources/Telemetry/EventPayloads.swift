@@ -94,7 +94,7 @@ public struct GPUMemory: Codable, Sendable, Equatable {
 
 /// The device and its limits as a flat list, so this module needs no GL types. Well-known keys
 /// are in `LimitKey`; others are shown as they are.
-public struct GPULimits: Codable, Sendable, Equatable {
+public struct DeviceLimits: Codable, Sendable, Equatable {
     public struct Entry: Codable, Sendable, Equatable {
         public var key: String
         public var value: String
@@ -112,7 +112,7 @@ public struct GPULimits: Codable, Sendable, Equatable {
     public func value(_ key: String) -> String? { entries.first { $0.key == key }?.value }
 }
 
-/// Keys of `GPULimits.entries` that the HUD and the terminal know how to show.
+/// Keys of `DeviceLimits.entries` that the HUD and the terminal know how to show.
 public enum LimitKey {
     public static let maxStorageBlockBytes = "max_storage_block_bytes"
     public static let maxBufferBytes = "max_buffer_bytes"

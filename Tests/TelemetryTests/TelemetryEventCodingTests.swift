@@ -12,7 +12,7 @@ enum SampleEvents {
         TelemetryEvent(time: 0.6, .tensorUploaded(TensorTransfer(name: "blk.0.ffn_gate_exps.weight", type: "mxfp4", shape: [2880, 2880, 32], bytes: 140_968_448, ms: 9.75))),
         TelemetryEvent(time: 0.61, .gpuAllocation(GPUAllocation(label: "blk.0.ffn_gate_exps.weight", bytes: 140_968_448))),
         TelemetryEvent(time: 0.62, .gpuMemory(GPUMemory(inUseBytes: 140_968_448, budgetBytes: nil, residentTensors: 1))),
-        TelemetryEvent(time: 0.7, .limits(GPULimits(renderer: "llvmpipe (LLVM 15.0.6, 256 bits)", version: "OpenGL ES 3.2 Mesa 22.3.6",
+        TelemetryEvent(time: 0.7, .limits(DeviceLimits(renderer: "llvmpipe (LLVM 15.0.6, 256 bits)", version: "OpenGL ES 3.2 Mesa 22.3.6",
                                                     entries: [.init(key: LimitKey.maxStorageBlockBytes, value: "134217728"), .init(key: LimitKey.f16, value: "no")]))),
         TelemetryEvent(time: 0.8, .kernelMode(KernelMode(op: KernelOp.sampling, placement: .cpu, detail: "no subgroups"))),
         TelemetryEvent(time: 1.0, .expertCache(ExpertCacheStats(hits: 12, misses: 3))),
