@@ -70,6 +70,16 @@ public final class GLContext {
         throw GLESError.noDisplay(attempts: attempts)
     }
 
+    /// The EGL platforms this EGL library offers, in the order `createHeadless` tries them (the
+    /// default display is always listed; it may still fail without a window system).
+    public static func offeredPlatforms() -> [EGLPlatformChoice] {
+        let client = eglClientExtensions()
+        var platforms: [EGLPlatformChoice] = []
+        if client.contains("EGL_EXT_platform_device") { platforms.append(.device) }
+        if client.contains("EGL_MESA_platform_surfaceless") { platforms.append(.surfaceless) }
+        return platforms + [.default]
+    }
+
     private init(opened: EGLContextOpener.Opened, candidate: EGLDisplayCandidate, attempts: [String]) throws {
         display = opened.display
         context = opened.context

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import GLES
+
+/// `gptoss-gl probe`: opens the headless GLES context the engine would use and prints what the
+/// device offers (limits, extensions, which EGL display path was taken).
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Print the GPU's GLES limits and capabilities (what kernels can rely on).",
+        discussion: """
+        Display order: EGL devices (EGL_EXT_platform_device), then Mesa's surfaceless platform, then \
+        the default display. Environment: GPTOSS_GL_EGL_DEVICE=N tries device N first; \
+        GPTOSS_GL_EGL_PLATFORM=device|surfaceless|default uses only that path. On NVIDIA set \
+        __EGL_VENDOR_LIBRARY_FILENAMES to the driver's egl_vendor.d JSON.
+        """
+    )
+
+    @Flag(help: "Print JSON (the GPULimits record, as the HUD and telemetry keep it).")
+    var json = false
+
+    @Flag(help: "List every GL extension in the table.")
+    var extensions = false
+
+    @Option(help: "Try this EGL device index first (overrides GPTOSS_GL_EGL_DEVICE).")
+    var device: Int?
+
+    @Option(help: "Use only this EGL platform: device, surfaceless or default (overrides GPTOSS_GL_EGL_PLATFORM).")
+    var platform: String?
+
+    func validate() throws {
+        if let platform, EGLPlatformChoice(rawValue: platform.lowercased()) == nil {
+            throw ValidationError("--platform must be one of device, surfaceless, default; got '\(platform)'.")
+        }
+        if let device, device < 0 { throw ValidationError("--device must be 0 or more, got \(device).") }
+    }
+
+    func run() throws {
+        let context: GLContext
+        do {
+            context = try GLContext.createHeadless(preferDevice: device,
+                                                   platform: platform.flatMap { EGLPlatformChoice(rawValue: $0.lowercased()) })
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
+        print(json ? try context.limits.json() : context.limits.report(includeExtensions: extensions))
+    }
+}
