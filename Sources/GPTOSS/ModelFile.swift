@@ -1,0 +1,46 @@
+import GGUF
+
+extension GGUFFile: ModelMetadata {
+    public func integerValue(_ key: String) -> Int? { int(key) }
+    public func realValue(_ key: String) -> Double? { double(key) }
+    public func stringValue(_ key: String) -> String? { string(key) }
+}
+
+/// A GGUF file checked to be a GPT-OSS model this engine can run: its config read from the
+/// metadata and every tensor's name, shape and type checked against `TensorTable` before any
+/// weight is read.
+public struct ModelFile: @unchecked Sendable {
+    public let file: GGUFFile
+    public let config: ModelConfig
+    public let table: TensorTable
+
+    /// Opens a path or http(s) URL and checks it.
+    public init(location: String) throws {
+        try self.init(file: GGUFFile.open(location))
+    }
+
+    public init(file: GGUFFile) throws {
+        self.file = file
+        guard let embedding = file.tensor(named: "token_embd.weight") else {
+            if file.string("general.architecture") != ModelConfig.architecture {
+                throw GPTOSSError.wrongArchitecture(found: file.string("general.architecture"))
+            }
+            throw GPTOSSError.missingTensor(name: "token_embd.weight")
+        }
+        guard embedding.dimensions.count == 2, let vocabulary = Int(exactly: embedding.dimensions[1]) else {
+            throw GPTOSSError.wrongTensorShape(name: embedding.name, expected: [-1, -1],
+                                               found: embedding.dimensions.map { Int(clamping: $0) })
+        }
+        config = try ModelConfig(metadata: file, vocabularySize: vocabulary)
+        table = TensorTable(config: config)
+        try table.verify { name in
+            file.tensor(named: name).map { (dimensions: $0.dimensions.map { Int(clamping: $0) }, type: $0.type) }
+        }
+    }
+
+    /// The tensor's info; the table has already checked that it exists.
+    public func info(_ name: String) throws -> GGUFTensorInfo {
+        guard let info = file.tensor(named: name) else { throw GPTOSSError.missingTensor(name: name) }
+        return info
+    }
+}
