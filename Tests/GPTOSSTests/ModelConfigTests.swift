@@ -84,7 +84,8 @@ final class ModelConfigTests: XCTestCase {
         let expected = [1.0, 0.19858352839946747, 0.025595249608159065, 0.007905694656074047,
                         0.0024999999441206455, 0.0007905694656074047, 0.0002500000118743628, 7.905694656074047e-05]
         XCTAssertEqual(rope.inverseFrequencies.count, expected.count)
-        for (a, b) in zip(rope.inverseFrequencies, expected) { XCTAssertEqual(a, b, accuracy: 1e-6 * b)  // transformers computes them in float32 }
+        // transformers computes them in float32: agree to float precision.
+        for (a, b) in zip(rope.inverseFrequencies, expected) { XCTAssertEqual(a, b, accuracy: 1e-6 * b) }
         XCTAssertEqual(rope.attentionScale, 1.138629436111989, accuracy: 1e-12)
     }
 
