@@ -43,6 +43,14 @@ extension GPULimits {
         return text
     }
 
+    /// One line for start-up logs: renderer, version, display path and what kernels choose by.
+    public var summary: String {
+        "\(renderer) · ES \(glesMajor).\(glesMinor) · \(display.platform.rawValue) display · storage binding "
+            + "\(formatBytes(maxShaderStorageBlockSize)) · \(maxComputeWorkGroupInvocations) invocations · shared "
+            + "\(formatBytes(maxComputeSharedMemorySize)) · subgroups \(subgroups.map { "\($0.size)" } ?? "no") · f16 "
+            + (float16.arithmetic ? "yes" : "no") + " · timers " + (timerQueries.supported ? "GPU" : "CPU")
+    }
+
     /// The probe as pretty-printed JSON with sorted keys (stable for diffs and the HUD).
     public func json() throws -> String {
         let encoder = JSONEncoder()

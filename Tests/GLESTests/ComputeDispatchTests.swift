@@ -29,13 +29,13 @@ final class ComputeDispatchTests: XCTestCase {
         let bufferC = try context.makeBuffer(byteCount: count * 4, label: "c")
         try bufferC.zero()
 
-        var params = [UInt8](repeating: 0, count: 16)
-        withUnsafeBytes(of: UInt32(count)) { params.replaceSubrange(0..<4, with: $0) }
-        withUnsafeBytes(of: scale) { params.replaceSubrange(4..<8, with: $0) }
+        var params = Std140Writer()
+        params.uint(UInt32(count))
+        params.float(scale)
         try context.dispatch(program,
                              storage: [StorageBinding(index: 0, buffer: bufferA), StorageBinding(index: 1, buffer: bufferB),
                                        StorageBinding(index: 2, buffer: bufferC)],
-                             uniforms: [UniformBinding(index: 0, bytes: params)],
+                             uniforms: [UniformBinding(index: 0, std140: params)],
                              groups: ((count + 63) / 64, 1, 1))
         context.barrier()
         let result = try bufferC.readFloats()
@@ -96,5 +96,24 @@ final class ComputeDispatchTests: XCTestCase {
             XCTAssertEqual(name, "test_add")
             XCTAssertEqual(groups, [tooMany, 1, 1])
         }
+    }
+
+    func testStd140WriterAlignsVectorsAndPadsTheBlock() {
+        var writer = Std140Writer()
+        writer.uint(1)
+        writer.vec2(2, 3)       // aligned to 8: starts at byte 8
+        writer.float(4)         // byte 16
+        writer.uvec4(5, 6, 7, 8)  // aligned to 16: starts at byte 32
+        writer.int(-1)          // byte 48
+        let block = writer.block
+        XCTAssertEqual(block.count, 64)
+        func word(_ offset: Int) -> UInt32 { block[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+        XCTAssertEqual(word(0), 1)
+        XCTAssertEqual(word(8), Float(2).bitPattern)
+        XCTAssertEqual(word(12), Float(3).bitPattern)
+        XCTAssertEqual(word(16), Float(4).bitPattern)
+        XCTAssertEqual([word(32), word(36), word(40), word(44)], [5, 6, 7, 8])
+        XCTAssertEqual(word(48), UInt32.max)
+        XCTAssertEqual(word(4), 0)
     }
 }
