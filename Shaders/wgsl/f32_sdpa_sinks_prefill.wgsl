@@ -1,0 +1,161 @@
+// Causal attention for a batch of n_tokens queries at positions position0 ... (prefill), with
+// sinks, GQA and an optional sliding window, tiled: a workgroup holds Q_TILE queries of one head
+// (one thread a query) and walks the visible keys K_TILE at a time through shared memory with an
+// online softmax. Keys of the batch itself come from k_new/v_new; earlier keys (positions below
+// position0) come from the cache ring (slot = position % capacity), so the batch may be appended
+// to the cache after this pass even when it is longer than a sliding layer's ring.
+//   score = q.k * scale; query p sees key k when k <= p and (window == 0 or p - k < window);
+//   the sink logit s joins the denominator only.
+//
+// Bindings (group 0):
+//   0  uniform Params
+//   1  q       : array<f32>  query t, head h at q[t * q_stride + q_offset + h * HEAD_DIM]      read
+//   2  k_new   : array<f32>  key t, kv head g at k_new[t * kv_stride + k_offset + g * HEAD_DIM] read
+//   3  v_new   : array<f32>  as k_new with v_offset                                             read
+//   4  k_cache : array<f32>  [capacity][n_kv_heads][HEAD_DIM]                                   read
+//   5  v_cache : array<f32>  [capacity][n_kv_heads][HEAD_DIM]                                   read
+//   6  sinks   : array<f32>  [n_heads]                                                          read
+//   7  out     : array<f32>  query t, head h at out[t * out_stride + h * HEAD_DIM]              write
+// Dispatch: (ceil(n_tokens / Q_TILE), n_heads, 1), workgroups of Q_TILE threads.
+
+struct Params {
+    n_tokens: u32,
+    n_heads: u32,
+    n_kv_heads: u32,
+    position0: u32,
+    capacity: u32,
+    window: u32,
+    q_stride: u32,
+    q_offset: u32,
+    kv_stride: u32,
+    k_offset: u32,
+    v_offset: u32,
+    out_stride: u32,
+    scale: f32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+override HEAD_DIM: u32 = 64u;
+override Q_TILE: u32 = 16u;
+override K_TILE: u32 = 16u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k_new: array<f32>;
+@group(0) @binding(3) var<storage, read> v_new: array<f32>;
+@group(0) @binding(4) var<storage, read> k_cache: array<f32>;
+@group(0) @binding(5) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(6) var<storage, read> sinks: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+
+var<workgroup> q_tile: array<f32, Q_TILE * HEAD_DIM>;
+var<workgroup> acc_tile: array<f32, Q_TILE * HEAD_DIM>;
+var<workgroup> k_tile: array<f32, K_TILE * HEAD_DIM>;
+var<workgroup> v_tile: array<f32, K_TILE * HEAD_DIM>;
+var<workgroup> p_tile: array<f32, Q_TILE * K_TILE>;
+
+const NEG_BIG: f32 = -3.0e38;
+
+@compute @workgroup_size(Q_TILE)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let lane = lid.x;
+    let head = wid.y;
+    let kv_head = head / (params.n_heads / params.n_kv_heads);
+    let t_first = wid.x * Q_TILE;
+    let t = t_first + lane;
+    let valid = t < params.n_tokens;
+    let qp = params.position0 + t;
+
+    let t_last = min(t_first + Q_TILE, params.n_tokens) - 1u;
+    let first_query = params.position0 + t_first;
+    var k_begin = 0u;
+    if (params.window > 0u && first_query + 1u > params.window) {
+        k_begin = first_query + 1u - params.window;
+    }
+    let k_end = params.position0 + t_last + 1u;
+
+    for (var d = 0u; d < HEAD_DIM; d += 1u) {
+        var v = 0.0;
+        if (valid) {
+            v = q[t * params.q_stride + params.q_offset + head * HEAD_DIM + d];
+        }
+        q_tile[lane * HEAD_DIM + d] = v;
+        acc_tile[lane * HEAD_DIM + d] = 0.0;
+    }
+    var m = NEG_BIG;
+    var l = 0.0;
+
+    for (var kt = k_begin; kt < k_end; kt += K_TILE) {
+        for (var i = lane; i < K_TILE * HEAD_DIM; i += Q_TILE) {
+            let kp = kt + i / HEAD_DIM;
+            let d = i % HEAD_DIM;
+            var kv = 0.0;
+            var vv = 0.0;
+            if (kp < k_end) {
+                if (kp >= params.position0) {
+                    let src = (kp - params.position0) * params.kv_stride + kv_head * HEAD_DIM + d;
+                    kv = k_new[src + params.k_offset];
+                    vv = v_new[src + params.v_offset];
+                } else {
+                    let src = ((kp % params.capacity) * params.n_kv_heads + kv_head) * HEAD_DIM + d;
+                    kv = k_cache[src];
+                    vv = v_cache[src];
+                }
+            }
+            k_tile[i] = kv;
+            v_tile[i] = vv;
+        }
+        workgroupBarrier();
+        if (valid) {
+            var tile_max = NEG_BIG;
+            for (var j = 0u; j < K_TILE; j += 1u) {
+                let kp = kt + j;
+                var s = NEG_BIG;
+                if (kp <= qp && (params.window == 0u || qp - kp < params.window)) {
+                    var dot_qk = 0.0;
+                    for (var d = 0u; d < HEAD_DIM; d += 1u) {
+                        dot_qk += q_tile[lane * HEAD_DIM + d] * k_tile[j * HEAD_DIM + d];
+                    }
+                    s = dot_qk * params.scale;
+                }
+                p_tile[lane * K_TILE + j] = s;
+                tile_max = max(tile_max, s);
+            }
+            let m_new = max(m, tile_max);
+            let correction = exp(m - m_new);
+            var tile_sum = 0.0;
+            for (var j = 0u; j < K_TILE; j += 1u) {
+                let s = p_tile[lane * K_TILE + j];
+                var p = 0.0;
+                if (s > NEG_BIG) {
+                    p = exp(s - m_new);
+                }
+                p_tile[lane * K_TILE + j] = p;
+                tile_sum += p;
+            }
+            l = l * correction + tile_sum;
+            for (var d = 0u; d < HEAD_DIM; d += 1u) {
+                var a = acc_tile[lane * HEAD_DIM + d] * correction;
+                for (var j = 0u; j < K_TILE; j += 1u) {
+                    a += p_tile[lane * K_TILE + j] * v_tile[j * HEAD_DIM + d];
+                }
+                acc_tile[lane * HEAD_DIM + d] = a;
+            }
+            m = m_new;
+        }
+        workgroupBarrier();
+    }
+
+    if (valid) {
+        let sink = sinks[head];
+        let m_all = max(m, sink);
+        let correction = exp(m - m_all);
+        let total = l * correction + exp(sink - m_all);
+        let scale_out = correction / total;
+        for (var d = 0u; d < HEAD_DIM; d += 1u) {
+            out[t * params.out_stride + head * HEAD_DIM + d] = acc_tile[lane * HEAD_DIM + d] * scale_out;
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Module Kernels: see docs in README.md and design notes.

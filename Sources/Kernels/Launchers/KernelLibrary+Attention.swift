@@ -1,0 +1,163 @@
+import Foundation
+import GLES
+
+/// Attention of one new token at `position` over the cache (which must already hold its key and
+/// value: append first). Sinks, GQA and the layer's sliding window; the keys are split over
+/// several workgroups (flash-decoding) and merged by a second pass.
+public struct AttentionDecodeArgs {
+    public var query: GPUBuffer
+    /// Head h of the query starts at `query[queryOffset + h·headDim]`.
+    public var queryOffset: Int
+    public var cache: KVCacheLayer
+    /// One logit per query head.
+    public var sinks: GPUBuffer
+    public var heads: Int
+    public var position: Int
+    public var output: GPUBuffer
+    public var outputOffset: Int
+    /// Default 1/sqrt(headDim).
+    public var scale: Float?
+    /// Keys per split (default: the tuning's).
+    public var splitKeys: Int?
+
+    public init(query: GPUBuffer, queryOffset: Int = 0, cache: KVCacheLayer, sinks: GPUBuffer, heads: Int, position: Int,
+                output: GPUBuffer, outputOffset: Int = 0, scale: Float? = nil, splitKeys: Int? = nil) {
+        self.query = query
+        self.queryOffset = queryOffset
+        self.cache = cache
+        self.sinks = sinks
+        self.heads = heads
+        self.position = position
+        self.output = output
+        self.outputOffset = outputOffset
+        self.scale = scale
+        self.splitKeys = splitKeys
+    }
+}
+
+/// Causal attention of `tokens` new tokens (positions position0 …) whose keys and values are in
+/// `keys`/`values` (not yet in the cache; append them after this call); earlier positions come
+/// from the cache.
+public struct AttentionPrefillArgs {
+    public var query: GPUBuffer
+    public var queryStride: Int
+    public var queryOffset: Int
+    public var keys: GPUBuffer
+    public var values: GPUBuffer
+    /// Key row t, KV head g starts at `keys[t·kvStride + keyOffset + g·headDim]`.
+    public var kvStride: Int
+    public var keyOffset: Int
+    public var valueOffset: Int
+    public var cache: KVCacheLayer
+    public var sinks: GPUBuffer
+    public var heads: Int
+    public var tokens: Int
+    public var position0: Int
+    public var output: GPUBuffer
+    public var outputStride: Int
+    public var scale: Float?
+
+    public init(query: GPUBuffer, queryStride: Int, queryOffset: Int = 0, keys: GPUBuffer, values: GPUBuffer,
+                kvStride: Int, keyOffset: Int = 0, valueOffset: Int = 0, cache: KVCacheLayer, sinks: GPUBuffer,
+                heads: Int, tokens: Int, position0: Int, output: GPUBuffer, outputStride: Int? = nil, scale: Float? = nil) {
+        self.query = query
+        self.queryStride = queryStride
+        self.queryOffset = queryOffset
+        self.keys = keys
+        self.values = values
+        self.kvStride = kvStride
+        self.keyOffset = keyOffset
+        self.valueOffset = valueOffset
+        self.cache = cache
+        self.sinks = sinks
+        self.heads = heads
+        self.tokens = tokens
+        self.position0 = position0
+        self.output = output
+        self.outputStride = outputStride ?? heads * cache.headDim
+        self.scale = scale
+    }
+}
+
+extension KernelLibrary {
+    /// Splits over the keys a decode step at `position` uses (the model may log it).
+    public func attentionSplits(cache: KVCacheLayer, position: Int, splitKeys: Int? = nil) -> Int {
+        let visible = cache.window > 0 ? min(cache.window, position + 1) : position + 1
+        let split = splitKeys ?? tuning.decodeSplitKeys
+        return (visible + split - 1) / split
+    }
+
+    @discardableResult
+    public func attentionDecode(_ a: AttentionDecodeArgs) throws -> KernelReport {
+        let name = "f32_sdpa_sinks_decode"
+        let c = a.cache
+        let d = c.headDim
+        let split = a.splitKeys ?? tuning.decodeSplitKeys
+        let wg = tuning.decodeWorkgroup
+        try require(a.heads > 0 && a.heads % c.kvHeads == 0, name, "\(a.heads) query heads are not a multiple of \(c.kvHeads) KV heads")
+        try require(a.position >= 0, name, "position must be ≥ 0")
+        try require(c.holdsKeys(forQueryAt: a.position), name,
+                    "a cache of \(c.capacity) positions cannot hold the keys of position \(a.position); use a larger --context")
+        try require(split > 0, name, "split size must be positive")
+        try require((split + d + wg) * 4 <= context.limits.maxComputeSharedMemorySize, name,
+                    "split of \(split) keys with head size \(d) needs more shared memory than the device's \(context.limits.maxComputeSharedMemorySize) bytes")
+        try requireFloats(a.query, a.queryOffset + a.heads * d, name)
+        try requireFloats(a.sinks, a.heads, name)
+        try requireFloats(a.output, a.outputOffset + a.heads * d, name)
+        let splits = attentionSplits(cache: c, position: a.position, splitKeys: split)
+        try groupsFit(splits, a.heads, name)
+        let partials = try scratchBuffer("attention.partials", bytes: a.heads * splits * (d + 2) * 4)
+        try requireBinding(partials, name)
+
+        let (pass1, key) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split)])
+        var p = UniformWriter()
+        p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position); p.u32(c.capacity)
+        p.u32(c.window); p.u32(splits); p.u32(a.queryOffset); p.f32(a.scale ?? 1 / Float(d).squareRoot())
+        try run(pass1, params: p, storage: [(1, a.query), (2, c.keys), (3, c.values), (4, partials)], groups: (splits, a.heads, 1))
+
+        let (pass2, _) = try program("f32_sdpa_combine", ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d)])
+        var q = UniformWriter()
+        q.u32(a.heads); q.u32(splits); q.u32(a.outputOffset); q.u32(0)
+        try run(pass2, params: q, storage: [(1, partials), (2, a.sinks), (3, a.output)], groups: (a.heads, 1, 1))
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: 2)
+    }
+
+    @discardableResult
+    public func attentionPrefill(_ a: AttentionPrefillArgs) throws -> KernelReport {
+        let name = "f32_sdpa_sinks_prefill"
+        let c = a.cache
+        let d = c.headDim
+        try require(a.tokens > 0 && a.position0 >= 0, name, "tokens must be positive and position0 ≥ 0")
+        try require(a.heads > 0 && a.heads % c.kvHeads == 0, name, "\(a.heads) query heads are not a multiple of \(c.kvHeads) KV heads")
+        try require(c.window > 0 || a.position0 <= c.capacity, name,
+                    "a full-attention cache of \(c.capacity) positions does not hold the \(a.position0) earlier positions")
+        try require(a.queryStride >= a.queryOffset + a.heads * d, name, "query stride \(a.queryStride) cannot hold \(a.heads) heads")
+        try require(a.kvStride >= c.rowFloats, name, "key/value stride \(a.kvStride) is below a row of \(c.rowFloats)")
+        try require(a.outputStride >= a.heads * d, name, "output stride \(a.outputStride) cannot hold \(a.heads) heads")
+        try requireFloats(a.query, (a.tokens - 1) * a.queryStride + a.queryOffset + a.heads * d, name)
+        try requireFloats(a.keys, (a.tokens - 1) * a.kvStride + a.keyOffset + c.rowFloats, name)
+        try requireFloats(a.values, (a.tokens - 1) * a.kvStride + a.valueOffset + c.rowFloats, name)
+        try requireFloats(a.sinks, a.heads, name)
+        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.heads * d, name)
+
+        var queryTile = tuning.prefillQueryTile
+        var keyTile = tuning.prefillKeyTile
+        func sharedBytes() -> Int { (2 * queryTile * d + 2 * keyTile * d + queryTile * keyTile) * 4 }
+        while sharedBytes() > context.limits.maxComputeSharedMemorySize && (queryTile > 1 || keyTile > 1) {
+            if keyTile >= queryTile { keyTile = max(1, keyTile / 2) } else { queryTile = max(1, queryTile / 2) }
+        }
+        try require(sharedBytes() <= context.limits.maxComputeSharedMemorySize, name, "head size \(d) does not fit in shared memory")
+        let groupsX = (a.tokens + queryTile - 1) / queryTile
+        try groupsFit(groupsX, a.heads, name)
+        let (program, key) = try program(name, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile)])
+        var p = UniformWriter()
+        p.u32(a.tokens); p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position0)
+        p.u32(c.capacity); p.u32(c.window); p.u32(a.queryStride); p.u32(a.queryOffset)
+        p.u32(a.kvStride); p.u32(a.keyOffset); p.u32(a.valueOffset); p.u32(a.outputStride)
+        p.f32(a.scale ?? 1 / Float(d).squareRoot()); p.u32(0); p.u32(0); p.u32(0)
+        try run(program, params: p,
+                storage: [(1, a.query), (2, a.keys), (3, a.values), (4, c.keys), (5, c.values), (6, a.sinks), (7, a.output)],
+                groups: (groupsX, a.heads, 1))
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+    }
+}

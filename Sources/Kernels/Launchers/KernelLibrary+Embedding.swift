@@ -1,0 +1,44 @@
+import GLES
+
+/// `x[t] = table[ids[t]]`, ids read from a GPU buffer (the sampler's output in decode).
+public struct EmbeddingArgs {
+    public var table: GPUWeights
+    /// u32 token ids, `tokens` of them.
+    public var tokenIDs: GPUBuffer
+    public var output: GPUBuffer
+    public var tokens: Int
+    /// Floats between consecutive output tokens (default: table.cols).
+    public var outputStride: Int
+
+    public init(table: GPUWeights, tokenIDs: GPUBuffer, output: GPUBuffer, tokens: Int, outputStride: Int? = nil) {
+        self.table = table
+        self.tokenIDs = tokenIDs
+        self.output = output
+        self.tokens = tokens
+        self.outputStride = outputStride ?? table.cols
+    }
+}
+
+extension KernelLibrary {
+    /// Ids outside the table leave their output row untouched: the caller validates prompt ids.
+    @discardableResult
+    public func embedding(_ a: EmbeddingArgs) throws -> KernelReport {
+        let name = "f32_embedding"
+        let t = a.table
+        try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
+        try require(a.outputStride >= t.cols, name, "output stride \(a.outputStride) is below the \(t.cols) columns of '\(t.label)'")
+        try requireFloats(a.tokenIDs, a.tokens, name)
+        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + t.cols, name)
+        let groupsX = (t.cols + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
+        try groupsFit(groupsX, a.tokens, name)
+        let (program, key) = try program(name, ["WEIGHT_FORMAT": t.format.rawValue, "WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        for chunk in t.chunks {
+            var p = UniformWriter()
+            p.u32(a.tokens); p.u32(t.cols); p.u32(chunk.rowStart); p.u32(chunk.rowStart + chunk.rowCount)
+            p.u32(a.outputStride); p.u32(t.scaleWordsPerRow); p.u32(t.dataVec4PerRow); p.u32(0)
+            try run(program, params: p, storage: [(1, a.tokenIDs), (2, chunk.scales), (3, chunk.data), (4, a.output)],
+                    groups: (groupsX, a.tokens, 1))
+        }
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: t.chunks.count)
+    }
+}

@@ -1,0 +1,77 @@
+import GLES
+
+/// `y[t][outputOffset + r] (+)= W[r] · x[t] + bias[r]` for every row r of `weights`, any format.
+/// A batch of tokens is a matrix × matrix; one token is the decode matrix × vector.
+public struct LinearArgs {
+    public var weights: GPUWeights
+    public var bias: GPUBuffer?
+    public var input: GPUBuffer
+    public var output: GPUBuffer
+    public var tokens: Int
+    /// Floats between consecutive input tokens (a multiple of 4; default: weights.cols).
+    public var inputStride: Int
+    /// Floats between consecutive output tokens (default: weights.rows).
+    public var outputStride: Int
+    /// Where row 0 lands in each output token (e.g. the K part of a fused QKV buffer).
+    public var outputOffset: Int
+    /// Add to the output instead of overwriting it (the residual stream).
+    public var accumulate: Bool
+
+    public init(weights: GPUWeights, bias: GPUBuffer?, input: GPUBuffer, output: GPUBuffer, tokens: Int,
+                inputStride: Int? = nil, outputStride: Int? = nil, outputOffset: Int = 0, accumulate: Bool = false) {
+        self.weights = weights
+        self.bias = bias
+        self.input = input
+        self.output = output
+        self.tokens = tokens
+        self.inputStride = inputStride ?? weights.cols
+        self.outputStride = outputStride ?? weights.rows
+        self.outputOffset = outputOffset
+        self.accumulate = accumulate
+    }
+}
+
+extension KernelLibrary {
+    @discardableResult
+    public func linear(_ a: LinearArgs) throws -> KernelReport {
+        let name = "f32_linear"
+        let w = a.weights
+        try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
+        try require(a.inputStride % 4 == 0 && a.inputStride >= w.cols, name,
+                    "input stride \(a.inputStride) must be a multiple of 4 and at least the \(w.cols) columns of '\(w.label)'")
+        try require(a.outputStride >= a.outputOffset + w.rows, name,
+                    "output stride \(a.outputStride) cannot hold \(w.rows) rows at offset \(a.outputOffset)")
+        try require(a.input !== a.output, name, "input and output must be different buffers")
+        try requireFloats(a.input, (a.tokens - 1) * a.inputStride + w.cols, name)
+        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.outputOffset + w.rows, name)
+        if let bias = a.bias { try requireFloats(bias, w.rows, name) }
+
+        let threadsPerRow = tuning.linearThreadsPerRow
+        let rowsPerGroup = tuning.linearWorkgroup / threadsPerRow
+        let tokenTile = a.tokens == 1 ? 1 : min(tuning.linearTokenTile, 8)
+        let tokenGroups = (a.tokens + tokenTile - 1) / tokenTile
+        try groupsFit(1, tokenGroups, name)
+        let (program, key) = try program(name, [
+            "WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
+            "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile)])
+        let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
+        let maxRowsPerDispatch = context.limits.maxComputeWorkGroupCount[0] * rowsPerGroup
+        var dispatches = 0
+        for chunk in w.chunks {
+            var first = 0
+            while first < chunk.rowCount {
+                let rows = min(maxRowsPerDispatch, chunk.rowCount - first)
+                var p = UniformWriter()
+                p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
+                p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
+                p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
+                try run(program, params: p,
+                        storage: [(1, chunk.scales), (2, chunk.data), (3, bias), (4, a.input), (5, a.output)],
+                        groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
+                dispatches += 1
+                first += rows
+            }
+        }
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: dispatches)
+    }
+}

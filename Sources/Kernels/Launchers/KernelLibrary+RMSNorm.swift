@@ -1,0 +1,47 @@
+import GLES
+
+/// `y[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight`, one workgroup a token.
+public struct RMSNormArgs {
+    public var input: GPUBuffer
+    public var weight: GPUBuffer
+    public var output: GPUBuffer
+    /// Values per token.
+    public var width: Int
+    public var tokens: Int
+    public var eps: Float
+    /// Floats between consecutive tokens (default: width).
+    public var inputStride: Int
+    public var outputStride: Int
+
+    public init(input: GPUBuffer, weight: GPUBuffer, output: GPUBuffer, width: Int, tokens: Int, eps: Float,
+                inputStride: Int? = nil, outputStride: Int? = nil) {
+        self.input = input
+        self.weight = weight
+        self.output = output
+        self.width = width
+        self.tokens = tokens
+        self.eps = eps
+        self.inputStride = inputStride ?? width
+        self.outputStride = outputStride ?? width
+    }
+}
+
+extension KernelLibrary {
+    @discardableResult
+    public func rmsNorm(_ a: RMSNormArgs) throws -> KernelReport {
+        let name = "f32_rmsnorm"
+        try require(a.width > 0 && a.tokens > 0, name, "width and tokens must be positive (got \(a.width), \(a.tokens))")
+        try require(a.inputStride >= a.width && a.outputStride >= a.width, name, "strides must be at least the width \(a.width)")
+        try require(a.input !== a.output, name, "input and output must be different buffers")
+        try requireFloats(a.input, (a.tokens - 1) * a.inputStride + a.width, name)
+        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.width, name)
+        try requireFloats(a.weight, a.width, name)
+        try groupsFit(a.tokens, 1, name)
+        let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        var p = UniformWriter()
+        p.u32(a.width); p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride)
+        p.f32(a.eps); p.u32(0); p.u32(0); p.u32(0)
+        try run(program, params: p, storage: [(1, a.input), (2, a.weight), (3, a.output)], groups: (a.tokens, 1, 1))
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+    }
+}

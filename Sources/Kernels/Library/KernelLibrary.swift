@@ -1,0 +1,120 @@
+import GLES
+
+/// Where an operation ran, for telemetry (the model forwards it to the HUD).
+public enum ExecutionSite: String, Sendable, Codable {
+    case gpu
+    /// A CPU fallback: flagged as a warning by the model.
+    case cpu
+}
+
+/// What a launcher did: the program (with its specialisation), where it ran and how many
+/// dispatches it took (a tensor split over several bindings takes one per range).
+public struct KernelReport: Sendable, Equatable {
+    public let kernel: String
+    public let site: ExecutionSite
+    public let dispatches: Int
+}
+
+/// Workgroup and tile sizes, chosen from the probed limits (all specialisation constants).
+public struct KernelTuning: Sendable, Equatable {
+    /// Threads per workgroup of the row-reduction kernels (linear, MoE), and threads sharing a row.
+    public var linearWorkgroup: Int
+    public var linearThreadsPerRow: Int
+    /// Tokens a linear workgroup processes at once (≤ 8).
+    public var linearTokenTile: Int
+    /// Threads of the element-wise and norm kernels.
+    public var elementWorkgroup: Int
+    /// Keys per split of the decode attention, and its workgroup.
+    public var decodeSplitKeys: Int
+    public var decodeWorkgroup: Int
+    /// Query and key tiles of the prefill attention (query tile = workgroup).
+    public var prefillQueryTile: Int
+    public var prefillKeyTile: Int
+    /// Logits per workgroup of the sampler reduction, and its workgroup.
+    public var samplerSlice: Int
+    public var samplerWorkgroup: Int
+
+    /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
+    public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
+                                              elementWorkgroup: 64, decodeSplitKeys: 256, decodeWorkgroup: 64,
+                                              prefillQueryTile: 16, prefillKeyTile: 16,
+                                              samplerSlice: 2048, samplerWorkgroup: 128)
+
+    /// Sizes for the probed device: wider rows where 1024 invocations are allowed.
+    public static func forLimits(_ limits: GPULimits) -> KernelTuning {
+        var tuning = portable
+        if limits.maxComputeWorkGroupInvocations >= 1024 && !limits.renderer.lowercased().contains("llvmpipe") {
+            tuning.linearWorkgroup = 128
+            tuning.linearThreadsPerRow = 32
+            tuning.samplerWorkgroup = 256
+        }
+        return tuning
+    }
+}
+
+/// The kernel library: programs compiled on first use from the translated GLSL, specialised by
+/// `KernelTuning`, and one typed launcher per kernel family (see the `KernelLibrary+*.swift`
+/// files). Every launcher checks its arguments and throws before dispatching anything.
+/// Launchers queue work and put a storage barrier after it; nothing waits for the GPU except
+/// explicit readbacks.
+public final class KernelLibrary {
+    public let context: GLContext
+    public let tuning: KernelTuning
+    let cache: ProgramCache
+    var scratch: [String: GPUBuffer] = [:]
+
+    public init(context: GLContext, shaders: ShaderLibrary? = nil, tuning: KernelTuning? = nil) throws {
+        self.context = context
+        self.tuning = tuning ?? .forLimits(context.limits)
+        self.cache = ProgramCache(context: context, library: try shaders ?? .located())
+    }
+
+    /// Programs compiled so far.
+    public var compiledPrograms: Int { cache.compiledCount }
+
+    func program(_ shader: String, _ overrides: [String: UInt32]) throws -> (ComputeProgram, ProgramKey) {
+        let key = ProgramKey(shader, overrides.mapValues { .u32($0) })
+        return (try cache.program(key), key)
+    }
+
+    /// A scratch buffer of at least `bytes`, kept and grown across calls (one per purpose).
+    func scratchBuffer(_ purpose: String, bytes: Int) throws -> GPUBuffer {
+        if let existing = scratch[purpose], existing.byteCount >= bytes { return existing }
+        let buffer = try context.makeBuffer(byteCount: max(bytes, 16), label: "kernels.scratch.\(purpose)")
+        scratch[purpose] = buffer
+        return buffer
+    }
+
+    func run(_ program: ComputeProgram, params: UniformWriter, storage: [(Int, GPUBuffer)],
+             groups: (Int, Int, Int)) throws {
+        try context.dispatch(program, storage: storage.map { StorageBinding(index: $0.0, buffer: $0.1) },
+                             uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
+        context.barrier(.storage)
+    }
+
+    // MARK: - Checks shared by the launchers
+
+    func require(_ condition: Bool, _ kernel: String, _ message: @autoclosure () -> String) throws {
+        if !condition { throw KernelsError.invalidArgument(kernel: kernel, message: message()) }
+    }
+
+    func requireFloats(_ buffer: GPUBuffer, _ count: Int, _ kernel: String) throws {
+        if count * 4 > buffer.byteCount {
+            throw KernelsError.bufferTooSmall(kernel: kernel, buffer: buffer.label, needed: count * 4, available: buffer.byteCount)
+        }
+    }
+
+    func requireBinding(_ buffer: GPUBuffer, _ kernel: String) throws {
+        let limit = context.limits.maxShaderStorageBlockSize
+        if buffer.byteCount > limit {
+            throw KernelsError.invalidArgument(kernel: kernel,
+                message: "buffer '\(buffer.label)' is \(buffer.byteCount) bytes, over the storage binding limit \(limit); allocate activations per layer or shorten the batch")
+        }
+    }
+
+    func groupsFit(_ x: Int, _ y: Int, _ kernel: String) throws {
+        let limit = context.limits.maxComputeWorkGroupCount
+        try require(x <= limit[0] && y <= limit[1], kernel,
+                    "needs \(x) × \(y) workgroups, over the device's \(limit[0]) × \(limit[1]); use a smaller batch")
+    }
+}
