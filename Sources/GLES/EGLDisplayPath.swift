@@ -37,7 +37,13 @@ func eglDisplayCandidates(preferDevice: Int?, only: EGLPlatformChoice?) -> (cand
             if queryDevices(0, nil, &count) == EGLBoolean(EGL_TRUE), count > 0 {
                 var devices = [EGLDeviceEXT?](repeating: nil, count: Int(count))
                 _ = queryDevices(count, &devices, &count)
-                var order = Array(0..<Int(count))
+                // Hardware before software: where glvnd loads Mesa beside a GPU driver, Mesa's
+                // software device must not win over the GPU.
+                let isSoftware = (0..<Int(count)).map { index -> Bool in
+                    guard let queryString, let pointer = queryString(devices[index], EGL_EXTENSIONS) else { return false }
+                    return String(cString: pointer).contains("EGL_MESA_device_software")
+                }
+                var order = (0..<Int(count)).filter { !isSoftware[$0] } + (0..<Int(count)).filter { isSoftware[$0] }
                 if let preferDevice {
                     if order.contains(preferDevice) {
                         order.removeAll { $0 == preferDevice }

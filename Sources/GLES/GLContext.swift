@@ -112,6 +112,12 @@ public final class GLContext {
         }
     }
 
+    /// Releases the context from the calling thread so another thread may make it current
+    /// (hand-off between threads; never use it from two threads at once).
+    public func releaseCurrent() {
+        if eglGetCurrentContext() == context { eglMakeCurrent(display, nil, nil, nil) }
+    }
+
     /// Waits until all queued GPU work has finished.
     public func finish() throws {
         try makeCurrent()
