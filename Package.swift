@@ -43,7 +43,7 @@ let package = Package(
         ]),
 
         // MARK: - Tests (one target per module)
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ModelServer"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ModelServer"], exclude: ["Fixtures"]),
         .testTarget(name: "WGSLTests", dependencies: ["WGSL", "GLES"], exclude: ["in", "out", "diagnostics"]),
         .testTarget(name: "GLESTests", dependencies: ["GLES"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"], exclude: ["Fixtures"]),
