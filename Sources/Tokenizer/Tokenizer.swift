@@ -1,1 +1,0 @@
-// Module Tokenizer: see docs in README.md and design notes.

@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+@testable import Tokenizer
+
+/// The expectations tiktoken and openai-harmony produced (scripts/make_tokenizer_expectations.py):
+/// every one must match exactly.
+final class ReferenceExpectationTests: XCTestCase {
+    func testEncodingMatchesTiktokenForEveryString() throws {
+        let tokenizer = Shared.tokenizer
+        let cases = try Shared.cases("strings.json")
+        XCTAssertGreaterThan(cases.count, 200)
+        var mismatches = 0
+        for item in cases {
+            let text = try XCTUnwrap(item["text"]?.string)
+            let expected = try Shared.ids(item["ids"])
+            let ids = tokenizer.encode(text)
+            if ids != expected {
+                mismatches += 1
+                XCTFail("\(text.debugDescription): got \(ids), tiktoken \(expected); pieces \(tokenizer.preTokenize(text))")
+            }
+            XCTAssertEqual(try tokenizer.decodeBytes(ids), Array(text.utf8), "round trip of \(text.debugDescription)")
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
+
+    func testSpecialTokenNamesMatchTiktoken() throws {
+        let tokens = try XCTUnwrap(try Shared.fixture("special_tokens.json")["tokens"]?.object)
+        XCTAssertEqual(tokens.count, 1090)
+        for (idText, nameValue) in tokens {
+            let id = try XCTUnwrap(Int(idText))
+            let name = try XCTUnwrap(nameValue.string)
+            XCTAssertEqual(Shared.vocabulary.tokens[id], name)
+            XCTAssertEqual(Shared.tokenizer.tokenID(named: name), id)
+            XCTAssertTrue(Shared.tokenizer.isControl(id))
+        }
+    }
+
+    func testRenderedConversationsMatchOpenAIHarmony() throws {
+        let renderer = try HarmonyRenderer(tokenizer: Shared.tokenizer)
+        let cases = try Shared.cases("conversations.json")
+        XCTAssertGreaterThanOrEqual(cases.count, 12)
+        for item in cases {
+            let json = try XCTUnwrap(item["conversation"])
+            let conversation = try HarmonyConversation(json: json)
+            let expected = try Shared.ids(item["ids"])
+            let ids = renderer.renderForCompletion(conversation)
+            let rendered = try Shared.tokenizer.decode(ids)
+            XCTAssertEqual(ids, expected, "conversation \(conversation)\n got: \(rendered.debugDescription)")
+            XCTAssertEqual(rendered, item["text"]?.string)
+        }
+    }
+
+    func testParsedOutputsMatchOpenAIHarmony() throws {
+        for item in try Shared.cases("parsing.json") {
+            let name = item["name"]?.string ?? "?"
+            let tokens = try Shared.ids(item["tokens"])
+            let expected = try XCTUnwrap(item["messages"]?.array).map { value in
+                let fields = try XCTUnwrap(value.object)
+                return HarmonyMessage(role: fields["role"]?.string ?? "", channel: fields["channel"]?.string,
+                                      recipient: fields["recipient"]?.string, contentType: fields["content_type"]?.string,
+                                      content: fields["content"]?.string ?? "")
+            }
+            var parser = try HarmonyStreamParser(tokenizer: Shared.tokenizer)
+            var streamed = ""
+            for token in tokens {
+                for event in parser.feed(token) {
+                    if case .content(let text) = event { streamed += text }
+                }
+            }
+            _ = parser.finish()
+            XCTAssertEqual(parser.messages, expected, name)
+            XCTAssertEqual(parser.issues, [], name)
+            XCTAssertEqual(streamed, expected.map(\.content).joined(), name)
+        }
+    }
+}
