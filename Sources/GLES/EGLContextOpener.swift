@@ -36,7 +36,9 @@ enum EGLContextOpener {
         }
         var failures: [String] = []
         for minorVersion in [2, 1] as [EGLint] {
-            let attributes: [EGLint] = [EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, minorVersion, EGL_NONE]
+            var attributes: [EGLint] = [EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, minorVersion]
+            if GLDebugOutput.requested { attributes += [EGL_CONTEXT_OPENGL_DEBUG, EGLint(EGL_TRUE)] }
+            attributes.append(EGL_NONE)
             guard let context = eglCreateContext(display, canSkipConfig ? nil : config, nil, attributes) else {
                 failures.append("ES 3.\(minorVersion): \(lastEGLError())")
                 continue

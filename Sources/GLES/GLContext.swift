@@ -85,6 +85,9 @@ public final class GLContext {
         context = opened.context
         surface = opened.surface
         procs = GLExtensionProcs()
+        if GLDebugOutput.requested && !GLDebugOutput.install() {
+            FileHandle.standardError.write(Data("GPTOSS_GL_DEBUG: this driver has no GL_KHR_debug; no driver messages.\n".utf8))
+        }
         let path = DisplayPathInfo(
             platform: candidate.platform, description: candidate.description, deviceIndex: candidate.deviceIndex,
             deviceExtensions: candidate.deviceExtensions, contextVersion: opened.contextVersion,

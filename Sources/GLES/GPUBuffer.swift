@@ -136,17 +136,19 @@ public final class GPUBuffer {
     public func read(at offset: Int = 0, count: Int? = nil) throws -> [UInt8] {
         let count = count ?? (byteCount - offset)
         try checkRange("read", offset: offset, count: count)
-        var result = [UInt8](repeating: 0, count: count)
-        try result.withUnsafeMutableBytes { try read(into: $0, at: offset) }
-        return result
+        return try [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+            try read(into: UnsafeMutableRawBufferPointer(storage), at: offset)
+            initialized = count
+        }
     }
 
     /// Reads `count` values of a plain type starting at byte `offset`.
     public func read<T>(_ type: T.Type, at offset: Int = 0, count: Int) throws -> [T] where T: Numeric {
         try checkRange("read", offset: offset, count: count * MemoryLayout<T>.stride)
-        var result = [T](repeating: 0, count: count)
-        try result.withUnsafeMutableBytes { try read(into: $0, at: offset) }
-        return result
+        return try [T](unsafeUninitializedCapacity: count) { storage, initialized in
+            try read(into: UnsafeMutableRawBufferPointer(storage), at: offset)
+            initialized = count
+        }
     }
 
     public func readFloats(at offset: Int = 0, count: Int? = nil) throws -> [Float] {
