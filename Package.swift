@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         .target(name: "Kernels", dependencies: ["GLES"]),
         .target(name: "GPTOSS", dependencies: ["GGUF", "Kernels", "Tokenizer", "Telemetry"]),
-        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG"]),
+        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES"]),
         .target(name: "ModelServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

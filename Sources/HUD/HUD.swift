@@ -1,1 +1,0 @@
-// Module HUD: see docs in README.md and design notes.
