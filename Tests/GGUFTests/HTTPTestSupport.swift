@@ -1,0 +1,195 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import XCTest
+@testable import GGUF
+import ModelServer
+
+/// HTTP options for tests: short delays and timeouts so a broken case fails in seconds.
+func fastHTTPOptions(rangesInFlight: Int = 4, chunkSize: Int = 4096, maxRetries: Int = 4,
+                     progress: (@Sendable (HTTPReadReport) -> Void)? = nil) -> HTTPOptions {
+    HTTPOptions(rangesInFlight: rangesInFlight, chunkSize: chunkSize, maxRetries: maxRetries, retryBaseDelay: 0.01,
+                retryMaxDelay: 0.05, connectTimeout: 2, stallTimeout: 2, probeLength: 1024, progress: progress)
+}
+
+/// One raw HTTP/1.1 exchange over a fresh socket (Connection: close), for checking exact
+/// statuses and headers without any client library's opinions.
+struct RawHTTPResponse {
+    var status: Int
+    var headers: [String: String]  // lower-cased names
+    var body: [UInt8]
+}
+
+func rawHTTP(port: Int, method: String, path: String, headers: [String: String] = [:]) throws -> RawHTTPResponse {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw GGUFError.io(source: "test", detail: "socket failed") }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { throw GGUFError.io(source: "test", detail: "connect to \(port) failed") }
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (name, value) in headers { request += "\(name): \(value)\r\n" }
+    request += "\r\n"
+    _ = request.withCString { send(fd, $0, strlen($0), 0) }
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = recv(fd, &chunk, chunk.count, 0)
+        if n <= 0 { break }
+        data += chunk[0..<n]
+    }
+    guard let split = data.firstRange(of: Array("\r\n\r\n".utf8)) else { throw GGUFError.io(source: "test", detail: "no header end") }
+    let lines = String(decoding: data[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+    let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+    var parsed: [String: String] = [:]
+    for line in lines.dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        parsed[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return RawHTTPResponse(status: status, headers: parsed, body: Array(data[split.upperBound...]))
+}
+
+/// A loopback port that was free a moment ago (for servers we cannot ask for port 0).
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard ok else { throw GGUFError.io(source: "test", detail: "cannot find a free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// A misbehaving HTTP server for fault tests, serving `content` at any path.
+final class FaultServer: @unchecked Sendable {
+    enum Fault: Sendable {
+        /// Behaves: 206 for ranges.
+        case none
+        /// Range replies longer than `threshold` send half the range, then the connection drops.
+        case dropMidRange(threshold: Int, times: Int)
+        /// Ignores Range and answers 200 with the whole file.
+        case ignoreRanges
+        /// The first `times` requests get 503.
+        case unavailable(times: Int)
+        /// Redirects every request on /start to /file (the way model hosts hand off to CDNs).
+        case redirect
+        /// Range replies carry one byte more than asked.
+        case tooLong
+    }
+
+    let content: [UInt8]
+    let fault: Fault
+    private let lock = NSLock()
+    private var faultsLeft: Int
+    private(set) var requests = 0
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var channel: Channel?
+    var port: Int { channel?.localAddress?.port ?? 0 }
+    var url: String { "http://127.0.0.1:\(port)/start" }
+
+    init(content: [UInt8], fault: Fault) throws {
+        self.content = content
+        self.fault = fault
+        switch fault {
+        case .dropMidRange(_, let times), .unavailable(let times): faultsLeft = times
+        default: faultsLeft = 0
+        }
+        channel = try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Handler(server: self)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+    }
+
+    deinit {
+        try? channel?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Takes one fault from the budget; true if this request should misbehave.
+    fileprivate func takeFault() -> Bool {
+        lock.withLock {
+            requests += 1
+            guard faultsLeft > 0 else { return false }
+            faultsLeft -= 1
+            return true
+        }
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let server: FaultServer
+        var head: HTTPRequestHead?
+        init(server: FaultServer) { self.server = server }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let h): head = h
+            case .body: break
+            case .end: if let head { respond(head, context) }
+            }
+        }
+
+        func send(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ headers: [(String, String)], _ body: ArraySlice<UInt8>,
+                  declaredLength: Int? = nil, closeAfter: Bool = false) {
+            var h = HTTPHeaders(headers)
+            h.add(name: "Content-Length", value: String(declaredLength ?? body.count))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: h))), promise: nil)
+            if !body.isEmpty {
+                var buffer = context.channel.allocator.buffer(capacity: body.count)
+                buffer.writeBytes(body)
+                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            }
+            if closeAfter {
+                context.flush()
+                context.close(promise: nil)
+                return
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+
+        func respond(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
+            let content = server.content
+            let size = UInt64(content.count)
+            let misbehave = server.takeFault()
+            if case .redirect = server.fault, head.uri == "/start" {
+                return send(context, .found, [("Location", "/file")], [])
+            }
+            if case .unavailable = server.fault, misbehave {
+                return send(context, .serviceUnavailable, [], ArraySlice("try later".utf8))
+            }
+            if case .ignoreRanges = server.fault {
+                return send(context, .ok, [], content[...])
+            }
+            guard case .partial(let first, let last) = RangeRequest(header: head.headers.first(name: "Range"), size: size) else {
+                return send(context, .ok, [], content[...])
+            }
+            let slice = content[Int(first)...Int(last)]
+            let range = [("Content-Range", "bytes \(first)-\(last)/\(size)"), ("Accept-Ranges", "bytes")]
+            if case .dropMidRange(let threshold, _) = server.fault, slice.count > threshold, misbehave {
+                let half = slice.prefix(slice.count / 2)
+                return send(context, .partialContent, range, half, declaredLength: slice.count, closeAfter: true)
+            }
+            if case .tooLong = server.fault, Int(last) + 1 < content.count {
+                let longer = content[Int(first)...Int(last) + 1]
+                return send(context, .partialContent, range, longer)
+            }
+            send(context, .partialContent, range, slice)
+        }
+    }
+}
