@@ -70,14 +70,16 @@ final class ContextAndProbeTests: XCTestCase {
     }
 
     func testNoUsableDisplayGivesAnErrorListingEachAttempt() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard environment["DISPLAY"] == nil, environment["WAYLAND_DISPLAY"] == nil, environment["EGL_PLATFORM"] == nil else {
-            throw XCTSkip("a window system is present, so the default display may work")
-        }
-        XCTAssertThrowsError(try GLContext.createHeadless(platform: .default)) { error in
-            guard case GLESError.noDisplay(let attempts) = error else { return XCTFail("unexpected error \(error)") }
+        // Without a window system the default display cannot initialise on Mesa; where some EGL
+        // manages anyway there is no failure to look at.
+        let context: GLContext
+        do {
+            context = try GLContext.createHeadless(platform: .default)
+        } catch GLESError.noDisplay(let attempts) {
             XCTAssertTrue(attempts.contains { $0.hasPrefix("default display") }, "\(attempts)")
-            XCTAssertTrue(error.localizedDescription.contains("Hint"))
+            XCTAssertTrue(GLESError.noDisplay(attempts: attempts).localizedDescription.contains("Hint"))
+            return
         }
+        throw XCTSkip("the default display works here (\(context.limits.renderer))")
     }
 }
