@@ -1,0 +1,151 @@
+import GLES
+import XCTest
+@testable import Kernels
+
+/// RoPE, the KV ring and both attention kernels against references that see every position's
+/// key directly (no ring), so a wrong slot or window shows up as a mismatch.
+final class AttentionTests: XCTestCase {
+    func testRopeYarnInPlaceAtAnOffsetInAFusedBuffer() throws {
+        var rng = SeededRNG(test: "rope")
+        let kernels = try GPU.library()
+        let yarn = YarnParameters(headDim: 16, theta: 150000, factor: 4, originalContext: 256)
+        let table = try RopeTable(context: GPU.context, yarn: yarn)
+        let tokens = 3, heads = 4, stride = 100, offset = 20, position0 = 181
+        let x = rng.floats(tokens * stride)
+        let buffer = try GPU.buffer(x, "qkv")
+        try kernels.rope(RopeArgs(table: table, buffer: buffer, tokens: tokens, heads: heads, position0: position0, stride: stride, offset: offset))
+        let expected = CPUReference.rope(x, tokens: tokens, heads: heads, position0: position0, stride: stride, offset: offset,
+                                         inverseFrequencies: table.inverseFrequencies, concentration: table.concentration)
+        assertClose(try GPU.read(buffer, tokens * stride), expected, relative: 1e-5, "rope yarn")
+    }
+
+    func testKVAppendWrapsTheRingAndKeepsTheLastTokensOfALongBatch() throws {
+        var rng = SeededRNG(test: "kv append")
+        let kernels = try GPU.library()
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 8, kvHeads: 2, headDim: 16, window: 8, label: "ring")
+        let row = 32
+        // 11 tokens at positions 0...10 into 8 slots: positions 3...10 survive, 8...10 in slots 0...2.
+        let k = rng.floats(11 * row), v = rng.floats(11 * row)
+        try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(k, "k"), values: try GPU.buffer(v, "v"), tokens: 11, position0: 0))
+        var expectedK = [Float](repeating: 0, count: 8 * row), expectedV = expectedK
+        for p in 3 ... 10 {
+            expectedK.replaceSubrange((p % 8) * row ..< (p % 8 + 1) * row, with: k[p * row ..< (p + 1) * row])
+            expectedV.replaceSubrange((p % 8) * row ..< (p % 8 + 1) * row, with: v[p * row ..< (p + 1) * row])
+        }
+        XCTAssertEqual(try GPU.read(cache.keys, 8 * row), expectedK)
+        XCTAssertEqual(try GPU.read(cache.values, 8 * row), expectedV)
+        let full = try KVCacheLayer(context: GPU.context, capacity: 4, kvHeads: 2, headDim: 16, window: 0, label: "full")
+        XCTAssertThrowsError(try kernels.appendKV(KVAppendArgs(cache: full, keys: try GPU.buffer(k, "k"), values: try GPU.buffer(v, "v"),
+                                                               tokens: 2, position0: 3)), "a full cache must not wrap")
+    }
+
+    /// Decode token by token through a sliding layer whose ring is exactly the window: every step
+    /// past the window boundary overwrites the oldest slot. GQA ratio 2.
+    func testDecodeWindowBoundaryWithGQA() throws {
+        var rng = SeededRNG(test: "decode window")
+        let kernels = try GPU.library()
+        let heads = 4, kvHeads = 2, d = 16, window = 8, steps = 20
+        let cache = try KVCacheLayer(context: GPU.context, capacity: window, kvHeads: kvHeads, headDim: d, window: window, label: "slide")
+        let keys = rng.floats(steps * kvHeads * d, scale: 2), values = rng.floats(steps * kvHeads * d)
+        let sinks = rng.floats(heads, scale: 2)
+        let sinkBuffer = try GPU.buffer(sinks, "sinks")
+        let out = try GPU.zeros(heads * d, "attn")
+        for p in 0 ..< steps {
+            let q = rng.floats(heads * d, scale: 2)
+            let row = kvHeads * d
+            try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(Array(keys[p * row ..< (p + 1) * row]), "k"),
+                                              values: try GPU.buffer(Array(values[p * row ..< (p + 1) * row]), "v"), tokens: 1, position0: p))
+            try kernels.attentionDecode(AttentionDecodeArgs(query: try GPU.buffer(q, "q"), cache: cache, sinks: sinkBuffer, heads: heads,
+                                                            position: p, output: out, splitKeys: 4))
+            let expected = CPUReference.attention(queries: q, queryPositions: [p], keys: Array(keys[0 ..< (p + 1) * row]),
+                                                  values: Array(values[0 ..< (p + 1) * row]), sinks: sinks,
+                                                  heads: heads, kvHeads: kvHeads, headDim: d, window: window)
+            if p == window - 1 || p == window || p == steps - 1 {
+                assertClose(try GPU.read(out, heads * d), expected, relative: 1e-5, "decode window p=\(p)")
+            } else {
+                let gpu = try GPU.read(out, heads * d)
+                let worst = zip(gpu, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-4, "decode window p=\(p)")
+            }
+        }
+    }
+
+    /// A full-attention layer at position 50 with 8-key splits (7 splits), GQA ratio 4, head 64.
+    func testDecodeSeveralSplitsFullLayer() throws {
+        var rng = SeededRNG(test: "decode splits")
+        let kernels = try GPU.library()
+        let heads = 8, kvHeads = 2, d = 64, position = 50
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 64, kvHeads: kvHeads, headDim: d, window: 0, label: "full")
+        let keys = rng.floats((position + 1) * kvHeads * d), values = rng.floats((position + 1) * kvHeads * d)
+        try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(keys, "k"), values: try GPU.buffer(values, "v"),
+                                          tokens: position + 1, position0: 0))
+        let q = rng.floats(heads * d, scale: 3), sinks = rng.floats(heads, scale: 3)
+        XCTAssertEqual(kernels.attentionSplits(cache: cache, position: position, splitKeys: 8), 7)
+        // The query sits at offset 10 of a fused buffer; the output at offset 5.
+        let out = try GPU.zeros(5 + heads * d, "attn")
+        try kernels.attentionDecode(AttentionDecodeArgs(query: try GPU.buffer([Float](repeating: 9, count: 10) + q, "q"), queryOffset: 10,
+                                                        cache: cache, sinks: try GPU.buffer(sinks, "sinks"), heads: heads, position: position,
+                                                        output: out, outputOffset: 5, splitKeys: 8))
+        let expected = CPUReference.attention(queries: q, queryPositions: [position], keys: keys, values: values, sinks: sinks,
+                                              heads: heads, kvHeads: kvHeads, headDim: d, window: 0)
+        assertClose(Array(try GPU.read(out, 5 + heads * d)[5...]), expected, relative: 1e-5, "decode 7 splits")
+    }
+
+    /// Prefill of 13 tokens at positions 20...32 on a sliding layer (window 8, ring of 8): the
+    /// earlier keys come from the ring, the batch's own keys from the batch buffers; then the
+    /// batch is appended and one decode step must agree with the reference too.
+    func testPrefillWindowBoundaryFromRingAndBatch() throws {
+        var rng = SeededRNG(test: "prefill window")
+        let kernels = try GPU.library()
+        let heads = 6, kvHeads = 2, d = 32, window = 8, position0 = 20, tokens = 13
+        let row = kvHeads * d
+        let total = position0 + tokens + 1
+        let keys = rng.floats(total * row, scale: 2), values = rng.floats(total * row)
+        let sinks = rng.floats(heads, scale: 2)
+        let cache = try KVCacheLayer(context: GPU.context, capacity: window, kvHeads: kvHeads, headDim: d, window: window, label: "slide")
+        try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(Array(keys[0 ..< position0 * row]), "k0"),
+                                          values: try GPU.buffer(Array(values[0 ..< position0 * row]), "v0"), tokens: position0, position0: 0))
+        let q = rng.floats(tokens * heads * d, scale: 2)
+        let batchK = try GPU.buffer(Array(keys[position0 * row ..< (position0 + tokens) * row]), "k")
+        let batchV = try GPU.buffer(Array(values[position0 * row ..< (position0 + tokens) * row]), "v")
+        let sinkBuffer = try GPU.buffer(sinks, "sinks")
+        let out = try GPU.zeros(tokens * heads * d, "attn")
+        try kernels.attentionPrefill(AttentionPrefillArgs(query: try GPU.buffer(q, "q"), queryStride: heads * d, keys: batchK, values: batchV,
+                                                          kvStride: row, cache: cache, sinks: sinkBuffer, heads: heads, tokens: tokens,
+                                                          position0: position0, output: out))
+        let expected = CPUReference.attention(queries: q, queryPositions: Array(position0 ..< position0 + tokens),
+                                              keys: Array(keys[0 ..< (position0 + tokens) * row]), values: Array(values[0 ..< (position0 + tokens) * row]),
+                                              sinks: sinks, heads: heads, kvHeads: kvHeads, headDim: d, window: window)
+        assertClose(try GPU.read(out, tokens * heads * d), expected, relative: 1e-5, "prefill window")
+
+        try kernels.appendKV(KVAppendArgs(cache: cache, keys: batchK, values: batchV, tokens: tokens, position0: position0))
+        let p = position0 + tokens
+        try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(Array(keys[p * row ..< (p + 1) * row]), "k1"),
+                                          values: try GPU.buffer(Array(values[p * row ..< (p + 1) * row]), "v1"), tokens: 1, position0: p))
+        let q1 = rng.floats(heads * d, scale: 2)
+        let out1 = try GPU.zeros(heads * d, "attn1")
+        try kernels.attentionDecode(AttentionDecodeArgs(query: try GPU.buffer(q1, "q1"), cache: cache, sinks: sinkBuffer, heads: heads,
+                                                        position: p, output: out1))
+        let expected1 = CPUReference.attention(queries: q1, queryPositions: [p], keys: keys, values: values, sinks: sinks,
+                                               heads: heads, kvHeads: kvHeads, headDim: d, window: window)
+        assertClose(try GPU.read(out1, heads * d), expected1, relative: 1e-5, "decode after prefill")
+    }
+
+    /// Full causal prefill from position 0: 19 queries (a partial query tile), multi-query (1 KV head).
+    func testPrefillCausalPartialTileMultiQuery() throws {
+        var rng = SeededRNG(test: "prefill causal")
+        let kernels = try GPU.library()
+        let heads = 4, kvHeads = 1, d = 16, tokens = 19
+        let row = kvHeads * d
+        let keys = rng.floats(tokens * row, scale: 2), values = rng.floats(tokens * row), sinks = rng.floats(heads)
+        let q = rng.floats(tokens * heads * d, scale: 2)
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 32, kvHeads: kvHeads, headDim: d, window: 0, label: "full")
+        let out = try GPU.zeros(tokens * heads * d, "attn")
+        try kernels.attentionPrefill(AttentionPrefillArgs(query: try GPU.buffer(q, "q"), queryStride: heads * d, keys: try GPU.buffer(keys, "k"),
+                                                          values: try GPU.buffer(values, "v"), kvStride: row, cache: cache,
+                                                          sinks: try GPU.buffer(sinks, "s"), heads: heads, tokens: tokens, position0: 0, output: out))
+        let expected = CPUReference.attention(queries: q, queryPositions: Array(0 ..< tokens), keys: keys, values: values, sinks: sinks,
+                                              heads: heads, kvHeads: kvHeads, headDim: d, window: 0)
+        assertClose(try GPU.read(out, tokens * heads * d), expected, relative: 1e-5, "prefill causal")
+    }
+}

@@ -1,0 +1,94 @@
+import GLES
+import XCTest
+@testable import Kernels
+
+final class NormAndLinearTests: XCTestCase {
+    func testRMSNormPartialIteration() throws {
+        var rng = SeededRNG(test: "rmsnorm")
+        let kernels = try GPU.library()
+        let width = 200, tokens = 3   // 200 is not a multiple of the 64-thread workgroup
+        let x = rng.floats(width * tokens, scale: 3), weight = rng.floats(width, scale: 2)
+        let out = try GPU.zeros(width * tokens, "y")
+        let report = try kernels.rmsNorm(RMSNormArgs(input: try GPU.buffer(x, "x"), weight: try GPU.buffer(weight, "w"),
+                                                     output: out, width: width, tokens: tokens, eps: 1e-5))
+        XCTAssertEqual(report.site, .gpu)
+        assertClose(try GPU.read(out, width * tokens), CPUReference.rmsNorm(x, weight: weight, tokens: tokens, eps: 1e-5),
+                    relative: 1e-5, "rmsnorm")
+    }
+
+    /// Every weight format, as matrix × vector (1 token) and matrix × matrix (5 tokens: a partial
+    /// token tile), 37 rows (a partial row group).
+    func testLinearAllFormatsPartialIteration() throws {
+        var rng = SeededRNG(test: "linear")
+        let kernels = try GPU.library()
+        let rows = 37, cols = 96
+        for format in WeightFormat.allCases {
+            let (raw, w) = try rng.tensor(format, rows: rows, cols: cols)
+            let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: format, rows: rows, cols: cols),
+                                         label: "w.\(format)")
+            let bias = rng.floats(rows)
+            for tokens in [1, 5] {
+                let x = rng.floats(tokens * cols)
+                let out = try GPU.zeros(tokens * rows, "y")
+                try kernels.linear(LinearArgs(weights: weights, bias: try GPU.buffer(bias, "b"), input: try GPU.buffer(x, "x"),
+                                              output: out, tokens: tokens))
+                assertClose(try GPU.read(out, tokens * rows),
+                            CPUReference.linear(weights: w, bias: bias, x: x, rows: rows, cols: cols, tokens: tokens),
+                            relative: 1e-5, "linear \(format) tokens=\(tokens)")
+            }
+        }
+    }
+
+    /// A matrix split over several bindings, written at an offset into a wider output and added
+    /// to what is there (the residual stream).
+    func testLinearSplitAccumulateAtOffset() throws {
+        var rng = SeededRNG(test: "linear split")
+        let kernels = try GPU.library()
+        let rows = 50, cols = 64, tokens = 3, stride = 70, offset = 9
+        let (raw, w) = try rng.tensor(.q8_0, rows: rows, cols: cols)
+        let packed = try PackedWeights.repack(raw: raw, format: .q8_0, rows: rows, cols: cols)
+        let weights = try GPUWeights(context: GPU.context, packed: packed, label: "split", maxChunkBytes: packed.dataWordsPerRow * 4 * 16)
+        XCTAssertEqual(weights.chunks.count, 4, "rows per chunk are limited by the largest plane")
+        let x = rng.floats(tokens * cols), before = rng.floats(tokens * stride)
+        let out = try GPU.buffer(before, "residual")
+        let report = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: try GPU.buffer(x, "x"), output: out,
+                                                   tokens: tokens, outputStride: stride, outputOffset: offset, accumulate: true))
+        XCTAssertEqual(report.dispatches, 4)
+        let product = CPUReference.linear(weights: w, bias: nil, x: x, rows: rows, cols: cols, tokens: tokens)
+        var expected = before
+        for t in 0 ..< tokens { for r in 0 ..< rows { expected[t * stride + offset + r] += product[t * rows + r] } }
+        assertClose(try GPU.read(out, tokens * stride), expected, relative: 1e-5, "linear split+accumulate")
+    }
+
+    func testLinearRejectsBadArgumentsBeforeDispatch() throws {
+        let kernels = try GPU.library()
+        var rng = SeededRNG(test: "linear errors")
+        let (raw, _) = try rng.tensor(.f32, rows: 4, cols: 32)
+        let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .f32, rows: 4, cols: 32), label: "w")
+        let x = try GPU.zeros(32, "x")
+        XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: weights, bias: nil, input: x, output: try GPU.zeros(3, "small"), tokens: 1))) {
+            guard case .bufferTooSmall(_, let buffer, _, _)? = $0 as? KernelsError else { return XCTFail("\($0)") }
+            XCTAssertEqual(buffer, "small")
+        }
+        XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: weights, bias: nil, input: x, output: try GPU.zeros(64, "y"),
+                                                           tokens: 1, inputStride: 34)))
+    }
+
+    func testEmbeddingAllFormatsFromGPUIdsAcrossChunks() throws {
+        var rng = SeededRNG(test: "embedding")
+        let kernels = try GPU.library()
+        let vocab = 45, cols = 64
+        let ids = [3, 44, 0, 3, 17, 30]
+        for format in WeightFormat.allCases {
+            let (raw, table) = try rng.tensor(format, rows: vocab, cols: cols)
+            let packed = try PackedWeights.repack(raw: raw, format: format, rows: vocab, cols: cols)
+            let weights = try GPUWeights(context: GPU.context, packed: packed, label: "embd.\(format)",
+                                         maxChunkBytes: max(packed.scaleWordsPerRow, packed.dataWordsPerRow) * 4 * 10)
+            XCTAssertEqual(weights.chunks.count, 5)
+            let out = try GPU.zeros(ids.count * cols, "x")
+            let report = try kernels.embedding(EmbeddingArgs(table: weights, tokenIDs: try GPU.buffer(ids: ids, "ids"), output: out, tokens: ids.count))
+            XCTAssertEqual(report.dispatches, 5)
+            XCTAssertEqual(try GPU.read(out, ids.count * cols), CPUReference.embedding(table: table, cols: cols, ids: ids), "\(format)")
+        }
+    }
+}

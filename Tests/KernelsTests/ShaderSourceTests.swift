@@ -1,0 +1,49 @@
+import XCTest
+@testable import Kernels
+
+final class ShaderSourceTests: XCTestCase {
+    let glsl = """
+    #version 310 es
+    #extension GL_EXT_shader_io_blocks : enable
+    #ifndef OVERRIDE_WG_SIZE
+    #define OVERRIDE_WG_SIZE 64u
+    #endif
+    layout(local_size_x = OVERRIDE_WG_SIZE) in;
+    void main() {}
+    """
+
+    func testSpecialisationGoesAfterVersionAndExtensions() throws {
+        let source = try ShaderSource(name: "demo", glsl: glsl)
+        XCTAssertEqual(source.overrideNames, ["WG_SIZE"])
+        let lines = try source.specialised(["WG_SIZE": .u32(128)]).split(separator: "\n")
+        XCTAssertEqual(lines[2], "#define OVERRIDE_WG_SIZE 128u")
+        XCTAssertTrue(lines[1].hasPrefix("#extension"))
+    }
+
+    func testUnknownOverrideIsAnError() throws {
+        let source = try ShaderSource(name: "demo", glsl: glsl)
+        XCTAssertThrowsError(try source.specialised(["TILE": .u32(4)])) { error in
+            XCTAssertEqual(error as? KernelsError, .unknownOverride(shader: "demo", name: "TILE", known: ["WG_SIZE"]))
+        }
+        XCTAssertThrowsError(try ShaderSource(name: "broken", glsl: "void main() {}"))
+    }
+
+    func testProgramKeysDifferBySpecialisation() {
+        let a = ProgramKey("f32_linear", ["WEIGHT_FORMAT": .u32(3)])
+        let b = ProgramKey("f32_linear", ["WEIGHT_FORMAT": .u32(4)])
+        XCTAssertNotEqual(a, b)
+        XCTAssertEqual(a, ProgramKey("f32_linear", ["WEIGHT_FORMAT": .u32(3)]))
+        XCTAssertEqual(a.description, "f32_linear[WEIGHT_FORMAT=3u]")
+    }
+
+    func testEveryKernelHasTranslatedGLSL() throws {
+        let library = try ShaderLibrary.located()
+        let wgsl = library.directory.deletingLastPathComponent().appendingPathComponent("wgsl")
+        let names = try FileManager.default.contentsOfDirectory(atPath: wgsl.path).filter { $0.hasSuffix(".wgsl") && $0.hasPrefix("f32_") }
+        XCTAssertGreaterThanOrEqual(names.count, 12)
+        for name in names {
+            let source = try library.source(String(name.dropLast(5)))
+            XCTAssertFalse(source.overrideNames.isEmpty, "\(name) declares overrides")
+        }
+    }
+}
