@@ -76,7 +76,7 @@ public enum GLESError: Error, LocalizedError, Equatable {
 }
 
 /// "1.50 GiB"-style sizes for messages and the probe table.
-public func formatBytes(_ bytes: Int) -> String {
+func formatBytes(_ bytes: Int) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
     var value = Double(bytes)
     var unit = 0

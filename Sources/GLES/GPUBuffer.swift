@@ -80,6 +80,8 @@ public final class GPUBuffer {
         try checkRange("upload", offset: offset, count: bytes.count)
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
         try context.makeCurrent()
+        // Orders this update after earlier shader writes to the same buffer.
+        glMemoryBarrier(GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
         glBindBuffer(gl(GL_COPY_WRITE_BUFFER), glName)
         var done = 0
         while done < bytes.count {
@@ -121,7 +123,6 @@ public final class GPUBuffer {
         let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, Self.uploadChunkBytes), alignment: 16)
         defer { zeros.deallocate() }
         zeros.initializeMemory(as: UInt8.self, repeating: 0)
-        context.barrier(.bufferUpdate)
         var done = 0
         while done < count {
             let piece = min(zeros.count, count - done)
