@@ -25,6 +25,8 @@ public enum TokenizerError: LocalizedError, Equatable {
     case missingSpecialToken(String)
     /// The conversation JSON is malformed.
     case badConversation(String)
+    /// A list of token ids (CLI input) could not be read.
+    case badTokenIDs(String)
 
     public var errorDescription: String? {
         switch self {
@@ -51,6 +53,8 @@ public enum TokenizerError: LocalizedError, Equatable {
             return "the vocabulary has no '\(name)' token, which the Harmony chat format needs. Hint: use a GPT-OSS (o200k_harmony) model."
         case .badConversation(let detail):
             return "bad conversation: \(detail)"
+        case .badTokenIDs(let detail):
+            return "bad token ids: \(detail)"
         }
     }
 }
