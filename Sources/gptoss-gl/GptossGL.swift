@@ -8,7 +8,9 @@ struct GptossGL: ParsableCommand {
         abstract: "Run GPT-OSS models from GGUF on the GPU through headless GLES compute.",
         subcommands: [
             // One line per subcommand; keep this list sorted.
+            DetokenizeCommand.self,
             ProbeCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }
