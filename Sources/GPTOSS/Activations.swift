@@ -1,0 +1,63 @@
+import GLES
+import Kernels
+
+/// The scratch buffers one forward step works in, sized for `batch` tokens at once. Rows are
+/// per token; the names say what each holds (shapes per token).
+final class Activations {
+    let batch: Int
+    /// Token ids of the step: [batch] u32.
+    let tokenIDs: GPUBuffer
+    /// The residual stream x: [batch][hidden].
+    let residual: GPUBuffer
+    /// rmsnorm output (attn_norm, then ffn_norm): [batch][hidden].
+    let normed: GPUBuffer
+    /// [q | k | v] per token: [batch][qWidth + 2·kvWidth].
+    let qkv: GPUBuffer
+    /// The attention mix of the heads: [batch][qWidth].
+    let attention: GPUBuffer
+    /// Router logits: [batch][experts].
+    let routerLogits: GPUBuffer
+    /// The router's chosen experts and their weights: [batch][k] u32 / f32.
+    let expertIDs: GPUBuffer
+    let expertWeights: GPUBuffer
+    /// SwiGLU outputs of each chosen expert: [batch·k][ff].
+    let expertActivations: GPUBuffer
+    /// The last token's residual row, for the output head when only it is needed: [hidden].
+    let lastResidual: GPUBuffer
+    /// Logits: [batch][vocab].
+    let logits: GPUBuffer
+    /// Where fused-into-the-residual results are recomputed when a dump asks for them: [batch][hidden].
+    let dumpScratch: GPUBuffer
+    /// The sampler's reduction record.
+    let summary: GPUBuffer
+
+    let qkvWidth: Int
+
+    init(context: GLContext, config c: ModelConfig, batch: Int) throws {
+        self.batch = batch
+        qkvWidth = c.qWidth + 2 * c.kvWidth
+        func floats(_ count: Int, _ label: String) throws -> GPUBuffer {
+            try context.makeBuffer(byteCount: max(count, 4) * 4, label: "act.\(label)")
+        }
+        tokenIDs = try floats(batch, "token_ids")
+        residual = try floats(batch * c.embeddingLength, "residual")
+        normed = try floats(batch * c.embeddingLength, "normed")
+        qkv = try floats(batch * qkvWidth, "qkv")
+        attention = try floats(batch * c.qWidth, "attention")
+        routerLogits = try floats(batch * c.expertCount, "router_logits")
+        expertIDs = try floats(batch * c.expertUsedCount, "expert_ids")
+        expertWeights = try floats(batch * c.expertUsedCount, "expert_weights")
+        expertActivations = try floats(batch * c.expertUsedCount * c.expertFeedForwardLength, "expert_activations")
+        lastResidual = try floats(c.embeddingLength, "last_residual")
+        logits = try floats(batch * c.vocabularySize, "logits")
+        dumpScratch = try floats(batch * c.embeddingLength, "dump_scratch")
+        summary = try floats(LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates), "sampler_summary")
+    }
+
+    /// Bytes these buffers take for `batch` tokens (for the up-front memory check).
+    static func byteCount(config c: ModelConfig, batch: Int) -> Int {
+        let perToken = 3 * c.embeddingLength + c.qWidth * 2 + 2 * c.kvWidth + c.expertCount
+            + 2 * c.expertUsedCount + c.expertUsedCount * c.expertFeedForwardLength + c.vocabularySize + 1
+        return 4 * (batch * perToken + c.embeddingLength + LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates))
+    }
+}

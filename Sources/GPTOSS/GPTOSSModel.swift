@@ -1,0 +1,209 @@
+import Foundation
+import GLES
+import Kernels
+import Telemetry
+
+/// Options for placing a model on the GPU.
+public struct ModelOptions: Sendable {
+    /// Positions the KV cache holds (prompt + generated tokens); nil = min(model context, 4096).
+    public var context: Int?
+    /// Tokens a prefill step processes at once (bigger: faster prefill, more scratch memory).
+    public var batch: Int
+
+    public init(context: Int? = nil, batch: Int = 32) {
+        self.context = context
+        self.batch = batch
+    }
+}
+
+/// A GPT-OSS model on the GPU: weights, KV cache, scratch buffers and the forward pass.
+///
+/// Usage: `load`, then `prefill(_:)` the prompt and `decode(_:)` one token at a time (or let a
+/// `Generator` do it). Positions advance as tokens go in; `reset()` starts a new sequence.
+public final class GPTOSSModel {
+    public let config: ModelConfig
+    public let weights: GPUModelWeights
+    public let kernels: KernelLibrary
+    public let cache: KVCache
+    public let batch: Int
+    let buffers: Activations
+    let telemetry: TelemetryBus?
+    private var reportedModes = Set<String>()
+
+    /// Opens, checks and places a model. Stages and every tensor go to `telemetry`; `progress`
+    /// sees (bytes read, bytes total) after each tensor.
+    public static func load(location: String, context: GLContext, options: ModelOptions = ModelOptions(),
+                            telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> GPTOSSModel {
+        let file: ModelFile
+        if let telemetry {
+            file = try telemetry.measure(.ggufParse) { _ in try ModelFile(location: location) }
+            let total = file.table.entries.reduce(0) { $0 + Int(file.file.tensor(named: $1.name)?.byteCount ?? 0) }
+            telemetry.emit(.loadPlan(LoadPlan(tensorCount: file.table.entries.count, totalBytes: total,
+                                              architecture: ModelConfig.architecture, layers: file.config.blockCount,
+                                              experts: file.config.expertCount)))
+        } else {
+            file = try ModelFile(location: location)
+        }
+        return try GPTOSSModel(model: file, context: context, options: options, telemetry: telemetry, progress: progress)
+    }
+
+    public init(model: ModelFile, context: GLContext, options: ModelOptions = ModelOptions(),
+                telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
+        let c = model.config
+        config = c
+        batch = max(1, options.batch)
+        self.telemetry = telemetry
+        let positions = options.context ?? min(c.contextLength, 4096)
+        guard positions > 0 else { throw GPTOSSError.badSequence("--context must be positive, got \(positions)") }
+
+        // Check the cache and scratch fit before uploading gigabytes of weights.
+        let weightBytes = model.table.entries.reduce(0) { $0 + Int(model.file.tensor(named: $1.name)?.byteCount ?? 0) }
+        let runtimeBytes = KVCache.byteCount(config: c, context: positions, batch: batch)
+            + Activations.byteCount(config: c, batch: batch)
+        if let memory = context.limits.availableMemoryAtProbe ?? context.limits.maxBufferSize,
+           weightBytes + runtimeBytes > memory {
+            throw GPTOSSError.contextTooLarge(context: positions, neededBytes: runtimeBytes,
+                                              availableBytes: max(0, memory - weightBytes))
+        }
+        let largestLayer = 4 * c.kvWidth * positions
+        if largestLayer > context.limits.maxShaderStorageBlockSize {
+            throw GPTOSSError.contextTooLarge(context: positions, neededBytes: largestLayer,
+                                              availableBytes: context.limits.maxShaderStorageBlockSize)
+        }
+
+        weights = try Self.stage(.gpuUpload, telemetry) { bytes in
+            let w = try GPUModelWeights(model: model, context: context, telemetry: telemetry, progress: progress)
+            bytes = w.byteCount
+            return w
+        }
+        (kernels, cache, buffers) = try Self.stage(.runtime, telemetry) { bytes in
+            let kernels = try KernelLibrary(context: context)
+            let cache = try KVCache(context: context, config: c, context: positions, batch: options.batch)
+            let buffers = try Activations(context: context, config: c, batch: options.batch)
+            bytes = cache.byteCount
+            return (kernels, cache, buffers)
+        }
+        telemetry?.emit(.kvCache(KVCacheUse(usedTokens: 0, capacityTokens: positions, bytes: cache.byteCount)))
+        telemetry?.emit(.gpuMemory(GPUMemory(inUseBytes: context.memory.allocatedBytes, budgetBytes: context.limits.maxBufferSize,
+                                             residentTensors: context.memory.bufferCount)))
+    }
+
+    private static func stage<T>(_ stage: LoadStage, _ telemetry: TelemetryBus?, _ body: (inout Int?) throws -> T) throws -> T {
+        if let telemetry { return try telemetry.measure(stage, body: body) }
+        var bytes: Int?
+        return try body(&bytes)
+    }
+
+    /// Positions in the cache (the next token's position).
+    public var position: Int { cache.length }
+
+    /// Starts a new sequence.
+    public func reset() { cache.reset() }
+
+    // MARK: - Steps
+
+    /// Runs `tokens` through the model from the current position, in batches, and returns the
+    /// logits rows asked for ([rows][vocab] flattened; empty for `.none`). `dumps` collects the
+    /// named intermediates of every token, [tokens][width] each.
+    @discardableResult
+    public func prefill(_ tokens: [Int], logits rows: LogitRows = .last,
+                        dumps wanted: Set<Intermediate> = [], into dumps: inout [Intermediate: [Float]]) throws -> [Float] {
+        try check(tokens)
+        var out: [Float] = []
+        var start = 0
+        while start < tokens.count {
+            let chunk = Array(tokens[start ..< min(start + batch, tokens.count)])
+            let isLast = start + chunk.count == tokens.count
+            let chunkRows: LogitRows = rows == .all ? .all : (isLast ? rows : .none)
+            try step(chunk, logits: chunkRows, wanted: wanted) { name, values in dumps[name, default: []] += values }
+            if chunkRows != .none {
+                out += try buffers.logits.readFloats(count: (chunkRows == .all ? chunk.count : 1) * config.vocabularySize)
+            }
+            start += chunk.count
+        }
+        return out
+    }
+
+    @discardableResult
+    public func prefill(_ tokens: [Int], logits rows: LogitRows = .last) throws -> [Float] {
+        var ignored: [Intermediate: [Float]] = [:]
+        return try prefill(tokens, logits: rows, dumps: [], into: &ignored)
+    }
+
+    /// One decode step: `token` goes in at the current position; the logits stay on the GPU and
+    /// the sampler's reduction of them is read back (a few hundred bytes).
+    public func decode(_ token: Int, sampler: Sampler) throws -> LogitSummary {
+        try check([token])
+        try step([token], logits: .last, wanted: []) { _, _ in }
+        return try summarize(sampler)
+    }
+
+    /// The reduction of the last computed logits row (after `prefill(…, logits: .last)`).
+    public func summarize(_ sampler: Sampler) throws -> LogitSummary {
+        let candidates = min(sampler.candidateCount, config.vocabularySize)
+        let r = try kernels.reduceLogits(LogitReductionArgs(logits: buffers.logits, vocab: config.vocabularySize,
+                                                            candidates: candidates, temperature: sampler.reductionTemperature,
+                                                            result: buffers.summary))
+        reportMode(r)
+        let words = try buffers.summary.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
+        return LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
+    }
+
+    /// The last computed logits row, read back in full (for `logits --decode` and tests only).
+    public func lastLogits() throws -> [Float] {
+        try buffers.logits.readFloats(count: config.vocabularySize)
+    }
+
+    /// Decode steps that also collect intermediates (for `logits --decode --dump`).
+    public func decode(_ token: Int, dumps wanted: Set<Intermediate>, into dumps: inout [Intermediate: [Float]]) throws {
+        try check([token])
+        var collected: [Intermediate: [Float]] = [:]
+        try step([token], logits: .last, wanted: wanted) { name, values in collected[name] = values }
+        for (name, values) in collected { dumps[name, default: []] += values }
+    }
+
+    private func check(_ tokens: [Int]) throws {
+        guard !tokens.isEmpty else { throw GPTOSSError.badSequence("no tokens to run. Hint: pass at least one token id.") }
+        for t in tokens where !(0 ..< config.vocabularySize).contains(t) {
+            throw GPTOSSError.tokenOutOfRange(token: t, vocabularySize: config.vocabularySize)
+        }
+        guard cache.length + tokens.count <= cache.context else {
+            throw GPTOSSError.badSequence("\(cache.length) + \(tokens.count) tokens exceed the context of \(cache.context) positions. "
+                                          + "Hint: pass a larger --context.")
+        }
+    }
+
+    private func step(_ tokens: [Int], logits: LogitRows, wanted: Set<Intermediate>,
+                      capture: (Intermediate, [Float]) -> Void) throws {
+        try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
+        let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers) { [self] _, r in
+            reportMode(r)
+        }
+        try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
+        cache.length += tokens.count
+    }
+
+    /// Emits a kernel-mode event the first time an op family runs somewhere.
+    private func reportMode(_ r: KernelReport) {
+        let op = Self.operation(of: r.kernel)
+        guard let telemetry, reportedModes.insert("\(op)/\(r.site)").inserted else { return }
+        telemetry.emit(.kernelMode(KernelMode(op: op, placement: r.site == .gpu ? .gpu : .cpu, detail: r.kernel)))
+    }
+
+    /// The telemetry op family of a kernel, from its name.
+    static func operation(of kernel: String) -> String {
+        let shader = kernel.split(separator: "[").first.map(String.init) ?? kernel
+        switch shader {
+        case "f32_linear": return KernelOp.matmul
+        case "f32_rmsnorm": return KernelOp.rmsnorm
+        case "f32_rope_yarn": return KernelOp.rope
+        case "f32_sdpa_sinks_decode": return KernelOp.attentionDecode
+        case "f32_sdpa_sinks_prefill": return KernelOp.attentionPrefill
+        case "f32_topk_softmax", "f32_moe_gate_up_swiglu", "f32_moe_down_sum": return KernelOp.moe
+        case "f32_logits_reduce": return KernelOp.sampling
+        case "f32_embedding": return "embedding"
+        case "f32_kv_append": return "kv_append"
+        default: return shader
+        }
+    }
+}

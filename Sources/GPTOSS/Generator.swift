@@ -1,0 +1,139 @@
+import Foundation
+import Kernels
+import Telemetry
+
+/// What to generate: a prompt of token ids, how many tokens at most, how to sample, when to stop.
+public struct GenerationRequest: Sendable {
+    public var prompt: [Int]
+    public var maxTokens: Int
+    public var sampling: SamplingParameters
+    /// Ids that end generation when sampled (e.g. `<|return|>`, `<|call|>`); the stop token is reported.
+    public var stopTokens: Set<Int>
+
+    public init(prompt: [Int], maxTokens: Int, sampling: SamplingParameters = .greedy, stopTokens: Set<Int> = []) {
+        self.prompt = prompt; self.maxTokens = maxTokens; self.sampling = sampling; self.stopTokens = stopTokens
+    }
+}
+
+/// One generated token and what the sampler saw when it was chosen.
+public struct GeneratedToken: Sendable, Equatable {
+    /// Position of the token in the sequence (prompt included).
+    public var position: Int
+    public var id: Int
+    /// The five most likely tokens and their probabilities (at the reduction temperature).
+    public var top: [(id: Int, probability: Float)]
+    /// Entropy of the distribution the token was drawn from, in nats.
+    public var entropy: Float
+    /// Seconds this step took, from queuing to the chosen id.
+    public var seconds: Double
+
+    public static func == (a: GeneratedToken, b: GeneratedToken) -> Bool {
+        a.position == b.position && a.id == b.id && a.entropy == b.entropy && a.seconds == b.seconds
+            && a.top.map(\.id) == b.top.map(\.id) && a.top.map(\.probability) == b.top.map(\.probability)
+    }
+}
+
+public enum FinishReason: String, Sendable {
+    case stopToken = "stop_token"
+    case maxTokens = "max_tokens"
+    case contextFull = "context_full"
+}
+
+/// What a generation reports, in order: prefilled once, a token per step, finished once.
+public enum GenerationEvent: Sendable {
+    case prefilled(tokens: Int, seconds: Double)
+    case token(GeneratedToken)
+    case finished(reason: FinishReason, generated: [Int], decodeTokensPerSecond: Double)
+}
+
+/// Runs prompt → prefill → decode loop on a `GPTOSSModel`, reporting each step as an event
+/// (and as telemetry: stages, tokens with top-5 and entropy, throughput, KV cache use).
+///
+/// The first token is chosen from the prefill's last logits; every later one costs one decode
+/// step. The model is reset first, so each request is a fresh sequence.
+public final class Generator {
+    public let model: GPTOSSModel
+    let telemetry: TelemetryBus?
+    /// Turns an id into display text for telemetry (the tokenizer, once wired in); ids by default.
+    public var tokenText: (Int) -> String
+
+    public init(model: GPTOSSModel, telemetry: TelemetryBus? = nil, tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
+        self.model = model
+        self.telemetry = telemetry
+        self.tokenText = tokenText
+    }
+
+    /// Generates synchronously, calling `onEvent` for each event on the calling thread.
+    @discardableResult
+    public func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) throws -> Void = { _ in }) throws -> [Int] {
+        var sampler = try Sampler(request.sampling)
+        guard request.maxTokens >= 0 else {
+            throw GPTOSSError.badSamplingParameter("--max-tokens must be ≥ 0, got \(request.maxTokens)")
+        }
+        model.reset()
+
+        let prefillStart = Date()
+        telemetry?.emit(.stage(StageChange(stage: .prefill, status: .started)))
+        try model.prefill(request.prompt, logits: .last)
+        var summary = try model.summarize(sampler)
+        let prefillSeconds = Date().timeIntervalSince(prefillStart)
+        telemetry?.emit(.stage(StageChange(stage: .prefill, status: .completed, durationMs: prefillSeconds * 1000)))
+        telemetry?.emit(.throughput(Throughput(stage: .prefill, tokens: request.prompt.count,
+                                               tokensPerSecond: Double(request.prompt.count) / max(prefillSeconds, 1e-9))))
+        try onEvent(.prefilled(tokens: request.prompt.count, seconds: prefillSeconds))
+
+        var generated: [Int] = []
+        var reason = FinishReason.maxTokens
+        let decodeStart = Date()
+        var stepStart = prefillStart
+        telemetry?.emit(.stage(StageChange(stage: .decode, status: .started)))
+        while generated.count < request.maxTokens {
+            let id = sampler.choose(from: summary)
+            let token = GeneratedToken(
+                position: model.position, id: id,
+                top: summary.candidates.prefix(5).map { ($0.id, summary.probability(ofLogit: $0.logit)) },
+                entropy: summary.entropy, seconds: Date().timeIntervalSince(stepStart))
+            generated.append(id)
+            emitTelemetry(token)
+            try onEvent(.token(token))
+            if request.stopTokens.contains(id) { reason = .stopToken; break }
+            if generated.count == request.maxTokens { break }
+            if model.position >= model.cache.context { reason = .contextFull; break }
+            stepStart = Date()
+            summary = try model.decode(id, sampler: sampler)
+        }
+        let decodeSeconds = Date().timeIntervalSince(decodeStart)
+        let rate = generated.count > 1 ? Double(generated.count - 1) / max(decodeSeconds, 1e-9) : 0
+        telemetry?.emit(.stage(StageChange(stage: .decode, status: .completed, durationMs: decodeSeconds * 1000)))
+        telemetry?.emit(.throughput(Throughput(stage: .decode, tokens: generated.count, tokensPerSecond: rate)))
+        try onEvent(.finished(reason: reason, generated: generated, decodeTokensPerSecond: rate))
+        return generated
+    }
+
+    /// The same as an async stream; the GPU work runs on a dedicated thread (the GL context is
+    /// handed over to it and released when the stream ends).
+    public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
+        AsyncThrowingStream { continuation in
+            let thread = Thread { [self] in
+                defer { model.kernels.context.releaseCurrent() }
+                do {
+                    try generate(request) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            thread.start()
+        }
+    }
+
+    private func emitTelemetry(_ token: GeneratedToken) {
+        guard let telemetry else { return }
+        telemetry.emit(.token(TokenSample(
+            position: token.position, id: token.id, text: tokenText(token.id), channel: .other,
+            top: token.top.map { TokenCandidate(id: $0.id, text: tokenText($0.id), probability: $0.probability) },
+            entropy: token.entropy)))
+        telemetry.emit(.kvCache(KVCacheUse(usedTokens: model.position, capacityTokens: model.cache.context,
+                                           bytes: model.cache.byteCount)))
+    }
+}
