@@ -9,6 +9,8 @@ struct GptossGL: ParsableCommand {
         subcommands: [
             // One line per subcommand; keep this list sorted.
             DetokenizeCommand.self,
+            GenerateCommand.self,
+            LogitsCommand.self,
             ProbeCommand.self,
             TokenizeCommand.self,
         ]
