@@ -5,7 +5,6 @@ public enum HUDError: LocalizedError, Equatable {
     case fontMissing(path: String)
     case badFont(path: String, reason: String)
     case assetsNotFound(searched: [String])
-    case shaderFailed(stage: String, log: String)
     case framebufferIncomplete(status: String)
     case glError(operation: String, code: String)
     case badFrameSize(width: Int, height: Int, limit: Int)
@@ -15,6 +14,7 @@ public enum HUDError: LocalizedError, Equatable {
     case ffmpegFailed(path: String, status: Int32, log: String)
     case ffmpegPipeFailed(path: String, reason: String)
     case badOutputName(path: String)
+    case badSchedule(fps: Double, from: Double, to: Double?)
 
     public var errorDescription: String? {
         switch self {
@@ -24,8 +24,6 @@ public enum HUDError: LocalizedError, Equatable {
             return "HUD font \(path) is damaged: \(reason). Regenerate it with scripts/make_font.py."
         case .assetsNotFound(let searched):
             return "cannot find the HUD fonts (Assets/fonts); looked in: \(searched.joined(separator: ", ")). Set GPTOSS_GL_HOME to the gptoss-gl checkout."
-        case .shaderFailed(let stage, let log):
-            return "the HUD shader failed to build (\(stage)): \(log). The GL driver may lack OpenGL ES 3.0 fragment shaders."
         case .framebufferIncomplete(let status):
             return "the HUD's offscreen framebuffer is incomplete (\(status)). The driver may not render to RGBA8 textures."
         case .glError(let operation, let code):
@@ -42,6 +40,8 @@ public enum HUDError: LocalizedError, Equatable {
             return "ffmpeg exited with status \(status) while writing \(path). Its last words:\n\(log)"
         case .ffmpegPipeFailed(let path, let reason):
             return "lost the pipe to ffmpeg while writing \(path): \(reason)."
+        case .badSchedule(let fps, let from, let to):
+            return "cannot record at \(fps) fps from \(from) s to \(to.map { "\($0) s" } ?? "the end"): fps must be 0...240 and from must not be after to."
         case .badOutputName(let path):
             return "\(path): a recording goes to a folder (PNG frames) or a .mp4/.webm file; other extensions are not supported."
         }

@@ -26,7 +26,7 @@ final class HUDSnapshotTests: XCTestCase {
             if case .stage(let change) = $0.payload { return change.stage == .runtime && change.status == .completed }
             return false
         }
-        return try XCTUnwrap(ready).time + 0.05
+        return try XCTUnwrap(ready).time + 0.001
     }
 
     /// Mid-answer: a token 0.1 s old (its pulse still visible), the final channel streaming.
