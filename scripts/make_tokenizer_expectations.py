@@ -29,6 +29,7 @@ temp = tempfile.mkdtemp(prefix="o200k-")
 shutil.copy(VOCAB, Path(temp) / "o200k_base.tiktoken")
 os.environ["TIKTOKEN_ENCODINGS_BASE"] = temp
 
+import regex  # noqa: E402
 import tiktoken  # noqa: E402
 from tiktoken.load import load_tiktoken_bpe  # noqa: E402
 from tiktoken_ext import openai_public  # noqa: E402
@@ -223,7 +224,7 @@ OUTPUTS = [
     ("unicode content", "<|channel|>final<|message|>Emoji 👩🏽‍💻, 日本語, e\u0301.<|return|>"),
     ("multi-line analysis", "<|channel|>analysis<|message|>Step 1: x.\nStep 2: y.\n\nSo z.<|end|><|start|>assistant<|channel|>final<|message|>z<|return|>"),
     ("stream cut off (no end token)", "<|channel|>final<|message|>partial answer"),
-    ("text after return is ignored", "<|channel|>final<|message|>done<|return|>"),
+    ("return ends the stream", "<|channel|>final<|message|>done<|return|>"),
     ("empty content", "<|channel|>final<|message|><|return|>"),
     ("end then eos", "<|channel|>analysis<|message|>only thinking<|end|>"),
 ]
@@ -250,15 +251,24 @@ def parse_output(encoding, text):
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    versions = {"tiktoken": version("tiktoken"), "openai-harmony": version("openai-harmony"),
+    versions = {"tiktoken": version("tiktoken"), "openai-harmony": version("openai-harmony"), "regex": version("regex"),
                 "python": sys.version.split()[0]}
     tik = o200k_harmony()
     encoding = load_harmony_encoding(HarmonyEncodingName.HARMONY_GPT_OSS)
 
-    string_cases = [{"text": s, "ids": tik.encode_ordinary(s)} for s in strings()]
-    for case in string_cases:
-        assert tik.decode_bytes(case["ids"]) == case["text"].encode("utf-8"), case["text"]
-    write("strings.json", {"generator": "tiktoken o200k_harmony encode_ordinary", "versions": versions,
+    # The pre-tokenizer's pieces, by the `regex` module with o200k's pattern; checked against
+    # tiktoken (its own regex engine) by encoding piece by piece.
+    pattern = regex.compile(tik._pat_str)
+    string_cases = []
+    for text in strings():
+        ids = tik.encode_ordinary(text)
+        pieces = pattern.findall(text)
+        assert "".join(pieces) == text, text
+        assert [i for p in pieces for i in tik.encode_ordinary(p)] == ids, text
+        assert tik.decode_bytes(ids) == text.encode("utf-8"), text
+        string_cases.append({"text": text, "pieces": pieces, "ids": ids})
+    write("strings.json", {"generator": "tiktoken o200k_harmony encode_ordinary; pieces: regex.findall(o200k pat_str)",
+                           "versions": versions,
                            "cases": string_cases})
 
     conversation_cases = []
@@ -285,7 +295,7 @@ def main():
 def write(name, payload):
     path = OUT / name
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(payload, f, ensure_ascii=False, indent=1)
+        json.dump(payload, f, ensure_ascii=False, indent=1, sort_keys=True)
         f.write("\n")
     print(f"wrote {path.relative_to(ROOT)}")
 

@@ -147,6 +147,9 @@ public final class BPETokenizer: @unchecked Sendable {
         String(decoding: try decodeBytes(ids), as: UTF8.self)
     }
 
+    /// The merger, for tests that compare its two algorithms.
+    var mergerForTesting: BytePairMerger { merger }
+
     // MARK: - Special tokens
 
     /// The id of a control (or user-defined) token by its text, e.g. "<|start|>".

@@ -42,7 +42,7 @@ struct BytePairMerger {
 
     // MARK: - Plain scan (tiktoken's algorithm)
 
-    private func mergeByScan(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32) -> [Int] {
+    func mergeByScan(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32) -> [Int] {
         let bytes = piece.baseAddress!
         let n = piece.count
         // starts[k] begins part k; ranks[k] is the rank of parts k and k+1 joined.
@@ -79,7 +79,7 @@ struct BytePairMerger {
         }
     }
 
-    private func mergeWithHeap(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32) -> [Int] {
+    func mergeWithHeap(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32) -> [Int] {
         let bytes = piece.baseAddress!
         let n = piece.count
         // Parts as a linked list over byte offsets: next[s] is the start of the part after the

@@ -13,6 +13,8 @@ final class ReferenceExpectationTests: XCTestCase {
         for item in cases {
             let text = try XCTUnwrap(item["text"]?.string)
             let expected = try Shared.ids(item["ids"])
+            let pieces = try XCTUnwrap(item["pieces"]?.array).map { try XCTUnwrap($0.string) }
+            XCTAssertEqual(tokenizer.preTokenize(text), pieces, "pieces of \(text.debugDescription)")
             let ids = tokenizer.encode(text)
             if ids != expected {
                 mismatches += 1
