@@ -13,6 +13,7 @@ struct GptossGL: ParsableCommand {
             LogitsCommand.self,
             ProbeCommand.self,
             TokenizeCommand.self,
+            TranslateCommand.self,
         ]
     )
 }

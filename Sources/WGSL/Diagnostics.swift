@@ -1,0 +1,76 @@
+// Errors a kernel author reads: where (file:line:col), the offending source line, a caret under
+// the exact span, and a message that says what to do. Every stage of the pipeline reports through
+// this one type so the rendering is identical whether the lexer, the resolver or the writer failed.
+import Foundation
+
+/// A half-open byte range into the UTF-8 source. Every AST node and IR expression carries one.
+public struct SourceSpan: Hashable, Sendable {
+    public var start: Int
+    public var end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// A span covering both `self` and `other`.
+    func union(_ other: SourceSpan) -> SourceSpan {
+        SourceSpan(start: min(start, other.start), end: max(end, other.end))
+    }
+
+    static let none = SourceSpan(start: 0, end: 0)
+}
+
+/// An error found in WGSL source, rendered like a compiler message:
+///
+///     kernel.wgsl:12:14: error: cannot add f32 and u32: convert one side, e.g. f32(x)
+///         let y = a + b;
+///                 ^~~~~
+public struct WGSLDiagnostic: Error, LocalizedError, CustomStringConvertible, Equatable {
+    public let fileName: String
+    public let line: Int
+    public let column: Int
+    public let message: String
+    public let sourceLine: String
+    /// Number of carets-plus-tildes under the source line (at least one).
+    public let underlineLength: Int
+
+    public init(message: String, span: SourceSpan, source: [UInt8], fileName: String) {
+        self.fileName = fileName
+        self.message = message
+        let clampedStart = min(max(0, span.start), source.count)
+        var lineStart = clampedStart
+        while lineStart > 0 && source[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+        var lineEnd = clampedStart
+        while lineEnd < source.count && source[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+        var lineNumber = 1
+        for byte in source[0..<lineStart] where byte == UInt8(ascii: "\n") { lineNumber += 1 }
+        self.line = lineNumber
+        // Columns count characters, not bytes, so carets line up under non-ASCII text too.
+        let prefix = String(decoding: source[lineStart..<clampedStart], as: UTF8.self)
+        self.column = prefix.count + 1
+        let text = String(decoding: source[lineStart..<lineEnd], as: UTF8.self)
+        self.sourceLine = text.replacingOccurrences(of: "\t", with: " ")
+        let spanEndOnLine = min(max(span.end, clampedStart + 1), lineEnd)
+        let covered = String(decoding: source[clampedStart..<max(clampedStart, spanEndOnLine)], as: UTF8.self)
+        self.underlineLength = max(1, covered.count)
+    }
+
+    public var description: String {
+        let caret = String(repeating: " ", count: column - 1) + "^" + String(repeating: "~", count: underlineLength - 1)
+        return "\(fileName):\(line):\(column): error: \(message)\n\(sourceLine)\n\(caret)"
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// What the pipeline stages throw before the front door attaches the file name and source text.
+struct CompileError: Error {
+    let message: String
+    let span: SourceSpan
+
+    init(_ message: String, _ span: SourceSpan) {
+        self.message = message
+        self.span = span
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+@testable import WGSL
+
+/// Every `in/<case>.wgsl` is translated to `out/<case>.comp` and `out/<case>.json`. The test
+/// always rewrites the outputs and fails when they changed, so `git diff Tests/WGSLTests/out`
+/// is the review of a translator change; every output must also pass glslangValidator.
+final class SnapshotTests: XCTestCase {
+    func testSnapshotsMatchCommittedOutputs() throws {
+        let inputs = try TestPaths.files(in: TestPaths.snapshotInputs, withExtension: "wgsl")
+        XCTAssertFalse(inputs.isEmpty, "no snapshot inputs found in \(TestPaths.snapshotInputs.path)")
+        try FileManager.default.createDirectory(at: TestPaths.snapshotOutputs, withIntermediateDirectories: true)
+        for input in inputs {
+            let stem = input.deletingPathExtension().lastPathComponent
+            let source = try String(contentsOf: input, encoding: .utf8)
+            let output: TranslationOutput
+            do {
+                output = try WGSLTranslator.translate(source: source, fileName: "in/\(input.lastPathComponent)")
+            } catch {
+                XCTFail("\(stem): \(error.localizedDescription)")
+                continue
+            }
+            let generated = [("comp", output.glsl), ("json", try ShaderDirectory.reflectionJSON(output.reflection))]
+            for (ext, content) in generated {
+                let url = TestPaths.snapshotOutputs.appendingPathComponent("\(stem).\(ext)")
+                let previous = try? String(contentsOf: url, encoding: .utf8)
+                try content.write(to: url, atomically: true, encoding: .utf8)
+                XCTAssertEqual(previous, content, "out/\(stem).\(ext) changed: review `git diff \(url.path)` and commit it if the change is right")
+            }
+            let compPath = TestPaths.snapshotOutputs.appendingPathComponent("\(stem).comp").path
+            if let problems = try GLSLangValidator.problems(inFile: compPath) {
+                XCTFail("glslangValidator rejects out/\(stem).comp:\n\(problems)")
+            }
+        }
+    }
+
+    /// No output without an input: a deleted case must take its snapshots with it.
+    func testNoOrphanedSnapshots() throws {
+        let inputs = Set(try TestPaths.files(in: TestPaths.snapshotInputs, withExtension: "wgsl").map { $0.deletingPathExtension().lastPathComponent })
+        for ext in ["comp", "json"] {
+            for output in try TestPaths.files(in: TestPaths.snapshotOutputs, withExtension: ext) {
+                XCTAssertTrue(inputs.contains(output.deletingPathExtension().lastPathComponent), "\(output.lastPathComponent) has no in/ source: delete it")
+            }
+        }
+    }
+}
