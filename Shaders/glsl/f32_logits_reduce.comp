@@ -1,0 +1,142 @@
+#version 310 es
+precision highp float;
+precision highp int;
+
+#ifndef OVERRIDE_WG_SIZE
+#define OVERRIDE_WG_SIZE 256
+#endif
+const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
+
+layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
+
+struct Params {
+    uint n;
+    uint slice;
+    uint k;
+    float inv_temperature;
+    uint offset;
+    uint pad0;
+    uint pad1;
+    uint pad2;
+};
+
+const float NEG_BIG = -3e+38;
+const uint NO_ID = 4294967295u;
+
+layout(std140, binding = 0) uniform params_block {
+    uint n;
+    uint slice;
+    uint k;
+    float inv_temperature;
+    uint offset;
+    uint pad0;
+    uint pad1;
+    uint pad2;
+} params;
+layout(std430, binding = 1) restrict readonly buffer logits_block {
+    float logits[];
+};
+layout(std430, binding = 2) restrict buffer stats_block {
+    float stats[];
+};
+layout(std430, binding = 3) restrict buffer cand_values_block {
+    float cand_values[];
+};
+layout(std430, binding = 4) restrict buffer cand_ids_block {
+    uint cand_ids[];
+};
+shared float[WG_SIZE] red_value;
+shared uint[WG_SIZE] red_id;
+shared float[WG_SIZE] red_extra;
+
+bool precedes(float v, uint id, float bv, uint bid) {
+    return (v > bv) || ((v == bv) && (id < bid));
+}
+
+void main() {
+    uvec3 lid = gl_LocalInvocationID;
+    uvec3 wid = gl_WorkGroupID;
+    uint lane = lid.x;
+    uint group = wid.x;
+    uint begin = group * params.slice;
+    uint end = min((begin + params.slice), params.n);
+    float local_max = NEG_BIG;
+    for (uint i = begin + lane; i < end; i += WG_SIZE) {
+        local_max = max(local_max, logits[min((params.offset + i), (uint(logits.length()) - 1u))]);
+    }
+    red_value[min(lane, (WG_SIZE - 1u))] = local_max;
+    memoryBarrierShared();
+    barrier();
+    for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            red_value[min(lane, (WG_SIZE - 1u))] = max(red_value[min(lane, (WG_SIZE - 1u))], red_value[min((lane + stride), (WG_SIZE - 1u))]);
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    float m = red_value[0u];
+    memoryBarrierShared();
+    barrier();
+    float z_sum = 0.0;
+    float s_sum = 0.0;
+    for (uint i_1 = begin + lane; i_1 < end; i_1 += WG_SIZE) {
+        float z = (logits[min((params.offset + i_1), (uint(logits.length()) - 1u))] - m) * params.inv_temperature;
+        float e = exp(z);
+        z_sum += e;
+        s_sum += e * z;
+    }
+    red_value[min(lane, (WG_SIZE - 1u))] = z_sum;
+    red_extra[min(lane, (WG_SIZE - 1u))] = s_sum;
+    memoryBarrierShared();
+    barrier();
+    for (uint stride_1 = WG_SIZE / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
+        if (lane < stride_1) {
+            red_value[min(lane, (WG_SIZE - 1u))] = red_value[min(lane, (WG_SIZE - 1u))] + red_value[min((lane + stride_1), (WG_SIZE - 1u))];
+            red_extra[min(lane, (WG_SIZE - 1u))] = red_extra[min(lane, (WG_SIZE - 1u))] + red_extra[min((lane + stride_1), (WG_SIZE - 1u))];
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    if (lane == 0u) {
+        stats[min((group * 4u), (uint(stats.length()) - 1u))] = m;
+        stats[min(((group * 4u) + 1u), (uint(stats.length()) - 1u))] = red_value[0u];
+        stats[min(((group * 4u) + 2u), (uint(stats.length()) - 1u))] = red_extra[0u];
+        stats[min(((group * 4u) + 3u), (uint(stats.length()) - 1u))] = 0.0;
+    }
+    memoryBarrierShared();
+    barrier();
+    float prev_value = 0.0;
+    uint prev_id = NO_ID;
+    for (uint round_1 = 0u; round_1 < params.k; round_1++) {
+        float best_v = NEG_BIG;
+        uint best_i = NO_ID;
+        for (uint i_2 = begin + lane; i_2 < end; i_2 += WG_SIZE) {
+            float v = logits[min((params.offset + i_2), (uint(logits.length()) - 1u))];
+            bool eligible = (round_1 == 0u) || precedes(prev_value, prev_id, v, i_2);
+            if (eligible && precedes(v, i_2, best_v, best_i)) {
+                best_v = v;
+                best_i = i_2;
+            }
+        }
+        red_value[min(lane, (WG_SIZE - 1u))] = best_v;
+        red_id[min(lane, (WG_SIZE - 1u))] = best_i;
+        memoryBarrierShared();
+        barrier();
+        for (uint stride_2 = WG_SIZE / 2u; stride_2 > 0u; stride_2 = stride_2 / 2u) {
+            if ((lane < stride_2) && precedes(red_value[min((lane + stride_2), (WG_SIZE - 1u))], red_id[min((lane + stride_2), (WG_SIZE - 1u))], red_value[min(lane, (WG_SIZE - 1u))], red_id[min(lane, (WG_SIZE - 1u))])) {
+                red_value[min(lane, (WG_SIZE - 1u))] = red_value[min((lane + stride_2), (WG_SIZE - 1u))];
+                red_id[min(lane, (WG_SIZE - 1u))] = red_id[min((lane + stride_2), (WG_SIZE - 1u))];
+            }
+            memoryBarrierShared();
+            barrier();
+        }
+        prev_value = red_value[0u];
+        prev_id = red_id[0u];
+        if (lane == 0u) {
+            cand_values[min(((group * params.k) + round_1), (uint(cand_values.length()) - 1u))] = prev_value;
+            cand_ids[min(((group * params.k) + round_1), (uint(cand_ids.length()) - 1u))] = prev_id;
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+}

@@ -1,0 +1,68 @@
+#version 310 es
+precision highp float;
+precision highp int;
+
+#ifndef OVERRIDE_WG_SIZE
+#define OVERRIDE_WG_SIZE 64
+#endif
+const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
+
+layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
+
+struct Params {
+    uint n_tokens;
+    uint n_heads;
+    uint head_dim;
+    uint position0;
+    uint stride;
+    uint offset;
+    float concentration;
+    uint pad0;
+};
+
+// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
+uint wgsl_div(uint a, uint b) {
+    return a / ((b == 0u) ? 1u : b);
+}
+
+// WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
+uint wgsl_rem(uint a, uint b) {
+    uint d = ((b == 0u) ? 1u : b);
+    return a - (a / d) * d;
+}
+
+layout(std140, binding = 0) uniform params_block {
+    uint n_tokens;
+    uint n_heads;
+    uint head_dim;
+    uint position0;
+    uint stride;
+    uint offset;
+    float concentration;
+    uint pad0;
+} params;
+layout(std430, binding = 1) restrict readonly buffer inv_freq_block {
+    float inv_freq[];
+};
+layout(std430, binding = 2) restrict buffer x_block {
+    float x[];
+};
+
+void main() {
+    uvec3 gid = gl_GlobalInvocationID;
+    uint half_dim = params.head_dim / 2u;
+    uint t = gid.y;
+    if ((gid.x >= (params.n_heads * half_dim)) || (t >= params.n_tokens)) {
+        return;
+    }
+    uint head = wgsl_div(gid.x, half_dim);
+    uint j = wgsl_rem(gid.x, half_dim);
+    float angle = float((params.position0 + t)) * inv_freq[min(j, (uint(inv_freq.length()) - 1u))];
+    float c = cos(angle) * params.concentration;
+    float s = sin(angle) * params.concentration;
+    uint i = (((t * params.stride) + params.offset) + (head * params.head_dim)) + j;
+    float a = x[min(i, (uint(x.length()) - 1u))];
+    float b = x[min((i + half_dim), (uint(x.length()) - 1u))];
+    x[min(i, (uint(x.length()) - 1u))] = (a * c) - (b * s);
+    x[min((i + half_dim), (uint(x.length()) - 1u))] = (b * c) + (a * s);
+}

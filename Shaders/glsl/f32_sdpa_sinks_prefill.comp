@@ -1,0 +1,196 @@
+#version 310 es
+precision highp float;
+precision highp int;
+
+#ifndef OVERRIDE_HEAD_DIM
+#define OVERRIDE_HEAD_DIM 64
+#endif
+const uint HEAD_DIM = uint(OVERRIDE_HEAD_DIM);
+#ifndef OVERRIDE_Q_TILE
+#define OVERRIDE_Q_TILE 16
+#endif
+const uint Q_TILE = uint(OVERRIDE_Q_TILE);
+#ifndef OVERRIDE_K_TILE
+#define OVERRIDE_K_TILE 16
+#endif
+const uint K_TILE = uint(OVERRIDE_K_TILE);
+
+layout(local_size_x = OVERRIDE_Q_TILE, local_size_y = 1, local_size_z = 1) in;
+
+struct Params {
+    uint n_tokens;
+    uint n_heads;
+    uint n_kv_heads;
+    uint position0;
+    uint capacity;
+    uint window;
+    uint q_stride;
+    uint q_offset;
+    uint kv_stride;
+    uint k_offset;
+    uint v_offset;
+    uint out_stride;
+    float scale;
+    uint pad0;
+    uint pad1;
+    uint pad2;
+};
+
+// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
+uint wgsl_div(uint a, uint b) {
+    return a / ((b == 0u) ? 1u : b);
+}
+
+// WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
+uint wgsl_rem(uint a, uint b) {
+    uint d = ((b == 0u) ? 1u : b);
+    return a - (a / d) * d;
+}
+
+const float NEG_BIG = -3e+38;
+
+layout(std140, binding = 0) uniform params_block {
+    uint n_tokens;
+    uint n_heads;
+    uint n_kv_heads;
+    uint position0;
+    uint capacity;
+    uint window;
+    uint q_stride;
+    uint q_offset;
+    uint kv_stride;
+    uint k_offset;
+    uint v_offset;
+    uint out_stride;
+    float scale;
+    uint pad0;
+    uint pad1;
+    uint pad2;
+} params;
+layout(std430, binding = 1) restrict readonly buffer q_block {
+    float q[];
+};
+layout(std430, binding = 2) restrict readonly buffer k_new_block {
+    float k_new[];
+};
+layout(std430, binding = 3) restrict readonly buffer v_new_block {
+    float v_new[];
+};
+layout(std430, binding = 4) restrict readonly buffer k_cache_block {
+    float k_cache[];
+};
+layout(std430, binding = 5) restrict readonly buffer v_cache_block {
+    float v_cache[];
+};
+layout(std430, binding = 6) restrict readonly buffer sinks_block {
+    float sinks[];
+};
+layout(std430, binding = 7) restrict buffer out_block {
+    float out_1[];
+};
+shared float[(Q_TILE * HEAD_DIM)] q_tile;
+shared float[(Q_TILE * HEAD_DIM)] acc_tile;
+shared float[(K_TILE * HEAD_DIM)] k_tile;
+shared float[(K_TILE * HEAD_DIM)] v_tile;
+shared float[(Q_TILE * K_TILE)] p_tile;
+
+void main() {
+    uvec3 lid = gl_LocalInvocationID;
+    uvec3 wid = gl_WorkGroupID;
+    uint lane = lid.x;
+    uint head = wid.y;
+    uint kv_head = wgsl_div(head, wgsl_div(params.n_heads, params.n_kv_heads));
+    uint t_first = wid.x * Q_TILE;
+    uint t = t_first + lane;
+    bool valid = t < params.n_tokens;
+    uint qp = params.position0 + t;
+    uint t_last = min((t_first + Q_TILE), params.n_tokens) - 1u;
+    uint first_query = params.position0 + t_first;
+    uint k_begin = 0u;
+    if ((params.window > 0u) && ((first_query + 1u) > params.window)) {
+        k_begin = (first_query + 1u) - params.window;
+    }
+    uint k_end = (params.position0 + t_last) + 1u;
+    for (uint d = 0u; d < HEAD_DIM; d++) {
+        float v = 0.0;
+        if (valid) {
+            v = q[min(((((t * params.q_stride) + params.q_offset) + (head * HEAD_DIM)) + d), (uint(q.length()) - 1u))];
+        }
+        q_tile[min(((lane * HEAD_DIM) + d), ((Q_TILE * HEAD_DIM) - 1u))] = v;
+        acc_tile[min(((lane * HEAD_DIM) + d), ((Q_TILE * HEAD_DIM) - 1u))] = 0.0;
+    }
+    float m = NEG_BIG;
+    float l = 0.0;
+    for (uint kt = k_begin; kt < k_end; kt += K_TILE) {
+        for (uint i = lane; i < (K_TILE * HEAD_DIM); i += Q_TILE) {
+            uint kp = kt + wgsl_div(i, HEAD_DIM);
+            uint d_1 = wgsl_rem(i, HEAD_DIM);
+            float kv = 0.0;
+            float vv = 0.0;
+            if (kp < k_end) {
+                if (kp >= params.position0) {
+                    uint src = (((kp - params.position0) * params.kv_stride) + (kv_head * HEAD_DIM)) + d_1;
+                    kv = k_new[min((src + params.k_offset), (uint(k_new.length()) - 1u))];
+                    vv = v_new[min((src + params.v_offset), (uint(v_new.length()) - 1u))];
+                } else {
+                    uint src_1 = (((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_1;
+                    kv = k_cache[min(src_1, (uint(k_cache.length()) - 1u))];
+                    vv = v_cache[min(src_1, (uint(v_cache.length()) - 1u))];
+                }
+            }
+            k_tile[min(i, ((K_TILE * HEAD_DIM) - 1u))] = kv;
+            v_tile[min(i, ((K_TILE * HEAD_DIM) - 1u))] = vv;
+        }
+        memoryBarrierShared();
+        barrier();
+        if (valid) {
+            float tile_max = NEG_BIG;
+            for (uint j = 0u; j < K_TILE; j++) {
+                uint kp_1 = kt + j;
+                float s = NEG_BIG;
+                if ((kp_1 <= qp) && ((params.window == 0u) || ((qp - kp_1) < params.window))) {
+                    float dot_qk = 0.0;
+                    for (uint d_2 = 0u; d_2 < HEAD_DIM; d_2++) {
+                        dot_qk += q_tile[min(((lane * HEAD_DIM) + d_2), ((Q_TILE * HEAD_DIM) - 1u))] * k_tile[min(((j * HEAD_DIM) + d_2), ((K_TILE * HEAD_DIM) - 1u))];
+                    }
+                    s = dot_qk * params.scale;
+                }
+                p_tile[min(((lane * K_TILE) + j), ((Q_TILE * K_TILE) - 1u))] = s;
+                tile_max = max(tile_max, s);
+            }
+            float m_new = max(m, tile_max);
+            float correction = exp((m - m_new));
+            float tile_sum = 0.0;
+            for (uint j_1 = 0u; j_1 < K_TILE; j_1++) {
+                float s_1 = p_tile[min(((lane * K_TILE) + j_1), ((Q_TILE * K_TILE) - 1u))];
+                float p = 0.0;
+                if (s_1 > NEG_BIG) {
+                    p = exp((s_1 - m_new));
+                }
+                p_tile[min(((lane * K_TILE) + j_1), ((Q_TILE * K_TILE) - 1u))] = p;
+                tile_sum += p;
+            }
+            l = (l * correction) + tile_sum;
+            for (uint d_3 = 0u; d_3 < HEAD_DIM; d_3++) {
+                float a = acc_tile[min(((lane * HEAD_DIM) + d_3), ((Q_TILE * HEAD_DIM) - 1u))] * correction;
+                for (uint j_2 = 0u; j_2 < K_TILE; j_2++) {
+                    a += p_tile[min(((lane * K_TILE) + j_2), ((Q_TILE * K_TILE) - 1u))] * v_tile[min(((j_2 * HEAD_DIM) + d_3), ((K_TILE * HEAD_DIM) - 1u))];
+                }
+                acc_tile[min(((lane * HEAD_DIM) + d_3), ((Q_TILE * HEAD_DIM) - 1u))] = a;
+            }
+            m = m_new;
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    if (valid) {
+        float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
+        float m_all = max(m, sink);
+        float correction_1 = exp((m - m_all));
+        float total = (l * correction_1) + exp((sink - m_all));
+        float scale_out = correction_1 / total;
+        for (uint d_4 = 0u; d_4 < HEAD_DIM; d_4++) {
+            out_1[min((((t * params.out_stride) + (head * HEAD_DIM)) + d_4), (uint(out_1.length()) - 1u))] = acc_tile[min(((lane * HEAD_DIM) + d_4), ((Q_TILE * HEAD_DIM) - 1u))] * scale_out;
+        }
+    }
+}
