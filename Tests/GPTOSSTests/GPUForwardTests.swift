@@ -1,0 +1,123 @@
+import XCTest
+import GLES
+import Kernels
+@testable import GPTOSS
+
+/// The whole model on the GPU (llvmpipe here) against transformers' float32 logits.
+///
+/// Tolerance: max |gpu − torch| ≤ 1e-3 · max |torch logit| for every flavour. The Q8_0 and
+/// MXFP4 references were computed by transformers on the weights as dequantised from those very
+/// files, and the kernels dequantise exactly (a scale times a small integer is exact in f32), so
+/// quantisation adds no error of its own: only the order of f32 arithmetic differs, as for F32.
+final class GPUForwardTests: XCTestCase {
+    static let tolerance: Float = 1e-3
+    nonisolated(unsafe) static var sharedContext: GLContext?
+
+    func context() throws -> GLContext {
+        if let c = Self.sharedContext { return c }
+        let c = try GLContext.createHeadless()
+        Self.sharedContext = c
+        return c
+    }
+
+    func load(_ fixture: Fixture, _ flavour: String, context positions: Int = 64, batch: Int = 16) throws -> GPTOSSModel {
+        try GPTOSSModel.load(location: fixture.modelPath(flavour), context: context(),
+                             options: ModelOptions(context: positions, batch: batch))
+    }
+
+    /// Every model, every flavour, every case: a full prefill (in batches of 16, so the later
+    /// batches read earlier keys from the cache rings) at every position.
+    func testPrefillMatchesTransformersForEveryFixture() throws {
+        for name in Fixture.models {
+            let fixture = try Fixture(name)
+            for flavour in Fixture.flavours {
+                let model = try load(fixture, flavour)
+                for testCase in fixture.manifest.cases {
+                    model.reset()
+                    let logits = try model.prefill(testCase.tokens, logits: .all)
+                    let cmp = LogitComparison(actual: logits, expected: try fixture.expectedLogits(testCase, flavour).values)
+                    XCTAssertLessThanOrEqual(cmp.relative, Self.tolerance,
+                                             "\(name) \(flavour) \(testCase.name): maxdiff \(cmp.maxAbsDiff)")
+                    print("gpu prefill \(name) \(flavour) \(testCase.name): OK, maxdiff = \(cmp.maxAbsDiff) (\(cmp.relative) of max|logit|)")
+                }
+            }
+        }
+    }
+
+    /// Prefill part of a sequence, then decode the rest one token at a time: each decode step's
+    /// logits equal the full recompute's (and transformers') at that position.
+    func testDecodeAfterPrefillMatchesFullRecompute() throws {
+        for name in Fixture.models {
+            let fixture = try Fixture(name)
+            let testCase = fixture.manifest.cases[1]
+            let model = try load(fixture, "mxfp4")
+            let vocab = model.config.vocabularySize
+            let full = try model.prefill(testCase.tokens, logits: .all)
+            let expected = try fixture.expectedLogits(testCase, "mxfp4").values
+            model.reset()
+            let split = 10
+            try model.prefill(Array(testCase.tokens[..<split]), logits: .none)
+            for position in split ..< testCase.tokens.count {
+                var ignored: [Intermediate: [Float]] = [:]
+                try model.decode(testCase.tokens[position], dumps: [], into: &ignored)
+                let row = try model.lastLogits()
+                let recompute = Array(full[position * vocab ..< (position + 1) * vocab])
+                let vsRecompute = LogitComparison(actual: row, expected: recompute)
+                let vsTorch = LogitComparison(actual: row, expected: Array(expected[position * vocab ..< (position + 1) * vocab]))
+                XCTAssertLessThanOrEqual(vsRecompute.relative, Self.tolerance, "\(name) position \(position) vs recompute")
+                XCTAssertLessThanOrEqual(vsTorch.relative, Self.tolerance, "\(name) position \(position) vs torch")
+            }
+            print("gpu decode \(name): positions \(split)..<\(testCase.tokens.count) OK")
+        }
+    }
+
+    /// Greedy generation from the manifest's prompt reproduces transformers' greedy continuation.
+    func testGreedyGenerationReproducesTransformers() throws {
+        for name in Fixture.models {
+            let fixture = try Fixture(name)
+            for (flavour, greedy) in fixture.manifest.greedy.sorted(by: { $0.key < $1.key }) {
+                let model = try load(fixture, flavour)
+                let generated = try Generator(model: model).generate(
+                    GenerationRequest(prompt: greedy.prompt, maxTokens: greedy.continuation.count))
+                XCTAssertEqual(generated, greedy.continuation, "\(name) \(flavour)")
+            }
+        }
+    }
+
+    /// A dumped intermediate is the same tensor as the CPU reference's of that name.
+    func testDumpedIntermediatesMatchTheReference() throws {
+        let fixture = try Fixture("tiny-b")
+        let file = try ModelFile(location: fixture.modelPath("q8_0"))
+        let reference = try ReferenceModel(model: file)
+        let tokens = Array(fixture.manifest.cases[0].tokens.prefix(20))
+        let names: [Intermediate] = [.embedding, .layer(0, .attentionNorm), .layer(0, .query), .layer(0, .key),
+                                     .layer(0, .value), .layer(0, .attentionMix), .layer(2, .attentionOutput),
+                                     .layer(1, .feedForwardInput), .layer(1, .routerLogits), .layer(1, .feedForwardOutput),
+                                     .layer(2, .layerOutput), .outputNorm]
+        var expected: [Intermediate: [Float]] = [:]
+        _ = try reference.logits(tokens: tokens) { name, _, values in
+            if names.contains(name) { expected[name, default: []] += values }
+        }
+        let model = try load(fixture, "q8_0")
+        var dumps: [Intermediate: [Float]] = [:]
+        try model.prefill(tokens, logits: .all, dumps: Set(names), into: &dumps)
+        for name in names {
+            let got = try XCTUnwrap(dumps[name], "\(name) not dumped")
+            let want = expected[name]!
+            XCTAssertEqual(got.count, want.count, "\(name)")
+            let cmp = LogitComparison(actual: got, expected: want)
+            XCTAssertLessThanOrEqual(cmp.relative, 1e-4, "\(name): maxdiff \(cmp.maxAbsDiff) of max \(cmp.maxAbsLogit)")
+        }
+    }
+
+    func testTokenOutsideVocabularyAndOverfullContextAreClearErrors() throws {
+        let fixture = try Fixture("tiny-a")
+        let model = try load(fixture, "f32", context: 8, batch: 4)
+        XCTAssertThrowsError(try model.prefill([1, 320])) {
+            XCTAssertEqual($0 as? GPTOSSError, .tokenOutOfRange(token: 320, vocabularySize: 320))
+        }
+        XCTAssertThrowsError(try model.prefill(Array(repeating: 1, count: 9))) {
+            XCTAssertTrue($0.localizedDescription.contains("--context"), $0.localizedDescription)
+        }
+    }
+}
