@@ -32,8 +32,10 @@ public final class GPTOSSModel {
 
     /// Opens, checks and places a model. Stages and every tensor go to `telemetry`; `progress`
     /// sees (bytes read, bytes total) after each tensor.
+    /// `kernels` may be shared between models on one context (its compiled programs are reused).
     public static func load(location: String, context: GLContext, options: ModelOptions = ModelOptions(),
-                            telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> GPTOSSModel {
+                            kernels: KernelLibrary? = nil, telemetry: TelemetryBus? = nil,
+                            progress: ((Int, Int) -> Void)? = nil) throws -> GPTOSSModel {
         let file: ModelFile
         if let telemetry {
             file = try telemetry.measure(.ggufParse) { _ in try ModelFile(location: location) }
@@ -44,10 +46,11 @@ public final class GPTOSSModel {
         } else {
             file = try ModelFile(location: location)
         }
-        return try GPTOSSModel(model: file, context: context, options: options, telemetry: telemetry, progress: progress)
+        return try GPTOSSModel(model: file, context: context, options: options, kernels: kernels, telemetry: telemetry,
+                               progress: progress)
     }
 
-    public init(model: ModelFile, context: GLContext, options: ModelOptions = ModelOptions(),
+    public init(model: ModelFile, context: GLContext, options: ModelOptions = ModelOptions(), kernels shared: KernelLibrary? = nil,
                 telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
         let c = model.config
         config = c
@@ -77,7 +80,7 @@ public final class GPTOSSModel {
             return w
         }
         (kernels, cache, buffers) = try Self.stage(.runtime, telemetry) { bytes in
-            let kernels = try KernelLibrary(context: context)
+            let kernels = try shared ?? KernelLibrary(context: context)
             let cache = try KVCache(context: context, config: c, context: positions, batch: options.batch)
             let buffers = try Activations(context: context, config: c, batch: options.batch)
             bytes = cache.byteCount

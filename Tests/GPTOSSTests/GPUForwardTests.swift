@@ -11,18 +11,21 @@ import Kernels
 /// quantisation adds no error of its own: only the order of f32 arithmetic differs, as for F32.
 final class GPUForwardTests: XCTestCase {
     static let tolerance: Float = 1e-3
-    nonisolated(unsafe) static var sharedContext: GLContext?
+    /// One context and one kernel library for all tests: programs compile once (slow on llvmpipe).
+    nonisolated(unsafe) static var shared: (GLContext, KernelLibrary)?
 
-    func context() throws -> GLContext {
-        if let c = Self.sharedContext { return c }
+    func kernels() throws -> KernelLibrary {
+        if let (_, k) = Self.shared { return k }
         let c = try GLContext.createHeadless()
-        Self.sharedContext = c
-        return c
+        let k = try KernelLibrary(context: c)
+        Self.shared = (c, k)
+        return k
     }
 
     func load(_ fixture: Fixture, _ flavour: String, context positions: Int = 64, batch: Int = 16) throws -> GPTOSSModel {
-        try GPTOSSModel.load(location: fixture.modelPath(flavour), context: context(),
-                             options: ModelOptions(context: positions, batch: batch))
+        let k = try kernels()
+        return try GPTOSSModel.load(location: fixture.modelPath(flavour), context: k.context,
+                                    options: ModelOptions(context: positions, batch: batch), kernels: k)
     }
 
     /// Every model, every flavour, every case: a full prefill (in batches of 16, so the later
