@@ -41,7 +41,9 @@ public final class BPETokenizer: @unchecked Sendable {
                 guard ByteLevelAlphabet.decode(token, appendingTo: &bytes) else {
                     throw TokenizerError.notByteLevel(tokenID: id, token: token)
                 }
-                table.insert(Array(bytes[mark...]), value: Int32(id))
+                bytes.withUnsafeBufferPointer { all in
+                    _ = table.insert(UnsafeBufferPointer(rebasing: all[mark...]), value: Int32(id))
+                }
             case .control, .userDefined, .unknown:
                 bytes.append(contentsOf: token.utf8)
                 specials[token] = specials[token] ?? id
@@ -58,17 +60,22 @@ public final class BPETokenizer: @unchecked Sendable {
         var mergeRank = [UInt32](repeating: BytePairMerger.noRank, count: tokens.count)
         var scratch: [UInt8] = []
         for (index, merge) in merges.enumerated() {
-            let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2 else {
-                throw TokenizerError.badMerge(index: index, merge: merge, reason: "expected two tokens separated by one space")
-            }
+            var merge = merge
             scratch.removeAll(keepingCapacity: true)
-            guard ByteLevelAlphabet.decode(String(parts[0]), appendingTo: &scratch) else {
-                throw TokenizerError.badMerge(index: index, merge: merge, reason: "left side is not a byte-level token")
+            // Byte-level tokens never contain a space (it is spelled 'Ġ'), so the one space splits.
+            let split: Int? = merge.withUTF8 { utf8 in
+                guard let space = utf8.firstIndex(of: 0x20),
+                      utf8[(space + 1)...].firstIndex(of: 0x20) == nil,
+                      ByteLevelAlphabet.decode(utf8: UnsafeBufferPointer(rebasing: utf8[..<space]), appendingTo: &scratch)
+                else { return nil }
+                let split = scratch.count
+                guard ByteLevelAlphabet.decode(utf8: UnsafeBufferPointer(rebasing: utf8[(space + 1)...]), appendingTo: &scratch)
+                else { return nil }
+                return split
             }
-            let split = scratch.count
-            guard ByteLevelAlphabet.decode(String(parts[1]), appendingTo: &scratch) else {
-                throw TokenizerError.badMerge(index: index, merge: merge, reason: "right side is not a byte-level token")
+            guard let split, split > 0, split < scratch.count else {
+                throw TokenizerError.badMerge(index: index, merge: merge,
+                                              reason: "expected two byte-level tokens separated by one space")
             }
             let found = scratch.withUnsafeBufferPointer { buffer -> (Int32?, Int32?, Int32?) in
                 let base = buffer.baseAddress!
@@ -104,11 +111,12 @@ public final class BPETokenizer: @unchecked Sendable {
         var ids: [Int] = []
         ids.reserveCapacity(utf8.count / 3)
         let base = utf8.baseAddress!
+        var scratch = BytePairMerger.Scratch()
         for piece in O200kPreTokenizer.pieces(of: utf8) {
             if let whole = merger.vocabulary.lookup(base + piece.lowerBound, piece.count) {
                 ids.append(Int(whole))
             } else {
-                merger.encode(UnsafeBufferPointer(rebasing: utf8[piece]), into: &ids)
+                merger.encode(UnsafeBufferPointer(rebasing: utf8[piece]), into: &ids, scratch: &scratch)
             }
         }
         return ids

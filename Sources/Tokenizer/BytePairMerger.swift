@@ -21,18 +21,34 @@ struct BytePairMerger {
         return mergeRank[Int(id)]
     }
 
+    /// Reusable buffers, so that merging a short piece allocates nothing.
+    struct Scratch {
+        var starts: [Int] = []
+        var ranks: [UInt32] = []
+    }
+
     /// The start offsets of the final parts of `piece` (plus `piece.count` at the end), merging
     /// only pairs whose rank is below `rankLimit`.
     func partBoundaries(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32 = noRank) -> [Int] {
-        piece.count > Self.heapThreshold
-            ? mergeWithHeap(piece, rankLimit: rankLimit)
-            : mergeByScan(piece, rankLimit: rankLimit)
+        var scratch = Scratch()
+        partBoundaries(piece, rankLimit: rankLimit, scratch: &scratch)
+        return scratch.starts
+    }
+
+    /// The same, left in `scratch.starts`.
+    func partBoundaries(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32, scratch: inout Scratch) {
+        if piece.count > Self.heapThreshold {
+            scratch.starts = mergeWithHeap(piece, rankLimit: rankLimit)
+        } else {
+            mergeByScan(piece, rankLimit: rankLimit, scratch: &scratch)
+        }
     }
 
     /// Appends the token ids of `piece` to `ids`.
-    func encode(_ piece: UnsafeBufferPointer<UInt8>, into ids: inout [Int]) {
+    func encode(_ piece: UnsafeBufferPointer<UInt8>, into ids: inout [Int], scratch: inout Scratch) {
         let base = piece.baseAddress!
-        let bounds = partBoundaries(piece)
+        partBoundaries(piece, rankLimit: Self.noRank, scratch: &scratch)
+        let bounds = scratch.starts
         for k in 0..<(bounds.count - 1) {
             // Every single byte is a token (checked when the tokenizer is built), so every part
             // that BPE leaves is one.
@@ -43,26 +59,36 @@ struct BytePairMerger {
     // MARK: - Plain scan (tiktoken's algorithm)
 
     func mergeByScan(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32) -> [Int] {
+        var scratch = Scratch()
+        mergeByScan(piece, rankLimit: rankLimit, scratch: &scratch)
+        return scratch.starts
+    }
+
+    /// Leaves the part starts in `scratch.starts`; `scratch.ranks[k]` is the rank of parts k and
+    /// k+1 joined.
+    func mergeByScan(_ piece: UnsafeBufferPointer<UInt8>, rankLimit: UInt32, scratch: inout Scratch) {
         let bytes = piece.baseAddress!
         let n = piece.count
-        // starts[k] begins part k; ranks[k] is the rank of parts k and k+1 joined.
-        var starts = Array(0...n)
-        var ranks = [UInt32](repeating: Self.noRank, count: n + 1)
-        for k in 0..<max(n - 1, 0) { ranks[k] = rank(bytes, k, k + 2) }
-        while starts.count > 2 {
+        scratch.starts.removeAll(keepingCapacity: true)
+        scratch.ranks.removeAll(keepingCapacity: true)
+        for k in 0...n {
+            scratch.starts.append(k)
+            scratch.ranks.append(k + 2 <= n ? rank(bytes, k, k + 2) : Self.noRank)
+        }
+        while scratch.starts.count > 2 {
             var best = Self.noRank
             var at = -1
-            for k in 0..<(starts.count - 2) where ranks[k] < best {
-                best = ranks[k]
+            for k in 0..<(scratch.starts.count - 2) where scratch.ranks[k] < best {
+                best = scratch.ranks[k]
                 at = k
             }
             if at < 0 || best >= rankLimit { break }
-            starts.remove(at: at + 1)
-            ranks.remove(at: at + 1)
-            ranks[at] = at + 2 < starts.count ? rank(bytes, starts[at], starts[at + 2]) : Self.noRank
-            if at > 0 { ranks[at - 1] = rank(bytes, starts[at - 1], starts[at + 1]) }
+            scratch.starts.remove(at: at + 1)
+            scratch.ranks.remove(at: at + 1)
+            let starts = scratch.starts
+            scratch.ranks[at] = at + 2 < starts.count ? rank(bytes, starts[at], starts[at + 2]) : Self.noRank
+            if at > 0 { scratch.ranks[at - 1] = rank(bytes, starts[at - 1], starts[at + 1]) }
         }
-        return starts
     }
 
     // MARK: - Heap (long pieces)

@@ -24,16 +24,23 @@ struct ByteStringTable {
     var count: Int { values.count }
 
     /// Adds `key` → `value`; if the key is present already the first value is kept (false).
+    /// The table never grows: inserting beyond the capacity given at init is refused (false).
     @discardableResult
     mutating func insert(_ key: [UInt8], value: Int32) -> Bool {
-        if key.withUnsafeBufferPointer({ lookup($0.baseAddress!, key.count) }) != nil { return false }
+        key.withUnsafeBufferPointer { insert($0, value: value) }
+    }
+
+    @discardableResult
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int32) -> Bool {
+        guard let base = key.baseAddress else { return false }
+        if lookup(base, key.count) != nil { return false }
         if slots.count < (values.count + 1) * 2 { return false }
         let entry = Int32(values.count)
         keyStart.append(Int32(storage.count))
         keyLength.append(Int32(key.count))
         storage.append(contentsOf: key)
         values.append(value)
-        var slot = key.withUnsafeBufferPointer { Self.hash($0.baseAddress!, key.count) } & mask
+        var slot = Self.hash(base, key.count) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
         slots[slot] = entry + 1
         return true

@@ -86,8 +86,15 @@ public struct O200kVocabulary: Sendable {
                     guard let token = Base64.decode(UnsafeBufferPointer(rebasing: line[..<space])) else {
                         throw TokenizerError.badRanksFile(path: path, line: lineNumber, reason: "token is not valid base64")
                     }
-                    let rankText = String(decoding: UnsafeBufferPointer(rebasing: line[(space + 1)...]), as: UTF8.self)
-                    guard let rank = Int(rankText.trimmingCharacters(in: .whitespaces)), rank == result.count else {
+                    var rank = 0
+                    var digits = 0
+                    for byte in line[(space + 1)...] where byte != 0x0D {
+                        guard (0x30...0x39).contains(byte), digits < 10 else { rank = -1; break }
+                        rank = rank * 10 + Int(byte - 0x30)
+                        digits += 1
+                    }
+                    guard digits > 0, rank == result.count else {
+                        let rankText = String(decoding: UnsafeBufferPointer(rebasing: line[(space + 1)...]), as: UTF8.self)
                         throw TokenizerError.badRanksFile(path: path, line: lineNumber,
                                                           reason: "rank '\(rankText)' is not the expected \(result.count)")
                     }
@@ -107,8 +114,10 @@ public struct O200kVocabulary: Sendable {
         let merger = BytePairMerger(vocabulary: table, mergeRank: (0..<UInt32(ranked.count)).map { $0 })
         var merges: [String] = []
         merges.reserveCapacity(ranked.count)
+        var scratch = BytePairMerger.Scratch()
         for (rank, bytes) in ranked.enumerated() where bytes.count > 1 {
-            let bounds = bytes.withUnsafeBufferPointer { merger.partBoundaries($0, rankLimit: UInt32(rank)) }
+            bytes.withUnsafeBufferPointer { merger.partBoundaries($0, rankLimit: UInt32(rank), scratch: &scratch) }
+            let bounds = scratch.starts
             guard bounds.count == 3 else {
                 throw TokenizerError.badRanksFile(path: path, line: rank + 1,
                                                   reason: "token is not the join of two lower-ranked tokens, so no merge describes it")
