@@ -18,9 +18,12 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
     private let lock = NSLock()
     private var idleHandles: [CurlHandle] = []
     private var fetched: UInt64 = 0
+    private var requests = 0
 
     /// Bytes fetched over the network so far (probe and all reads, retried bytes included once).
     public var totalBytesFetched: UInt64 { lock.withLock { fetched } }
+    /// HTTP requests made so far (the probe and retries included).
+    public var requestCount: Int { lock.withLock { requests } }
 
     public init(url: String, options: HTTPOptions = HTTPOptions()) throws {
         self.name = url
@@ -29,8 +32,10 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
         var probe = [UInt8](repeating: 0, count: options.probeLength)
         var learnedSize: UInt64 = 0
         var received = 0
+        var attempts = 0
         try probe.withUnsafeMutableBytes { buffer in
             try Self.withRetries(url: url, options: options) { _ in
+                attempts += 1
                 let response = handle.getRange(url: url, first: 0, last: UInt64(buffer.count - 1), destination: buffer, options: options)
                 if response.status == 416, let range = response.contentRange.flatMap(ContentRange.init), range.total == 0 {
                     learnedSize = 0  // an empty file: no byte range is satisfiable
@@ -55,6 +60,7 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
         self.size = learnedSize
         self.head = Array(probe[0..<received])
         self.fetched = UInt64(received)
+        self.requests = attempts
         self.idleHandles = [handle]
     }
 
@@ -63,12 +69,15 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
             throw GGUFError.http(source: name, detail: "read of \(buffer.count) bytes at offset \(offset) is past the end (\(size) bytes)")
         }
         if buffer.isEmpty { return }
-        if offset + UInt64(buffer.count) <= UInt64(head.count) {
-            head.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + Int(offset), byteCount: buffer.count) }
-            return
+        // Bytes the probe already fetched are copied, not fetched again.
+        let fromHead = offset < UInt64(head.count) ? min(buffer.count, head.count - Int(offset)) : 0
+        if fromHead > 0 {
+            head.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + Int(offset), byteCount: fromHead) }
         }
+        if fromHead == buffer.count { return }
         let started = Date()
-        let retries = try fetchChunked(offset: offset, buffer: buffer)
+        let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[fromHead...])
+        let retries = try fetchChunked(offset: offset + UInt64(fromHead), buffer: rest)
         if let progress = options.progress {
             progress(HTTPReadReport(source: name, offset: offset, bytes: UInt64(buffer.count),
                                     seconds: Date().timeIntervalSince(started), totalBytesFetched: totalBytesFetched, retries: retries))
@@ -140,8 +149,11 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
             let last = offset + UInt64(buffer.count) - 1
             let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
             let response = handle.getRange(url: name, first: first, last: last, destination: rest, options: options)
+            lock.withLock {
+                fetched += UInt64(response.received)
+                requests += 1
+            }
             if response.received > 0 {
-                lock.withLock { fetched += UInt64(response.received) }
                 // The received bytes are only kept if they are the ones asked for.
                 if let range = response.contentRange.flatMap(ContentRange.init), range.first == first, response.status == 206 {
                     done += response.received

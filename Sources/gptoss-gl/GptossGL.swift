@@ -10,8 +10,10 @@ struct GptossGL: ParsableCommand {
             // One line per subcommand; keep this list sorted.
             DetokenizeCommand.self,
             GenerateCommand.self,
+            InspectCommand.self,
             LogitsCommand.self,
             ProbeCommand.self,
+            ServeCommand.self,
             TokenizeCommand.self,
             TranslateCommand.self,
         ]
