@@ -63,15 +63,18 @@ final class NormAndLinearTests: XCTestCase {
     func testLinearRejectsBadArgumentsBeforeDispatch() throws {
         let kernels = try GPU.library()
         var rng = SeededRNG(test: "linear errors")
-        let (raw, _) = try rng.tensor(.f32, rows: 4, cols: 32)
-        let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .f32, rows: 4, cols: 32), label: "w")
+        let (raw, _) = try rng.tensor(.f32, rows: 8, cols: 32)
+        let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .f32, rows: 8, cols: 32), label: "w")
         let x = try GPU.zeros(32, "x")
         XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: weights, bias: nil, input: x, output: try GPU.zeros(3, "small"), tokens: 1))) {
             guard case .bufferTooSmall(_, let buffer, _, _)? = $0 as? KernelsError else { return XCTFail("\($0)") }
             XCTAssertEqual(buffer, "small")
         }
         XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: weights, bias: nil, input: x, output: try GPU.zeros(64, "y"),
-                                                           tokens: 1, inputStride: 34)))
+                                                           tokens: 1, inputStride: 34))) {
+            guard case .invalidArgument(let kernel, _)? = $0 as? KernelsError else { return XCTFail("\($0)") }
+            XCTAssertEqual(kernel, "f32_linear")
+        }
     }
 
     func testEmbeddingAllFormatsFromGPUIdsAcrossChunks() throws {

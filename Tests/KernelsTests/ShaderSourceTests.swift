@@ -16,7 +16,7 @@ final class ShaderSourceTests: XCTestCase {
         let source = try ShaderSource(name: "demo", glsl: glsl)
         XCTAssertEqual(source.overrideNames, ["WG_SIZE"])
         let lines = try source.specialised(["WG_SIZE": .u32(128)]).split(separator: "\n")
-        XCTAssertEqual(lines[2], "#define OVERRIDE_WG_SIZE 128u")
+        XCTAssertEqual(lines[2], "#define OVERRIDE_WG_SIZE 128")
         XCTAssertTrue(lines[1].hasPrefix("#extension"))
     }
 
@@ -33,7 +33,7 @@ final class ShaderSourceTests: XCTestCase {
         let b = ProgramKey("f32_linear", ["WEIGHT_FORMAT": .u32(4)])
         XCTAssertNotEqual(a, b)
         XCTAssertEqual(a, ProgramKey("f32_linear", ["WEIGHT_FORMAT": .u32(3)]))
-        XCTAssertEqual(a.description, "f32_linear[WEIGHT_FORMAT=3u]")
+        XCTAssertEqual(a.description, "f32_linear[WEIGHT_FORMAT=3]")
     }
 
     func testEveryKernelHasTranslatedGLSL() throws {

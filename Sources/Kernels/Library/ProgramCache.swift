@@ -10,7 +10,7 @@ public struct ProgramKey: Hashable, Sendable, CustomStringConvertible {
         self.overrides = overrides
     }
 
-    /// e.g. `f32_linear[THREADS_PER_ROW=16u,WEIGHT_FORMAT=3u]`, the name GL errors carry.
+    /// e.g. `f32_linear[THREADS_PER_ROW=16,WEIGHT_FORMAT=3]`, the name GL errors carry.
     public var description: String {
         let parts = overrides.keys.sorted().map { "\($0)=\(overrides[$0]!)" }
         return parts.isEmpty ? shader : "\(shader)[\(parts.joined(separator: ","))]"

@@ -7,10 +7,12 @@ public enum OverrideValue: Hashable, Sendable, CustomStringConvertible {
     case f32(Float)
     case bool(Bool)
 
-    /// The GLSL literal.
+    /// The GLSL text of the macro. The translated GLSL converts the macro to the override's type
+    /// itself (`uint(OVERRIDE_X)`) and also uses integer ones in `layout(local_size_x = …)`, so
+    /// integers are written as plain decimals.
     public var description: String {
         switch self {
-        case .u32(let v): return "\(v)u"
+        case .u32(let v): return "\(v)"
         case .i32(let v): return "\(v)"
         case .f32(let v): return String(format: "%.9e", Double(v))
         case .bool(let v): return v ? "true" : "false"
