@@ -25,6 +25,9 @@ struct ForwardPass {
     let kernels: KernelLibrary
     let cache: KVCache
     let buffers: Activations
+    /// When set, each layer's chosen experts and weights of the step's last token are copied
+    /// here on the GPU ([layers][k] u32 ids, then [layers][k] f32 weights) for the router telemetry.
+    let routerTrace: GPUBuffer?
     /// Sees every launch's report (for the kernel-mode telemetry).
     let report: (Intermediate?, KernelReport) -> Void
 
@@ -115,6 +118,12 @@ struct ForwardPass {
             try dump(name(.routerLogits), b.routerLogits, stride: c.expertCount, width: c.expertCount)
             note(nil, try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: c.expertUsedCount,
                                                             tokens: count, ids: b.expertIDs, weights: b.expertWeights)))
+            if let trace = routerTrace {
+                let k = c.expertUsedCount, row = (count - 1) * k * 4
+                kernels.context.barrier(.all)
+                try trace.copy(from: b.expertIDs, sourceOffset: row, to: n * k * 4, byteCount: k * 4)
+                try trace.copy(from: b.expertWeights, sourceOffset: row, to: (c.blockCount + n) * k * 4, byteCount: k * 4)
+            }
 
             // MARK: - MoE: a = SwiGLU-OAI(gate_e·h2, up_e·h2) for each chosen e; x += Σ w_e·(down_e·a + b_e)
             note(nil, try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,

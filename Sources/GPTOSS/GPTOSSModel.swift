@@ -29,6 +29,8 @@ public final class GPTOSSModel {
     let buffers: Activations
     let telemetry: TelemetryBus?
     private var reportedModes = Set<String>()
+    /// Set by `traceRouter(_:)`: where the GPU copies each step's router choices.
+    private var routerTrace: GPUBuffer?
 
     /// Opens, checks and places a model. Stages and every tensor go to `telemetry`; `progress`
     /// sees (bytes read, bytes total) after each tensor.
@@ -165,6 +167,24 @@ public final class GPTOSSModel {
         for (name, values) in collected { dumps[name, default: []] += values }
     }
 
+    /// Turns on recording of the router's choices for the last token of every step (a GPU-side
+    /// copy of k ids and weights per layer; read back only by `routerChoices()`).
+    public func traceRouter(_ on: Bool) throws {
+        routerTrace = on ? try kernels.context.makeBuffer(byteCount: 2 * 4 * config.blockCount * config.expertUsedCount,
+                                                          label: "router_trace") : nil
+    }
+
+    /// The router's choices of the last step's last token, per layer (empty unless traced).
+    public func routerChoices() throws -> [(experts: [Int], weights: [Float])] {
+        guard let routerTrace else { return [] }
+        let k = config.expertUsedCount, layers = config.blockCount
+        let words = try routerTrace.readUInt32s(count: 2 * layers * k)
+        return (0 ..< layers).map { n in
+            (words[n * k ..< (n + 1) * k].map { Int($0) },
+             words[(layers + n) * k ..< (layers + n + 1) * k].map { Float(bitPattern: $0) })
+        }
+    }
+
     private func check(_ tokens: [Int]) throws {
         guard !tokens.isEmpty else { throw GPTOSSError.badSequence("no tokens to run. Hint: pass at least one token id.") }
         for t in tokens where !(0 ..< config.vocabularySize).contains(t) {
@@ -179,7 +199,8 @@ public final class GPTOSSModel {
     private func step(_ tokens: [Int], logits: LogitRows, wanted: Set<Intermediate>,
                       capture: (Intermediate, [Float]) -> Void) throws {
         try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
-        let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers) { [self] _, r in
+        let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
+                               routerTrace: routerTrace) { [self] _, r in
             reportMode(r)
         }
         try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)

@@ -67,6 +67,7 @@ public final class Generator {
     @discardableResult
     public func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) throws -> Void = { _ in }) throws -> [Int] {
         var sampler = try Sampler(request.sampling)
+        try model.traceRouter(telemetry != nil)
         guard request.maxTokens >= 0 else {
             throw GPTOSSError.badSamplingParameter("--max-tokens must be ≥ 0, got \(request.maxTokens)")
         }
@@ -133,6 +134,9 @@ public final class Generator {
             position: token.position, id: token.id, text: tokenText(token.id), channel: .other,
             top: token.top.map { TokenCandidate(id: $0.id, text: tokenText($0.id), probability: $0.probability) },
             entropy: token.entropy)))
+        for (layer, choice) in ((try? model.routerChoices()) ?? []).enumerated() {
+            telemetry.emit(.router(RouterChoice(layer: layer, experts: choice.experts, weights: choice.weights)))
+        }
         telemetry.emit(.kvCache(KVCacheUse(usedTokens: model.position, capacityTokens: model.cache.context,
                                            bytes: model.cache.byteCount)))
     }

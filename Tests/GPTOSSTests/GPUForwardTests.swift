@@ -1,5 +1,6 @@
 import XCTest
 import GLES
+import Telemetry
 import Kernels
 @testable import GPTOSS
 
@@ -122,5 +123,38 @@ final class GPUForwardTests: XCTestCase {
         XCTAssertThrowsError(try model.prefill(Array(repeating: 1, count: 9))) {
             XCTAssertTrue($0.localizedDescription.contains("--context"), $0.localizedDescription)
         }
+    }
+
+    /// A generation reports stages, every op's placement (all GPU), each token with its top-5
+    /// and entropy, and the router's k experts per layer with weights summing to 1.
+    func testGenerationTelemetry() throws {
+        let fixture = try Fixture("tiny-b")
+        let k = try kernels()
+        let collector = EventCollector()
+        let bus = TelemetryBus(sinks: [collector])
+        let model = try GPTOSSModel.load(location: fixture.modelPath("mxfp4"), context: k.context,
+                                         options: ModelOptions(context: 64, batch: 16), kernels: k, telemetry: bus)
+        let generated = try Generator(model: model, telemetry: bus).generate(GenerationRequest(prompt: [5, 6, 7], maxTokens: 4))
+        let events = collector.events.map(\.payload)
+        let modes = events.compactMap { if case .kernelMode(let m) = $0 { return m } else { return nil } }
+        XCTAssertTrue(Set(modes.map(\.op)).isSuperset(of: [KernelOp.matmul, KernelOp.rmsnorm, KernelOp.rope, KernelOp.moe,
+                                                         KernelOp.attentionPrefill, KernelOp.attentionDecode, KernelOp.sampling]))
+        XCTAssertTrue(modes.allSatisfy { $0.placement == .gpu }, "\(modes)")
+        let tokens = events.compactMap { if case .token(let t) = $0 { return t } else { return nil } }
+        XCTAssertEqual(tokens.map(\.id), generated)
+        XCTAssertEqual(tokens.map(\.position), [3, 4, 5, 6])
+        for t in tokens {
+            XCTAssertEqual(t.top.count, 5)
+            XCTAssertEqual(t.top[0].id, t.id, "greedy picks the most likely")
+            XCTAssertGreaterThan(t.entropy, 0)
+        }
+        let routes = events.compactMap { if case .router(let r) = $0 { return r } else { return nil } }
+        XCTAssertEqual(routes.count, 4 * model.config.blockCount)
+        for r in routes {
+            XCTAssertEqual(r.experts.count, model.config.expertUsedCount)
+            XCTAssertEqual(r.weights.reduce(0, +), 1, accuracy: 1e-5)
+            XCTAssertTrue(r.experts.allSatisfy { (0 ..< model.config.expertCount).contains($0) })
+        }
+        XCTAssertTrue(events.contains { if case .stage(let s) = $0 { return s.stage == .gpuUpload && s.status == .completed } else { return false } })
     }
 }
