@@ -3,11 +3,11 @@ import Foundation
 /// Reads a JSONL telemetry log back into events, in the order they were written.
 public enum JSONLReplayer {
     public static func read(path: String) throws -> [TelemetryEvent] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TelemetryError.cannotReadLog(path: path, reason: (error as NSError).localizedDescription)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TelemetryError.cannotReadLog(path: path, reason: "no such file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TelemetryError.cannotReadLog(path: path, reason: "it is not a readable file")
         }
         let events = try decode(data, path: path)
         if events.isEmpty { throw TelemetryError.emptyLog(path: path) }
