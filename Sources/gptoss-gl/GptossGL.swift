@@ -13,6 +13,7 @@ struct GptossGL: ParsableCommand {
             InspectCommand.self,
             LogitsCommand.self,
             ProbeCommand.self,
+            RenderFramesCommand.self,
             ServeCommand.self,
             TokenizeCommand.self,
             TranslateCommand.self,
