@@ -46,4 +46,25 @@ final class ShaderSourceTests: XCTestCase {
             XCTAssertFalse(source.overrideNames.isEmpty, "\(name) declares overrides")
         }
     }
+
+    /// The launchers pack params as consecutive 32-bit scalars (`UniformWriter`): every kernel's
+    /// uniform block must have exactly that std140 layout in the translator's reflection.
+    func testUniformBlocksAreConsecutiveScalars() throws {
+        let library = try ShaderLibrary.located()
+        let files = try FileManager.default.contentsOfDirectory(atPath: library.directory.path).filter { $0.hasPrefix("f32_") && $0.hasSuffix(".json") }
+        XCTAssertGreaterThanOrEqual(files.count, 12)
+        for file in files {
+            let data = try Data(contentsOf: library.directory.appendingPathComponent(file))
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let bindings = try XCTUnwrap(json["bindings"] as? [[String: Any]], file)
+            let uniform = try XCTUnwrap(bindings.first { $0["kind"] as? String == "uniform" }, "\(file): a params block")
+            XCTAssertEqual(uniform["glslBinding"] as? Int, 0, file)
+            let members = try XCTUnwrap((uniform["layout"] as? [String: Any])?["members"] as? [[String: Any]], file)
+            XCTAssertEqual(members.count % 4, 0, "\(file): params padded to 16 bytes")
+            for (index, member) in members.enumerated() {
+                XCTAssertEqual(member["offset"] as? Int, index * 4, "\(file): \(member["name"] ?? "?")")
+                XCTAssertEqual(member["size"] as? Int, 4, "\(file): \(member["name"] ?? "?")")
+            }
+        }
+    }
 }
