@@ -114,6 +114,21 @@ final class GPUForwardTests: XCTestCase {
         }
     }
 
+    /// A context whose KV cache cannot fit is refused before any weight is uploaded.
+    func testContextTooLargeForTheDeviceFailsUpFront() throws {
+        let k = try kernels()
+        let before = k.context.memory.allocatedBytes
+        XCTAssertThrowsError(try GPTOSSModel.load(location: try Fixture("tiny-a").modelPath("f32"), context: k.context,
+                                                  options: ModelOptions(context: 1 << 34), kernels: k)) { error in
+            guard case .contextTooLarge(let context, _, _) = error as? GPTOSSError else {
+                return XCTFail("expected contextTooLarge, got \(error)")
+            }
+            XCTAssertEqual(context, 1 << 34)
+            XCTAssertTrue(error.localizedDescription.contains("--context"))
+        }
+        XCTAssertEqual(k.context.memory.allocatedBytes, before, "nothing was allocated")
+    }
+
     func testTokenOutsideVocabularyAndOverfullContextAreClearErrors() throws {
         let fixture = try Fixture("tiny-a")
         let model = try load(fixture, "f32", context: 8, batch: 4)
