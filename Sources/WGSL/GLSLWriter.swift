@@ -150,11 +150,11 @@ final class GLSLWriter {
                 line("#endif")
                 line("const \(typeName) \(overrideNames[index]) = \(typeName)(\(macro));")
             } else if let expression = item.defaultExpression {
-                line("#ifdef \(macro)")
-                line("const \(typeName) \(overrideNames[index]) = \(typeName)(\(macro));")
-                line("#else")
-                line("const \(typeName) \(overrideNames[index]) = \(try expr(expression));")
+                // A default computed from other overrides: the macro expands to that expression.
+                line("#ifndef \(macro)")
+                line("#define \(macro) \(try expr(expression))")
                 line("#endif")
+                line("const \(typeName) \(overrideNames[index]) = \(typeName)(\(macro));")
             }
         }
     }

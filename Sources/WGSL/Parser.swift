@@ -54,6 +54,11 @@ struct Parser {
             tokens[index] = Token(kind: .symbol(rest), span: SourceSpan(start: token.span.start + 1, end: token.span.end))
             return Token(kind: .symbol(">"), span: SourceSpan(start: token.span.start, end: token.span.start + 1))
         }
+        if s == ";" && index > 0 {
+            // A missing semicolon belongs at the end of what came before, not at the next line.
+            let previousEnd = tokens[index - 1].span.end
+            throw CompileError("expected ';' \(context)", SourceSpan(start: previousEnd, end: previousEnd + 1))
+        }
         throw CompileError("expected '\(s)' \(context), found \(current.quoted)", current.span)
     }
 

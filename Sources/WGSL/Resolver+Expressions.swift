@@ -86,8 +86,31 @@ extension Resolver {
             if BuiltinFunction(rawValue: name) != nil {
                 throw CompileError("'\(name)' is a builtin function: call it with \(name)(...)", span)
             }
-            throw CompileError("unknown identifier '\(name)'", span)
+            throw CompileError("unknown identifier '\(name)'\(suggestion(for: name))", span)
         }
+    }
+
+    /// ": did you mean 'x'?" for the visible name closest to a misspelt one, or "".
+    func suggestion(for name: String) -> String {
+        var candidates = Set(declarations.keys)
+        for scope in function.scopes { candidates.formUnion(scope.keys) }
+        candidates.formUnion(BuiltinFunction.allCases.map(\.rawValue))
+        let scored = candidates.map { ($0, Resolver.editDistance($0, name)) }.filter { $0.1 <= max(1, name.count / 3) }
+        guard let best = scored.min(by: { $0.1 == $1.1 ? $0.0 < $1.0 : $0.1 < $1.1 }) else { return "" }
+        return ": did you mean '\(best.0)'?"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let x = Array(a), y = Array(b)
+        var previous = Array(0...y.count)
+        for i in 1...max(1, x.count) where !x.isEmpty {
+            var current = [i] + Array(repeating: 0, count: y.count)
+            for j in 1...max(1, y.count) where !y.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return x.isEmpty ? y.count : previous[y.count]
     }
 
     // MARK: - Conversions
@@ -145,7 +168,7 @@ extension Resolver {
             guard let leaf = operand.type.leafScalar, leaf != target else { return operand }
             guard leaf.convertsAutomatically(to: target) else {
                 let names = operands.map { module.describe($0.type) }
-                throw CompileError("cannot \(what) \(names.joined(separator: " and ")): convert one side, e.g. \(target.wgslName)(x)", span)
+                throw CompileError("cannot \(what) \(names.joined(separator: " and ")): convert the integer side, e.g. f32(x)", span)
             }
             return try convert(operand, to: operand.type.withScalar(target), context: "the operand")
         }

@@ -569,7 +569,7 @@ final class Resolver {
         }
         let body = try block(decl.body.statements, newScope: false)
         if let returnType = function.returnType, !Resolver.alwaysReturns(body) {
-            throw CompileError("function '\(decl.name)' must return a \(module.describe(returnType)) on every path", decl.body.span)
+            throw CompileError("function '\(decl.name)' must return a value of type \(module.describe(returnType)) on every path", decl.body.span)
         }
         let callees = function.callees
         module.functions.append(IRFunction(name: decl.name, parameters: parameters, returnType: function.returnType,

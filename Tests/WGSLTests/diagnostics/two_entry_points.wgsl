@@ -1,0 +1,7 @@
+@compute @workgroup_size(64)
+fn prefill() {
+}
+
+@compute @workgroup_size(64)
+fn decode() {
+}

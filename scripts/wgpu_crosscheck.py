@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Runs every kernel in Shaders/wgsl through a real WebGPU implementation and through our GLSL.
+
+Two checks per kernel:
+
+1. WebGPU validity: the WGSL becomes a wgpu shader module and a compute pipeline (PyPI `wgpu`,
+   i.e. wgpu-native with naga). A kernel that only our translator accepts fails here.
+2. Same numbers: the kernel runs on wgpu and, from the committed Shaders/glsl/<name>.comp, on
+   GLES through EGL (Mesa llvmpipe here, via ctypes), on identical seeded inputs built from the
+   reflection JSON (parameter-struct members get small positive integers or floats, arrays get
+   random data), with a fixed dispatch. Every read_write buffer must agree: integers exactly,
+   floats within a relative tolerance. Differences show semantics the translator got wrong (or a
+   kernel reading workgroup memory before writing it: WebGPU zero-fills it, we do not).
+
+Usage (from the repository root):
+    XDG_RUNTIME_DIR=/tmp/xdg python3 scripts/wgpu_crosscheck.py [--validate-only] [kernel ...]
+
+Exit status 0 when everything agrees. Versions used: wgpu 0.32 (PyPI), Mesa 22.3 llvmpipe.
+"""
+import argparse
+import ctypes
+import json
+import os
+import pathlib
+import random
+import struct
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+WGSL_DIR = ROOT / "Shaders" / "wgsl"
+GLSL_DIR = ROOT / "Shaders" / "glsl"
+RUNTIME_ELEMENTS = 2048          # elements given to each runtime-sized array
+GROUPS = (2, 2, 1)               # the dispatch used on both sides
+FLOAT_TOLERANCE = 1e-4
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def leaf_scalar(type_name):
+    """The scalar at the bottom of a WGSL type spelling: 'array<vec4<u32>>' -> 'u32'."""
+    for scalar in ("f32", "u32", "i32", "f16"):
+        if scalar in type_name:
+            return scalar
+    return "u32"
+
+
+def binding_bytes(binding, rng):
+    """Seeded contents for one binding, shaped by its reflected layout."""
+    layout = binding.get("layout")
+    stride = binding.get("runtimeArrayStride")
+    total = binding["size"] + (stride * RUNTIME_ELEMENTS if stride else 0)
+    total = max(16, (total + 15) // 16 * 16)
+    words = [0] * (total // 4)
+    if layout and binding.get("structName"):
+        # A parameter struct: every integer member gets the same small value, which keeps loops
+        # short, indices in range and quotients of two members (heads / kv_heads) non-zero.
+        # (Integer division by zero is where wgpu's GL backend departs from WGSL, which defines
+        # x / 0 == x and our translator follows; random members would trip over that.)
+        integer_value = rng.randint(2, 6)
+        for member in layout["members"]:
+            count = max(1, member["size"] // 4)
+            for k in range(count):
+                index = member["offset"] // 4 + k
+                if index >= len(words):
+                    break
+                scalar = leaf_scalar(member["type"])
+                if scalar == "f32":
+                    words[index] = struct.unpack("<I", struct.pack("<f", rng.uniform(0.5, 1.5)))[0]
+                else:
+                    words[index] = integer_value
+        start = binding["size"] // 4
+    else:
+        start = 0
+    scalar = leaf_scalar(binding["type"])
+    for index in range(start, len(words)):
+        if scalar == "f32":
+            words[index] = struct.unpack("<I", struct.pack("<f", rng.uniform(-1.0, 1.0)))[0]
+        elif "vec" in binding["type"]:
+            words[index] = rng.getrandbits(32)      # packed weight words: any bit pattern
+        else:
+            words[index] = rng.randint(0, 15)       # indices and counts: small
+    return struct.pack("<%dI" % len(words), *words)
+
+
+# ----------------------------------------------------------------------------- WebGPU side
+
+def make_device():
+    import wgpu
+    adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+    wanted = [f for f in ("shader-f16", "subgroup") if f in adapter.features]
+    return wgpu, adapter, adapter.request_device_sync(required_features=wanted)
+
+
+def wgpu_pipeline(wgpu, device, source, reflection):
+    module = device.create_shader_module(code=source)
+    entries = []
+    for b in reflection["bindings"]:
+        kind = {"storage-read": wgpu.BufferBindingType.read_only_storage,
+                "storage-read_write": wgpu.BufferBindingType.storage,
+                "uniform": wgpu.BufferBindingType.uniform}[b["kind"]]
+        entries.append({"binding": b["binding"], "visibility": wgpu.ShaderStage.COMPUTE, "buffer": {"type": kind}})
+    group_layout = device.create_bind_group_layout(entries=entries)
+    layout = device.create_pipeline_layout(bind_group_layouts=[group_layout])
+    pipeline = device.create_compute_pipeline(layout=layout, compute={"module": module, "entry_point": reflection["entryPoint"]})
+    return pipeline, group_layout
+
+
+def run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs):
+    buffers = {}
+    entries = []
+    for b in reflection["bindings"]:
+        usage = wgpu.BufferUsage.COPY_SRC | wgpu.BufferUsage.COPY_DST
+        usage |= wgpu.BufferUsage.UNIFORM if b["kind"] == "uniform" else wgpu.BufferUsage.STORAGE
+        buffer = device.create_buffer_with_data(data=inputs[b["name"]], usage=usage)
+        buffers[b["name"]] = buffer
+        entries.append({"binding": b["binding"], "resource": {"buffer": buffer, "offset": 0, "size": buffer.size}})
+    bind_group = device.create_bind_group(layout=group_layout, entries=entries)
+    encoder = device.create_command_encoder()
+    compute = encoder.begin_compute_pass()
+    compute.set_pipeline(pipeline)
+    compute.set_bind_group(0, bind_group)
+    compute.dispatch_workgroups(*GROUPS)
+    compute.end()
+    device.queue.submit([encoder.finish()])
+    return {b["name"]: bytes(device.queue.read_buffer(buffers[b["name"]]))
+            for b in reflection["bindings"] if b["kind"] == "storage-read_write"}
+
+
+# ----------------------------------------------------------------------------- GLES side (ctypes)
+
+class GLES:
+    """A surfaceless EGL context with just the GLES 3.1 calls a compute dispatch needs."""
+
+    def __init__(self):
+        egl = ctypes.CDLL("libEGL.so.1")
+        self.gl = gl = ctypes.CDLL("libGLESv2.so.2")
+        egl.eglGetProcAddress.restype = ctypes.c_void_p
+        egl.eglGetProcAddress.argtypes = [ctypes.c_char_p]
+        get_platform_display = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p)(
+            egl.eglGetProcAddress(b"eglGetPlatformDisplayEXT"))
+        egl.eglInitialize.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        egl.eglCreateContext.restype = ctypes.c_void_p
+        egl.eglCreateContext.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+        egl.eglMakeCurrent.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        display = get_platform_display(0x31DD, None, None)  # EGL_PLATFORM_SURFACELESS_MESA
+        if not display or not egl.eglInitialize(display, None, None):
+            raise RuntimeError("EGL: no surfaceless display (is Mesa installed?)")
+        egl.eglBindAPI(0x30A0)  # EGL_OPENGL_ES_API
+        attributes = (ctypes.c_int * 5)(0x3098, 3, 0x30FB, 1, 0x3038)  # ES 3.1
+        context = egl.eglCreateContext(display, None, None, attributes)
+        self.egl, self.display, self.context = egl, display, context
+        if not context:
+            raise RuntimeError("EGL: cannot create a GLES 3.1 context")
+        self.make_current()
+        gl.glCreateShader.restype = ctypes.c_uint
+        gl.glCreateProgram.restype = ctypes.c_uint
+        gl.glMapBufferRange.restype = ctypes.c_void_p
+        gl.glMapBufferRange.argtypes = [ctypes.c_uint, ctypes.c_ssize_t, ctypes.c_ssize_t, ctypes.c_uint]
+        gl.glBufferData.argtypes = [ctypes.c_uint, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_uint]
+
+    def make_current(self):
+        # wgpu's GL backend makes its own context current on this thread: take ours back.
+        if not self.egl.eglMakeCurrent(self.display, None, None, self.context):
+            raise RuntimeError("EGL: cannot make the GLES context current")
+
+    def program(self, glsl):
+        self.make_current()
+        gl = self.gl
+        shader = gl.glCreateShader(0x91B9)  # GL_COMPUTE_SHADER
+        source = ctypes.c_char_p(glsl.encode())
+        gl.glShaderSource(shader, 1, ctypes.byref(source), None)
+        gl.glCompileShader(shader)
+        status = ctypes.c_int()
+        gl.glGetShaderiv(shader, 0x8B81, ctypes.byref(status))
+        if not status.value:
+            log = ctypes.create_string_buffer(8192)
+            gl.glGetShaderInfoLog(shader, 8192, None, log)
+            raise RuntimeError("GLSL compile failed: " + log.value.decode())
+        program = gl.glCreateProgram()
+        gl.glAttachShader(program, shader)
+        gl.glLinkProgram(program)
+        gl.glGetProgramiv(program, 0x8B82, ctypes.byref(status))
+        if not status.value:
+            raise RuntimeError("GLSL link failed")
+        return program
+
+    def run(self, program, reflection, inputs):
+        self.make_current()
+        gl = self.gl
+        names = {}
+        for b in reflection["bindings"]:
+            target = 0x8A11 if b["kind"] == "uniform" else 0x90D2  # UNIFORM / SHADER_STORAGE
+            name = ctypes.c_uint()
+            gl.glGenBuffers(1, ctypes.byref(name))
+            data = inputs[b["name"]]
+            gl.glBindBuffer(target, name)
+            gl.glBufferData(target, len(data), data, 0x88EA)  # GL_DYNAMIC_COPY
+            gl.glBindBufferBase(target, b["glslBinding"], name)
+            names[b["name"]] = (name, len(data))
+        gl.glUseProgram(program)
+        gl.glDispatchCompute(*GROUPS)
+        gl.glMemoryBarrier(0xFFFFFFFF)
+        gl.glFinish()
+        outputs = {}
+        for b in reflection["bindings"]:
+            if b["kind"] != "storage-read_write":
+                continue
+            name, size = names[b["name"]]
+            gl.glBindBuffer(0x90D2, name)
+            pointer = gl.glMapBufferRange(0x90D2, 0, size, 0x1)  # GL_MAP_READ_BIT
+            outputs[b["name"]] = ctypes.string_at(pointer, size)
+            gl.glUnmapBuffer(0x90D2)
+        for name, _ in names.values():
+            gl.glDeleteBuffers(1, ctypes.byref(name))
+        return outputs
+
+
+# ----------------------------------------------------------------------------- comparison
+
+def compare(binding, ours, theirs):
+    """A list of mismatch descriptions (empty when the buffers agree)."""
+    count = len(ours) // 4
+    floats = leaf_scalar(binding["type"]) == "f32" and "atomic" not in binding["type"]
+    fmt = "<%d%s" % (count, "f" if floats else "I")
+    a, b = struct.unpack(fmt, ours[:count * 4]), struct.unpack(fmt, theirs[:count * 4])
+    problems = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if floats:
+            same = (x != x and y != y) or x == y or abs(x - y) <= FLOAT_TOLERANCE * max(1.0, abs(y))
+        else:
+            same = x == y
+        if not same:
+            problems.append("%s[%d]: glsl %r, wgpu %r" % (binding["name"], i, x, y))
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("kernels", nargs="*", help="kernel names (default: all in Shaders/wgsl)")
+    parser.add_argument("--validate-only", action="store_true", help="only build the WebGPU pipelines")
+    parser.add_argument("--seed", type=int, default=1234)
+    args = parser.parse_args()
+    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    wgpu, adapter, device = make_device()
+    print("wgpu adapter: %s (%s)" % (adapter.info["device"], adapter.info["backend_type"]))
+    gles = None if args.validate_only else GLES()
+    names = args.kernels or sorted(p.stem for p in WGSL_DIR.glob("*.wgsl"))
+    failures = 0
+    for name in names:
+        source = (WGSL_DIR / (name + ".wgsl")).read_text()
+        reflection = json.loads((GLSL_DIR / (name + ".json")).read_text())
+        try:
+            pipeline, group_layout = wgpu_pipeline(wgpu, device, source, reflection)
+        except Exception as error:  # wgpu raises its own validation error types
+            failures += 1
+            print("FAIL %-28s not valid WebGPU: %s" % (name, error))
+            continue
+        if args.validate_only:
+            print("ok   %-28s valid WebGPU pipeline" % name)
+            continue
+        rng = random.Random("%d:%s" % (args.seed, name))
+        inputs = {b["name"]: binding_bytes(b, rng) for b in reflection["bindings"]}
+        theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
+        ours = gles.run(gles.program((GLSL_DIR / (name + ".comp")).read_text()), reflection, inputs)
+        problems = []
+        for b in reflection["bindings"]:
+            if b["kind"] == "storage-read_write":
+                problems += compare(b, ours[b["name"]], theirs[b["name"]])
+        if problems:
+            failures += 1
+            print("FAIL %-28s %d differences, first: %s" % (name, len(problems), "; ".join(problems[:3])))
+        else:
+            words = sum(len(v) // 4 for v in ours.values())
+            written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
+            print("ok   %-28s valid WebGPU; %d output words agree (%d written by the kernel)" % (name, words, written))
+    print("%d kernel(s), %d failure(s)" % (len(names), failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
