@@ -51,3 +51,15 @@ final class HUDRenderingTests: XCTestCase {
         XCTAssertNil(FrameSize(parsing: "wide x tall"))
     }
 }
+
+final class DeviceLimitsConversionTests: XCTestCase {
+    func testProbedLimitsBecomeTheKeysTheHUDShows() throws {
+        let limits = try HUDTestSupport.context().limits
+        let converted = DeviceLimits(limits)
+        XCTAssertEqual(converted.renderer, limits.renderer)
+        XCTAssertEqual(converted.value(LimitKey.maxStorageBlockBytes), String(limits.maxShaderStorageBlockSize))
+        XCTAssertEqual(converted.value(LimitKey.storageBlocksPerShader), String(limits.maxComputeShaderStorageBlocks))
+        XCTAssertNotNil(converted.value(LimitKey.f16).map { ["yes", "no"].contains($0) })
+        XCTAssertTrue(converted.value(LimitKey.subgroups)?.hasPrefix(limits.subgroups?.computeSupported == true ? "yes" : "no") ?? false)
+    }
+}
