@@ -12,6 +12,11 @@ Assets/tokenizer through TIKTOKEN_ENCODINGS_BASE (a temporary folder holding it 
 name, which is what openai-harmony looks for; tiktoken is given the ranks directly).
 
 Run from the repository root:  python3 scripts/make_tokenizer_expectations.py
+
+With `--bench-corpus PATH` it instead writes the 1 MB mixed-text corpus that docs/tokenizer.md's
+speed figure uses (the strings above, Python's LICENSE prose and the source of its json package,
+interleaved with a fixed seed), tokenizes it with tiktoken for comparison, and writes the ids
+next to it (PATH.ids.json).
 """
 import json
 import os
@@ -292,6 +297,37 @@ def main():
     shutil.rmtree(temp)
 
 
+def bench_corpus(path):
+    import random
+    import time
+    import json as json_module
+    random.seed(1)
+    library = Path(json_module.__file__).parent
+    code = "".join(p.read_text(encoding="utf-8") for p in sorted(library.glob("*.py")))
+    prose = (Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "LICENSE.txt").read_text(encoding="utf-8")
+    cases = strings()
+    parts, size = [], 0
+    while size < 1_000_000:
+        r = random.random()
+        if r < 0.3:
+            part = prose[random.randrange(0, len(prose) - 3000):][:3000]
+        elif r < 0.6:
+            part = code[random.randrange(0, len(code) - 3000):][:3000]
+        else:
+            part = " ".join(random.choice(cases) for _ in range(40))
+        parts.append(part)
+        size += len(part.encode())
+    text = "\n".join(parts).encode()[:1_000_000].decode("utf-8", "ignore")
+    Path(path).write_text(text, encoding="utf-8")
+    tik = o200k_harmony()
+    start = time.perf_counter()
+    ids = tik.encode_ordinary(text)
+    seconds = time.perf_counter() - start
+    Path(path + ".ids.json").write_text(json.dumps(ids))
+    print(f"wrote {path} ({len(text.encode())} bytes); tiktoken {tik.name}: {len(ids)} tokens in {seconds * 1000:.0f} ms")
+    shutil.rmtree(temp)
+
+
 def write(name, payload):
     path = OUT / name
     with open(path, "w", encoding="utf-8") as f:
@@ -301,4 +337,7 @@ def write(name, payload):
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--bench-corpus":
+        bench_corpus(sys.argv[2])
+    else:
+        main()
