@@ -55,7 +55,16 @@ extension GLSLWriter {
             let typeName = try glslType(e.type, span: e.span)
             return "\(typeName)(\(try arguments.map(expr).joined(separator: ", ")))"
         case .convert(let operand):
-            return "\(try glslType(e.type, span: e.span))(\(try expr(operand)))"
+            let typeName = try glslType(e.type, span: e.span)
+            if operand.type.scalarKind == .f32, let to = e.type.scalarKind, to == .u32 || to == .i32 {
+                // WGSL clamps float → integer conversions to the target's range; GLSL leaves
+                // out-of-range values undefined. The bounds are the extreme floats inside it.
+                let (low, high) = to == .u32 ? ("0.0", "4294967040.0") : ("-2147483648.0", "2147483520.0")
+                let floatType = try glslType(operand.type, span: e.span)
+                let bound = { (v: String) in operand.type.isVector ? "\(floatType)(\(v))" : v }
+                return "\(typeName)(clamp(\(try expr(operand)), \(bound(low)), \(bound(high))))"
+            }
+            return "\(typeName)(\(try expr(operand)))"
         case .bitcast(let operand):
             return try bitcast(operand, to: e.type, span: e.span)
         case .addressOf(let target):

@@ -54,6 +54,10 @@ extension Resolver {
     }
 
     private func identifier(_ name: String, span: SourceSpan) throws -> IRExpression {
+        if function.hiddenFromContinuing.contains(name),
+           !function.scopes[min(function.continuingScopeDepth, function.scopes.count)...].contains(where: { $0[name] != nil }) {
+            throw CompileError("the continuing block uses '\(name)', declared in the loop body: declare it before the loop (the GLSL runs continuing where body declarations are out of scope)", span)
+        }
         if let symbol = lookupLocal(name) {
             switch symbol {
             case .local(let index):

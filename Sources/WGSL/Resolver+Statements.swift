@@ -138,19 +138,26 @@ extension Resolver {
         case .switchStatement(let selectorAST, let clauses, let span):
             return try switchStatement(selectorAST, clauses, span: span)
         case .loop(let bodyAST, let continuingAST, _):
-            function.scopes.append([:])
-            defer { function.scopes.removeLast() }
             function.loopDepth += 1
+            function.scopes.append([:])
             let body = try block(bodyAST.statements, newScope: false)
+            // The GLSL runs the continuing block at the top of the next iteration, where the
+            // body's declarations are out of scope; WGSL lets continuing see them, so such a use
+            // is refused by name (see hiddenFromContinuing) instead of producing invalid GLSL.
+            let bodyNames = Set(function.scopes.removeLast().keys)
             function.loopDepth -= 1
             var continuing: [IRStatement] = []
             var breakIf: IRExpression?
             if let c = continuingAST {
-                let saved = function.inContinuing
+                let saved = (function.inContinuing, function.hiddenFromContinuing, function.continuingScopeDepth)
                 function.inContinuing = true
-                continuing = try block(c.body.statements)
-                function.inContinuing = saved
+                function.hiddenFromContinuing = bodyNames
+                function.continuingScopeDepth = function.scopes.count
+                function.scopes.append([:])
+                continuing = try block(c.body.statements, newScope: false)
                 if let condition = c.breakIf { breakIf = try boolCondition(condition, what: "a 'break if' condition") }
+                function.scopes.removeLast()
+                (function.inContinuing, function.hiddenFromContinuing, function.continuingScopeDepth) = saved
             }
             return .loop(body: body, continuing: continuing, breakIf: breakIf)
         case .forLoop(let initAST, let conditionAST, let updateAST, let bodyAST, _):

@@ -31,6 +31,10 @@ final class Resolver {
         var loopDepth = 0
         var switchDepth = 0
         var inContinuing = false
+        /// Names the loop body declared, which its continuing block may not use here.
+        var hiddenFromContinuing: Set<String> = []
+        /// Scopes at or above this depth belong to the continuing block being resolved.
+        var continuingScopeDepth = Int.max
         var isEntryPoint = false
     }
 
@@ -66,8 +70,10 @@ final class Resolver {
             if declarations[name] != nil {
                 throw CompileError("'\(name)' is declared twice at module scope: rename one of them", span)
             }
-            if Resolver.predeclaredTypeNames.contains(name) || BuiltinFunction(rawValue: name) != nil {
-                throw CompileError("'\(name)' shadows a predeclared WGSL type or builtin: pick another name", span)
+            // Builtin functions may be shadowed (as in WGSL); predeclared type names may not, to
+            // keep `vec3<f32>(...)` unambiguous for readers.
+            if Resolver.predeclaredTypeNames.contains(name) || Resolver.scalarKind(named: name) != nil {
+                throw CompileError("'\(name)' shadows a predeclared WGSL type: pick another name", span)
             }
             declarations[name] = declaration
         }

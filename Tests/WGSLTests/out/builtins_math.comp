@@ -33,5 +33,5 @@ void main() {
     r += normalize((v + 1.0)) * s;
     vec3 n = cross(v.xyz, r.xyz);
     y[min(gid.x, (uint(y.length()) - 1u))] = (vec4(n, ((all(greaterThan(v, vec4(0.0))) || any(equal(v, r))) ? 1.0 : 0.0)) + wgsl_frem(v, vec4(3.0))) + ldexp(v, ivec4(2));
-    y[min(gid.x, (uint(y.length()) - 1u))].w = ((degrees(radians(v.w)) + wgsl_quantize_f16(v.w)) + float(int(v.x))) + float(uint(abs(v.y)));
+    y[min(gid.x, (uint(y.length()) - 1u))].w = ((degrees(radians(v.w)) + wgsl_quantize_f16(v.w)) + float(int(clamp(v.x, -2147483648.0, 2147483520.0)))) + float(uint(clamp(abs(v.y), 0.0, 4294967040.0)));
 }
