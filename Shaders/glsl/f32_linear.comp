@@ -34,6 +34,10 @@ struct Params {
     uint scale_words_per_row;
     uint data_vec4_per_row;
     uint out_offset;
+    uint x_offset;
+    uint pad0;
+    uint pad1;
+    uint pad2;
 };
 
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
@@ -67,6 +71,10 @@ layout(std140, binding = 0) uniform params_block {
     uint scale_words_per_row;
     uint data_vec4_per_row;
     uint out_offset;
+    uint x_offset;
+    uint pad0;
+    uint pad1;
+    uint pad2;
 } params;
 layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
@@ -159,6 +167,7 @@ void main() {
     uint t0 = wid.y * TOKEN_TILE;
     uint blocks = params.cols / 32u;
     uint x_vec4_stride = params.x_stride / 4u;
+    uint x_vec4_offset = params.x_offset / 4u;
     float[8] acc = float[8](0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for (uint tt = 0u; tt < TOKEN_TILE; tt++) {
         acc[min(tt, 7u)] = 0.0;
@@ -169,7 +178,7 @@ void main() {
             for (uint tt_1 = 0u; tt_1 < TOKEN_TILE; tt_1++) {
                 uint t = t0 + tt_1;
                 if (t < params.n_tokens) {
-                    acc[min(tt_1, 7u)] += block_dot(wrow, b, ((t * x_vec4_stride) + (b * 8u)));
+                    acc[min(tt_1, 7u)] += block_dot(wrow, b, ((x_vec4_offset + (t * x_vec4_stride)) + (b * 8u)));
                 }
             }
         }

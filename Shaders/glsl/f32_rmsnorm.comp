@@ -15,7 +15,7 @@ struct Params {
     uint x_stride;
     uint y_stride;
     float eps;
-    uint pad0;
+    uint x_offset;
     uint pad1;
     uint pad2;
 };
@@ -26,7 +26,7 @@ layout(std140, binding = 0) uniform params_block {
     uint x_stride;
     uint y_stride;
     float eps;
-    uint pad0;
+    uint x_offset;
     uint pad1;
     uint pad2;
 } params;
@@ -46,7 +46,7 @@ void main() {
     uvec3 wid = gl_WorkGroupID;
     uint t = wid.x;
     uint lane = lid.x;
-    uint x_base = t * params.x_stride;
+    uint x_base = params.x_offset + (t * params.x_stride);
     uint y_base = t * params.y_stride;
     float sum = 0.0;
     for (uint i = lane; i < params.n; i += WG_SIZE) {

@@ -13,7 +13,7 @@
 //   1  scales : array<u32>        [rows_bound][scale_words_per_row]   read (unused for float formats)
 //   2  data   : array<vec4<u32>>  [rows_bound][data_vec4_per_row]     read
 //   3  bias   : array<f32>        [out rows]                          read (when has_bias = 1)
-//   4  x      : array<vec4<f32>>  [n_tokens][x_stride / 4]            read
+//   4  x      : array<vec4<f32>>  token t at x[(x_offset + t * x_stride) / 4]   read (x_offset, x_stride multiples of 4)
 //   5  y      : array<f32>        [n_tokens][y_stride]                read_write
 // Row r of this dispatch is bound weight row (weight_row_offset + r) and matrix row
 // m = row_base + r: it reads bias[m] and writes y[t * y_stride + out_offset + m]. A matrix split
@@ -34,6 +34,10 @@ struct Params {
     scale_words_per_row: u32,
     data_vec4_per_row: u32,
     out_offset: u32,
+    x_offset: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }
 
 const FORMAT_F32: u32 = 0u;
@@ -152,6 +156,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let t0 = wid.y * TOKEN_TILE;
     let blocks = params.cols / 32u;
     let x_vec4_stride = params.x_stride / 4u;
+    let x_vec4_offset = params.x_offset / 4u;
 
     var acc: array<f32, MAX_TOKEN_TILE>;
     for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
@@ -163,7 +168,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
             for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
                 let t = t0 + tt;
                 if (t < params.n_tokens) {
-                    acc[tt] += block_dot(wrow, b, t * x_vec4_stride + b * 8u);
+                    acc[tt] += block_dot(wrow, b, x_vec4_offset + t * x_vec4_stride + b * 8u);
                 }
             }
         }

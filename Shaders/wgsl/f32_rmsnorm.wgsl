@@ -2,7 +2,7 @@
 //
 // Bindings (group 0):
 //   0  uniform Params
-//   1  x      : array<f32>  [n_tokens][x_stride]   read
+//   1  x      : array<f32>  token t at x[x_offset + t * x_stride]   read
 //   2  weight : array<f32>  [n]                    read
 //   3  y      : array<f32>  [n_tokens][y_stride]   write (may not alias x)
 // Dispatch: (n_tokens, 1, 1) workgroups of WG_SIZE threads (a power of two); one workgroup a token.
@@ -14,7 +14,7 @@ struct Params {
     x_stride: u32,
     y_stride: u32,
     eps: f32,
-    pad0: u32,
+    x_offset: u32,
     pad1: u32,
     pad2: u32,
 }
@@ -32,7 +32,7 @@ var<workgroup> partial_sums: array<f32, WG_SIZE>;
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let t = wid.x;
     let lane = lid.x;
-    let x_base = t * params.x_stride;
+    let x_base = params.x_offset + t * params.x_stride;
     let y_base = t * params.y_stride;
 
     var sum = 0.0;

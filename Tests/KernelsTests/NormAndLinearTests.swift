@@ -9,8 +9,8 @@ final class NormAndLinearTests: XCTestCase {
         let width = 200, tokens = 3   // 200 is not a multiple of the 64-thread workgroup
         let x = rng.floats(width * tokens, scale: 3), weight = rng.floats(width, scale: 2)
         let out = try GPU.zeros(width * tokens, "y")
-        let report = try kernels.rmsNorm(RMSNormArgs(input: try GPU.buffer(x, "x"), weight: try GPU.buffer(weight, "w"),
-                                                     output: out, width: width, tokens: tokens, eps: 1e-5))
+        let report = try kernels.rmsNorm(RMSNormArgs(input: try GPU.buffer([1e30, -1e30, 7] + x, "x"), weight: try GPU.buffer(weight, "w"),
+                                                     output: out, width: width, tokens: tokens, eps: 1e-5, inputOffset: 3))
         XCTAssertEqual(report.site, .gpu)
         assertClose(try GPU.read(out, width * tokens), CPUReference.rmsNorm(x, weight: weight, tokens: tokens, eps: 1e-5),
                     relative: 1e-5, "rmsnorm")
@@ -51,8 +51,10 @@ final class NormAndLinearTests: XCTestCase {
         XCTAssertEqual(weights.chunks.count, 4, "rows per chunk are limited by the largest plane")
         let x = rng.floats(tokens * cols), before = rng.floats(tokens * stride)
         let out = try GPU.buffer(before, "residual")
-        let report = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: try GPU.buffer(x, "x"), output: out,
-                                                   tokens: tokens, outputStride: stride, outputOffset: offset, accumulate: true))
+        // The input starts 8 floats into its buffer (as the last token of a batch would).
+        let report = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: try GPU.buffer([Float](repeating: .nan, count: 8) + x, "x"),
+                                                   output: out, tokens: tokens, inputOffset: 8, outputStride: stride,
+                                                   outputOffset: offset, accumulate: true))
         XCTAssertEqual(report.dispatches, 4)
         let product = CPUReference.linear(weights: w, bias: nil, x: x, rows: rows, cols: cols, tokens: tokens)
         var expected = before

@@ -8,6 +8,8 @@ public struct LinearArgs {
     public var input: GPUBuffer
     public var output: GPUBuffer
     public var tokens: Int
+    /// Index of token 0's first input value (a multiple of 4), e.g. the last token of a batch.
+    public var inputOffset: Int
     /// Floats between consecutive input tokens (a multiple of 4; default: weights.cols).
     public var inputStride: Int
     /// Floats between consecutive output tokens (default: weights.rows).
@@ -18,7 +20,9 @@ public struct LinearArgs {
     public var accumulate: Bool
 
     public init(weights: GPUWeights, bias: GPUBuffer?, input: GPUBuffer, output: GPUBuffer, tokens: Int,
-                inputStride: Int? = nil, outputStride: Int? = nil, outputOffset: Int = 0, accumulate: Bool = false) {
+                inputOffset: Int = 0, inputStride: Int? = nil, outputStride: Int? = nil, outputOffset: Int = 0,
+                accumulate: Bool = false) {
+        self.inputOffset = inputOffset
         self.weights = weights
         self.bias = bias
         self.input = input
@@ -39,10 +43,11 @@ extension KernelLibrary {
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
         try require(a.inputStride % 4 == 0 && a.inputStride >= w.cols, name,
                     "input stride \(a.inputStride) must be a multiple of 4 and at least the \(w.cols) columns of '\(w.label)'")
+        try require(a.inputOffset >= 0 && a.inputOffset % 4 == 0, name, "input offset \(a.inputOffset) must be a non-negative multiple of 4")
         try require(a.outputStride >= a.outputOffset + w.rows, name,
                     "output stride \(a.outputStride) cannot hold \(w.rows) rows at offset \(a.outputOffset)")
         try require(a.input !== a.output, name, "input and output must be different buffers")
-        try requireFloats(a.input, (a.tokens - 1) * a.inputStride + w.cols, name)
+        try requireFloats(a.input, a.inputOffset + (a.tokens - 1) * a.inputStride + w.cols, name)
         try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.outputOffset + w.rows, name)
         if let bias = a.bias { try requireFloats(bias, w.rows, name) }
 
@@ -65,6 +70,7 @@ extension KernelLibrary {
                 p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
                 p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
                 p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
+                p.u32(a.inputOffset); p.u32(0); p.u32(0); p.u32(0)
                 try run(program, params: p,
                         storage: [(1, chunk.scales), (2, chunk.data), (3, bias), (4, a.input), (5, a.output)],
                         groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))

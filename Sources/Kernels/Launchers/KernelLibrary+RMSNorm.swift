@@ -9,12 +9,15 @@ public struct RMSNormArgs {
     public var width: Int
     public var tokens: Int
     public var eps: Float
+    /// Index of token 0's first input value (e.g. the last token of a batch).
+    public var inputOffset: Int
     /// Floats between consecutive tokens (default: width).
     public var inputStride: Int
     public var outputStride: Int
 
     public init(input: GPUBuffer, weight: GPUBuffer, output: GPUBuffer, width: Int, tokens: Int, eps: Float,
-                inputStride: Int? = nil, outputStride: Int? = nil) {
+                inputOffset: Int = 0, inputStride: Int? = nil, outputStride: Int? = nil) {
+        self.inputOffset = inputOffset
         self.input = input
         self.weight = weight
         self.output = output
@@ -33,14 +36,15 @@ extension KernelLibrary {
         try require(a.width > 0 && a.tokens > 0, name, "width and tokens must be positive (got \(a.width), \(a.tokens))")
         try require(a.inputStride >= a.width && a.outputStride >= a.width, name, "strides must be at least the width \(a.width)")
         try require(a.input !== a.output, name, "input and output must be different buffers")
-        try requireFloats(a.input, (a.tokens - 1) * a.inputStride + a.width, name)
+        try require(a.inputOffset >= 0, name, "input offset must be ≥ 0")
+        try requireFloats(a.input, a.inputOffset + (a.tokens - 1) * a.inputStride + a.width, name)
         try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.width, name)
         try requireFloats(a.weight, a.width, name)
         try groupsFit(a.tokens, 1, name)
         let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
         var p = UniformWriter()
         p.u32(a.width); p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride)
-        p.f32(a.eps); p.u32(0); p.u32(0); p.u32(0)
+        p.f32(a.eps); p.u32(a.inputOffset); p.u32(0); p.u32(0)
         try run(program, params: p, storage: [(1, a.input), (2, a.weight), (3, a.output)], groups: (a.tokens, 1, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }
