@@ -135,8 +135,30 @@ def strings():
     ]
     # Every contraction after every letter case and a few neighbours.
     for suffix in ["s", "t", "re", "ve", "m", "ll", "d"]:
-        for variant in {suffix, suffix.upper(), suffix.capitalize(), suffix[0] + suffix[1:].upper()}:
+        for variant in dict.fromkeys([suffix, suffix.upper(), suffix.capitalize(), suffix[0] + suffix[1:].upper()]):
             cases.append(f"word'{variant} WORD'{variant} 1'{variant} '{variant}x")
+    return cases
+
+
+def random_strings(count=1500, seed=20250628):
+    """Random strings over an alphabet chosen to hit every branch of the pre-tokenizer:
+    letters of each case category, marks, digits of several kinds, apostrophes and contraction
+    letters (including long s), every kind of whitespace, CR/LF, slashes and punctuation."""
+    import random
+    rng = random.Random(seed)
+    alphabet = list("aAbBsStTrReEvVmMlLdDkK'’ſ0123456789 \t\n\r/.,!?-_\"#<|>()[]{}") + [
+        "\u00a0", "\u2003", "\u3000", "\u2028", "\u0085", "\u000b", "\u000c",       # whitespace
+        "\u0301", "\u0308", "\u093f", "\u0e34", "\u20dd",                        # marks Mn/Mc/Me
+        "\u01c5", "\u1f88", "\u02b0", "\u3005", "\u4e2d", "\u3042", "\u05d0",      # Lt, Lt, Lm, Lm, Lo
+        "\u00e9", "\u00c9", "\u03a3", "\u03c3", "\u0416", "\u0436", "\u00df",      # Ll/Lu
+        "\u0663", "\u00bd", "\u2167", "\u2460", "\U0001d7d8",                      # Nd, No, Nl, No, Nd
+        "\U0001f600", "\U0001f3fd", "\u200d", "\ufe0f", "\u00a9", "\u20ac", "\u2014",  # emoji, ZWJ, symbols
+        "\x00", "\x7f", "\ufeff", "\U0001d518",
+    ]
+    cases = []
+    for _ in range(count):
+        length = rng.randrange(1, 24)
+        cases.append("".join(rng.choice(alphabet) for _ in range(length)))
     return cases
 
 
@@ -272,6 +294,16 @@ def main():
         assert [i for p in pieces for i in tik.encode_ordinary(p)] == ids, text
         assert tik.decode_bytes(ids) == text.encode("utf-8"), text
         string_cases.append({"text": text, "pieces": pieces, "ids": ids})
+    random_cases = []
+    for text in random_strings():
+        ids = tik.encode_ordinary(text)
+        pieces = pattern.findall(text)
+        assert [i for p in pieces for i in tik.encode_ordinary(p)] == ids, text
+        random_cases.append({"text": text, "pieces": pieces, "ids": ids})
+    write("random_strings.json", {"generator": "tiktoken o200k_harmony encode_ordinary; pieces: regex.findall(o200k pat_str); "
+                                                "random strings, seed 20250628", "versions": versions,
+                                  "cases": random_cases}, compact=True)
+
     write("strings.json", {"generator": "tiktoken o200k_harmony encode_ordinary; pieces: regex.findall(o200k pat_str)",
                            "versions": versions,
                            "cases": string_cases})
@@ -328,10 +360,16 @@ def bench_corpus(path):
     shutil.rmtree(temp)
 
 
-def write(name, payload):
+def write(name, payload, compact=False):
     path = OUT / name
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(payload, f, ensure_ascii=False, indent=1, sort_keys=True)
+        if compact:  # one case per line: big but still diffable
+            cases = payload.pop("cases")
+            f.write(json.dumps(payload, ensure_ascii=False, sort_keys=True)[:-1] + ', "cases": [\n')
+            f.write(",\n".join(json.dumps(c, ensure_ascii=False, sort_keys=True) for c in cases))
+            f.write("\n]}")
+        else:
+            json.dump(payload, f, ensure_ascii=False, indent=1, sort_keys=True)
         f.write("\n")
     print(f"wrote {path.relative_to(ROOT)}")
 

@@ -76,3 +76,24 @@ final class ReferenceExpectationTests: XCTestCase {
         }
     }
 }
+
+extension ReferenceExpectationTests {
+    /// 1500 random strings over an alphabet that reaches every branch of the pre-tokenizer.
+    func testRandomStringsMatchTiktoken() throws {
+        let tokenizer = Shared.tokenizer
+        let cases = try Shared.cases("random_strings.json")
+        XCTAssertEqual(cases.count, 1500)
+        var failures = 0
+        for item in cases where failures < 10 {
+            let text = try XCTUnwrap(item["text"]?.string)
+            let pieces = try XCTUnwrap(item["pieces"]?.array).map { try XCTUnwrap($0.string) }
+            let expected = try Shared.ids(item["ids"])
+            let gotPieces = tokenizer.preTokenize(text)
+            let ids = tokenizer.encode(text)
+            if gotPieces != pieces || ids != expected {
+                failures += 1
+                XCTFail("\(text.debugDescription): pieces \(gotPieces) vs \(pieces); ids \(ids) vs \(expected)")
+            }
+        }
+    }
+}
