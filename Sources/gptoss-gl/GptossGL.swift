@@ -15,6 +15,7 @@ struct GptossGL: ParsableCommand {
             ProbeCommand.self,
             RenderFramesCommand.self,
             ServeCommand.self,
+            SynthCommand.self,
             TokenizeCommand.self,
             TranslateCommand.self,
         ]
