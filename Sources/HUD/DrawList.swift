@@ -1,7 +1,15 @@
-/// The vertices of one frame, built on the CPU and drawn in one call. Everything is a quad;
-/// the mode of its vertices says how the shader fills it (see GLDrawProgram.Mode).
+/// The vertices of one frame, built on the CPU and drawn in order. Everything is a quad; the
+/// mode of its vertices says how it is filled (see GLDrawProgram.Mode), and consecutive quads of
+/// the same pass form one draw call.
 struct DrawList {
+    struct Run {
+        var pass: GLDrawProgram.Pass
+        var firstVertex: Int
+        var vertexCount: Int
+    }
+
     private(set) var vertices: [Float] = []
+    private(set) var runs: [Run] = []
     let atlas: FontAtlas
 
     init(atlas: FontAtlas) {
@@ -16,6 +24,11 @@ struct DrawList {
     /// A quad with a colour at each corner (top-left, top-right, bottom-left, bottom-right).
     mutating func quad(_ rect: Rect, colors: (Color, Color, Color, Color), mode: GLDrawProgram.Mode = .solid,
                        uv: (Float, Float, Float, Float) = (0, 0, 0, 0), params: (Float, Float, Float) = (0, 0, 0)) {
+        if runs.last?.pass == mode.pass {
+            runs[runs.count - 1].vertexCount += 6
+        } else {
+            runs.append(Run(pass: mode.pass, firstVertex: vertexCount, vertexCount: 6))
+        }
         let (u0, v0, u1, v1) = uv
         let corners: [(Float, Float, Float, Float, Color)] = [
             (rect.x, rect.y, u0, v0, colors.0), (rect.maxX, rect.y, u1, v0, colors.1),

@@ -9,7 +9,7 @@ import GLES
 /// no framebuffer, program or vertex array stays bound.
 public final class HUDRenderer {
     private let context: GLContext
-    private let program: GLDrawProgram
+    private let programs: [GLDrawProgram.Pass: GLDrawProgram]
     private let atlas: FontAtlas
     private var atlasTexture: GLuint = 0
     private var vertexArray: GLuint = 0
@@ -23,7 +23,9 @@ public final class HUDRenderer {
         try context.makeCurrent()
         let directory = try fontsDirectory ?? HUDAssets.fontsDirectory()
         atlas = FontAtlas(fonts: try HUDFonts.load(from: directory))
-        program = try GLDrawProgram(context: context)
+        var programs: [GLDrawProgram.Pass: GLDrawProgram] = [:]
+        for pass in GLDrawProgram.Pass.allCases { programs[pass] = try GLDrawProgram(context: context, pass: pass) }
+        self.programs = programs
         var limit: GLint = 0
         glGetIntegerv(GLenum(GL_MAX_TEXTURE_SIZE), &limit)
         maxSize = Int(limit)
@@ -59,7 +61,6 @@ public final class HUDRenderer {
         glBlendFuncSeparate(GLenum(GL_SRC_ALPHA), GLenum(GL_ONE_MINUS_SRC_ALPHA), GLenum(GL_ONE), GLenum(GL_ONE_MINUS_SRC_ALPHA))
         glClearColor(0, 0, 0, 1)
         glClear(GLbitfield(GL_COLOR_BUFFER_BIT))
-        try program.use(width: size.width, height: size.height, atlasUnit: 0)
         glActiveTexture(GLenum(GL_TEXTURE0))
         glBindTexture(GLenum(GL_TEXTURE_2D), atlasTexture)
         glBindVertexArray(vertexArray)
@@ -67,7 +68,10 @@ public final class HUDRenderer {
         list.vertices.withUnsafeBytes { bytes in
             glBufferData(GLenum(GL_ARRAY_BUFFER), bytes.count, bytes.baseAddress, GLenum(GL_STREAM_DRAW))
         }
-        glDrawArrays(GLenum(GL_TRIANGLES), 0, GLsizei(list.vertexCount))
+        for run in list.runs {
+            try programs[run.pass]!.use(width: size.width, height: size.height, atlasUnit: 0)
+            glDrawArrays(GLenum(GL_TRIANGLES), GLint(run.firstVertex), GLsizei(run.vertexCount))
+        }
         glBindVertexArray(0)
         glBindBuffer(GLenum(GL_ARRAY_BUFFER), 0)
         glBindTexture(GLenum(GL_TEXTURE_2D), 0)
