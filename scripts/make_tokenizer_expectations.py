@@ -162,6 +162,25 @@ def random_strings(count=1500, seed=20250628):
     return cases
 
 
+def fnv1a64(ids):
+    """FNV-1a over the ids (one xor-multiply per id): a compact, easily reimplemented checksum."""
+    h = 0xCBF29CE484222325
+    for i in ids:
+        h ^= i
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def unicode_blocks():
+    """Every code point of planes 0 and 1 (less surrogates), 256 at a time, each in the context
+    " c a c 1" so that its character class shows in the pieces: catches any difference between
+    Swift's Unicode tables and those of tiktoken's regex engine. Stored as checksums of the ids."""
+    for start in range(0, 0x20000, 256):
+        chars = [chr(c) for c in range(start, start + 256) if not (0xD800 <= c < 0xE000)]
+        if chars:
+            yield start, "".join(" " + ch + "a" + ch + "1" for ch in chars)
+
+
 # MARK: - Conversations (gptoss-gl's conversation JSON) and their openai-harmony rendering
 
 CONVERSATIONS = [
@@ -303,6 +322,14 @@ def main():
     write("random_strings.json", {"generator": "tiktoken o200k_harmony encode_ordinary; pieces: regex.findall(o200k pat_str); "
                                                 "random strings, seed 20250628", "versions": versions,
                                   "cases": random_cases}, compact=True)
+
+    blocks = []
+    for start, text in unicode_blocks():
+        ids = tik.encode_ordinary(text)
+        blocks.append({"start": start, "count": len(ids), "fnv1a64": str(fnv1a64(ids))})
+    write("unicode_blocks.json", {"generator": "tiktoken o200k_harmony encode_ordinary of ' c' + 'a' + c + '1' for every "
+                                                "code point c of a 256-block of planes 0-1; FNV-1a 64 of the ids",
+                                  "versions": versions, "cases": blocks}, compact=True)
 
     write("strings.json", {"generator": "tiktoken o200k_harmony encode_ordinary; pieces: regex.findall(o200k pat_str)",
                            "versions": versions,

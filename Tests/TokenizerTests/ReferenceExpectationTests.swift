@@ -97,3 +97,27 @@ extension ReferenceExpectationTests {
         }
     }
 }
+
+extension ReferenceExpectationTests {
+    /// Every code point of planes 0 and 1 in a context that exposes its character class: Swift's
+    /// Unicode tables must agree with tiktoken's regex engine everywhere.
+    func testEveryCodePointIsClassifiedAsTiktokenDoes() throws {
+        let tokenizer = Shared.tokenizer
+        let blocks = try Shared.cases("unicode_blocks.json")
+        XCTAssertEqual(blocks.count, 504)
+        for block in blocks {
+            let start = try XCTUnwrap(block["start"]?.int)
+            var text = ""
+            for value in start..<(start + 256) {
+                guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }  // surrogates
+                text += " " + String(scalar) + "a" + String(scalar) + "1"
+            }
+            let ids = tokenizer.encode(text)
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for id in ids { hash = (hash ^ UInt64(id)) &* 0x0000_0100_0000_01B3 }
+            XCTAssertEqual(ids.count, block["count"]?.int, String(format: "block U+%04X", start))
+            XCTAssertEqual(String(hash), block["fnv1a64"]?.string,
+                           String(format: "block U+%04X: rerun scripts/make_tokenizer_expectations.py and compare ids", start))
+        }
+    }
+}
