@@ -6,7 +6,7 @@ final class SnapshotComparisonTests: XCTestCase {
     func testSmallRoundingPassesAndARealChangeFails() throws {
         let golden = try PNGFile.read(path: HUDTestSupport.goldens.appendingPathComponent("generating-640x360.png").path)
         var rounded = golden
-        for index in stride(from: 0, to: rounded.pixels.count, by: 7) { rounded.pixels[index] = rounded.pixels[index] &+ 3 }
+        for index in stride(from: 0, to: rounded.pixels.count, by: 7) { rounded.pixels[index] = rounded.pixels[index] > 250 ? rounded.pixels[index] - 3 : rounded.pixels[index] + 3 }
         let gentle = Snapshot.compare(rounded, golden)
         XCTAssertEqual(gentle.pixelsOver, 0)
 
