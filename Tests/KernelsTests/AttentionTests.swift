@@ -149,3 +149,40 @@ final class AttentionTests: XCTestCase {
         assertClose(try GPU.read(out, tokens * heads * d), expected, relative: 1e-5, "prefill causal")
     }
 }
+
+/// The sizes chosen for big GPUs (`KernelTuning.wide`) must compute the same thing: run the
+/// tile-sensitive kernels with them here too.
+final class WideTuningTests: XCTestCase {
+    func testWideTuningMatchesTheReferences() throws {
+        var rng = SeededRNG(test: "wide tuning")
+        let kernels = try GPU.library(tuning: .wide)
+        let rows = 70, cols = 128
+        for format in [WeightFormat.mxfp4] {
+            let (raw, w) = try rng.tensor(format, rows: rows, cols: cols)
+            let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: format, rows: rows, cols: cols), label: "w")
+            for tokens in [1, 11] {
+                let x = rng.floats(tokens * cols), bias = rng.floats(rows)
+                let out = try GPU.zeros(tokens * rows, "y")
+                try kernels.linear(LinearArgs(weights: weights, bias: try GPU.buffer(bias, "b"), input: try GPU.buffer(x, "x"), output: out, tokens: tokens))
+                assertClose(try GPU.read(out, tokens * rows), CPUReference.linear(weights: w, bias: bias, x: x, rows: rows, cols: cols, tokens: tokens),
+                            relative: 1e-5, "wide linear \(format) tokens=\(tokens)")
+            }
+        }
+        let heads = 2, kvHeads = 1, d = 64, tokens = 40, window = 0
+        let row = kvHeads * d
+        let keys = rng.floats(tokens * row), values = rng.floats(tokens * row), sinks = rng.floats(heads)
+        let q = rng.floats(tokens * heads * d)
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 128, kvHeads: kvHeads, headDim: d, window: window, label: "full")
+        let out = try GPU.zeros(tokens * heads * d, "attn")
+        try kernels.attentionPrefill(AttentionPrefillArgs(query: try GPU.buffer(q, "q"), queryStride: heads * d, keys: try GPU.buffer(keys, "k"),
+                                                          values: try GPU.buffer(values, "v"), kvStride: row, cache: cache,
+                                                          sinks: try GPU.buffer(sinks, "s"), heads: heads, tokens: tokens, position0: 0, output: out))
+        assertClose(try GPU.read(out, tokens * heads * d),
+                    CPUReference.attention(queries: q, queryPositions: Array(0 ..< tokens), keys: keys, values: values, sinks: sinks,
+                                           heads: heads, kvHeads: kvHeads, headDim: d, window: window),
+                    relative: 1e-5, "wide prefill")
+        let logits = rng.floats(9000, scale: 5)
+        let summary = try kernels.summarizeLogits(logits: try GPU.buffer(logits, "logits"), vocab: 9000, candidates: 16)
+        XCTAssertEqual(summary.candidates.map(\.id), CPUReference.logitSummary(logits, candidates: 16, temperature: 1).candidates.map(\.id))
+    }
+}

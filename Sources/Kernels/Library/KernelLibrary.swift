@@ -40,15 +40,20 @@ public struct KernelTuning: Sendable, Equatable {
                                               prefillQueryTile: 16, prefillKeyTile: 16,
                                               samplerSlice: 2048, samplerWorkgroup: 128)
 
-    /// Sizes for the probed device: wider rows where 1024 invocations are allowed.
+    /// Sizes for discrete GPUs (1024 invocations, 48 KiB shared memory): a warp per row,
+    /// 8-token tiles, 64-query prefill tiles. Not timed yet: `gptoss-gl bench` decides.
+    public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
+                                          elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
+                                          prefillQueryTile: 64, prefillKeyTile: 16,
+                                          samplerSlice: 4096, samplerWorkgroup: 256)
+
+    /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {
-        var tuning = portable
-        if limits.maxComputeWorkGroupInvocations >= 1024 && !limits.renderer.lowercased().contains("llvmpipe") {
-            tuning.linearWorkgroup = 128
-            tuning.linearThreadsPerRow = 32
-            tuning.samplerWorkgroup = 256
+        let cpu = limits.renderer.lowercased().contains("llvmpipe") || limits.renderer.lowercased().contains("softpipe")
+        if !cpu && limits.maxComputeWorkGroupInvocations >= 1024 && limits.maxComputeSharedMemorySize >= 48 * 1024 {
+            return wide
         }
-        return tuning
+        return portable
     }
 }
 
