@@ -32,6 +32,7 @@ GLSL_DIR = ROOT / "Shaders" / "glsl"
 RUNTIME_ELEMENTS = 2048          # elements given to each runtime-sized array
 GROUPS = (2, 2, 1)               # the dispatch used on both sides
 FLOAT_TOLERANCE = 1e-4
+ATTEMPTS = 6                     # seeds tried per kernel until it writes something
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -44,7 +45,7 @@ def leaf_scalar(type_name):
     return "u32"
 
 
-def binding_bytes(binding, rng):
+def binding_bytes(binding, rng, increasing=False):
     """Seeded contents for one binding, shaped by its reflected layout."""
     layout = binding.get("layout")
     stride = binding.get("runtimeArrayStride")
@@ -52,12 +53,13 @@ def binding_bytes(binding, rng):
     total = max(16, (total + 15) // 16 * 16)
     words = [0] * (total // 4)
     if layout and binding.get("structName"):
-        # A parameter struct: every integer member gets the same small value, which keeps loops
-        # short, indices in range and quotients of two members (heads / kv_heads) non-zero.
+        # A parameter struct: every integer member gets the same small value (or, when
+        # `increasing`, that value plus the member's position), which keeps loops short, indices
+        # in range and quotients of two members (heads / kv_heads) non-zero.
         # (Integer division by zero is where wgpu's GL backend departs from WGSL, which defines
         # x / 0 == x and our translator follows; random members would trip over that.)
         integer_value = rng.randint(2, 6)
-        for member in layout["members"]:
+        for position, member in enumerate(layout["members"]):
             count = max(1, member["size"] // 4)
             for k in range(count):
                 index = member["offset"] // 4 + k
@@ -67,7 +69,7 @@ def binding_bytes(binding, rng):
                 if scalar == "f32":
                     words[index] = struct.unpack("<I", struct.pack("<f", rng.uniform(0.5, 1.5)))[0]
                 else:
-                    words[index] = integer_value
+                    words[index] = integer_value + (position if increasing else 0)
         start = binding["size"] // 4
     else:
         start = 0
@@ -258,20 +260,28 @@ def main():
         if args.validate_only:
             print("ok   %-28s valid WebGPU pipeline" % name)
             continue
-        rng = random.Random("%d:%s" % (args.seed, name))
-        inputs = {b["name"]: binding_bytes(b, rng) for b in reflection["bindings"]}
-        theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
-        ours = gles.run(gles.program((GLSL_DIR / (name + ".comp")).read_text()), reflection, inputs)
-        problems = []
-        for b in reflection["bindings"]:
-            if b["kind"] == "storage-read_write":
-                problems += compare(b, ours[b["name"]], theirs[b["name"]])
+        program = gles.program((GLSL_DIR / (name + ".comp")).read_text())
+        # Some parameter values make a kernel exit early; try a few seeds until it writes.
+        for attempt in range(ATTEMPTS):
+            rng = random.Random("%d:%s:%d" % (args.seed, name, attempt))
+            # Equal integer members first; then increasing ones, which open ranges such as
+            # [row_begin, row_end) that equal values leave empty.
+            increasing = attempt >= ATTEMPTS // 2
+            inputs = {b["name"]: binding_bytes(b, rng, increasing) for b in reflection["bindings"]}
+            theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
+            ours = gles.run(program, reflection, inputs)
+            problems = []
+            for b in reflection["bindings"]:
+                if b["kind"] == "storage-read_write":
+                    problems += compare(b, ours[b["name"]], theirs[b["name"]])
+            written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
+            if problems or written:
+                break
         if problems:
             failures += 1
             print("FAIL %-28s %d differences, first: %s" % (name, len(problems), "; ".join(problems[:3])))
         else:
             words = sum(len(v) // 4 for v in ours.values())
-            written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
             print("ok   %-28s valid WebGPU; %d output words agree (%d written by the kernel)" % (name, words, written))
     print("%d kernel(s), %d failure(s)" % (len(names), failures))
     return 1 if failures else 0

@@ -49,6 +49,9 @@ public struct WGSLTranslator {
                                defaultValue: item.defaultValue.flatMap { value -> Double? in
                                    switch value {
                                    case .bool(let b): return b ? 1 : 0
+                                   case .float(let d) where item.type == .f32:
+                                       // The f32 value, spelled as short as it round-trips.
+                                       return Double("\(Float(d))") ?? d
                                    default: return value.doubleValue
                                    }
                                },

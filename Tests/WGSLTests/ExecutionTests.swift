@@ -258,6 +258,38 @@ final class ExecutionTests: XCTestCase {
         }
     }
 
+    /// Runs where the device has GL_KHR_shader_subgroup with arithmetic in compute (NVIDIA);
+    /// llvmpipe has no subgroups, so CI skips it and says why.
+    func testSubgroupReductionMatchesCPU() throws {
+        let context = try Self.context.get()
+        guard let subgroups = context.limits.subgroups, subgroups.computeSupported,
+              subgroups.features.contains(where: { $0.contains("arithmetic") }) else {
+            throw XCTSkip("no subgroup arithmetic in compute shaders on \(context.limits.renderer)")
+        }
+        let wgsl = """
+        enable subgroups;
+        @group(0) @binding(0) var<storage, read> values: array<u32>;
+        @group(0) @binding(1) var<storage, read_write> result: array<u32>;
+
+        @compute @workgroup_size(64)
+        fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32,
+                @builtin(subgroup_size) width: u32) {
+            let total = subgroupAdd(values[gid.x]);
+            let top = subgroupMax(values[gid.x]);
+            if lane == 0u {
+                result[gid.x / width] = total * 1000u + top;
+            }
+        }
+        """
+        let values = (0..<64).map { UInt32(($0 * 37) % 11) }
+        let width = subgroups.size
+        let out = try run(wgsl, inputs: ["values": values], output: "result", outputWords: 64 / width)
+        for g in 0..<(64 / width) {
+            let slice = values[(g * width)..<((g + 1) * width)]
+            XCTAssertEqual(out[g], slice.reduce(0, +) * 1000 + slice.max()!, "subgroup \(g) of \(width)")
+        }
+    }
+
     func testOutOfBoundsIndicesAreClamped() throws {
         let wgsl = """
         @group(0) @binding(0) var<storage, read> values: array<u32>;

@@ -25,7 +25,9 @@ final class SnapshotTests: XCTestCase {
                 let url = TestPaths.snapshotOutputs.appendingPathComponent("\(stem).\(ext)")
                 let previous = try? String(contentsOf: url, encoding: .utf8)
                 try content.write(to: url, atomically: true, encoding: .utf8)
-                XCTAssertEqual(previous, content, "out/\(stem).\(ext) changed: review `git diff \(url.path)` and commit it if the change is right")
+                if previous != content {
+                    XCTFail("out/\(stem).\(ext) changed (\(firstDifference(previous ?? "", content))): review `git diff Tests/WGSLTests/out` and commit it if right")
+                }
             }
             let compPath = TestPaths.snapshotOutputs.appendingPathComponent("\(stem).comp").path
             if let problems = try GLSLangValidator.problems(inFile: compPath) {

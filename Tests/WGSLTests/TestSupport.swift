@@ -68,3 +68,13 @@ func diagnostic(for source: String, fileName: String = "test.wgsl") -> String? {
         return error.localizedDescription
     }
 }
+
+/// "line N: 'old' → 'new'" for the first line where two texts differ.
+func firstDifference(_ old: String, _ new: String) -> String {
+    let a = old.components(separatedBy: "\n"), b = new.components(separatedBy: "\n")
+    for i in 0..<max(a.count, b.count) {
+        let x = i < a.count ? a[i] : "<end>", y = i < b.count ? b[i] : "<end>"
+        if x != y { return "line \(i + 1): '\(x)' → '\(y)'" }
+    }
+    return "identical lines"
+}
