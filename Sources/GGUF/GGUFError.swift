@@ -52,7 +52,7 @@ public enum GGUFError: LocalizedError, Equatable {
         case .truncated(let s, let field, let off, let needed):
             return "\(s): file ends inside \(field) at byte offset \(off) (needs \(needed) more bytes). The file is truncated: download it again."
         case .implausibleCount(let s, let field, let off, let count, let limit):
-            return "\(s): \(field) at byte offset \(off) is \(count), but at most \(limit) could fit in the rest of the file. The file is corrupt."
+            return "\(s): \(field) at byte offset \(off) is \(count), but at most \(limit) could fit in the rest of the file. The file is truncated or corrupt."
         case .unknownValueType(let s, let field, let off, let raw):
             return "\(s): \(field) at byte offset \(off) has unknown value type \(raw) (known: 0...12). The file is corrupt or from a newer GGUF version."
         case .invalidUTF8(let s, let field, let off):

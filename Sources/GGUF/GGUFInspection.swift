@@ -88,7 +88,7 @@ public struct GGUFInspection {
         let fetched = remote.reduce(UInt64(0)) { $0 + $1.totalBytesFetched }
         let size = remote.reduce(UInt64(0)) { $0 + $1.size }
         let requests = remote.reduce(0) { $0 + $1.requestCount }
-        return "network: read \(Self.bytesText(fetched)) (\(fetched) bytes) of \(Self.bytesText(size)) in \(requests) HTTP range requests"
+        return "network: read \(Self.bytesText(fetched)) (\(fetched) bytes) of \(Self.bytesText(size)) in \(requests) HTTP range request\(requests == 1 ? "" : "s")"
     }
 
     private func typeText(_ value: GGUFValue) -> String {

@@ -55,7 +55,7 @@ final class GGUFInspectionTests: XCTestCase {
         defer { server.stop() }
         let file = try GGUFFile.open(server.baseURL + "/tiny.gguf", options: GGUFOpenOptions(http: fastHTTPOptions()))
         let summary = try XCTUnwrap(GGUFInspection(file: file).fetchSummary())
-        XCTAssertTrue(summary.contains("HTTP range requests"), summary)
+        XCTAssertTrue(summary.contains("HTTP range request"), summary)
         XCTAssertTrue(summary.contains("of 3.19 KiB"), summary)
     }
 
