@@ -41,15 +41,21 @@ public final class PNGSequenceOutput: FrameOutput {
     public func finish() throws {}
 }
 
-/// Opens the output a `--record`/`--out` argument names: a .mp4 or .webm file goes to ffmpeg,
-/// anything without an extension is a folder of PNGs. Without ffmpeg a video request keeps PNG
+/// Opens the output a `--record`/`--out` argument names: a .mp4 or .webm file goes to ffmpeg; an
+/// existing folder, a name ending in "/", or a name with no extension or one that starts with a
+/// digit (e.g. "frames-0.5") is a folder of PNGs. Without ffmpeg a video request keeps PNG
 /// frames in `<name>-frames/` and says so through `warn`.
 public enum RecordingOutput {
     public static func open(_ path: String, size: FrameSize, fps: Double,
                             warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> FrameOutput {
         let url = URL(fileURLWithPath: path)
-        switch url.pathExtension.lowercased() {
-        case "":
+        var isDirectory: ObjCBool = false
+        let existingFolder = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        let suffix = url.pathExtension.lowercased()
+        // A name like "frames-0.5" is a folder; one like "run.gif" is a file type we cannot write.
+        let looksLikeFileType = suffix.first?.isLetter ?? false
+        switch existingFolder || path.hasSuffix("/") ? "" : suffix {
+        case let other where other.isEmpty || !looksLikeFileType:
             return try PNGSequenceOutput(directory: path)
         case "mp4", "webm":
             let container = url.pathExtension.lowercased() == "mp4" ? FFmpegVideoOutput.Container.mp4 : .webm

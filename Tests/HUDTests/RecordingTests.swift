@@ -105,3 +105,18 @@ final class RecordingTests: XCTestCase {
                                              options: HUDRecorder.Options(size: small, fps: 30, from: 5, to: 2)))
     }
 }
+
+final class RecordingOutputNamingTests: XCTestCase {
+    func testNamesPickTheOutputKind() throws {
+        let folder = try HUDTestSupport.temporaryDirectory(self)
+        let size = FrameSize(width: 64, height: 64)
+        for name in ["frames", "frames-0.5", "take.2"] {
+            let output = try RecordingOutput.open(folder.appendingPathComponent(name).path, size: size, fps: 30)
+            XCTAssertTrue(output is PNGSequenceOutput, name)
+        }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("clips.mp4"), withIntermediateDirectories: true)
+        XCTAssertTrue(try RecordingOutput.open(folder.appendingPathComponent("clips.mp4").path, size: size, fps: 30) is PNGSequenceOutput,
+                      "an existing folder stays a folder whatever its name")
+        XCTAssertThrowsError(try RecordingOutput.open(folder.appendingPathComponent("run.gif").path, size: size, fps: 30))
+    }
+}
