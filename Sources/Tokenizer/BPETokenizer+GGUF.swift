@@ -10,14 +10,18 @@ public enum TokenizerMetadataKey {
 }
 
 extension BPETokenizer {
+    /// Values of `tokenizer.ggml.pre` that mean o200k's split regex (llama.cpp maps all four to
+    /// the same pre-tokenizer; GPT-OSS files say "gpt-4o").
+    public static let o200kPreTokenizerNames: Set<String> = ["gpt-4o", "llama4", "kanana2", "talkie"]
+
     /// The tokenizer a GGUF file describes. Only byte-level BPE ("gpt2") with o200k's
-    /// pre-tokenizer ("gpt-4o", or none stated) is accepted.
+    /// pre-tokenizer (`o200kPreTokenizerNames`, or none stated) is accepted.
     public convenience init(gguf file: GGUFFile) throws {
         guard let model = file.string(TokenizerMetadataKey.model) else {
             throw TokenizerError.missingMetadata(TokenizerMetadataKey.model)
         }
         guard model == O200kVocabulary.ggufModel else { throw TokenizerError.unsupportedModel(model) }
-        if let pre = file.string(TokenizerMetadataKey.preTokenizer), pre != O200kVocabulary.ggufPreTokenizer {
+        if let pre = file.string(TokenizerMetadataKey.preTokenizer), !Self.o200kPreTokenizerNames.contains(pre) {
             throw TokenizerError.unsupportedPreTokenizer(pre)
         }
         guard let tokens = file.stringArray(TokenizerMetadataKey.tokens) else {

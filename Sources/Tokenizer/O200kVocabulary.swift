@@ -9,7 +9,7 @@ import Foundation
 public struct O200kVocabulary: Sendable {
     /// Token strings, index = id: 199998 byte-level tokens, then the 1090 special tokens.
     public let tokens: [String]
-    /// "left right" for every multi-byte token, in rank order (199998 − 256 single bytes... lines).
+    /// "left right" for every multi-byte token, in rank order (199 742: every rank but the 256 single bytes).
     public let merges: [String]
     /// `TokenType` raw values per id: 1 normal, 3 control.
     public let tokenTypes: [Int32]

@@ -34,7 +34,7 @@ public enum TokenizerError: LocalizedError, Equatable {
             return "tokenizer model '\(model)' is not supported: only byte-level BPE ('gpt2' in tokenizer.ggml.model) is. "
                 + "Hint: this engine reads GPT-OSS GGUF files, whose tokenizer is o200k_harmony."
         case .unsupportedPreTokenizer(let pre):
-            return "pre-tokenizer '\(pre)' (tokenizer.ggml.pre) is not supported: only o200k's ('gpt-4o') is implemented."
+            return "pre-tokenizer '\(pre)' (tokenizer.ggml.pre) is not supported: only o200k's ('gpt-4o') is implemented, so this model's text would be split wrongly."
         case .missingMetadata(let key):
             return "GGUF metadata key '\(key)' is missing. Hint: the file needs the tokenizer arrays a llama.cpp-style converter writes."
         case .inconsistentVocabulary(let detail):
