@@ -64,12 +64,12 @@ void main() {
     for (uint i = begin + lane; i < end; i += WG_SIZE) {
         local_max = max(local_max, logits[min((params.offset + i), (uint(logits.length()) - 1u))]);
     }
-    red_value[min(lane, (WG_SIZE - 1u))] = local_max;
+    red_value[lane] = local_max;
     memoryBarrierShared();
     barrier();
     for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
-            red_value[min(lane, (WG_SIZE - 1u))] = max(red_value[min(lane, (WG_SIZE - 1u))], red_value[min((lane + stride), (WG_SIZE - 1u))]);
+            red_value[lane] = max(red_value[lane], red_value[min((lane + stride), (WG_SIZE - 1u))]);
         }
         memoryBarrierShared();
         barrier();
@@ -85,14 +85,14 @@ void main() {
         z_sum += e;
         s_sum += e * z;
     }
-    red_value[min(lane, (WG_SIZE - 1u))] = z_sum;
-    red_extra[min(lane, (WG_SIZE - 1u))] = s_sum;
+    red_value[lane] = z_sum;
+    red_extra[lane] = s_sum;
     memoryBarrierShared();
     barrier();
     for (uint stride_1 = WG_SIZE / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
         if (lane < stride_1) {
-            red_value[min(lane, (WG_SIZE - 1u))] = red_value[min(lane, (WG_SIZE - 1u))] + red_value[min((lane + stride_1), (WG_SIZE - 1u))];
-            red_extra[min(lane, (WG_SIZE - 1u))] = red_extra[min(lane, (WG_SIZE - 1u))] + red_extra[min((lane + stride_1), (WG_SIZE - 1u))];
+            red_value[lane] = red_value[lane] + red_value[min((lane + stride_1), (WG_SIZE - 1u))];
+            red_extra[lane] = red_extra[lane] + red_extra[min((lane + stride_1), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();
@@ -118,14 +118,14 @@ void main() {
                 best_i = i_2;
             }
         }
-        red_value[min(lane, (WG_SIZE - 1u))] = best_v;
-        red_id[min(lane, (WG_SIZE - 1u))] = best_i;
+        red_value[lane] = best_v;
+        red_id[lane] = best_i;
         memoryBarrierShared();
         barrier();
         for (uint stride_2 = WG_SIZE / 2u; stride_2 > 0u; stride_2 = stride_2 / 2u) {
-            if ((lane < stride_2) && precedes(red_value[min((lane + stride_2), (WG_SIZE - 1u))], red_id[min((lane + stride_2), (WG_SIZE - 1u))], red_value[min(lane, (WG_SIZE - 1u))], red_id[min(lane, (WG_SIZE - 1u))])) {
-                red_value[min(lane, (WG_SIZE - 1u))] = red_value[min((lane + stride_2), (WG_SIZE - 1u))];
-                red_id[min(lane, (WG_SIZE - 1u))] = red_id[min((lane + stride_2), (WG_SIZE - 1u))];
+            if ((lane < stride_2) && precedes(red_value[min((lane + stride_2), (WG_SIZE - 1u))], red_id[min((lane + stride_2), (WG_SIZE - 1u))], red_value[lane], red_id[lane])) {
+                red_value[lane] = red_value[min((lane + stride_2), (WG_SIZE - 1u))];
+                red_id[lane] = red_id[min((lane + stride_2), (WG_SIZE - 1u))];
             }
             memoryBarrierShared();
             barrier();

@@ -182,18 +182,18 @@ void main() {
             }
         }
     }
-    partial_sums[min(lid.x, (WG_SIZE - 1u))] = acc;
+    partial_sums[lid.x] = acc;
     memoryBarrierShared();
     barrier();
     for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
-            partial_sums[min(lid.x, (WG_SIZE - 1u))] = partial_sums[min(lid.x, (WG_SIZE - 1u))] + partial_sums[min((lid.x + stride), (WG_SIZE - 1u))];
+            partial_sums[lid.x] = partial_sums[lid.x] + partial_sums[min((lid.x + stride), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();
     }
     if (any_expert && (lane == 0u)) {
         uint o = (t * params.y_stride) + row;
-        y[min(o, (uint(y.length()) - 1u))] = (y[min(o, (uint(y.length()) - 1u))] + partial_sums[min(lid.x, (WG_SIZE - 1u))]) + bias_sum;
+        y[min(o, (uint(y.length()) - 1u))] = (y[min(o, (uint(y.length()) - 1u))] + partial_sums[lid.x]) + bias_sum;
     }
 }

@@ -171,21 +171,21 @@ void main() {
             up += block_dot(up_row, b, (xv + (b * 8u)));
         }
     }
-    gate_sums[min(lid.x, (WG_SIZE - 1u))] = gate;
-    up_sums[min(lid.x, (WG_SIZE - 1u))] = up;
+    gate_sums[lid.x] = gate;
+    up_sums[lid.x] = up;
     memoryBarrierShared();
     barrier();
     for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
-            gate_sums[min(lid.x, (WG_SIZE - 1u))] = gate_sums[min(lid.x, (WG_SIZE - 1u))] + gate_sums[min((lid.x + stride), (WG_SIZE - 1u))];
-            up_sums[min(lid.x, (WG_SIZE - 1u))] = up_sums[min(lid.x, (WG_SIZE - 1u))] + up_sums[min((lid.x + stride), (WG_SIZE - 1u))];
+            gate_sums[lid.x] = gate_sums[lid.x] + gate_sums[min((lid.x + stride), (WG_SIZE - 1u))];
+            up_sums[lid.x] = up_sums[lid.x] + up_sums[min((lid.x + stride), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();
     }
     if (in_range && (lane == 0u)) {
-        float g = gate_sums[min(lid.x, (WG_SIZE - 1u))];
-        float u = up_sums[min(lid.x, (WG_SIZE - 1u))];
+        float g = gate_sums[lid.x];
+        float u = up_sums[lid.x];
         if (params.has_bias == 1u) {
             g += bias[min((((expert * 2u) * params.rows) + row), (uint(bias.length()) - 1u))];
             u += bias[min(((((expert * 2u) * params.rows) + params.rows) + row), (uint(bias.length()) - 1u))];

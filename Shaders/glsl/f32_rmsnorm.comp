@@ -53,12 +53,12 @@ void main() {
         float v = x[min((x_base + i), (uint(x.length()) - 1u))];
         sum += v * v;
     }
-    partial_sums[min(lane, (WG_SIZE - 1u))] = sum;
+    partial_sums[lane] = sum;
     memoryBarrierShared();
     barrier();
     for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
-            partial_sums[min(lane, (WG_SIZE - 1u))] = partial_sums[min(lane, (WG_SIZE - 1u))] + partial_sums[min((lane + stride), (WG_SIZE - 1u))];
+            partial_sums[lane] = partial_sums[lane] + partial_sums[min((lane + stride), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();

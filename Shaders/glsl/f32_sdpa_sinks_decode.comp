@@ -10,6 +10,10 @@ const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
 #define OVERRIDE_HEAD_DIM 64
 #endif
 const uint HEAD_DIM = uint(OVERRIDE_HEAD_DIM);
+#ifndef OVERRIDE_KV_HALF
+#define OVERRIDE_KV_HALF 0
+#endif
+const uint KV_HALF = uint(OVERRIDE_KV_HALF);
 #ifndef OVERRIDE_SPLIT_KEYS
 #define OVERRIDE_SPLIT_KEYS 256
 #endif
@@ -55,10 +59,10 @@ layout(std430, binding = 1) restrict readonly buffer q_block {
     float q[];
 };
 layout(std430, binding = 2) restrict readonly buffer k_cache_block {
-    float k_cache[];
+    uint k_cache[];
 };
 layout(std430, binding = 3) restrict readonly buffer v_cache_block {
-    float v_cache[];
+    uint v_cache[];
 };
 layout(std430, binding = 4) restrict buffer partials_block {
     float partials[];
@@ -66,6 +70,22 @@ layout(std430, binding = 4) restrict buffer partials_block {
 shared float[HEAD_DIM] q_shared;
 shared float[SPLIT_KEYS] scores;
 shared float[WG_SIZE] reduce_buf;
+
+float load_k(uint i) {
+    if (KV_HALF == 1u) {
+        vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
+        return ((i & 1u) == 1u) ? pair.y : pair.x;
+    }
+    return uintBitsToFloat(k_cache[min(i, (uint(k_cache.length()) - 1u))]);
+}
+
+float load_v(uint i) {
+    if (KV_HALF == 1u) {
+        vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
+        return ((i & 1u) == 1u) ? pair.y : pair.x;
+    }
+    return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
+}
 
 void main() {
     uvec3 lid = gl_LocalInvocationID;
@@ -85,7 +105,7 @@ void main() {
         count = end - begin;
     }
     for (uint d = lane; d < HEAD_DIM; d += WG_SIZE) {
-        q_shared[min(d, (HEAD_DIM - 1u))] = q[min(((params.q_offset + (head * HEAD_DIM)) + d), (uint(q.length()) - 1u))];
+        q_shared[d] = q[min(((params.q_offset + (head * HEAD_DIM)) + d), (uint(q.length()) - 1u))];
     }
     memoryBarrierShared();
     barrier();
@@ -95,18 +115,18 @@ void main() {
         uint base = ((slot * params.n_kv_heads) + kv_head) * HEAD_DIM;
         float s = 0.0;
         for (uint d_1 = 0u; d_1 < HEAD_DIM; d_1++) {
-            s += q_shared[min(d_1, (HEAD_DIM - 1u))] * k_cache[min((base + d_1), (uint(k_cache.length()) - 1u))];
+            s += q_shared[d_1] * load_k((base + d_1));
         }
         s = s * params.scale;
         scores[min(i, (SPLIT_KEYS - 1u))] = s;
         local_max = max(local_max, s);
     }
-    reduce_buf[min(lane, (WG_SIZE - 1u))] = local_max;
+    reduce_buf[lane] = local_max;
     memoryBarrierShared();
     barrier();
     for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
-            reduce_buf[min(lane, (WG_SIZE - 1u))] = max(reduce_buf[min(lane, (WG_SIZE - 1u))], reduce_buf[min((lane + stride), (WG_SIZE - 1u))]);
+            reduce_buf[lane] = max(reduce_buf[lane], reduce_buf[min((lane + stride), (WG_SIZE - 1u))]);
         }
         memoryBarrierShared();
         barrier();
@@ -120,12 +140,12 @@ void main() {
         scores[min(i_1, (SPLIT_KEYS - 1u))] = p;
         local_sum += p;
     }
-    reduce_buf[min(lane, (WG_SIZE - 1u))] = local_sum;
+    reduce_buf[lane] = local_sum;
     memoryBarrierShared();
     barrier();
     for (uint stride_1 = WG_SIZE / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
         if (lane < stride_1) {
-            reduce_buf[min(lane, (WG_SIZE - 1u))] = reduce_buf[min(lane, (WG_SIZE - 1u))] + reduce_buf[min((lane + stride_1), (WG_SIZE - 1u))];
+            reduce_buf[lane] = reduce_buf[lane] + reduce_buf[min((lane + stride_1), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();
@@ -136,7 +156,7 @@ void main() {
         float acc = 0.0;
         for (uint i_2 = 0u; i_2 < count; i_2++) {
             uint slot_1 = wgsl_rem((begin + i_2), params.capacity);
-            acc += scores[min(i_2, (SPLIT_KEYS - 1u))] * v_cache[min(((((slot_1 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_2), (uint(v_cache.length()) - 1u))];
+            acc += scores[min(i_2, (SPLIT_KEYS - 1u))] * load_v(((((slot_1 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_2));
         }
         partials[min(((out_base + 2u) + d_2), (uint(partials.length()) - 1u))] = acc;
     }

@@ -6,6 +6,10 @@ precision highp int;
 #define OVERRIDE_HEAD_DIM 64
 #endif
 const uint HEAD_DIM = uint(OVERRIDE_HEAD_DIM);
+#ifndef OVERRIDE_KV_HALF
+#define OVERRIDE_KV_HALF 0
+#endif
+const uint KV_HALF = uint(OVERRIDE_KV_HALF);
 #ifndef OVERRIDE_Q_TILE
 #define OVERRIDE_Q_TILE 16
 #endif
@@ -77,10 +81,10 @@ layout(std430, binding = 3) restrict readonly buffer v_new_block {
     float v_new[];
 };
 layout(std430, binding = 4) restrict readonly buffer k_cache_block {
-    float k_cache[];
+    uint k_cache[];
 };
 layout(std430, binding = 5) restrict readonly buffer v_cache_block {
-    float v_cache[];
+    uint v_cache[];
 };
 layout(std430, binding = 6) restrict readonly buffer sinks_block {
     float sinks[];
@@ -93,6 +97,22 @@ shared float[(Q_TILE * HEAD_DIM)] acc_tile;
 shared float[(K_TILE * HEAD_DIM)] k_tile;
 shared float[(K_TILE * HEAD_DIM)] v_tile;
 shared float[(Q_TILE * K_TILE)] p_tile;
+
+float load_k(uint i) {
+    if (KV_HALF == 1u) {
+        vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
+        return ((i & 1u) == 1u) ? pair.y : pair.x;
+    }
+    return uintBitsToFloat(k_cache[min(i, (uint(k_cache.length()) - 1u))]);
+}
+
+float load_v(uint i) {
+    if (KV_HALF == 1u) {
+        vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
+        return ((i & 1u) == 1u) ? pair.y : pair.x;
+    }
+    return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
+}
 
 void main() {
     uvec3 lid = gl_LocalInvocationID;
@@ -134,8 +154,8 @@ void main() {
                     vv = v_new[min((src + params.v_offset), (uint(v_new.length()) - 1u))];
                 } else {
                     uint src_1 = (((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_1;
-                    kv = k_cache[min(src_1, (uint(k_cache.length()) - 1u))];
-                    vv = v_cache[min(src_1, (uint(v_cache.length()) - 1u))];
+                    kv = load_k(src_1);
+                    vv = load_v(src_1);
                 }
             }
             k_tile[min(i, ((K_TILE * HEAD_DIM) - 1u))] = kv;

@@ -50,19 +50,19 @@ void main() {
         mine = logits[min(((t * params.n_experts) + lane), (uint(logits.length()) - 1u))];
     }
     for (uint round_1 = 0u; round_1 < params.k; round_1++) {
-        best_value[min(lane, (WG_SIZE - 1u))] = available ? mine : NEG_BIG;
-        best_index[min(lane, (WG_SIZE - 1u))] = available ? lane : 4294967295u;
+        best_value[lane] = available ? mine : NEG_BIG;
+        best_index[lane] = available ? lane : 4294967295u;
         memoryBarrierShared();
         barrier();
         for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
             if (lane < stride) {
                 float v = best_value[min((lane + stride), (WG_SIZE - 1u))];
                 uint i = best_index[min((lane + stride), (WG_SIZE - 1u))];
-                float cur = best_value[min(lane, (WG_SIZE - 1u))];
-                uint cur_i = best_index[min(lane, (WG_SIZE - 1u))];
+                float cur = best_value[lane];
+                uint cur_i = best_index[lane];
                 if ((v > cur) || ((v == cur) && (i < cur_i))) {
-                    best_value[min(lane, (WG_SIZE - 1u))] = v;
-                    best_index[min(lane, (WG_SIZE - 1u))] = i;
+                    best_value[lane] = v;
+                    best_index[lane] = i;
                 }
             }
             memoryBarrierShared();

@@ -11,8 +11,8 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  q        : array<f32>  head h at q[q_offset + h * HEAD_DIM]                read
-//   2  k_cache  : array<f32>  [capacity][n_kv_heads][HEAD_DIM]                    read
-//   3  v_cache  : array<f32>  [capacity][n_kv_heads][HEAD_DIM]                    read
+//   2  k_cache  : array<u32>  [capacity][n_kv_heads][HEAD_DIM] (f32 bits or f16 pairs, KV_HALF)   read
+//   3  v_cache  : array<u32>  as k_cache   read
 //   4  partials : array<f32>  [n_heads][n_splits][HEAD_DIM + 2] as (m, l, acc)   write
 // Dispatch: (n_splits, n_heads, 1), n_splits = ceil(visible keys / SPLIT_KEYS).
 
@@ -29,12 +29,13 @@ struct Params {
 
 override WG_SIZE: u32 = 64u;
 override HEAD_DIM: u32 = 64u;
+override KV_HALF: u32 = 0u;
 override SPLIT_KEYS: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k_cache: array<f32>;
-@group(0) @binding(3) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(2) var<storage, read> k_cache: array<u32>;
+@group(0) @binding(3) var<storage, read> v_cache: array<u32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
 
 var<workgroup> q_shared: array<f32, HEAD_DIM>;
@@ -42,6 +43,23 @@ var<workgroup> scores: array<f32, SPLIT_KEYS>;
 var<workgroup> reduce_buf: array<f32, WG_SIZE>;
 
 const NEG_BIG: f32 = -3.0e38;
+
+// Value i of a cache laid out as f32 bits (KV_HALF = 0) or packed f16 pairs (KV_HALF = 1).
+fn load_k(i: u32) -> f32 {
+    if (KV_HALF == 1u) {
+        let pair = unpack2x16float(k_cache[i / 2u]);
+        return select(pair.x, pair.y, (i & 1u) == 1u);
+    }
+    return bitcast<f32>(k_cache[i]);
+}
+
+fn load_v(i: u32) -> f32 {
+    if (KV_HALF == 1u) {
+        let pair = unpack2x16float(v_cache[i / 2u]);
+        return select(pair.x, pair.y, (i & 1u) == 1u);
+    }
+    return bitcast<f32>(v_cache[i]);
+}
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -72,7 +90,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         let base = (slot * params.n_kv_heads + kv_head) * HEAD_DIM;
         var s = 0.0;
         for (var d = 0u; d < HEAD_DIM; d += 1u) {
-            s += q_shared[d] * k_cache[base + d];
+            s += q_shared[d] * load_k(base + d);
         }
         s = s * params.scale;
         scores[i] = s;
@@ -110,7 +128,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         var acc = 0.0;
         for (var i = 0u; i < count; i += 1u) {
             let slot = (begin + i) % params.capacity;
-            acc += scores[i] * v_cache[(slot * params.n_kv_heads + kv_head) * HEAD_DIM + d];
+            acc += scores[i] * load_v((slot * params.n_kv_heads + kv_head) * HEAD_DIM + d);
         }
         partials[out_base + 2u + d] = acc;
     }

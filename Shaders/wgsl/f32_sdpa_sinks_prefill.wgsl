@@ -12,8 +12,8 @@
 //   1  q       : array<f32>  query t, head h at q[t * q_stride + q_offset + h * HEAD_DIM]      read
 //   2  k_new   : array<f32>  key t, kv head g at k_new[t * kv_stride + k_offset + g * HEAD_DIM] read
 //   3  v_new   : array<f32>  as k_new with v_offset                                             read
-//   4  k_cache : array<f32>  [capacity][n_kv_heads][HEAD_DIM]                                   read
-//   5  v_cache : array<f32>  [capacity][n_kv_heads][HEAD_DIM]                                   read
+//   4  k_cache : array<u32>  [capacity][n_kv_heads][HEAD_DIM] (f32 bits or f16 pairs, KV_HALF)   read
+//   5  v_cache : array<u32>  as k_cache   read
 //   6  sinks   : array<f32>  [n_heads]                                                          read
 //   7  out     : array<f32>  query t, head h at out[t * out_stride + h * HEAD_DIM]              write
 // Dispatch: (ceil(n_tokens / Q_TILE), n_heads, 1), workgroups of Q_TILE threads.
@@ -38,6 +38,7 @@ struct Params {
 }
 
 override HEAD_DIM: u32 = 64u;
+override KV_HALF: u32 = 0u;
 override Q_TILE: u32 = 16u;
 override K_TILE: u32 = 16u;
 
@@ -45,8 +46,8 @@ override K_TILE: u32 = 16u;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k_new: array<f32>;
 @group(0) @binding(3) var<storage, read> v_new: array<f32>;
-@group(0) @binding(4) var<storage, read> k_cache: array<f32>;
-@group(0) @binding(5) var<storage, read> v_cache: array<f32>;
+@group(0) @binding(4) var<storage, read> k_cache: array<u32>;
+@group(0) @binding(5) var<storage, read> v_cache: array<u32>;
 @group(0) @binding(6) var<storage, read> sinks: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
@@ -57,6 +58,23 @@ var<workgroup> v_tile: array<f32, K_TILE * HEAD_DIM>;
 var<workgroup> p_tile: array<f32, Q_TILE * K_TILE>;
 
 const NEG_BIG: f32 = -3.0e38;
+
+// Value i of a cache laid out as f32 bits (KV_HALF = 0) or packed f16 pairs (KV_HALF = 1).
+fn load_k(i: u32) -> f32 {
+    if (KV_HALF == 1u) {
+        let pair = unpack2x16float(k_cache[i / 2u]);
+        return select(pair.x, pair.y, (i & 1u) == 1u);
+    }
+    return bitcast<f32>(k_cache[i]);
+}
+
+fn load_v(i: u32) -> f32 {
+    if (KV_HALF == 1u) {
+        let pair = unpack2x16float(v_cache[i / 2u]);
+        return select(pair.x, pair.y, (i & 1u) == 1u);
+    }
+    return bitcast<f32>(v_cache[i]);
+}
 
 @compute @workgroup_size(Q_TILE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
@@ -100,8 +118,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
                     vv = v_new[src + params.v_offset];
                 } else {
                     let src = ((kp % params.capacity) * params.n_kv_heads + kv_head) * HEAD_DIM + d;
-                    kv = k_cache[src];
-                    vv = v_cache[src];
+                    kv = load_k(src);
+                    vv = load_v(src);
                 }
             }
             k_tile[i] = kv;

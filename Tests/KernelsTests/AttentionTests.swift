@@ -5,6 +5,32 @@ import XCTest
 /// RoPE, the KV ring and both attention kernels against references that see every position's
 /// key directly (no ring), so a wrong slot or window shows up as a mismatch.
 final class AttentionTests: XCTestCase {
+    /// What the cache holds of `values` in `storage`.
+    func stored(_ values: [Float], _ storage: KVStorage) -> [Float] {
+        storage == .f32 ? values : values.map { HalfFloat.float(fromHalf: HalfFloat.half(fromFloat: $0)) }
+    }
+
+    /// f32 storage must match to rounding; f16 storage rounds K and V, and drivers may round the
+    /// conversion differently from the reference (nearest-even), so allow a half's precision.
+    func tolerance(_ storage: KVStorage) -> Double { storage == .f32 ? 1e-5 : 1e-3 }
+
+    func testKVAppendHalfStoragePacksPairs() throws {
+        var rng = SeededRNG(test: "kv append f16")
+        let kernels = try GPU.library()
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 4, kvHeads: 1, headDim: 8, window: 4, label: "ring16", storage: .f16)
+        XCTAssertEqual(cache.keys.byteCount, 4 * 8 * 2)
+        let k = rng.floats(2 * 8), v = rng.floats(2 * 8)
+        try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(k, "k"), values: try GPU.buffer(v, "v"), tokens: 2, position0: 3))
+        let words = try cache.keys.readUInt32s(count: 16)
+        // Position 3 → slot 3 (words 12..15), position 4 → slot 0 (words 0..3); value 2i in the low half.
+        for i in 0 ..< 8 {
+            let slot3 = HalfFloat.float(fromHalf: UInt16(truncatingIfNeeded: words[12 + i / 2] >> (16 * UInt32(i % 2))))
+            let slot0 = HalfFloat.float(fromHalf: UInt16(truncatingIfNeeded: words[i / 2] >> (16 * UInt32(i % 2))))
+            XCTAssertEqual(slot3, k[i], accuracy: abs(k[i]) / 1024 + 1e-7)
+            XCTAssertEqual(slot0, k[8 + i], accuracy: abs(k[8 + i]) / 1024 + 1e-7)
+        }
+    }
+
     func testRopeYarnInPlaceAtAnOffsetInAFusedBuffer() throws {
         var rng = SeededRNG(test: "rope")
         let kernels = try GPU.library()
@@ -75,7 +101,8 @@ final class AttentionTests: XCTestCase {
         var rng = SeededRNG(test: "decode splits")
         let kernels = try GPU.library()
         let heads = 8, kvHeads = 2, d = 64, position = 50
-        let cache = try KVCacheLayer(context: GPU.context, capacity: 64, kvHeads: kvHeads, headDim: d, window: 0, label: "full")
+        for storage in KVStorage.allCases {
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 64, kvHeads: kvHeads, headDim: d, window: 0, label: "full", storage: storage)
         let keys = rng.floats((position + 1) * kvHeads * d), values = rng.floats((position + 1) * kvHeads * d)
         try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(keys, "k"), values: try GPU.buffer(values, "v"),
                                           tokens: position + 1, position0: 0))
@@ -86,9 +113,11 @@ final class AttentionTests: XCTestCase {
         try kernels.attentionDecode(AttentionDecodeArgs(query: try GPU.buffer([Float](repeating: 9, count: 10) + q, "q"), queryOffset: 10,
                                                         cache: cache, sinks: try GPU.buffer(sinks, "sinks"), heads: heads, position: position,
                                                         output: out, outputOffset: 5, splitKeys: 8))
-        let expected = CPUReference.attention(queries: q, queryPositions: [position], keys: keys, values: values, sinks: sinks,
+        let expected = CPUReference.attention(queries: q, queryPositions: [position], keys: stored(keys, storage),
+                                              values: stored(values, storage), sinks: sinks,
                                               heads: heads, kvHeads: kvHeads, headDim: d, window: 0)
-        assertClose(Array(try GPU.read(out, 5 + heads * d)[5...]), expected, relative: 1e-5, "decode 7 splits")
+        assertClose(Array(try GPU.read(out, 5 + heads * d)[5...]), expected, relative: tolerance(storage), "decode 7 splits, \(storage) cache")
+        }
     }
 
     /// Prefill of 13 tokens at positions 20...32 on a sliding layer (window 8, ring of 8): the
@@ -102,7 +131,11 @@ final class AttentionTests: XCTestCase {
         let total = position0 + tokens + 1
         let keys = rng.floats(total * row, scale: 2), values = rng.floats(total * row)
         let sinks = rng.floats(heads, scale: 2)
-        let cache = try KVCacheLayer(context: GPU.context, capacity: window, kvHeads: kvHeads, headDim: d, window: window, label: "slide")
+        for storage in KVStorage.allCases {
+        let cache = try KVCacheLayer(context: GPU.context, capacity: window, kvHeads: kvHeads, headDim: d, window: window, label: "slide", storage: storage)
+        // Keys before the batch come from the cache (rounded there in f16); the batch's own are exact.
+        let cachedKeys = stored(Array(keys[0 ..< position0 * row]), storage) + Array(keys[position0 * row ..< total * row])
+        let cachedValues = stored(Array(values[0 ..< position0 * row]), storage) + Array(values[position0 * row ..< total * row])
         try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(Array(keys[0 ..< position0 * row]), "k0"),
                                           values: try GPU.buffer(Array(values[0 ..< position0 * row]), "v0"), tokens: position0, position0: 0))
         let q = rng.floats(tokens * heads * d, scale: 2)
@@ -114,9 +147,9 @@ final class AttentionTests: XCTestCase {
                                                           kvStride: row, cache: cache, sinks: sinkBuffer, heads: heads, tokens: tokens,
                                                           position0: position0, output: out))
         let expected = CPUReference.attention(queries: q, queryPositions: Array(position0 ..< position0 + tokens),
-                                              keys: Array(keys[0 ..< (position0 + tokens) * row]), values: Array(values[0 ..< (position0 + tokens) * row]),
+                                              keys: Array(cachedKeys[0 ..< (position0 + tokens) * row]), values: Array(cachedValues[0 ..< (position0 + tokens) * row]),
                                               sinks: sinks, heads: heads, kvHeads: kvHeads, headDim: d, window: window)
-        assertClose(try GPU.read(out, tokens * heads * d), expected, relative: 1e-5, "prefill window")
+        assertClose(try GPU.read(out, tokens * heads * d), expected, relative: tolerance(storage), "prefill window, \(storage) cache")
 
         try kernels.appendKV(KVAppendArgs(cache: cache, keys: batchK, values: batchV, tokens: tokens, position0: position0))
         let p = position0 + tokens
@@ -126,9 +159,10 @@ final class AttentionTests: XCTestCase {
         let out1 = try GPU.zeros(heads * d, "attn1")
         try kernels.attentionDecode(AttentionDecodeArgs(query: try GPU.buffer(q1, "q1"), cache: cache, sinks: sinkBuffer, heads: heads,
                                                         position: p, output: out1))
-        let expected1 = CPUReference.attention(queries: q1, queryPositions: [p], keys: keys, values: values, sinks: sinks,
-                                               heads: heads, kvHeads: kvHeads, headDim: d, window: window)
-        assertClose(try GPU.read(out1, heads * d), expected1, relative: 1e-5, "decode after prefill")
+        let expected1 = CPUReference.attention(queries: q1, queryPositions: [p], keys: stored(keys, storage), values: stored(values, storage),
+                                               sinks: sinks, heads: heads, kvHeads: kvHeads, headDim: d, window: window)
+        assertClose(try GPU.read(out1, heads * d), expected1, relative: tolerance(storage), "decode after prefill, \(storage) cache")
+        }
     }
 
     /// Full causal prefill from position 0: 19 queries (a partial query tile), multi-query (1 KV head).

@@ -109,7 +109,8 @@ extension KernelLibrary {
         let partials = try scratchBuffer("attention.partials", bytes: a.heads * splits * (d + 2) * 4)
         try requireBinding(partials, name)
 
-        let (pass1, key) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split)])
+        let (pass1, key) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split),
+                                                     "KV_HALF": c.storage == .f16 ? 1 : 0])
         var p = UniformWriter()
         p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position); p.u32(c.capacity)
         p.u32(c.window); p.u32(splits); p.u32(a.queryOffset); p.f32(a.scale ?? 1 / Float(d).squareRoot())
@@ -149,7 +150,8 @@ extension KernelLibrary {
         try require(sharedBytes() <= context.limits.maxComputeSharedMemorySize, name, "head size \(d) does not fit in shared memory")
         let groupsX = (a.tokens + queryTile - 1) / queryTile
         try groupsFit(groupsX, a.heads, name)
-        let (program, key) = try program(name, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile)])
+        let (program, key) = try program(name, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile),
+                                                   "KV_HALF": c.storage == .f16 ? 1 : 0])
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position0)
         p.u32(c.capacity); p.u32(c.window); p.u32(a.queryStride); p.u32(a.queryOffset)

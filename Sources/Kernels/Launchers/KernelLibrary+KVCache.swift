@@ -37,9 +37,10 @@ extension KernelLibrary {
         try require(a.sourceStride >= c.rowFloats, name, "source stride \(a.sourceStride) is below a row of \(c.rowFloats)")
         try requireFloats(a.keys, (a.tokens - 1) * a.sourceStride + a.keyOffset + c.rowFloats, name)
         try requireFloats(a.values, (a.tokens - 1) * a.sourceStride + a.valueOffset + c.rowFloats, name)
-        let groupsX = (c.rowFloats + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
+        let rowWords = c.storage == .f16 ? c.rowFloats / 2 : c.rowFloats
+        let groupsX = (rowWords + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup), "KV_HALF": c.storage == .f16 ? 1 : 0])
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(c.rowFloats); p.u32(a.position0); p.u32(c.capacity)
         p.u32(a.sourceStride); p.u32(a.keyOffset); p.u32(a.valueOffset); p.u32(max(0, a.tokens - c.capacity))

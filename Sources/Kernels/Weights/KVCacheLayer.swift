@@ -1,12 +1,21 @@
 import GLES
 
+/// How cached keys and values are stored.
+public enum KVStorage: String, Sendable, CaseIterable {
+    /// Bit-identical to what the projections wrote (the default: matches the references exactly).
+    case f32
+    /// IEEE half, two values a word (pack2x16float): half the memory and bandwidth, keys rounded
+    /// to 11 significant bits.
+    case f16
+
+    public var bytesPerValue: Int { self == .f32 ? 4 : 2 }
+}
+
 /// One layer's key and value cache on the GPU: a ring of `capacity` slots of
-/// `kvHeads × headDim` f32, position p in slot p % capacity. Sliding layers need only
+/// `kvHeads × headDim` values, position p in slot p % capacity. Sliding layers need only
 /// `window` slots; full-attention layers need one slot per position of the context.
-///
-/// f32 is stored (not packed f16) so cached keys are bit-identical to what the projection wrote
-/// and the CPU references match exactly; f16 storage would halve the memory (see docs/kernels.md).
 public final class KVCacheLayer {
+    public let storage: KVStorage
     public let capacity: Int
     public let kvHeads: Int
     public let headDim: Int
@@ -17,7 +26,8 @@ public final class KVCacheLayer {
 
     public var rowFloats: Int { kvHeads * headDim }
 
-    public init(context: GLContext, capacity: Int, kvHeads: Int, headDim: Int, window: Int, label: String) throws {
+    public init(context: GLContext, capacity: Int, kvHeads: Int, headDim: Int, window: Int, label: String,
+                storage: KVStorage = .f32) throws {
         guard capacity > 0, kvHeads > 0, headDim > 0, window >= 0 else {
             throw KernelsError.invalidArgument(kernel: "KVCacheLayer", message: "'\(label)': capacity, kvHeads and headDim must be positive")
         }
@@ -25,11 +35,15 @@ public final class KVCacheLayer {
             throw KernelsError.invalidArgument(kernel: "KVCacheLayer",
                 message: "'\(label)': a sliding layer needs at least window = \(window) slots, got \(capacity)")
         }
-        let bytes = capacity * kvHeads * headDim * 4
+        guard storage == .f32 || (kvHeads * headDim) % 2 == 0 else {
+            throw KernelsError.invalidArgument(kernel: "KVCacheLayer", message: "'\(label)': f16 storage needs an even row of values")
+        }
+        let bytes = capacity * kvHeads * headDim * storage.bytesPerValue
         guard bytes <= context.limits.maxShaderStorageBlockSize else {
             throw KernelsError.invalidArgument(kernel: "KVCacheLayer",
                 message: "'\(label)': \(capacity) positions × \(kvHeads) KV heads × \(headDim) take \(bytes) bytes, over the storage binding limit \(context.limits.maxShaderStorageBlockSize); use a shorter --context")
         }
+        self.storage = storage
         self.capacity = capacity
         self.kvHeads = kvHeads
         self.headDim = headDim
