@@ -21,6 +21,7 @@ public final class HUDRenderer {
     public init(context: GLContext, fontsDirectory: String? = nil) throws {
         self.context = context
         try context.makeCurrent()
+        Self.drainErrors()
         let directory = try fontsDirectory ?? HUDAssets.fontsDirectory()
         atlas = FontAtlas(fonts: try HUDFonts.load(from: directory))
         var programs: [GLDrawProgram.Pass: GLDrawProgram] = [:]
@@ -50,6 +51,11 @@ public final class HUDRenderer {
             target = try context.makeOffscreenTarget(width: size.width, height: size.height)
         }
         guard let target else { throw HUDError.framebufferIncomplete(status: "none") }
+        // Errors left by compute work are not the HUD's; pixel buffers bound for compute
+        // readback would swallow glReadPixels and glTexSubImage2D.
+        Self.drainErrors()
+        glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), 0)
+        glBindBuffer(GLenum(GL_PIXEL_UNPACK_BUFFER), 0)
         var list = DrawList(atlas: atlas)
         HUDScene(state: state, time: time, size: size).draw(into: &list)
 
@@ -83,7 +89,14 @@ public final class HUDRenderer {
         return image
     }
 
+    /// Clears GL's error flags (a context may hold several; a lost context reports forever).
+    private static func drainErrors() {
+        var drained = 0
+        while drained < 16, glGetError() != GLenum(GL_NO_ERROR) { drained += 1 }
+    }
+
     private func makeAtlasTexture() throws {
+        glBindBuffer(GLenum(GL_PIXEL_UNPACK_BUFFER), 0)
         glGenTextures(1, &atlasTexture)
         glBindTexture(GLenum(GL_TEXTURE_2D), atlasTexture)
         glTexStorage2D(GLenum(GL_TEXTURE_2D), 1, GLenum(GL_R8), GLsizei(atlas.width), GLsizei(atlas.height))

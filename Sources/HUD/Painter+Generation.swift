@@ -144,7 +144,7 @@ extension Painter {
         // Decode speed: a big number over its trace.
         let speed = state.decodeSpeed?.tokensPerSecond
         let speedText = speed.map { String(format: "%.1f", $0) } ?? "--.-"
-        let numberWidth = list.text(speedText, x: cells[0].x, y: cells[0].y, face: style.big, Theme.cyan)
+        let numberWidth = list.text(speedText, x: cells[0].x, y: cells[0].y, face: style.big, speed == nil ? Theme.cyanFaint : Theme.cyan)
         list.text("TOK/S", x: cells[0].x + numberWidth + style.pad, y: cells[0].y + Float(style.big.lineHeight - style.small.lineHeight),
                   face: style.small, Theme.cyanDim)
         let traceTop = cells[0].y + Float(style.big.lineHeight) + style.pad * 0.5
@@ -159,7 +159,8 @@ extension Painter {
         let entropy = state.latestToken?.sample.entropy
         let entropyText = entropy.map { $0.isFinite ? String(format: "%.2f", $0) : "n/a" } ?? "-.--"
         list.text("ENTROPY", x: cells[1].x, y: cells[1].y, face: style.small, Theme.textDim)
-        list.text(entropyText, x: cells[1].x, y: cells[1].y + Float(style.small.lineHeight) + 2, face: style.bold, Theme.amber)
+        list.text(entropyText, x: cells[1].x, y: cells[1].y + Float(style.small.lineHeight) + 2, face: style.bold,
+                  entropy == nil ? Theme.amberDim : Theme.amber)
         list.text("nats", x: cells[1].x + style.width(entropyText + " ", style.bold),
                   y: cells[1].y + Float(style.small.lineHeight) + 2 + Float(style.bold.lineHeight - style.small.lineHeight),
                   face: style.small, Theme.textDim)
