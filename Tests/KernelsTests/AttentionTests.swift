@@ -165,22 +165,31 @@ final class AttentionTests: XCTestCase {
         }
     }
 
-    /// Full causal prefill from position 0: 19 queries (a partial query tile), multi-query (1 KV head).
-    func testPrefillCausalPartialTileMultiQuery() throws {
+    /// Full causal prefill in two chunks: 19 queries from position 0 (a partial query tile),
+    /// appended, then 7 more at position 19 that read the first chunk from the cache.
+    /// Multi-query (1 KV head).
+    func testPrefillCausalInTwoChunksMultiQuery() throws {
         var rng = SeededRNG(test: "prefill causal")
         let kernels = try GPU.library()
-        let heads = 4, kvHeads = 1, d = 16, tokens = 19
-        let row = kvHeads * d
-        let keys = rng.floats(tokens * row, scale: 2), values = rng.floats(tokens * row), sinks = rng.floats(heads)
-        let q = rng.floats(tokens * heads * d, scale: 2)
+        let heads = 4, kvHeads = 1, d = 16, first = 19, second = 7
+        let row = kvHeads * d, total = first + second
+        let keys = rng.floats(total * row, scale: 2), values = rng.floats(total * row), sinks = rng.floats(heads)
+        let q = rng.floats(total * heads * d, scale: 2)
         let cache = try KVCacheLayer(context: GPU.context, capacity: 32, kvHeads: kvHeads, headDim: d, window: 0, label: "full")
-        let out = try GPU.zeros(tokens * heads * d, "attn")
-        try kernels.attentionPrefill(AttentionPrefillArgs(query: try GPU.buffer(q, "q"), queryStride: heads * d, keys: try GPU.buffer(keys, "k"),
-                                                          values: try GPU.buffer(values, "v"), kvStride: row, cache: cache,
-                                                          sinks: try GPU.buffer(sinks, "s"), heads: heads, tokens: tokens, position0: 0, output: out))
-        let expected = CPUReference.attention(queries: q, queryPositions: Array(0 ..< tokens), keys: keys, values: values, sinks: sinks,
+        let sinkBuffer = try GPU.buffer(sinks, "s")
+        let expected = CPUReference.attention(queries: q, queryPositions: Array(0 ..< total), keys: keys, values: values, sinks: sinks,
                                               heads: heads, kvHeads: kvHeads, headDim: d, window: 0)
-        assertClose(try GPU.read(out, tokens * heads * d), expected, relative: 1e-5, "prefill causal")
+        for (position0, count) in [(0, first), (first, second)] {
+            let k = try GPU.buffer(Array(keys[position0 * row ..< (position0 + count) * row]), "k")
+            let v = try GPU.buffer(Array(values[position0 * row ..< (position0 + count) * row]), "v")
+            let out = try GPU.zeros(count * heads * d, "attn")
+            try kernels.attentionPrefill(AttentionPrefillArgs(query: try GPU.buffer(Array(q[position0 * heads * d ..< (position0 + count) * heads * d]), "q"),
+                                                              queryStride: heads * d, keys: k, values: v, kvStride: row, cache: cache,
+                                                              sinks: sinkBuffer, heads: heads, tokens: count, position0: position0, output: out))
+            try kernels.appendKV(KVAppendArgs(cache: cache, keys: k, values: v, tokens: count, position0: position0))
+            assertClose(try GPU.read(out, count * heads * d), Array(expected[position0 * heads * d ..< (position0 + count) * heads * d]),
+                        relative: 1e-5, "prefill causal from \(position0)")
+        }
     }
 }
 
