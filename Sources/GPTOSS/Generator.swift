@@ -111,12 +111,16 @@ public final class Generator {
         return generated
     }
 
-    /// The same as an async stream; the GPU work runs on a dedicated thread (the GL context is
-    /// handed over to it and released when the stream ends).
+    /// The same as an async stream. The GPU work runs on a dedicated thread: the GL context is
+    /// released from the calling thread here and from the worker when the stream ends, so the
+    /// caller must not touch the GPU until the stream has finished (its next GL call takes the
+    /// context back).
     public func stream(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, Error> {
-        AsyncThrowingStream { continuation in
+        let context = model.kernels.context
+        context.releaseCurrent()
+        return AsyncThrowingStream { continuation in
             let thread = Thread { [self] in
-                defer { model.kernels.context.releaseCurrent() }
+                defer { context.releaseCurrent() }
                 do {
                     try generate(request) { continuation.yield($0) }
                     continuation.finish()

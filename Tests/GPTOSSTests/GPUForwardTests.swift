@@ -88,6 +88,37 @@ final class GPUForwardTests: XCTestCase {
         }
     }
 
+    /// The async stream gives the same tokens as the synchronous call, with events in order, and
+    /// hands the GL context back: the test thread uses it again afterwards. (The test thread owns
+    /// the context, so it waits for a Task that consumes the stream instead of being async itself.)
+    func testStreamMatchesSynchronousGeneration() throws {
+        let fixture = try Fixture("tiny-c")
+        let greedy = try XCTUnwrap(fixture.manifest.greedy["f32"])
+        let model = try load(fixture, "f32")
+        let generator = Generator(model: model)
+        let stream = generator.stream(GenerationRequest(prompt: greedy.prompt, maxTokens: 6))
+        final class Box: @unchecked Sendable { var kinds: [String] = []; var tokens: [Int] = []; var error: Error? }
+        let box = Box()
+        let done = expectation(description: "stream finished")
+        Task {
+            do {
+                for try await event in stream {
+                    switch event {
+                    case .prefilled: box.kinds.append("prefilled")
+                    case .token(let t): box.kinds.append("token"); box.tokens.append(t.id)
+                    case .finished: box.kinds.append("finished")
+                    }
+                }
+            } catch { box.error = error }
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 120)
+        XCTAssertNil(box.error)
+        XCTAssertEqual(box.kinds, ["prefilled"] + Array(repeating: "token", count: 6) + ["finished"])
+        XCTAssertEqual(box.tokens, Array(greedy.continuation.prefix(6)))
+        XCTAssertEqual(try generator.generate(GenerationRequest(prompt: greedy.prompt, maxTokens: 6)), box.tokens)
+    }
+
     /// A dumped intermediate is the same tensor as the CPU reference's of that name.
     func testDumpedIntermediatesMatchTheReference() throws {
         let fixture = try Fixture("tiny-b")
