@@ -33,3 +33,9 @@ static inline CURLcode gg_getinfo_long(CURL *handle, CURLINFO info, long *value)
 static inline CURLcode gg_getinfo_off(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+/* For CURLOPT_XFERINFOFUNCTION (progress and stall detection). */
+static inline CURLcode gg_setopt_xferinfo_callback(CURL *handle,
+                                                   int (*callback)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}

@@ -28,6 +28,8 @@ struct RangeResponse {
     var received: Int
     /// The server sent more bytes than asked for.
     var overflowed: Bool
+    /// Nothing arrived for the stall timeout.
+    var stalled: Bool
 }
 
 /// Mutable state the C callbacks write into during one transfer.
@@ -40,16 +42,22 @@ private final class TransferState {
     var rejectedStatus: Int?
     var contentRange: String?
     var acceptRanges: String?
+    /// When a byte last arrived (or the transfer started), for stall detection.
+    var lastActivity = DispatchTime.now().uptimeNanoseconds
+    let stallNanoseconds: UInt64
+    var stalled = false
 
-    init(handle: UnsafeMutableRawPointer, destination: UnsafeMutableRawBufferPointer) {
+    init(handle: UnsafeMutableRawPointer, destination: UnsafeMutableRawBufferPointer, stallTimeout: Double) {
         self.handle = handle
         self.destination = destination
+        self.stallNanoseconds = UInt64(stallTimeout * 1e9)
     }
 }
 
 private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, user in
     let state = Unmanaged<TransferState>.fromOpaque(user!).takeUnretainedValue()
     let length = size * count
+    state.lastActivity = DispatchTime.now().uptimeNanoseconds
     if !state.statusChecked {
         // Decide on the first body byte: a body that is not a 206 is never written (a 200 could
         // be the whole multi-gigabyte file), and returning 0 makes curl abort the transfer.
@@ -70,10 +78,22 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
     return length
 }
 
+/// Aborts a transfer that has received nothing for the stall timeout. (libcurl's own low-speed
+/// limit averages over several seconds, so it reacts late; this reacts within about a second.)
+private let watchProgress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = { user, _, _, _, _ in
+    let state = Unmanaged<TransferState>.fromOpaque(user!).takeUnretainedValue()
+    if DispatchTime.now().uptimeNanoseconds &- state.lastActivity > state.stallNanoseconds {
+        state.stalled = true
+        return 1
+    }
+    return 0
+}
+
 private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = { data, size, count, user in
     let state = Unmanaged<TransferState>.fromOpaque(user!).takeUnretainedValue()
     let length = size * count
     guard let data, length > 0 else { return length }
+    state.lastActivity = DispatchTime.now().uptimeNanoseconds
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     if line.hasPrefix("HTTP/") {
         // A new response (after a redirect or a 100): forget the previous one's headers.
@@ -93,7 +113,7 @@ extension CurlHandle {
     func getRange(url: String, first: UInt64, last: UInt64, destination: UnsafeMutableRawBufferPointer,
                   options: HTTPOptions) -> RangeResponse {
         curl_easy_reset(raw)
-        let state = TransferState(handle: raw, destination: destination)
+        let state = TransferState(handle: raw, destination: destination, stallTimeout: options.stallTimeout)
         let statePointer = Unmanaged.passUnretained(state).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = url.withCString { urlPointer in
@@ -106,9 +126,10 @@ extension CurlHandle {
                     _ = gg_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 1)
                     _ = gg_setopt_long(raw, CURLOPT_MAXREDIRS, 10)
                     _ = gg_setopt_long(raw, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
-                    // A stall (under 1 byte/s for stallTimeout seconds) aborts; the caller retries and resumes.
-                    _ = gg_setopt_long(raw, CURLOPT_LOW_SPEED_LIMIT, 1)
-                    _ = gg_setopt_long(raw, CURLOPT_LOW_SPEED_TIME, options.stallTimeout)
+                    // A stall (nothing received for stallTimeout seconds) aborts; the caller retries and resumes.
+                    _ = gg_setopt_long(raw, CURLOPT_NOPROGRESS, 0)
+                    _ = gg_setopt_xferinfo_callback(raw, watchProgress)
+                    _ = gg_setopt_pointer(raw, CURLOPT_XFERINFODATA, statePointer)
                     _ = gg_setopt_string(raw, CURLOPT_USERAGENT, "gptoss-gl")
                     _ = gg_setopt_write_callback(raw, CURLOPT_WRITEFUNCTION, receiveBody)
                     _ = gg_setopt_pointer(raw, CURLOPT_WRITEDATA, statePointer)
@@ -127,7 +148,7 @@ extension CurlHandle {
         return withExtendedLifetime(state) {
             RangeResponse(curlCode: code, curlMessage: message, status: state.rejectedStatus ?? status,
                           contentRange: state.contentRange, acceptRanges: state.acceptRanges,
-                          received: state.received, overflowed: state.overflowed)
+                          received: state.received, overflowed: state.overflowed, stalled: state.stalled)
         }
     }
 }

@@ -204,6 +204,9 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
             let hint = response.status == 404 ? " (not found: check the URL)" : response.status == 403 ? " (forbidden: check access to the file)" : ""
             return .fail(GGUFError.http(source: url, detail: "the server answered HTTP \(response.status)\(hint)"))
         }
+        if response.stalled {
+            return .retry("the transfer stalled (nothing arrived within the stall timeout)")
+        }
         if response.curlCode != CURLE_OK {
             return transient(response.curlCode) ? .retry(response.curlMessage)
                 : .fail(GGUFError.http(source: url, detail: "transfer failed: \(response.curlMessage)"))

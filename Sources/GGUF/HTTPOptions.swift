@@ -11,8 +11,8 @@ public struct HTTPOptions: Sendable {
     public var retryMaxDelay: Double
     /// Seconds allowed to connect.
     public var connectTimeout: Double
-    /// Seconds a transfer may receive nothing before it is abandoned and retried.
-    public var stallTimeout: Int
+    /// Seconds a transfer may receive nothing before it is abandoned and retried (resuming).
+    public var stallTimeout: Double
     /// Length of the first range request (it learns the size and checks Range support); its
     /// bytes are kept, since the header parser reads them next.
     public var probeLength: Int
@@ -21,7 +21,7 @@ public struct HTTPOptions: Sendable {
 
     public init(rangesInFlight: Int = 4, chunkSize: Int = 16 << 20, maxRetries: Int = 5,
                 retryBaseDelay: Double = 0.25, retryMaxDelay: Double = 8, connectTimeout: Double = 20,
-                stallTimeout: Int = 30, probeLength: Int = 256 << 10,
+                stallTimeout: Double = 30, probeLength: Int = 256 << 10,
                 progress: (@Sendable (HTTPReadReport) -> Void)? = nil) {
         self.rangesInFlight = max(1, rangesInFlight)
         self.chunkSize = max(4096, chunkSize)
@@ -29,7 +29,7 @@ public struct HTTPOptions: Sendable {
         self.retryBaseDelay = max(0, retryBaseDelay)
         self.retryMaxDelay = max(retryBaseDelay, retryMaxDelay)
         self.connectTimeout = max(0.1, connectTimeout)
-        self.stallTimeout = max(1, stallTimeout)
+        self.stallTimeout = max(0.05, stallTimeout)
         self.probeLength = max(1, probeLength)
         self.progress = progress
     }

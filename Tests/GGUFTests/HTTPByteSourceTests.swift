@@ -124,10 +124,24 @@ final class HTTPByteSourceTests: XCTestCase {
         let file = try GGUFFile.open(server.url, options: GGUFOpenOptions(http: fastHTTPOptions(chunkSize: 1 << 20, progress: reports.add)))
         let local = try GGUFFile.open(path)
         XCTAssertEqual(try file.tensorData(file.tensors[0]), try local.tensorData(local.tensors[0]))
-        XCTAssertGreaterThan(reports.all.map(\.retries).reduce(0, +), 0, "the drops were retried")
+        XCTAssertEqual(reports.all.map(\.retries).reduce(0, +), 3, "each of the three drops was retried")
         // Resuming keeps the half that arrived; restarting would fetch the dropped halves again.
         let fetched = try XCTUnwrap(file.sources[0] as? HTTPByteSource).totalBytesFetched
         XCTAssertLessThan(fetched, UInt64(content.count + 100_000))
+    }
+
+    func testStalledRangeTimesOutAndResumes() throws {
+        let (path, _) = try writeLargeModel()
+        let content = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let server = try FaultServer(content: content, fault: .stallMidRange(threshold: 100_000, times: 1))
+        let started = Date()
+        let reports = ReportLog()
+        let options = fastHTTPOptions(chunkSize: 1 << 20, stallTimeout: 0.5, progress: reports.add)
+        let file = try GGUFFile.open(server.url, options: GGUFOpenOptions(http: options))
+        let local = try GGUFFile.open(path)
+        XCTAssertEqual(try file.tensorData(file.tensors[0]), try local.tensorData(local.tensors[0]))
+        XCTAssertEqual(reports.all.map(\.retries).reduce(0, +), 1, "the stalled range was retried once")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "a stall costs about the stall timeout, never a hang")
     }
 
     func testHostWithoutRangesGetsTheClearMessage() throws {

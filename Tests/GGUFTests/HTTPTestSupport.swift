@@ -7,10 +7,10 @@ import XCTest
 import ModelServer
 
 /// HTTP options for tests: short delays and timeouts so a broken case fails in seconds.
-func fastHTTPOptions(rangesInFlight: Int = 4, chunkSize: Int = 4096, maxRetries: Int = 4,
+func fastHTTPOptions(rangesInFlight: Int = 4, chunkSize: Int = 4096, maxRetries: Int = 4, stallTimeout: Double = 2,
                      progress: (@Sendable (HTTPReadReport) -> Void)? = nil) -> HTTPOptions {
     HTTPOptions(rangesInFlight: rangesInFlight, chunkSize: chunkSize, maxRetries: maxRetries, retryBaseDelay: 0.01,
-                retryMaxDelay: 0.05, connectTimeout: 2, stallTimeout: 2, probeLength: 1024, progress: progress)
+                retryMaxDelay: 0.05, connectTimeout: 2, stallTimeout: stallTimeout, probeLength: 1024, progress: progress)
 }
 
 /// One raw HTTP/1.1 exchange over a fresh socket (Connection: close), for checking exact
@@ -80,6 +80,8 @@ final class FaultServer: @unchecked Sendable {
         case none
         /// Range replies longer than `threshold` send half the range, then the connection drops.
         case dropMidRange(threshold: Int, times: Int)
+        /// Range replies longer than `threshold` send half the range, then nothing (the connection stays open).
+        case stallMidRange(threshold: Int, times: Int)
         /// Ignores Range and answers 200 with the whole file.
         case ignoreRanges
         /// The first `times` requests get 503.
@@ -104,7 +106,7 @@ final class FaultServer: @unchecked Sendable {
         self.content = content
         self.fault = fault
         switch fault {
-        case .dropMidRange(_, let times), .unavailable(let times): faultsLeft = times
+        case .dropMidRange(_, let times), .stallMidRange(_, let times), .unavailable(let times): faultsLeft = times
         default: faultsLeft = 0
         }
         channel = try ServerBootstrap(group: group)
@@ -120,10 +122,11 @@ final class FaultServer: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    fileprivate func countRequest() { lock.withLock { requests += 1 } }
+
     /// Takes one fault from the budget; true if this request should misbehave.
     fileprivate func takeFault() -> Bool {
         lock.withLock {
-            requests += 1
             guard faultsLeft > 0 else { return false }
             faultsLeft -= 1
             return true
@@ -166,11 +169,11 @@ final class FaultServer: @unchecked Sendable {
         func respond(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
             let content = server.content
             let size = UInt64(content.count)
-            let misbehave = server.takeFault()
+            server.countRequest()
             if case .redirect = server.fault, head.uri == "/start" {
                 return send(context, .found, [("Location", "/file")], [])
             }
-            if case .unavailable = server.fault, misbehave {
+            if case .unavailable = server.fault, server.takeFault() {
                 return send(context, .serviceUnavailable, [], ArraySlice("try later".utf8))
             }
             if case .ignoreRanges = server.fault {
@@ -181,9 +184,18 @@ final class FaultServer: @unchecked Sendable {
             }
             let slice = content[Int(first)...Int(last)]
             let range = [("Content-Range", "bytes \(first)-\(last)/\(size)"), ("Accept-Ranges", "bytes")]
-            if case .dropMidRange(let threshold, _) = server.fault, slice.count > threshold, misbehave {
+            if case .dropMidRange(let threshold, _) = server.fault, slice.count > threshold, server.takeFault() {
                 let half = slice.prefix(slice.count / 2)
                 return send(context, .partialContent, range, half, declaredLength: slice.count, closeAfter: true)
+            }
+            if case .stallMidRange(let threshold, _) = server.fault, slice.count > threshold, server.takeFault() {
+                var h = HTTPHeaders(range)
+                h.add(name: "Content-Length", value: String(slice.count))
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .partialContent, headers: h))), promise: nil)
+                var buffer = context.channel.allocator.buffer(capacity: slice.count / 2)
+                buffer.writeBytes(slice.prefix(slice.count / 2))
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                return
             }
             if case .tooLong = server.fault, Int(last) + 1 < content.count {
                 let longer = content[Int(first)...Int(last) + 1]
