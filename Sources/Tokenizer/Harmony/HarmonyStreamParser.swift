@@ -12,8 +12,9 @@ public enum HarmonyStopReason: String, Sendable, Equatable {
 public enum HarmonyEvent: Sendable, Equatable {
     /// A message header is complete: role, channel, recipient and content type are known (content is empty).
     case messageStarted(HarmonyMessage)
-    /// More text of the current message (whole characters only).
-    case content(String)
+    /// More text of the current message (whole characters only), with that message's channel
+    /// ("final" is what a chat shows; "analysis" is the chain of thought).
+    case content(String, channel: String?)
     /// A message is complete.
     case messageFinished(HarmonyMessage)
     /// Generation should stop.
@@ -127,7 +128,7 @@ public struct HarmonyStreamParser {
                 let text = (try? decoder.append(id)) ?? ""
                 if !text.isEmpty {
                     current?.content += text
-                    events.append(.content(text))
+                    events.append(.content(text, channel: current?.channel))
                 }
             }
         }
@@ -155,7 +156,7 @@ public struct HarmonyStreamParser {
         let tail = decoder.finish()
         if !tail.isEmpty {
             current?.content += tail
-            events.append(.content(tail))
+            events.append(.content(tail, channel: current?.channel))
         }
         if let message = current {
             messages.append(message)
