@@ -1,7 +1,7 @@
 // Expressions. Binary operations are fully parenthesised so GLSL precedence never matters.
 // Out-of-bounds policy ("restrict", as wgpu's default): a dynamic index into an array, vector or
 // matrix is clamped to the last element, for reads and writes alike; constant indices are checked
-// when translating and printed as they are.
+// when translating, and indices GLSLWriter+BoundsProofs.swift proves in range, printed as they are.
 
 extension GLSLWriter {
     func expr(_ e: IRExpression) throws -> String {
@@ -139,6 +139,9 @@ extension GLSLWriter {
             if case .array(_, .runtime) = base.type, value != .int(0) {} else {
                 return "\(baseText)[\(try expr(index))]"
             }
+        }
+        if case .array(_, let count) = base.type, isProvablyInBounds(index, count: count) {
+            return "\(baseText)[\(try expr(index))]"
         }
         let indexText = index.type == .u32 ? try expr(index) : "uint(\(try expr(index)))"
         let last: String

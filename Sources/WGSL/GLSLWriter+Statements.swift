@@ -10,6 +10,8 @@ extension GLSLWriter {
         functionNamer = namer
         hoisted = [:]
         pointerLets = [:]
+        loopBounds = [:]
+        immutableLetValues = [:]
         parameterNames = function.parameters.map { functionNamer.name($0.name) }
         localNames = function.locals.map { functionNamer.name($0.name) }
         let isEntry = index == entryPoint.function
@@ -56,6 +58,7 @@ extension GLSLWriter {
                 pointerLets[local] = initializer
                 return
             }
+            if !variable.isMutable, let initializer = initializer { immutableLetValues[local] = initializer }
             let value: String
             if let initializer = initializer {
                 try hoist(from: initializer)
@@ -143,7 +146,10 @@ extension GLSLWriter {
             let conditionText = try condition.map { GLSLWriter.bare(try expr($0)) } ?? ""
             let updateText = try update.map { try inlineStatement($0) } ?? ""
             line("for (\(initText); \(conditionText); \(updateText)) {")
+            let bound = loopVariableBound(initializer: initializer, condition: condition, body: body)
+            if let (local, value) = bound { loopBounds[local] = value }
             try indented { try statements(body) }
+            if let (local, _) = bound { loopBounds[local] = nil }
             line("}")
         case .whileLoop(let condition, let body):
             try rejectHoisting(in: condition, "a while condition")

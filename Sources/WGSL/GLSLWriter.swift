@@ -26,6 +26,10 @@ final class GLSLWriter {
     var hoisted: [IRExpression: String] = [:]
     /// Pointer `let`s of the current function and the pointer each was bound to.
     var pointerLets: [Int: IRExpression] = [:]
+    /// Loop variables whose `for` condition bounds them inside the body being written.
+    var loopBounds: [Int: IndexBound] = [:]
+    /// Initializers of the current function's non-pointer `let`s (immutable, so they stay true).
+    var immutableLetValues: [Int: IRExpression] = [:]
 
     var polyfills: [Polyfill] = []
     var extensions: Set<String> = []

@@ -31,7 +31,7 @@ void main() {
     float output_1 = mix_1(a_b, texture_1(buffer_1[min(lid, (uint(buffer_1.length()) - 1u))].output_1)) + common_1;
     {
         float output_2 = 2.0;
-        shared_1[min(lid, 63u)] = output_2;
+        shared_1[lid] = output_2;
     }
     memoryBarrierShared();
     barrier();

@@ -61,7 +61,7 @@ void main() {
     for (uint i = lid; i < params.n; i += WG) {
         sum += square(x[min(((row * params.n) + i), (uint(x.length()) - 1u))]);
     }
-    partial[min(lid, (WG - 1u))] = sum;
+    partial[lid] = sum;
     memoryBarrierShared();
     barrier();
     uint stride = WG / 2u;
@@ -75,7 +75,7 @@ void main() {
             break;
         }
         if (lid < stride) {
-            partial[min(lid, (WG - 1u))] += partial[min((lid + stride), (WG - 1u))];
+            partial[lid] += partial[min((lid + stride), (WG - 1u))];
         }
         memoryBarrierShared();
         barrier();
