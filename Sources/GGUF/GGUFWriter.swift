@@ -82,6 +82,10 @@ public final class GGUFWriter {
 
     /// Writes the file to `path` (via a temporary file and a rename).
     public func write(to path: String) throws {
+        let declared = values["general.alignment"] ?? .uint32(UInt32(GGUFHeaderParser.defaultAlignment))
+        guard declared == .uint32(UInt32(alignment)) else {
+            throw GGUFError.writer(detail: "general.alignment is set to \(declared) but the writer aligns to \(alignment); pass the alignment to GGUFWriter(alignment:) instead")
+        }
         let temporary = path + ".partial-\(getpid())"
         let sink = try BufferedFileSink(path: temporary)
         do {

@@ -123,6 +123,16 @@ final class GGUFRoundTripTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [], "no file, whole or partial, is left")
     }
 
+    func testWriterRefusesAConflictingAlignmentKey() throws {
+        let writer = try GGUFWriter(alignment: 64)
+        writer.set("general.alignment", .uint32(32))
+        let dir = try TestFiles.temporaryDirectory(for: self)
+        assertGGUFError(try writer.write(to: dir.appendingPathComponent("m.gguf").path), "conflict") {
+            if case .writer(let detail) = $0 { return detail.contains("alignment") }; return false
+        }
+        XCTAssertThrowsError(try GGUFWriter(alignment: 48))
+    }
+
     func testStreamedProducerWritesPieces() throws {
         let writer = try GGUFWriter()
         let expected = [UInt8].pattern(count: 34 * 100, seed: 9)
