@@ -97,3 +97,23 @@ final class NormAndLinearTests: XCTestCase {
         }
     }
 }
+
+/// Launchers bind only the part of an activation buffer a call uses, so buffers sized for a big
+/// batch (even over the binding limit) serve a one-token step.
+final class BindingRangeTests: XCTestCase {
+    func testOversizedActivationBuffersBindOnlyWhatACallUses() throws {
+        var rng = SeededRNG(test: "binding range")
+        let kernels = try GPU.library()
+        let limit = GPU.context.limits.maxShaderStorageBlockSize
+        let rows = 8, cols = 32
+        let (raw, w) = try rng.tensor(.q8_0, rows: rows, cols: cols)
+        let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .q8_0, rows: rows, cols: cols), label: "w")
+        let x = rng.floats(cols)
+        let input = try GPU.context.makeBuffer(byteCount: limit + 4096, label: "batch-sized input")
+        try input.upload(x)
+        let output = try GPU.context.makeBuffer(byteCount: limit + 4096, label: "batch-sized output")
+        try kernels.linear(LinearArgs(weights: weights, bias: nil, input: input, output: output, tokens: 1))
+        assertClose(try GPU.read(output, rows), CPUReference.linear(weights: w, bias: nil, x: x, rows: rows, cols: cols, tokens: 1),
+                    relative: 1e-5, "linear into an over-limit buffer")
+    }
+}

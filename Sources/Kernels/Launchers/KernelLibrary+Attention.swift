@@ -106,20 +106,24 @@ extension KernelLibrary {
         try requireFloats(a.output, a.outputOffset + a.heads * d, name)
         let splits = attentionSplits(cache: c, position: a.position, splitKeys: split)
         try groupsFit(splits, a.heads, name)
-        let partials = try scratchBuffer("attention.partials", bytes: a.heads * splits * (d + 2) * 4)
-        try requireBinding(partials, name)
+        let partialFloats = a.heads * splits * (d + 2)
+        try require(partialFloats * 4 <= context.limits.maxShaderStorageBlockSize, name,
+                    "\(splits) splits of \(a.heads) heads need \(partialFloats * 4) bytes of partial results, over the binding limit; use a larger split")
+        let partials = try scratchBuffer("attention.partials", bytes: partialFloats * 4)
 
         let (pass1, key) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split),
                                                      "KV_HALF": c.storage == .f16 ? 1 : 0])
         var p = UniformWriter()
         p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position); p.u32(c.capacity)
         p.u32(c.window); p.u32(splits); p.u32(a.queryOffset); p.f32(a.scale ?? 1 / Float(d).squareRoot())
-        try run(pass1, params: p, storage: [(1, a.query), (2, c.keys), (3, c.values), (4, partials)], groups: (splits, a.heads, 1))
+        try run(pass1, params: p, storage: [use(1, a.query, floats: a.queryOffset + a.heads * d), use(2, c.keys), use(3, c.values),
+                                                   use(4, partials, floats: partialFloats)], groups: (splits, a.heads, 1))
 
         let (pass2, _) = try program("f32_sdpa_combine", ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d)])
         var q = UniformWriter()
         q.u32(a.heads); q.u32(splits); q.u32(a.outputOffset); q.u32(0)
-        try run(pass2, params: q, storage: [(1, partials), (2, a.sinks), (3, a.output)], groups: (a.heads, 1, 1))
+        try run(pass2, params: q, storage: [use(1, partials, floats: partialFloats), use(2, a.sinks),
+                                                  use(3, a.output, floats: a.outputOffset + a.heads * d)], groups: (a.heads, 1, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 2)
     }
 
@@ -135,11 +139,15 @@ extension KernelLibrary {
         try require(a.queryStride >= a.queryOffset + a.heads * d, name, "query stride \(a.queryStride) cannot hold \(a.heads) heads")
         try require(a.kvStride >= c.rowFloats, name, "key/value stride \(a.kvStride) is below a row of \(c.rowFloats)")
         try require(a.outputStride >= a.heads * d, name, "output stride \(a.outputStride) cannot hold \(a.heads) heads")
-        try requireFloats(a.query, (a.tokens - 1) * a.queryStride + a.queryOffset + a.heads * d, name)
-        try requireFloats(a.keys, (a.tokens - 1) * a.kvStride + a.keyOffset + c.rowFloats, name)
-        try requireFloats(a.values, (a.tokens - 1) * a.kvStride + a.valueOffset + c.rowFloats, name)
+        let queryFloats = (a.tokens - 1) * a.queryStride + a.queryOffset + a.heads * d
+        let keyFloats = (a.tokens - 1) * a.kvStride + a.keyOffset + c.rowFloats
+        let valueFloats = (a.tokens - 1) * a.kvStride + a.valueOffset + c.rowFloats
+        let outputFloats = (a.tokens - 1) * a.outputStride + a.heads * d
+        try requireFloats(a.query, queryFloats, name)
+        try requireFloats(a.keys, keyFloats, name)
+        try requireFloats(a.values, valueFloats, name)
         try requireFloats(a.sinks, a.heads, name)
-        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.heads * d, name)
+        try requireFloats(a.output, outputFloats, name)
 
         var queryTile = tuning.prefillQueryTile
         var keyTile = tuning.prefillKeyTile
@@ -158,7 +166,8 @@ extension KernelLibrary {
         p.u32(a.kvStride); p.u32(a.keyOffset); p.u32(a.valueOffset); p.u32(a.outputStride)
         p.f32(a.scale ?? 1 / Float(d).squareRoot()); p.u32(0); p.u32(0); p.u32(0)
         try run(program, params: p,
-                storage: [(1, a.query), (2, a.keys), (3, a.values), (4, c.keys), (5, c.values), (6, a.sinks), (7, a.output)],
+                storage: [use(1, a.query, floats: queryFloats), use(2, a.keys, floats: keyFloats), use(3, a.values, floats: valueFloats),
+                          use(4, c.keys), use(5, c.values), use(6, a.sinks), use(7, a.output, floats: outputFloats)],
                 groups: (groupsX, a.heads, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }

@@ -28,7 +28,8 @@ extension KernelLibrary {
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
         try require(a.outputStride >= t.cols, name, "output stride \(a.outputStride) is below the \(t.cols) columns of '\(t.label)'")
         try requireFloats(a.tokenIDs, a.tokens, name)
-        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + t.cols, name)
+        let outputFloats = (a.tokens - 1) * a.outputStride + t.cols
+        try requireFloats(a.output, outputFloats, name)
         let groupsX = (t.cols + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
         let (program, key) = try program(name, ["WEIGHT_FORMAT": t.format.rawValue, "WG_SIZE": UInt32(tuning.elementWorkgroup)])
@@ -36,7 +37,8 @@ extension KernelLibrary {
             var p = UniformWriter()
             p.u32(a.tokens); p.u32(t.cols); p.u32(chunk.rowStart); p.u32(chunk.rowStart + chunk.rowCount)
             p.u32(a.outputStride); p.u32(t.scaleWordsPerRow); p.u32(t.dataVec4PerRow); p.u32(0)
-            try run(program, params: p, storage: [(1, a.tokenIDs), (2, chunk.scales), (3, chunk.data), (4, a.output)],
+            try run(program, params: p, storage: [use(1, a.tokenIDs, floats: a.tokens), use(2, chunk.scales), use(3, chunk.data),
+                                                       use(4, a.output, floats: outputFloats)],
                     groups: (groupsX, a.tokens, 1))
         }
         return KernelReport(kernel: key.description, site: .gpu, dispatches: t.chunks.count)

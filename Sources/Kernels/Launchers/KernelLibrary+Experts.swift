@@ -106,7 +106,8 @@ extension KernelLibrary {
         let (program, key) = try program(name, ["WG_SIZE": UInt32(wg)])
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(a.experts); p.u32(a.k); p.u32(0)
-        try run(program, params: p, storage: [(1, a.logits), (2, a.ids), (3, a.weights)], groups: (a.tokens, 1, 1))
+        try run(program, params: p, storage: [use(1, a.logits, floats: a.tokens * a.experts), use(2, a.ids, floats: a.tokens * a.k),
+                                                  use(3, a.weights, floats: a.tokens * a.k)], groups: (a.tokens, 1, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }
 
@@ -118,7 +119,8 @@ extension KernelLibrary {
         try require(a.experts.rowsPerExpert % 2 == 0, name, "a fused gate/up expert needs an even row count")
         try require(a.tokens > 0 && a.k > 0, name, "tokens and k must be positive")
         try require(a.inputStride % 4 == 0 && a.inputStride >= w.cols, name, "input stride \(a.inputStride) must be a multiple of 4, at least \(w.cols)")
-        try requireFloats(a.input, (a.tokens - 1) * a.inputStride + w.cols, name)
+        let inputFloats = (a.tokens - 1) * a.inputStride + w.cols
+        try requireFloats(a.input, inputFloats, name)
         try requireFloats(a.ids, a.tokens * a.k, name)
         try requireFloats(a.output, a.tokens * a.k * ff, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * 2 * ff, name) }
@@ -135,7 +137,8 @@ extension KernelLibrary {
             p.u32(a.inputStride); p.u32(a.bias == nil ? 0 : 1)
             p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
             try run(program, params: p,
-                    storage: [(1, chunk.scales), (2, chunk.data), (3, bias), (4, a.input), (5, a.ids), (6, a.output)],
+                    storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: inputFloats),
+                              use(5, a.ids, floats: a.tokens * a.k), use(6, a.output, floats: a.tokens * a.k * ff)],
                     groups: (groupsX, a.tokens * a.k, 1))
         }
         return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count)
@@ -152,7 +155,8 @@ extension KernelLibrary {
         try requireFloats(a.input, a.tokens * a.k * w.cols, name)
         try requireFloats(a.ids, a.tokens * a.k, name)
         try requireFloats(a.routeWeights, a.tokens * a.k, name)
-        try requireFloats(a.residual, (a.tokens - 1) * a.residualStride + rows, name)
+        let residualFloats = (a.tokens - 1) * a.residualStride + rows
+        try requireFloats(a.residual, residualFloats, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * rows, name) }
         let rowsPerGroup = tuning.linearWorkgroup / tuning.linearThreadsPerRow
         let groupsX = (rows + rowsPerGroup - 1) / rowsPerGroup
@@ -167,7 +171,9 @@ extension KernelLibrary {
             p.u32(a.residualStride); p.u32(a.bias == nil ? 0 : 1)
             p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
             try run(program, params: p,
-                    storage: [(1, chunk.scales), (2, chunk.data), (3, bias), (4, a.input), (5, a.ids), (6, a.routeWeights), (7, a.residual)],
+                    storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: a.tokens * a.k * w.cols),
+                              use(5, a.ids, floats: a.tokens * a.k), use(6, a.routeWeights, floats: a.tokens * a.k),
+                              use(7, a.residual, floats: residualFloats)],
                     groups: (groupsX, a.tokens, 1))
         }
         return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count)

@@ -35,8 +35,10 @@ extension KernelLibrary {
         try require(c.window > 0 || a.position0 + a.tokens <= c.capacity, name,
                     "a full-attention cache of \(c.capacity) positions cannot take positions up to \(a.position0 + a.tokens - 1); use a larger --context")
         try require(a.sourceStride >= c.rowFloats, name, "source stride \(a.sourceStride) is below a row of \(c.rowFloats)")
-        try requireFloats(a.keys, (a.tokens - 1) * a.sourceStride + a.keyOffset + c.rowFloats, name)
-        try requireFloats(a.values, (a.tokens - 1) * a.sourceStride + a.valueOffset + c.rowFloats, name)
+        let keyFloats = (a.tokens - 1) * a.sourceStride + a.keyOffset + c.rowFloats
+        let valueFloats = (a.tokens - 1) * a.sourceStride + a.valueOffset + c.rowFloats
+        try requireFloats(a.keys, keyFloats, name)
+        try requireFloats(a.values, valueFloats, name)
         let rowWords = c.storage == .f16 ? c.rowFloats / 2 : c.rowFloats
         let groupsX = (rowWords + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
@@ -44,7 +46,8 @@ extension KernelLibrary {
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(c.rowFloats); p.u32(a.position0); p.u32(c.capacity)
         p.u32(a.sourceStride); p.u32(a.keyOffset); p.u32(a.valueOffset); p.u32(max(0, a.tokens - c.capacity))
-        try run(program, params: p, storage: [(1, a.keys), (2, a.values), (3, c.keys), (4, c.values)],
+        try run(program, params: p, storage: [use(1, a.keys, floats: keyFloats), use(2, a.values, floats: valueFloats),
+                                                  use(3, c.keys), use(4, c.values)],
                 groups: (groupsX, a.tokens, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }

@@ -47,8 +47,10 @@ extension KernelLibrary {
         try require(a.outputStride >= a.outputOffset + w.rows, name,
                     "output stride \(a.outputStride) cannot hold \(w.rows) rows at offset \(a.outputOffset)")
         try require(a.input !== a.output, name, "input and output must be different buffers")
-        try requireFloats(a.input, a.inputOffset + (a.tokens - 1) * a.inputStride + w.cols, name)
-        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.outputOffset + w.rows, name)
+        let inputFloats = a.inputOffset + (a.tokens - 1) * a.inputStride + w.cols
+        let outputFloats = (a.tokens - 1) * a.outputStride + a.outputOffset + w.rows
+        try requireFloats(a.input, inputFloats, name)
+        try requireFloats(a.output, outputFloats, name)
         if let bias = a.bias { try requireFloats(bias, w.rows, name) }
 
         let threadsPerRow = tuning.linearThreadsPerRow
@@ -72,7 +74,8 @@ extension KernelLibrary {
                 p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
                 p.u32(a.inputOffset); p.u32(0); p.u32(0); p.u32(0)
                 try run(program, params: p,
-                        storage: [(1, chunk.scales), (2, chunk.data), (3, bias), (4, a.input), (5, a.output)],
+                        storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
+                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats)],
                         groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
                 dispatches += 1
                 first += rows

@@ -37,15 +37,17 @@ extension KernelLibrary {
         try require(a.inputStride >= a.width && a.outputStride >= a.width, name, "strides must be at least the width \(a.width)")
         try require(a.input !== a.output, name, "input and output must be different buffers")
         try require(a.inputOffset >= 0, name, "input offset must be ≥ 0")
-        try requireFloats(a.input, a.inputOffset + (a.tokens - 1) * a.inputStride + a.width, name)
-        try requireFloats(a.output, (a.tokens - 1) * a.outputStride + a.width, name)
+        let inputFloats = a.inputOffset + (a.tokens - 1) * a.inputStride + a.width
+        let outputFloats = (a.tokens - 1) * a.outputStride + a.width
+        try requireFloats(a.input, inputFloats, name)
+        try requireFloats(a.output, outputFloats, name)
         try requireFloats(a.weight, a.width, name)
         try groupsFit(a.tokens, 1, name)
         let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
         var p = UniformWriter()
         p.u32(a.width); p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride)
         p.f32(a.eps); p.u32(a.inputOffset); p.u32(0); p.u32(0)
-        try run(program, params: p, storage: [(1, a.input), (2, a.weight), (3, a.output)], groups: (a.tokens, 1, 1))
+        try run(program, params: p, storage: [use(1, a.input, floats: inputFloats), use(2, a.weight), use(3, a.output, floats: outputFloats)], groups: (a.tokens, 1, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }
 }

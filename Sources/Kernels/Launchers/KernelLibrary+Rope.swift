@@ -96,14 +96,15 @@ extension KernelLibrary {
         let d = a.table.headDim
         try require(a.tokens > 0 && a.heads > 0 && a.position0 >= 0, name, "tokens and heads must be positive and position0 ≥ 0")
         try require(a.stride >= a.offset + a.heads * d, name, "stride \(a.stride) cannot hold \(a.heads) heads of \(d) at offset \(a.offset)")
-        try requireFloats(a.buffer, (a.tokens - 1) * a.stride + a.offset + a.heads * d, name)
+        let floats = (a.tokens - 1) * a.stride + a.offset + a.heads * d
+        try requireFloats(a.buffer, floats, name)
         let groupsX = (a.heads * d / 2 + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
         let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(a.heads); p.u32(d); p.u32(a.position0)
         p.u32(a.stride); p.u32(a.offset); p.f32(a.table.concentration); p.u32(0)
-        try run(program, params: p, storage: [(1, a.table.buffer), (2, a.buffer)], groups: (groupsX, a.tokens, 1))
+        try run(program, params: p, storage: [use(1, a.table.buffer), use(2, a.buffer, floats: floats)], groups: (groupsX, a.tokens, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }
 }

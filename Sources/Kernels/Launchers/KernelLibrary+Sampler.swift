@@ -80,11 +80,12 @@ extension KernelLibrary {
         var p = UniformWriter()
         p.u32(a.vocab); p.u32(slice); p.u32(a.candidates); p.f32(1 / a.temperature)
         p.u32(a.offset); p.u32(0); p.u32(0); p.u32(0)
-        try run(pass1, params: p, storage: [(1, a.logits), (2, stats), (3, values), (4, ids)], groups: (groups, 1, 1))
+        try run(pass1, params: p, storage: [use(1, a.logits, floats: a.offset + a.vocab), use(2, stats), use(3, values), use(4, ids)], groups: (groups, 1, 1))
         let (pass2, _) = try program("f32_logits_select", ["WG_SIZE": wg])
         var q = UniformWriter()
         q.u32(groups); q.u32(a.candidates); q.f32(1 / a.temperature); q.u32(0)
-        try run(pass2, params: q, storage: [(1, stats), (2, values), (3, ids), (4, a.result)], groups: (1, 1, 1))
+        try run(pass2, params: q, storage: [use(1, stats), use(2, values), use(3, ids),
+                                                    use(4, a.result, floats: LogitSummary.wordCount(candidates: a.candidates))], groups: (1, 1, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 2)
     }
 

@@ -90,10 +90,15 @@ public final class KernelLibrary {
         return buffer
     }
 
-    func run(_ program: ComputeProgram, params: UniformWriter, storage: [(Int, GPUBuffer)],
-             groups: (Int, Int, Int)) throws {
-        try context.dispatch(program, storage: storage.map { StorageBinding(index: $0.0, buffer: $0.1) },
-                             uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
+    /// Binding `index` to `buffer`, limited to its first `floats` 32-bit values when given: a
+    /// buffer sized for a large batch (or over the binding limit) still binds for a small step.
+    func use(_ index: Int, _ buffer: GPUBuffer, floats: Int? = nil) -> StorageBinding {
+        guard let floats else { return StorageBinding(index: index, buffer: buffer) }
+        return StorageBinding(index: index, buffer: buffer, offset: 0, size: min(buffer.byteCount, max(4, floats * 4)))
+    }
+
+    func run(_ program: ComputeProgram, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
+        try context.dispatch(program, storage: storage, uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
         context.barrier(.storage)
     }
 
@@ -106,14 +111,6 @@ public final class KernelLibrary {
     func requireFloats(_ buffer: GPUBuffer, _ count: Int, _ kernel: String) throws {
         if count * 4 > buffer.byteCount {
             throw KernelsError.bufferTooSmall(kernel: kernel, buffer: buffer.label, needed: count * 4, available: buffer.byteCount)
-        }
-    }
-
-    func requireBinding(_ buffer: GPUBuffer, _ kernel: String) throws {
-        let limit = context.limits.maxShaderStorageBlockSize
-        if buffer.byteCount > limit {
-            throw KernelsError.invalidArgument(kernel: kernel,
-                message: "buffer '\(buffer.label)' is \(buffer.byteCount) bytes, over the storage binding limit \(limit); allocate activations per layer or shorten the batch")
         }
     }
 
