@@ -1,4 +1,5 @@
 import Foundation
+import GLES
 import Telemetry
 
 /// Records the HUD of a run: a telemetry sink that keeps the events, and a renderer that draws
@@ -45,6 +46,17 @@ public final class HUDRecorder: TelemetrySink, @unchecked Sendable {
         self.renderer = renderer
         self.output = output
         self.options = options
+    }
+
+    /// The usual set-up for `--record PATH`: a renderer on `context` (the inference context),
+    /// the output PATH names (folder of PNGs, .mp4 or .webm), encoding on a background thread.
+    /// Add the result to the run's bus; call `finish()` on the context's thread at the end.
+    public static func open(recordPath: String, context: GLContext, options: Options = Options(),
+                            warn: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> HUDRecorder {
+        try options.size.validate()
+        let renderer = try HUDRenderer(context: context)
+        let output = try RecordingOutput.open(recordPath, size: options.size, fps: options.fps, warn: warn)
+        return try HUDRecorder(renderer: renderer, output: BackgroundFrameOutput(output), options: options)
     }
 
     /// Frames written so far.

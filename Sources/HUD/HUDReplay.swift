@@ -18,9 +18,7 @@ public enum HUDReplay {
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         let start = Date()
         let context = try context ?? GLContext.createHeadless()
-        let renderer = try HUDRenderer(context: context)
-        let output = try RecordingOutput.open(outputPath, size: options.size, fps: options.fps, warn: warn)
-        let recorder = try HUDRecorder(renderer: renderer, output: BackgroundFrameOutput(output), options: options)
+        let recorder = try HUDRecorder.open(recordPath: outputPath, context: context, options: options, warn: warn)
         for event in events { recorder.receive(event) }
         let lastTime = events.map(\.time).max() ?? 0
         let end = options.to ?? lastTime + options.tail
@@ -31,6 +29,6 @@ public enum HUDReplay {
             progress(recorder.framesWritten, total)
         }
         try recorder.finish()
-        return Summary(frames: recorder.framesWritten, destination: output.destination, seconds: Date().timeIntervalSince(start))
+        return Summary(frames: recorder.framesWritten, destination: recorder.destination, seconds: Date().timeIntervalSince(start))
     }
 }

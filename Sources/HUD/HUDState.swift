@@ -61,7 +61,11 @@ public struct HUDState: Sendable, Equatable {
     public private(set) var expertPicks: [Int: Int] = [:]
     public private(set) var tokens: [TimedToken] = []
     public private(set) var prefillSpeed: Throughput?
+    /// The generator's own decode speed report, when it sends one.
     public private(set) var decodeSpeed: Throughput?
+    /// Decode speed measured from the token timestamps over the last `speedWindow` tokens, so
+    /// the meter moves even when the generator reports speed only at the end.
+    public private(set) var measuredDecodeRate: Double?
     /// (time, tok/s) samples of decode for the speed trace; at most `traceLength`.
     public private(set) var speedTrace: [Sample] = []
     public private(set) var kvCache: KVCacheUse?
@@ -77,6 +81,7 @@ public struct HUDState: Sendable, Equatable {
     static let tensorHistory = 256
     static let traceLength = 240
     static let noteHistory = 8
+    static let speedWindow = 16
 
     public init() {}
 
@@ -129,12 +134,16 @@ public struct HUDState: Sendable, Equatable {
             for expert in choice.experts { expertPicks[expert, default: 0] += 1 }
         case .token(let sample):
             tokens.append(TimedToken(sample: sample, time: event.time))
+            let window = tokens.suffix(Self.speedWindow)
+            if window.count >= 2, let first = window.first, event.time > first.time {
+                measuredDecodeRate = Double(window.count - 1) / (event.time - first.time)
+                Self.push(Sample(time: event.time, value: measuredDecodeRate!), into: &speedTrace)
+            }
         case .throughput(let speed):
             if speed.stage == .prefill {
                 prefillSpeed = speed
             } else {
                 decodeSpeed = speed
-                Self.push(Sample(time: event.time, value: speed.tokensPerSecond), into: &speedTrace)
             }
         case .kvCache(let use):
             kvCache = use
@@ -197,4 +206,11 @@ public struct HUDState: Sendable, Equatable {
     }
 
     public var latestToken: TimedToken? { tokens.last }
+
+    /// Tokens per second to show: the generator's report when it is the latest word (it knows
+    /// the exact decode time), else the rate measured from token timestamps.
+    public var decodeRate: Double? {
+        if let report = decodeSpeed, report.tokens >= tokens.count { return report.tokensPerSecond }
+        return measuredDecodeRate ?? decodeSpeed?.tokensPerSecond
+    }
 }

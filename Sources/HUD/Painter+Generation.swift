@@ -142,7 +142,7 @@ extension Painter {
         let cells = content.columns([1.2, 1, 1], gap: style.pad * 2)
 
         // Decode speed: a big number over its trace.
-        let speed = state.decodeSpeed?.tokensPerSecond
+        let speed = state.decodeRate
         let speedText = speed.map { String(format: "%.1f", $0) } ?? "--.-"
         let numberWidth = list.text(speedText, x: cells[0].x, y: cells[0].y, face: style.big, speed == nil ? Theme.cyanFaint : Theme.cyan)
         list.text("TOK/S", x: cells[0].x + numberWidth + style.pad, y: cells[0].y + Float(style.big.lineHeight - style.small.lineHeight),

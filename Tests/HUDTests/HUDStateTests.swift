@@ -57,4 +57,15 @@ final class HUDStateTests: XCTestCase {
         XCTAssertNil(HUDState.layer(of: "token_embd.weight"))
         XCTAssertNil(HUDState.layer(of: "blk.x.attn_q.weight"))
     }
+
+    func testDecodeRateIsMeasuredFromTokenTimesWhenNotReported() {
+        var state = HUDState()
+        for index in 0..<5 {
+            state.apply(TelemetryEvent(time: 1 + Double(index) * 0.25, .token(TokenSample(
+                position: index, id: index, text: "x", channel: .final, top: [], entropy: 1))))
+        }
+        XCTAssertEqual(state.decodeRate ?? 0, 4, accuracy: 1e-9, "5 tokens 0.25 s apart: 4 tok/s")
+        state.apply(TelemetryEvent(time: 2.1, .throughput(Throughput(stage: .decode, tokens: 5, tokensPerSecond: 3.9))))
+        XCTAssertEqual(state.decodeRate, 3.9, "the generator's own report wins once it covers every token")
+    }
 }
