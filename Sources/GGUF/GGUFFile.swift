@@ -39,7 +39,13 @@ public final class GGUFFile: @unchecked Sendable {
         var parts: [(ByteSource, GGUFHeader)] = []
         for (index, partLocation) in locations.enumerated() {
             if partLocation == location {
-                parts.append((first, try GGUFHeaderParser(source: first, sourceIndex: index).parse()))
+                // Already parsed: only the part index of its tensors changes.
+                var header = firstHeader
+                header.tensors = header.tensors.map {
+                    GGUFTensorInfo(name: $0.name, dimensions: $0.dimensions, type: $0.type, offset: $0.offset,
+                                   byteCount: $0.byteCount, sourceIndex: index)
+                }
+                parts.append((first, header))
             } else {
                 let source = try makeSource(partLocation, options: options)
                 parts.append((source, try GGUFHeaderParser(source: source, sourceIndex: index).parse()))
