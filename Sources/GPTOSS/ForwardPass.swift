@@ -29,7 +29,7 @@ struct ForwardPass {
     /// here on the GPU ([layers][k] u32 ids, then [layers][k] f32 weights) for the router telemetry.
     let routerTrace: GPUBuffer?
     /// Sees every launch's report (for the kernel-mode telemetry).
-    let report: (Intermediate?, KernelReport) -> Void
+    let report: (KernelReport) -> Void
 
     /// Runs one step. `capture` is called for every intermediate in `wanted` with its rows
     /// ([tokens][width] floats), read back right after it is computed.
@@ -37,7 +37,7 @@ struct ForwardPass {
              wanted: Set<Intermediate> = [], capture: (Intermediate, [Float]) -> Void = { _, _ in }) throws {
         let c = config, b = buffers, h = c.embeddingLength
         let decode = count == 1
-        func note(_ name: Intermediate?, _ r: KernelReport) { report(name, r) }
+        func note(_ r: KernelReport) { report(r) }
         /// Reads rows of `width` floats starting `offset` into each `stride`-float row of `buffer`.
         func dump(_ name: Intermediate, _ buffer: GPUBuffer, stride: Int, offset: Int = 0, width: Int, rows: Int? = nil) throws {
             guard wanted.contains(name) else { return }
@@ -47,8 +47,8 @@ struct ForwardPass {
         }
 
         // MARK: - Embedding: x[t] = token_embd[id_t]
-        note(.embedding, try kernels.embedding(EmbeddingArgs(table: weights.tokenEmbedding, tokenIDs: b.tokenIDs,
-                                                             output: b.residual, tokens: count)))
+        note(try kernels.embedding(EmbeddingArgs(table: weights.tokenEmbedding, tokenIDs: b.tokenIDs,
+            output: b.residual, tokens: count)))
         try dump(.embedding, b.residual, stride: h, width: h)
 
         for (n, layer) in weights.layers.enumerated() {
@@ -56,26 +56,26 @@ struct ForwardPass {
             func name(_ t: Intermediate.LayerTensor) -> Intermediate { .layer(n, t) }
 
             // MARK: - Attention: h = rmsnorm(x)·attn_norm; [q|k|v] = W·h + b; RoPE on q and k
-            note(name(.attentionNorm), try kernels.rmsNorm(RMSNormArgs(
+            note(try kernels.rmsNorm(RMSNormArgs(
                 input: b.residual, weight: layer.attentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
             try dump(name(.attentionNorm), b.normed, stride: h, width: h)
             switch layer.qkv {
             case .fused(let w, let bias):
-                note(nil, try kernels.linear(LinearArgs(weights: w, bias: bias, input: b.normed, output: b.qkv, tokens: count)))
+                note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: b.normed, output: b.qkv, tokens: count)))
             case .separate(let parts):
                 var offset = 0
                 for (w, bias) in parts {
-                    note(nil, try kernels.linear(LinearArgs(weights: w, bias: bias, input: b.normed, output: b.qkv, tokens: count,
-                                                            outputStride: b.qkvWidth, outputOffset: offset)))
+                    note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: b.normed, output: b.qkv, tokens: count,
+                        outputStride: b.qkvWidth, outputOffset: offset)))
                     offset += w.rows
                 }
             }
             // q: [tokens][heads·headDim] at offset 0; k at qWidth; v at qWidth + kvWidth (stride qkvWidth).
             let keyOffset = c.qWidth, valueOffset = c.qWidth + c.kvWidth
-            note(nil, try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount,
-                                                position0: position0, stride: b.qkvWidth, offset: 0)))
-            note(nil, try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCountKV,
-                                                position0: position0, stride: b.qkvWidth, offset: keyOffset)))
+            note(try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount,
+                position0: position0, stride: b.qkvWidth, offset: 0)))
+            note(try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCountKV,
+                position0: position0, stride: b.qkvWidth, offset: keyOffset)))
             try dump(name(.query), b.qkv, stride: b.qkvWidth, width: c.qWidth)
             try dump(name(.key), b.qkv, stride: b.qkvWidth, offset: keyOffset, width: c.kvWidth)
             try dump(name(.value), b.qkv, stride: b.qkvWidth, offset: valueOffset, width: c.kvWidth)
@@ -84,15 +84,15 @@ struct ForwardPass {
             let append = KVAppendArgs(cache: kv, keys: b.qkv, values: b.qkv, tokens: count, position0: position0,
                                       sourceStride: b.qkvWidth, keyOffset: keyOffset, valueOffset: valueOffset)
             if decode {
-                note(nil, try kernels.appendKV(append))
-                note(name(.attentionMix), try kernels.attentionDecode(AttentionDecodeArgs(
+                note(try kernels.appendKV(append))
+                note(try kernels.attentionDecode(AttentionDecodeArgs(
                     query: b.qkv, cache: kv, sinks: layer.sinks, heads: c.headCount, position: position0, output: b.attention)))
             } else {
-                note(name(.attentionMix), try kernels.attentionPrefill(AttentionPrefillArgs(
+                note(try kernels.attentionPrefill(AttentionPrefillArgs(
                     query: b.qkv, queryStride: b.qkvWidth, keys: b.qkv, values: b.qkv, kvStride: b.qkvWidth,
                     keyOffset: keyOffset, valueOffset: valueOffset, cache: kv, sinks: layer.sinks, heads: c.headCount,
                     tokens: count, position0: position0, output: b.attention)))
-                note(nil, try kernels.appendKV(append))
+                note(try kernels.appendKV(append))
             }
             try dump(name(.attentionMix), b.attention, stride: c.qWidth, width: c.qWidth)
 
@@ -106,18 +106,18 @@ struct ForwardPass {
                 try kernels.linear(alone)
                 try dump(name(.attentionOutput), b.dumpScratch, stride: h, width: h)
             }
-            note(name(.attentionOutput), try kernels.linear(project))
+            note(try kernels.linear(project))
             try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
 
             // MARK: - MoE: h2 = rmsnorm(x)·post_attention_norm; router top-k, softmax over the k
-            note(name(.feedForwardNorm), try kernels.rmsNorm(RMSNormArgs(
+            note(try kernels.rmsNorm(RMSNormArgs(
                 input: b.residual, weight: layer.postAttentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
             try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
-            note(name(.routerLogits), try kernels.linear(LinearArgs(weights: layer.router, bias: layer.routerBias,
-                                                                    input: b.normed, output: b.routerLogits, tokens: count)))
+            note(try kernels.linear(LinearArgs(weights: layer.router, bias: layer.routerBias,
+                input: b.normed, output: b.routerLogits, tokens: count)))
             try dump(name(.routerLogits), b.routerLogits, stride: c.expertCount, width: c.expertCount)
-            note(nil, try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: c.expertUsedCount,
-                                                            tokens: count, ids: b.expertIDs, weights: b.expertWeights)))
+            note(try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: c.expertUsedCount,
+                tokens: count, ids: b.expertIDs, weights: b.expertWeights)))
             if let trace = routerTrace {
                 let k = c.expertUsedCount, row = (count - 1) * k * 4
                 kernels.context.barrier(.all)
@@ -126,9 +126,9 @@ struct ForwardPass {
             }
 
             // MARK: - MoE: a = SwiGLU-OAI(gate_e·h2, up_e·h2) for each chosen e; x += Σ w_e·(down_e·a + b_e)
-            note(nil, try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,
-                                                          ids: b.expertIDs, k: c.expertUsedCount, tokens: count,
-                                                          output: b.expertActivations)))
+            note(try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,
+                ids: b.expertIDs, k: c.expertUsedCount, tokens: count,
+                output: b.expertActivations)))
             let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: b.expertIDs,
                                    routeWeights: b.expertWeights, k: c.expertUsedCount, tokens: count,
                                    residual: b.residual, residualStride: h)
@@ -139,7 +139,7 @@ struct ForwardPass {
                 try kernels.moeDown(alone)
                 try dump(name(.feedForwardOutput), b.dumpScratch, stride: h, width: h)
             }
-            note(name(.feedForwardOutput), try kernels.moeDown(down))
+            note(try kernels.moeDown(down))
             try dump(name(.layerOutput), b.residual, stride: h, width: h)
         }
 
@@ -155,11 +155,11 @@ struct ForwardPass {
             try b.lastResidual.copy(from: b.residual, sourceOffset: (count - 1) * h * 4, to: 0, byteCount: h * 4)
             headInput = b.lastResidual; headRows = 1
         }
-        note(.outputNorm, try kernels.rmsNorm(RMSNormArgs(input: headInput, weight: weights.outputNorm, output: b.normed,
-                                                          width: h, tokens: headRows, eps: Float(c.rmsEpsilon))))
+        note(try kernels.rmsNorm(RMSNormArgs(input: headInput, weight: weights.outputNorm, output: b.normed,
+            width: h, tokens: headRows, eps: Float(c.rmsEpsilon))))
         try dump(.outputNorm, b.normed, stride: h, width: h, rows: headRows)
-        note(.logits, try kernels.linear(LinearArgs(weights: weights.output, bias: nil, input: b.normed, output: b.logits,
-                                                    tokens: headRows)))
+        note(try kernels.linear(LinearArgs(weights: weights.output, bias: nil, input: b.normed, output: b.logits,
+            tokens: headRows)))
         try dump(.logits, b.logits, stride: c.vocabularySize, width: c.vocabularySize, rows: headRows)
     }
 }

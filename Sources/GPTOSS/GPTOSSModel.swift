@@ -200,7 +200,7 @@ public final class GPTOSSModel {
                       capture: (Intermediate, [Float]) -> Void) throws {
         try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
         let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
-                               routerTrace: routerTrace) { [self] _, r in
+                               routerTrace: routerTrace) { [self] r in
             reportMode(r)
         }
         try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
