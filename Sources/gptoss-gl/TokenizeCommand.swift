@@ -90,11 +90,17 @@ struct TokenizeCommand: ParsableCommand {
         if let text { return text }
         guard let file else { return "" }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw TokenizerError.assetNotFound("input file '\(file)'")
+            throw InputError("cannot read '\(file)'. Hint: check the path and permissions.")
         }
         guard let contents = String(data: data, encoding: .utf8) else {
-            throw ValidationError("'\(file)' is not valid UTF-8 text.")
+            throw InputError("'\(file)' is not valid UTF-8 text.")
         }
         return contents
     }
+}
+
+/// A problem with the command's input file, reported like the library's errors.
+private struct InputError: LocalizedError {
+    let errorDescription: String?
+    init(_ message: String) { errorDescription = message }
 }
