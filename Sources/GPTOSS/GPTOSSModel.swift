@@ -76,11 +76,23 @@ public final class GPTOSSModel {
                                               availableBytes: context.limits.maxShaderStorageBlockSize)
         }
 
+        // Fetching and uploading are interleaved tensor by tensor: both stages span the placement.
+        telemetry?.emit(.stage(StageChange(stage: .weightsFetch, status: .started)))
+        let placementStart = Date()
         weights = try Self.stage(.gpuUpload, telemetry) { bytes in
-            let w = try GPUModelWeights(model: model, context: context, telemetry: telemetry, progress: progress)
-            bytes = w.byteCount
-            return w
+            do {
+                let w = try GPUModelWeights(model: model, context: context, telemetry: telemetry, progress: progress)
+                bytes = w.byteCount
+                return w
+            } catch {
+                telemetry?.emit(.stage(StageChange(stage: .weightsFetch, status: .failed,
+                                                   durationMs: Date().timeIntervalSince(placementStart) * 1000,
+                                                   message: (error as? LocalizedError)?.errorDescription ?? "\(error)")))
+                throw error
+            }
         }
+        telemetry?.emit(.stage(StageChange(stage: .weightsFetch, status: .completed, bytes: weightBytes,
+                                           durationMs: Date().timeIntervalSince(placementStart) * 1000)))
         (kernels, cache, buffers) = try Self.stage(.runtime, telemetry) { bytes in
             let kernels = try shared ?? KernelLibrary(context: context)
             let cache = try KVCache(context: context, config: c, context: positions, batch: options.batch)

@@ -48,7 +48,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let prompt = try parseTokenList(tokens)
-            let (model, telemetry) = try options.load()
+            let (model, telemetry) = try options.load(tool: "generate")
             defer { try? telemetry.finish() }
             let request = GenerationRequest(
                 prompt: prompt, maxTokens: maxTokens,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GLES
 import GPTOSS
+import HUD
 import Telemetry
 
 /// `gptoss-gl logits`: runs token ids through the model on the GPU and writes the logits of
@@ -38,7 +39,7 @@ struct LogitsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let ids = try parseTokenList(tokens)
-            let (model, telemetry) = try options.load()
+            let (model, telemetry) = try options.load(tool: "logits")
             defer { try? telemetry.finish() }
             let wanted = try Set(dump.map { try Intermediate(name: $0, layerCount: model.config.blockCount) })
             var dumps: [Intermediate: [Float]] = [:]
@@ -93,11 +94,13 @@ struct ModelRunOptions: ParsableArguments {
     }
 
     /// Opens the GPU, loads the model with progress on stderr, and returns it with its telemetry bus.
-    func load() throws -> (GPTOSSModel, TelemetryBus) {
+    func load(tool: String) throws -> (GPTOSSModel, TelemetryBus) {
         let bus = TelemetryBus()
         bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false)))
         if let telemetry { bus.add(try JSONLRecorder(path: telemetry)) }
+        bus.emit(.session(SessionInfo(tool: tool, model: (self.model as NSString).lastPathComponent, source: self.model)))
         let context = try GLContext.createHeadless()
+        bus.emit(.limits(DeviceLimits(context.limits)))
         let model = try GPTOSSModel.load(location: self.model, context: context,
                                          options: ModelOptions(context: self.context, batch: batch), telemetry: bus)
         return (model, bus)
