@@ -86,7 +86,8 @@ public enum GGUFError: LocalizedError, Equatable {
         case .rangeNotSupported:
             return "Host does not support HTTP Range requests: serve the file with 'gptoss-gl serve' or another server that does."
         case .rangeLength(let s, let off, let expected, let got):
-            return "\(s): the range at byte offset \(off) returned \(got) bytes instead of \(expected). The server or a proxy altered the reply; try again or serve the file with 'gptoss-gl serve'."
+            let what = got > expected ? "more than the \(expected) bytes asked for" : "\(got) bytes instead of \(expected)"
+            return "\(s): the range at byte offset \(off) returned \(what). The server or a proxy altered the reply; try again or serve the file with 'gptoss-gl serve'."
         case .writer(let detail):
             return "GGUF writer: \(detail)"
         }

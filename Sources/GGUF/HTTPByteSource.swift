@@ -42,7 +42,7 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
                     received = 0
                     return .done
                 }
-                if let failure = Self.classify(response, url: url) { return failure }
+                if let failure = Self.classify(response, url: url, offset: 0, length: buffer.count) { return failure }
                 guard let range = response.contentRange.flatMap(ContentRange.init), range.first == 0, let last = range.last,
                       let total = range.total else {
                     return .fail(GGUFError.http(source: url, detail:
@@ -159,7 +159,7 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
                     done += response.received
                 }
             }
-            if let failure = Self.classify(response, url: name) {
+            if let failure = Self.classify(response, url: name, offset: first, length: rest.count) {
                 return failure
             }
             guard let range = response.contentRange.flatMap(ContentRange.init), range.first == first, range.last == last else {
@@ -186,10 +186,10 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
     }
 
     /// What a response means: nil when it is a complete 206 to inspect further.
-    private static func classify(_ response: RangeResponse, url: String) -> Attempt? {
+    private static func classify(_ response: RangeResponse, url: String, offset: UInt64, length: Int) -> Attempt? {
         if response.overflowed {
-            return .fail(GGUFError.rangeLength(source: url, offset: 0, expected: UInt64(response.received),
-                                               got: UInt64(response.received) + 1))
+            // The write callback refused the byte past the end, so at least one more was sent.
+            return .fail(GGUFError.rangeLength(source: url, offset: offset, expected: UInt64(length), got: UInt64(length) + 1))
         }
         switch response.status {
         case 206:
