@@ -126,7 +126,7 @@ extension GLSLWriter {
     }
 
     /// Arguments: pointers pass the location they designate (the parameter is `inout`).
-    private func argument(_ e: IRExpression) throws -> String {
+    func argument(_ e: IRExpression) throws -> String {
         if case .pointer = e.type { return try place(pointerTarget(e)) }
         return try expr(e)
     }

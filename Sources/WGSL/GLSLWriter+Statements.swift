@@ -88,8 +88,7 @@ extension GLSLWriter {
             line("\(try expr(value));")
         case .callFunction(let function, let arguments):
             for argument in arguments { try hoist(from: argument) }
-            let call = IRExpression(kind: .call(function: function, arguments: arguments), type: .bool, span: .none)
-            line("\(try expr(call));")
+            line("\(functionNames[function])(\(try arguments.map(argument).joined(separator: ", ")));")
         case .callBuiltin(let f, let arguments):
             try builtinStatement(f, arguments)
         case .ifElse(let condition, let then, let otherwise):

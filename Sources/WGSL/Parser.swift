@@ -315,8 +315,8 @@ struct Parser {
     }
 
     private mutating func statement() throws -> AST.Statement {
-        let attrs = try attributes()
-        _ = attrs
+        // Statement attributes (@diagnostic on a loop, say) only steer warnings: parsed, ignored.
+        _ = try attributes()
         let start = current.span
         if isSymbol("{") { return .block(try block()) }
         switch current.identifier {

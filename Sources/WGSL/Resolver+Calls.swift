@@ -40,7 +40,7 @@ extension Resolver {
             }
             return .value(result.expression!)
         }
-        if ["frexp", "modf", "textureLoad", "textureStore", "dpdx", "dpdy", "fwidth", "storageBarrier_", "subgroupBarrier"].contains(name) {
+        if ["frexp", "modf", "textureLoad", "textureStore", "textureDimensions", "dpdx", "dpdy", "fwidth", "subgroupBarrier"].contains(name) {
             throw CompileError("the builtin '\(name)' is not supported by this translator", callee.span)
         }
         throw CompileError("unknown function '\(name)'\(suggestion(for: name))", callee.span)
