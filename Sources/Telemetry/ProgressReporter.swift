@@ -23,6 +23,7 @@ public final class ProgressReporter: TelemetrySink, @unchecked Sendable {
     }
 
     private let style: Style
+    private let showsDecodeLine: Bool
     private let write: (String) -> Void
     private let lock = NSLock()
     private var load = LoadProgress()
@@ -32,8 +33,13 @@ public final class ProgressReporter: TelemetrySink, @unchecked Sendable {
     private var lineOpen = false
 
     /// `write` receives finished text (with newlines or carriage returns); by default stderr.
-    public init(style: Style, write: @escaping (String) -> Void = ProgressReporter.writeToStderr) {
+    /// `showsDecodeLine: false` keeps quiet while tokens stream (when the answer itself goes to
+    /// the same terminal on stdout, a redrawn stderr line would cut through it); the decode
+    /// summary still prints when decoding completes.
+    public init(style: Style, showsDecodeLine: Bool = true,
+                write: @escaping (String) -> Void = ProgressReporter.writeToStderr) {
         self.style = style
+        self.showsDecodeLine = showsDecodeLine
         self.write = write
     }
 
@@ -55,7 +61,7 @@ public final class ProgressReporter: TelemetrySink, @unchecked Sendable {
             updateIfDue(at: event.time) { self.loadLine(at: event.time) }
         case .token:
             decodedTokens += 1
-            updateIfDue(at: event.time) { self.decodeLine() }
+            if showsDecodeLine { updateIfDue(at: event.time) { self.decodeLine() } }
         case .throughput(let speed) where speed.stage == .decode:
             decodeRate = speed.tokensPerSecond
         case .throughput(let speed):

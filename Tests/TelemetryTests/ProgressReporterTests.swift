@@ -17,9 +17,9 @@ final class ProgressReporterTests: XCTestCase {
         return events
     }
 
-    private func run(_ style: ProgressReporter.Style, _ events: [TelemetryEvent]) throws -> String {
+    private func run(_ style: ProgressReporter.Style, _ events: [TelemetryEvent], showsDecodeLine: Bool = true) throws -> String {
         var output = ""
-        let reporter = ProgressReporter(style: style) { output += $0 }
+        let reporter = ProgressReporter(style: style, showsDecodeLine: showsDecodeLine) { output += $0 }
         JSONLReplayer.replay(events, into: reporter)
         try reporter.finish()
         return output
@@ -69,6 +69,8 @@ final class ProgressReporterTests: XCTestCase {
         }
         let lines = try run(.lines, events).split(separator: "\n")
         XCTAssertEqual(lines.last, "decode  9 tokens  2.0 tok/s")
+        events.append(TelemetryEvent(time: 5, .stage(StageChange(stage: .decode, status: .completed, durationMs: 4500))))
+        XCTAssertEqual(try run(.lines, events, showsDecodeLine: false), "done  decode  4.50 s\n")
     }
 
     func testByteCountsUseBinaryUnits() {
