@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl"),
 
         // MARK: - Libraries
+        .target(name: "RepositoryPaths"),
         .target(name: "GGUF", dependencies: ["CCurl"]),
         .target(name: "WGSL"),
         .target(name: "Telemetry"),
@@ -39,7 +40,7 @@ let package = Package(
 
         // MARK: - The executable
         .executableTarget(name: "gptoss-gl", dependencies: [
-            "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer",
+            "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer", "RepositoryPaths",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import GLES
 import Kernels
 import Telemetry
@@ -22,6 +23,8 @@ public struct ModelOptions: Sendable {
 /// `Generator` do it). Positions advance as tokens go in; `reset()` starts a new sequence.
 public final class GPTOSSModel {
     public let config: ModelConfig
+    /// The GGUF the weights came from (its metadata also carries the tokenizer).
+    public let file: GGUFFile
     public let weights: GPUModelWeights
     public let kernels: KernelLibrary
     public let cache: KVCache
@@ -56,6 +59,7 @@ public final class GPTOSSModel {
                 telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
         let c = model.config
         config = c
+        file = model.file
         batch = max(1, options.batch)
         self.telemetry = telemetry
         let positions = options.context ?? min(c.contextLength, 4096)

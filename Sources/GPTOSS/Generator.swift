@@ -56,6 +56,9 @@ public final class Generator {
     let telemetry: TelemetryBus?
     /// Turns an id into display text for telemetry (the tokenizer, once wired in); ids by default.
     public var tokenText: (Int) -> String
+    /// Says which Harmony channel a generated token belongs to (a chat front end parses the
+    /// output and knows); `.other` by default, for token-level runs.
+    public var tokenChannel: (Int) -> TokenChannel = { _ in .other }
 
     public init(model: GPTOSSModel, telemetry: TelemetryBus? = nil, tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
         self.model = model
@@ -135,7 +138,7 @@ public final class Generator {
     private func emitTelemetry(_ token: GeneratedToken) {
         guard let telemetry else { return }
         telemetry.emit(.token(TokenSample(
-            position: token.position, id: token.id, text: tokenText(token.id), channel: .other,
+            position: token.position, id: token.id, text: tokenText(token.id), channel: tokenChannel(token.id),
             top: token.top.map { TokenCandidate(id: $0.id, text: tokenText($0.id), probability: $0.probability) },
             entropy: token.entropy)))
         for (layer, choice) in ((try? model.routerChoices()) ?? []).enumerated() {

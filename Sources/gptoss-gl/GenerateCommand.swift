@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import GPTOSS
+import Telemetry
+import Tokenizer
 
-/// `gptoss-gl generate`: token-level generation on the GPU. Prints one line per generated
-/// token (id, probability, entropy, top-5) and the ids at the end.
+/// `gptoss-gl generate`: answers a prompt (Harmony chat, text on stdout) or continues token ids
+/// (one line per token with its top-5), on the GPU, optionally recording the HUD of the run.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate tokens after a prompt of token ids (greedy unless --temperature > 0).",
+        abstract: "Answer a prompt with the model on the GPU (or continue token ids), recording the HUD if asked.",
         discussion: """
         Each step reads back only the sampler's record (argmax, top candidates, entropy), never \
         the logits. With --temperature 0 (the default) decoding is greedy and deterministic; \
@@ -17,8 +19,10 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var options: ModelRunOptions
 
-    @Option(help: "Comma-separated prompt token ids.")
-    var tokens: String
+    @OptionGroup var chat: ChatOptions
+
+    @Option(help: "Comma-separated prompt token ids (token-level mode, instead of --prompt/--conversation).")
+    var tokens: String?
 
     @Option(help: "Tokens to generate at most.")
     var maxTokens: Int = 32
@@ -39,7 +43,12 @@ struct GenerateCommand: ParsableCommand {
     var stop: String?
 
     func validate() throws {
-        _ = try parseTokenList(tokens)
+        if let tokens {
+            if chat.isChat { throw ValidationError("Give --tokens or --prompt/--conversation, not both.") }
+            _ = try parseTokenList(tokens)
+        } else if !chat.isChat {
+            throw ValidationError("Say what to answer: --prompt \"…\", --conversation FILE.json, or --tokens 1,2,3.")
+        }
         if let stop { _ = try parseTokenList(stop) }
         if maxTokens < 0 { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens).") }
         try SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed).validate()
@@ -47,27 +56,54 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let prompt = try parseTokenList(tokens)
-            let (model, telemetry) = try options.load(tool: "generate")
-            defer { try? telemetry.finish() }
-            let request = GenerationRequest(
-                prompt: prompt, maxTokens: maxTokens,
-                sampling: SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed),
-                stopTokens: Set(try stop.map(parseTokenList) ?? []))
-            try Generator(model: model, telemetry: telemetry).generate(request) { event in
-                switch event {
-                case .prefilled(let count, let seconds):
-                    print(String(format: "prefill: %d tokens in %.3f s", count, seconds))
-                case .token(let t):
-                    let top = t.top.map { String(format: "%d:%.3f", $0.id, $0.probability) }.joined(separator: " ")
-                    print(String(format: "%5d  id %6d  entropy %.3f  top5 %@", t.position, t.id, t.entropy, top))
-                case .finished(let reason, let generated, let rate):
-                    print("finished (\(reason.rawValue)): \(generated.count) tokens, "
-                          + String(format: "%.2f tok/s decode", rate))
-                    print("generated: \(generated.map(String.init).joined(separator: ","))")
+            let sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed)
+            let loaded = try options.load(tool: "generate", streamsText: chat.isChat)
+            var failure: Error?
+            do {
+                if chat.isChat {
+                    try answer(with: loaded, sampling: sampling)
+                } else {
+                    try continueTokens(with: loaded, sampling: sampling)
                 }
-                fflush(stdout)
+            } catch {
+                loaded.telemetry.emit(.error(ErrorReport(message: describe(error), stage: nil)))
+                failure = error
             }
+            try loaded.finish()
+            if let failure { throw failure }
+        }
+    }
+
+    /// Text mode: a Harmony prompt in, the final channel streamed to stdout.
+    private func answer(with loaded: ModelRunOptions.Loaded, sampling: SamplingParameters) throws {
+        let tokenizer = try BPETokenizer(gguf: loaded.model.file)
+        let turn = ChatTurn(tokenizer: tokenizer, showAnalysis: chat.showAnalysis)
+        let generator = Generator(model: loaded.model, telemetry: loaded.telemetry)
+        let outcome = try turn.run(try chat.makeConversation(), generator: generator,
+                                   maxTokens: maxTokens, sampling: sampling)
+        if outcome.stop == nil, outcome.finish == .maxTokens {
+            Terminal.stderr("(stopped at --max-tokens \(maxTokens) before the model finished its answer)\n")
+        }
+    }
+
+    /// Token mode: ids in, one line per generated token with its top-5.
+    private func continueTokens(with loaded: ModelRunOptions.Loaded, sampling: SamplingParameters) throws {
+        let request = GenerationRequest(
+            prompt: try parseTokenList(tokens ?? ""), maxTokens: maxTokens, sampling: sampling,
+            stopTokens: Set(try stop.map(parseTokenList) ?? []))
+        try Generator(model: loaded.model, telemetry: loaded.telemetry).generate(request) { event in
+            switch event {
+            case .prefilled(let count, let seconds):
+                print(String(format: "prefill: %d tokens in %.3f s", count, seconds))
+            case .token(let t):
+                let top = t.top.map { String(format: "%d:%.3f", $0.id, $0.probability) }.joined(separator: " ")
+                print(String(format: "%5d  id %6d  entropy %.3f  top5 %@", t.position, t.id, t.entropy, top))
+            case .finished(let reason, let generated, let rate):
+                print("finished (\(reason.rawValue)): \(generated.count) tokens, "
+                      + String(format: "%.2f tok/s decode", rate))
+                print("generated: \(generated.map(String.init).joined(separator: ","))")
+            }
+            fflush(stdout)
         }
     }
 }

@@ -39,8 +39,9 @@ struct LogitsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let ids = try parseTokenList(tokens)
-            let (model, telemetry) = try options.load(tool: "logits")
-            defer { try? telemetry.finish() }
+            let loaded = try options.load(tool: "logits")
+            let model = loaded.model
+            defer { try? loaded.finish() }
             let wanted = try Set(dump.map { try Intermediate(name: $0, layerCount: model.config.blockCount) })
             var dumps: [Intermediate: [Float]] = [:]
             var logits: [Float] = []
@@ -68,65 +69,5 @@ struct LogitsCommand: ParsableCommand {
                 print("wrote \(path): float32 [\(ids.count), \(values.count / ids.count)]")
             }
         }
-    }
-}
-
-/// Options every model-running command shares.
-struct ModelRunOptions: ParsableArguments {
-    @Option(help: "The GGUF model: a path or an http(s) URL.")
-    var model: String
-
-    @Option(help: "Positions the KV cache holds (default: min(model context, 4096)).")
-    var context: Int?
-
-    @Option(help: "Tokens per prefill step.")
-    var batch: Int = 32
-
-    @Option(help: "Record telemetry events as JSON lines to this file.")
-    var telemetry: String?
-
-    @Flag(help: "No progress output on stderr.")
-    var quiet = false
-
-    func validate() throws {
-        if let context, context <= 0 { throw ValidationError("--context must be positive, got \(context).") }
-        if batch <= 0 { throw ValidationError("--batch must be positive, got \(batch).") }
-    }
-
-    /// Opens the GPU, loads the model with progress on stderr, and returns it with its telemetry bus.
-    func load(tool: String) throws -> (GPTOSSModel, TelemetryBus) {
-        let bus = TelemetryBus()
-        bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false)))
-        if let telemetry { bus.add(try JSONLRecorder(path: telemetry)) }
-        bus.emit(.session(SessionInfo(tool: tool, model: (self.model as NSString).lastPathComponent, source: self.model)))
-        let context = try GLContext.createHeadless()
-        bus.emit(.limits(DeviceLimits(context.limits)))
-        let model = try GPTOSSModel.load(location: self.model, context: context,
-                                         options: ModelOptions(context: self.context, batch: batch), telemetry: bus)
-        return (model, bus)
-    }
-}
-
-/// Parses "12,345,678" into ids, naming the bad item.
-func parseTokenList(_ text: String) throws -> [Int] {
-    let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    guard !items.isEmpty else { throw ValidationError("--tokens is empty; give comma-separated ids like 12,345,678.") }
-    return try items.map { item in
-        guard let id = Int(item), id >= 0 else {
-            throw ValidationError("--tokens: '\(item)' is not a token id (a non-negative integer).")
-        }
-        return id
-    }
-}
-
-/// Runs `body`, printing any error as one clear line on stderr and exiting with status 1.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        FileHandle.standardError.write(Data("error: \((error as? LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
-        throw ExitCode(1)
     }
 }

@@ -1,0 +1,104 @@
+import Foundation
+import GPTOSS
+import Telemetry
+import Tokenizer
+
+/// One assistant turn of a Harmony chat: render the conversation, generate until `<|return|>`
+/// or `<|call|>`, and stream the parsed output — the final channel to stdout as tokens arrive,
+/// the analysis channel to stderr (dimmed) when asked, malformed output reported, not fatal.
+struct ChatTurn {
+    let tokenizer: BPETokenizer
+    let showAnalysis: Bool
+
+    /// What the turn produced: the parsed messages and why it stopped.
+    struct Outcome {
+        var messages: [HarmonyMessage]
+        var stop: HarmonyStopReason?
+        var finish: FinishReason?
+    }
+
+    func run(_ conversation: HarmonyConversation, generator: Generator,
+             maxTokens: Int, sampling: SamplingParameters) throws -> Outcome {
+        let renderer = try HarmonyRenderer(tokenizer: tokenizer)
+        let prompt = renderer.renderForCompletion(conversation)
+        var printer = try HarmonyStreamParser(tokenizer: tokenizer)
+        let channels = try ChannelTracker(tokenizer: tokenizer)
+        generator.tokenText = { [tokenizer] id in tokenizer.displayText(of: id) }
+        generator.tokenChannel = { id in channels.channel(after: id) }
+
+        var outcome = Outcome(messages: [], stop: nil, finish: nil)
+        let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, sampling: sampling,
+                                        stopTokens: renderer.control.stopTokens)
+        try generator.generate(request) { event in
+            switch event {
+            case .prefilled:
+                break
+            case .token(let token):
+                show(printer.feed(token.id))
+            case .finished(let reason, _, _):
+                outcome.finish = reason
+            }
+        }
+        show(printer.finish())
+        outcome.messages = printer.messages
+        outcome.stop = printer.stopReason
+        return outcome
+    }
+
+    private func show(_ events: [HarmonyEvent]) {
+        for event in events {
+            switch event {
+            case .content(let text, let channel):
+                if channel == "analysis" || channel == "commentary" {
+                    if showAnalysis { Terminal.stderr("\u{1B}[2m\(text)\u{1B}[0m") }
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            case .messageFinished(let message) where message.channel == "final" || message.channel == nil:
+                FileHandle.standardOutput.write(Data("\n".utf8))
+            case .messageFinished where showAnalysis:
+                Terminal.stderr("\n")
+            case .malformed(let what):
+                Terminal.stderr("warning: the model's output broke the Harmony format: \(what)\n")
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// Follows the output with its own parser only to tell which channel each token belongs to,
+/// so the token telemetry (and the HUD) can colour analysis and final text apart.
+private final class ChannelTracker: @unchecked Sendable {
+    private var parser: HarmonyStreamParser
+    private let tokenizer: BPETokenizer
+
+    init(tokenizer: BPETokenizer) throws {
+        self.tokenizer = tokenizer
+        parser = try HarmonyStreamParser(tokenizer: tokenizer)
+    }
+
+    func channel(after id: Int) -> TokenChannel {
+        _ = parser.feed(id)
+        // Header words (the channel name itself) arrive while no message is open: not content.
+        guard !tokenizer.isControl(id) else { return .other }
+        switch parser.current?.channel {
+        case "analysis": return .analysis
+        case "final": return .final
+        default: return .other
+        }
+    }
+}
+
+private extension BPETokenizer {
+    /// A token as the HUD and telemetry show it: its text, or its name for control tokens.
+    func displayText(of id: Int) -> String {
+        (try? decode([id])) ?? "<\(id)>"
+    }
+}
+
+enum Terminal {
+    static func stderr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

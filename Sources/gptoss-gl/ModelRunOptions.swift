@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import GLES
+import GPTOSS
+import HUD
+import RepositoryPaths
+import Telemetry
+
+/// Options every model-running command shares: which model, how big a KV cache, where
+/// telemetry goes, and the HUD recording of the run.
+struct ModelRunOptions: ParsableArguments {
+    /// The model a newcomer gets without --model: the small GPT-OSS trained by the project.
+    static let bundledModel = "Assets/models/gptoss-shakespeare.gguf"
+
+    @Option(help: "The GGUF model: a path or an http(s) URL (default: the bundled \(ModelRunOptions.bundledModel)).")
+    var model: String?
+
+    @Option(help: "Positions the KV cache holds (default: min(model context, 4096)).")
+    var context: Int?
+
+    @Option(help: "Tokens per prefill step.")
+    var batch: Int = 32
+
+    @Option(help: "Record telemetry events as JSON lines to this file.")
+    var telemetry: String?
+
+    @Option(help: "Record the HUD of the run: a folder of PNG frames, or FILE.mp4 / FILE.webm (needs ffmpeg).")
+    var record: String?
+
+    @Option(help: "HUD frame size for --record, WxH.")
+    var recordSize: String = "1280x720"
+
+    @Option(help: "HUD frames per second of run time for --record.")
+    var recordFps: Double = 30
+
+    @Flag(help: "No progress output on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if let context, context <= 0 { throw ValidationError("--context must be positive, got \(context).") }
+        if batch <= 0 { throw ValidationError("--batch must be positive, got \(batch).") }
+        guard let size = FrameSize(parsing: recordSize) else {
+            throw ValidationError("--record-size must look like 1280x720, got '\(recordSize)'.")
+        }
+        try size.validate()
+        if recordFps <= 0 || recordFps > 240 { throw ValidationError("--record-fps must be in (0, 240], got \(recordFps).") }
+    }
+
+    /// The model location: --model, else the bundled model found in the checkout.
+    func modelLocation() throws -> String {
+        if let model { return model }
+        guard let path = RepositoryRoot.find(Self.bundledModel) else {
+            throw ValidationError("The bundled model \(Self.bundledModel) was not found; pass --model PATH|URL "
+                                  + "or set GPTOSS_GL_HOME to the gptoss-gl checkout.")
+        }
+        return path
+    }
+
+    /// A loaded model with the run's telemetry bus and, with --record, the HUD recorder that
+    /// must be finished (on this thread, which owns the GL context) after the last event.
+    struct Loaded {
+        let model: GPTOSSModel
+        let telemetry: TelemetryBus
+        let recorder: HUDRecorder?
+
+        /// Closes the telemetry, then draws and writes the recording.
+        func finish() throws {
+            try telemetry.finish()
+            if let recorder {
+                try recorder.finish()
+                Terminal.stderr("recorded \(recorder.framesWritten) HUD frames to \(recorder.destination)\n")
+            }
+        }
+    }
+
+    /// Opens the GPU, attaches the recorder (so the HUD sees the whole load), loads the model
+    /// with progress on stderr. A failure is also reported as an error event, so a recording
+    /// ends on the HUD's error frame.
+    /// `streamsText`: the answer goes to stdout as it is generated, so the reporter keeps the
+    /// terminal free of its per-token decode line (the summary still prints at the end).
+    func load(tool: String, streamsText: Bool = false) throws -> Loaded {
+        let location = try modelLocation()
+        let bus = TelemetryBus()
+        bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false), showsDecodeLine: !streamsText))
+        if let telemetry { bus.add(try JSONLRecorder(path: telemetry)) }
+        let context = try GLContext.createHeadless()
+        var recorder: HUDRecorder?
+        if let record {
+            let options = HUDRecorder.Options(size: FrameSize(parsing: recordSize) ?? .hd, fps: recordFps)
+            recorder = try HUDRecorder.open(recordPath: record, context: context, options: options)
+            bus.add(recorder!)
+        }
+        bus.emit(.session(SessionInfo(tool: tool, model: (location as NSString).lastPathComponent, source: location)))
+        bus.emit(.limits(DeviceLimits(context.limits)))
+        do {
+            let model = try GPTOSSModel.load(location: location, context: context,
+                                             options: ModelOptions(context: self.context, batch: batch), telemetry: bus)
+            return Loaded(model: model, telemetry: bus, recorder: recorder)
+        } catch {
+            bus.emit(.error(ErrorReport(message: describe(error), stage: nil)))
+            try? bus.finish()
+            try? recorder?.finish()
+            throw error
+        }
+    }
+}
+
+/// Parses "12,345,678" into ids, naming the bad item.
+func parseTokenList(_ text: String) throws -> [Int] {
+    let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    guard !items.isEmpty else { throw ValidationError("--tokens is empty; give comma-separated ids like 12,345,678.") }
+    return try items.map { item in
+        guard let id = Int(item), id >= 0 else {
+            throw ValidationError("--tokens: '\(item)' is not a token id (a non-negative integer).")
+        }
+        return id
+    }
+}
+
+/// An error as one line for the terminal and the HUD.
+func describe(_ error: Error) -> String {
+    (error as? LocalizedError)?.errorDescription ?? "\(error)"
+}
+
+/// Runs `body`, printing any error as one clear line on stderr and exiting with status 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        Terminal.stderr("error: \(describe(error))\n")
+        throw ExitCode(1)
+    }
+}
