@@ -28,10 +28,10 @@ let package = Package(
         .target(name: "Telemetry"),
         .target(name: "GLES", dependencies: ["CEGL", "CGLES"]),
         // Always optimised: building the 201k-token vocabulary takes ~20 s unoptimised, ~1 s optimised.
-        .target(name: "Tokenizer", dependencies: ["GGUF"], swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "Kernels", dependencies: ["GLES"]),
+        .target(name: "Tokenizer", dependencies: ["GGUF", "RepositoryPaths"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "Kernels", dependencies: ["GLES", "RepositoryPaths"]),
         .target(name: "GPTOSS", dependencies: ["GGUF", "Kernels", "Tokenizer", "Telemetry"]),
-        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES"]),
+        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES", "RepositoryPaths"]),
         .target(name: "ModelServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
