@@ -171,6 +171,101 @@ def check_corpus(data_dir: str) -> tuple[int, int]:
         raise AssertionError(f"{len(unmade)} tokens no merge builds, e.g. {unmade[:5]}")
 
     data = np.load(os.path.join(data_dir, "train.npz"))
+    is_control = np.zeros(len(spec["tokens"]), dtype=bool)
+    is_control[list(control)] = True
+    segments: set[bytes] = set()  # each segment's ids as int32 bytes: compact on a small machine
+    for rows, lengths in ((data["tokens"], data["lengths"]), (data["held_tokens"], data["held_lengths"])):
+        for row, n in zip(rows, lengths):
+            row = row[:n].astype(np.int32)
+            cuts = np.flatnonzero(is_control[row])
+            for a, b in zip(np.concatenate([[-1], cuts]), np.concatenate([cuts, [len(row)]])):
+                if b - a > 1:
+                    segments.add(row[a + 1:b].tobytes())
+    cache: dict[str, list[int]] = {}
+        for piece in regex.findall(O200K_PATTERN, text):
+            got = cache.get(piece)
+            if got is None:
+                got = [self.ranks[p] for p in bpe(piece.encode("utf-8"), self.ranks)]
+                cache[piece] = got
+            ids.extend(got)
+        return ids
+
+    def gguf_spec(self) -> TokenizerSpec:
+        byte_char = gpt2_byte_to_unicode()
+        names = ["".join(byte_char[b] for b in tok) for tok in self.tokens]
+        types = [1] * len(names)
+        for name, _ in sorted(self.special_ids.items(), key=lambda kv: kv[1]):
+            names.append(name)
+            types.append(3)
+        merges = [" ".join("".join(byte_char[b] for b in part) for part in pair) for pair in self.merges]
+        return TokenizerSpec(
+            tokens=names, token_types=types, merges=merges, pre="gpt-4o",
+            bos_id=self.special_ids["<|startoftext|>"],
+            eos_id=self.special_ids["<|return|>"],
+            pad_id=self.special_ids["<|endoftext|>"],
+        )
+
+
+def build_subset(used_o200k_ids: set[int], o200k_ranks: dict[bytes, int]) -> SubsetTokenizer:
+    by_rank = {r: b for b, r in o200k_ranks.items()}
+    keep: set[bytes] = {bytes([b]) for b in range(256)}
+    stack = [by_rank[t] for t in used_o200k_ids if t < FIRST_SPECIAL_ID]
+    while stack:
+        tok = stack.pop()
+        if tok in keep:
+            continue  # expanded already, or a single byte (seeded; nothing builds it)
+        keep.add(tok)
+        # tok's merge tree: BPE on its own bytes, with the ranks below its own, ends in two parts
+        # (its last merge); the parts' own trees follow from the stack.
+        parts = bpe(tok, o200k_ranks, rank_limit=o200k_ranks[tok])
+        if len(parts) != 2:
+            raise ValueError(f"o200k token {tok!r} is not the merge of two tokens: {parts}")
+        stack.extend(parts)
+    ordered = sorted(keep, key=lambda b: o200k_ranks[b])
+    new_ranks = {tok: i for i, tok in enumerate(ordered)}
+    merges: list[tuple[bytes, bytes]] = []
+    for tok in ordered:
+        if len(tok) == 1:
+            continue
+        # Every split into two kept tokens, as llama.cpp's converter lists them; the first one
+        # gives the token its rank in a merges-list reader.
+        splits = [(tok[:i], tok[i:]) for i in range(1, len(tok)) if tok[:i] in new_ranks and tok[i:] in new_ranks]
+        splits.sort(key=lambda s: (new_ranks[s[0]], new_ranks[s[1]]))
+        merges.extend(splits)
+    special_ids = {name: len(ordered) + i for i, name in enumerate(HARMONY_SPECIALS)}
+    return SubsetTokenizer(
+        tokens=ordered,
+        new_id_of_o200k={o200k_ranks[t]: new_ranks[t] for t in ordered},
+        special_ids=special_ids,
+        merges=merges,
+        ranks=new_ranks,
+    )
+
+
+# MARK: - checking a finished corpus
+
+
+def check_corpus(data_dir: str) -> tuple[int, int]:
+    """Re-encodes every text segment of every conversation in DATA/train.npz (between control
+    tokens) with the BPE of DATA/tokenizer.json alone and compares with the stored ids, which
+    came from openai-harmony's o200k encoding. Returns (segments, distinct pieces) checked."""
+    import json
+
+    import numpy as np
+
+    with open(os.path.join(data_dir, "tokenizer.json")) as f:
+        spec = json.load(f)
+    char_byte = {c: b for b, c in gpt2_byte_to_unicode().items()}
+    control = {i for i, t in enumerate(spec["token_types"]) if t == 3}
+    token_bytes = [b"" if i in control else bytes(char_byte[c] for c in tok) for i, tok in enumerate(spec["tokens"])]
+    ranks = {b: i for i, b in enumerate(token_bytes) if b}
+    # The merges list must give every multi-byte token a merge whose parts are tokens.
+    made = {m.replace(" ", "") for m in spec["merges"]}
+    unmade = [t for i, t in enumerate(spec["tokens"]) if len(t) > 1 and i not in control and t not in made]
+    if unmade:
+        raise AssertionError(f"{len(unmade)} tokens no merge builds, e.g. {unmade[:5]}")
+
+    data = np.load(os.path.join(data_dir, "train.npz"))
     rows = [(data["tokens"][k, :data["lengths"][k]]) for k in range(len(data["lengths"]))]
     rows += [(data["held_tokens"][k, :data["held_lengths"][k]]) for k in range(len(data["held_lengths"]))]
     segments: dict[tuple[int, ...], None] = {}
@@ -184,7 +279,8 @@ def check_corpus(data_dir: str) -> tuple[int, int]:
             else:
                 seg.append(int(t))
     cache: dict[str, list[int]] = {}
-    for ids in segments:
+    for key in segments:
+        ids = np.frombuffer(key, dtype=np.int32).tolist()
         text = b"".join(token_bytes[i] for i in ids).decode("utf-8")
         ours: list[int] = []
         for piece in regex.findall(O200K_PATTERN, text):
@@ -193,7 +289,7 @@ def check_corpus(data_dir: str) -> tuple[int, int]:
                 got = [ranks[p] for p in bpe(piece.encode("utf-8"), ranks)]
                 cache[piece] = got
             ours.extend(got)
-        if ours != list(ids):
+        if ours != ids:
             raise AssertionError(f"subset BPE differs from the corpus ids on {text[:80]!r}")
     return len(segments), len(cache)
 
