@@ -8,6 +8,7 @@ struct GptossGL: ParsableCommand {
         abstract: "Run GPT-OSS models from GGUF on the GPU through headless GLES compute.",
         subcommands: [
             // One line per subcommand; keep this list sorted.
+            BenchCommand.self,
             DetokenizeCommand.self,
             GenerateCommand.self,
             InspectCommand.self,

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import GLES
+import GPTOSS
+
+/// `gptoss-gl bench`: load time and bandwidth, prefill and decode tokens per second (medians of
+/// repeats) of one model on this machine's GPU, as a table or JSON.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure load, prefill and decode speed of a model on this GPU.",
+        discussion: """
+        Prefill runs --prompt-tokens seeded pseudo-random token ids; decode prefills --depth tokens \
+        (one when 0) and then times --gen-tokens greedy steps. Each is repeated --repeat times after \
+        a reset and the median is reported; the GPU is drained before every clock stops. \
+        The KV cache is sized for the largest run unless --context is given.
+        """
+    )
+
+    @OptionGroup var options: ModelRunOptions
+
+    @Option(help: "Tokens in the timed prefill.")
+    var promptTokens = 512
+
+    @Option(help: "Greedy decode steps timed at each depth.")
+    var genTokens = 128
+
+    @Option(help: "Tokens already in the cache before the decode steps (repeatable; default 0).")
+    var depth: [Int] = []
+
+    @Option(name: .customLong("repeat"), help: "Repeats of each measurement; the median is reported.")
+    var repeats = 3
+
+    @Option(help: "Seed of the pseudo-random prompt token ids.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print the results as one JSON object instead of a table.")
+    var json = false
+
+    var settings: BenchmarkSettings {
+        BenchmarkSettings(promptTokens: promptTokens, genTokens: genTokens, depths: depth.isEmpty ? [0] : depth,
+                          repeats: repeats, seed: seed)
+    }
+
+    func validate() throws {
+        do { try settings.validate() } catch { throw ValidationError(describe(error)) }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let settings = self.settings
+            var runOptions = options
+            if runOptions.context == nil { runOptions.context = settings.requiredContext }
+            var loadedModel: ModelRunOptions.Loaded?
+            let loadSeconds = try Benchmark.clock { loadedModel = try runOptions.load(tool: "bench") }
+            let loaded = loadedModel!
+            defer { try? loaded.finish() }
+            let model = loaded.model
+            let context = model.kernels.context
+            try Benchmark.checkCapacity(model, settings)
+            let memoryAfterLoad = context.memory
+
+            let prefill = try Benchmark.prefill(model, settings)
+            let decodes = try settings.depths.map { try Benchmark.decode(model, depth: $0, settings) }
+            let report = BenchReport(
+                card: context.limits.renderer, model: try runOptions.modelLocation(), settings: settings,
+                loadSeconds: loadSeconds, weightBytes: model.weights.byteCount,
+                gpuBytesAfterLoad: memoryAfterLoad.allocatedBytes, gpuPeakBytes: context.memory.peakBytes,
+                kvCachePositions: model.cache.context, prefill: prefill, decode: decodes)
+            print(json ? try report.json() : report.table())
+        }
+    }
+}
+
+/// The numbers of one bench run, for the table and `--json`.
+struct BenchReport: Encodable {
+    let card: String
+    let model: String
+    let settings: BenchmarkSettings
+    /// Wall time of opening the headless context and `GPTOSSModel.load` (parse, upload, kernels, cache).
+    let loadSeconds: Double
+    let weightBytes: Int
+    let gpuBytesAfterLoad: Int
+    let gpuPeakBytes: Int
+    let kvCachePositions: Int
+    let prefill: PhaseTiming
+    let decode: [DecodeTiming]
+
+    var loadGBPerSecond: Double { Double(weightBytes) / 1e9 / loadSeconds }
+
+    private enum CodingKeys: String, CodingKey {
+        case card, model, settings, loadSeconds, weightBytes, loadGBPerSecond, gpuBytesAfterLoad, gpuPeakBytes,
+             kvCachePositions, prefill, decode
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(card, forKey: .card)
+        try c.encode(model, forKey: .model)
+        try c.encode(settings, forKey: .settings)
+        try c.encode(loadSeconds, forKey: .loadSeconds)
+        try c.encode(weightBytes, forKey: .weightBytes)
+        try c.encode(loadGBPerSecond, forKey: .loadGBPerSecond)
+        try c.encode(gpuBytesAfterLoad, forKey: .gpuBytesAfterLoad)
+        try c.encode(gpuPeakBytes, forKey: .gpuPeakBytes)
+        try c.encode(kvCachePositions, forKey: .kvCachePositions)
+        try c.encode(PhaseJSON(prefill), forKey: .prefill)
+        try c.encode(decode.map { DecodeJSON(depth: $0.depth, timing: PhaseJSON($0.timing)) }, forKey: .decode)
+    }
+
+    /// A phase with its derived median rate spelled out for machines.
+    private struct PhaseJSON: Encodable {
+        let tokens: Int
+        let seconds: [Double]
+        let medianSeconds: Double
+        let tokensPerSecond: Double
+        init(_ t: PhaseTiming) {
+            tokens = t.tokens
+            seconds = t.seconds
+            medianSeconds = t.medianSeconds
+            tokensPerSecond = t.tokensPerSecond
+        }
+    }
+
+    private struct DecodeJSON: Encodable {
+        let depth: Int
+        let timing: PhaseJSON
+    }
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    func table() -> String {
+        let mib = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        var rows: [(String, String)] = [
+            ("card", card),
+            ("model", (model as NSString).lastPathComponent),
+            ("KV cache", "\(kvCachePositions) positions"),
+            ("load", String(format: "%.3f s, %.2f GB/s of %@ weights", loadSeconds, loadGBPerSecond, mib(weightBytes))),
+            ("GPU memory after load", mib(gpuBytesAfterLoad)),
+            ("GPU memory peak", mib(gpuPeakBytes)),
+            ("prefill \(prefill.tokens) tok", rate(prefill)),
+        ]
+        for d in decode {
+            rows.append(("decode \(d.timing.tokens) tok @ depth \(d.depth)", rate(d.timing)))
+        }
+        let width = rows.map(\.0.count).max() ?? 0
+        let header = "gptoss-gl bench: medians of \(settings.repeats) repeat(s), seed \(settings.seed)"
+        return ([header] + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 })
+            .joined(separator: "\n")
+    }
+
+    private func rate(_ t: PhaseTiming) -> String {
+        String(format: "%.1f tok/s (median %.3f s; runs %@)", t.tokensPerSecond, t.medianSeconds,
+               t.seconds.map { String(format: "%.3f", $0) }.joined(separator: ", "))
+    }
+}
