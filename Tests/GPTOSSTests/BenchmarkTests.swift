@@ -1,0 +1,68 @@
+import XCTest
+import GLES
+import Kernels
+@testable import GPTOSS
+
+/// The bench loops on a tiny fixture model: they must run the asked number of repeats and tokens,
+/// leave the cache where they say, and refuse a cache too small. Speed itself is never asserted.
+final class BenchmarkTests: XCTestCase {
+    func load(context positions: Int) throws -> GPTOSSModel {
+        let kernels: KernelLibrary
+        if let (_, k) = GPUForwardTests.shared {
+            kernels = k
+        } else {
+            let c = try GLContext.createHeadless()
+            kernels = try KernelLibrary(context: c)
+            GPUForwardTests.shared = (c, kernels)
+        }
+        return try GPTOSSModel.load(location: try Fixture("tiny-a").modelPath("f32"), context: kernels.context,
+                                    options: ModelOptions(context: positions, batch: 8), kernels: kernels)
+    }
+
+    func testPromptTokensAreSeededAndInsideTheVocabulary() {
+        let a = Benchmark.promptTokens(count: 200, vocabularySize: 37, seed: 5)
+        XCTAssertEqual(a, Benchmark.promptTokens(count: 200, vocabularySize: 37, seed: 5))
+        XCTAssertNotEqual(a, Benchmark.promptTokens(count: 200, vocabularySize: 37, seed: 6))
+        XCTAssertTrue(a.allSatisfy { (0 ..< 37).contains($0) })
+        XCTAssertGreaterThan(Set(a).count, 20)
+    }
+
+    func testMedianOfOddAndEvenRepeats() {
+        XCTAssertEqual(PhaseTiming(tokens: 10, seconds: [3, 1, 2]).medianSeconds, 2)
+        XCTAssertEqual(PhaseTiming(tokens: 10, seconds: [4, 1, 2, 3]).medianSeconds, 2.5)
+        XCTAssertEqual(PhaseTiming(tokens: 10, seconds: [3, 1, 2]).tokensPerSecond, 5)
+    }
+
+    func testPrefillAndDecodeRunEveryRepeatAndRespectTheDepth() throws {
+        let settings = BenchmarkSettings(promptTokens: 12, genTokens: 3, depths: [0, 20], repeats: 2, seed: 9)
+        XCTAssertEqual(settings.requiredContext, 24)
+        let model = try load(context: settings.requiredContext)
+
+        let prefill = try Benchmark.prefill(model, settings)
+        XCTAssertEqual(prefill.tokens, 12)
+        XCTAssertEqual(prefill.seconds.count, 2)
+        XCTAssertTrue(prefill.seconds.allSatisfy { $0 > 0 })
+        XCTAssertGreaterThan(prefill.tokensPerSecond, 0)
+
+        for depth in settings.depths {
+            let decode = try Benchmark.decode(model, depth: depth, settings)
+            XCTAssertEqual(decode.depth, depth)
+            XCTAssertEqual(decode.timing.tokens, 3)
+            XCTAssertEqual(decode.timing.seconds.count, 2)
+            XCTAssertGreaterThan(decode.timing.tokensPerSecond, 0)
+        }
+        XCTAssertEqual(model.position, 0, "the loops reset the model when done")
+    }
+
+    func testTooSmallCacheIsAClearError() throws {
+        let settings = BenchmarkSettings(promptTokens: 4, genTokens: 8, depths: [30], repeats: 1)
+        let model = try load(context: 16)
+        XCTAssertThrowsError(try Benchmark.decode(model, depth: 30, settings)) { error in
+            let message = (error as? LocalizedError)?.errorDescription ?? ""
+            XCTAssertTrue(message.contains("needs 39"), message)
+            XCTAssertTrue(message.contains("--context 39"), message)
+        }
+        XCTAssertThrowsError(try BenchmarkSettings(promptTokens: 4, genTokens: 0).validate())
+        XCTAssertThrowsError(try BenchmarkSettings(depths: [-1]).validate())
+    }
+}
