@@ -9,6 +9,7 @@ import Tokenizer
 struct ChatTurn {
     let tokenizer: BPETokenizer
     let showAnalysis: Bool
+    private let answer = AnswerOutput()
 
     /// What the turn produced: the parsed messages and why it stopped.
     struct Outcome {
@@ -40,6 +41,8 @@ struct ChatTurn {
             }
         }
         show(printer.finish())
+        // Cut off mid-answer (--max-tokens): end the line so the shell prompt starts clean.
+        if !answer.endsWithNewline { answer.write("\n") }
         outcome.messages = printer.messages
         outcome.stop = printer.stopReason
         return outcome
@@ -52,10 +55,10 @@ struct ChatTurn {
                 if channel == "analysis" || channel == "commentary" {
                     if showAnalysis { Terminal.stderr("\u{1B}[2m\(text)\u{1B}[0m") }
                 } else {
-                    FileHandle.standardOutput.write(Data(text.utf8))
+                    answer.write(text)
                 }
             case .messageFinished(let message) where message.channel == "final" || message.channel == nil:
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                answer.write("\n")
             case .messageFinished where showAnalysis:
                 Terminal.stderr("\n")
             case .malformed(let what):
@@ -64,6 +67,17 @@ struct ChatTurn {
                 break
             }
         }
+    }
+}
+
+/// The final answer on stdout, remembering whether the last thing written ended a line.
+private final class AnswerOutput {
+    private(set) var endsWithNewline = true
+
+    func write(_ text: String) {
+        guard !text.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(text.utf8))
+        endsWithNewline = text.hasSuffix("\n")
     }
 }
 
