@@ -25,7 +25,7 @@ build: deps
 # records the HUD video of the whole run.
 demo: build
 	mkdir -p out
-	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --record out/demo.mp4 --telemetry out/demo.jsonl
+	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --temperature 0.8 --seed 7 --record out/demo.mp4 --telemetry out/demo.jsonl
 
 test: deps
 	$(SWIFT) build
