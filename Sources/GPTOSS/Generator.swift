@@ -123,11 +123,15 @@ public final class Generator {
         context.releaseCurrent()
         return AsyncThrowingStream { continuation in
             let thread = Thread { [self] in
-                defer { context.releaseCurrent() }
+                // Release the context before the stream ends: a consumer that resumes on
+                // `finish` may take the context back at once, and EGL refuses a context that
+                // is still current on this thread.
                 do {
                     try generate(request) { continuation.yield($0) }
+                    context.releaseCurrent()
                     continuation.finish()
                 } catch {
+                    context.releaseCurrent()
                     continuation.finish(throwing: error)
                 }
             }
