@@ -63,11 +63,11 @@ struct ModelRunOptions: ParsableArguments {
         let telemetry: TelemetryBus
         let recorder: HUDRecorder?
 
-        /// Closes the telemetry, then draws and writes the recording.
+        /// Closes every sink of the telemetry; the recorder, one of them, draws and writes the
+        /// recording then.
         func finish() throws {
             try telemetry.finish()
             if let recorder {
-                try recorder.finish()
                 Terminal.stderr("recorded \(recorder.framesWritten) HUD frames to \(recorder.destination)\n")
             }
         }
@@ -99,7 +99,6 @@ struct ModelRunOptions: ParsableArguments {
         } catch {
             bus.emit(.error(ErrorReport(message: describe(error), stage: nil)))
             try? bus.finish()
-            try? recorder?.finish()
             throw error
         }
     }
