@@ -1,4 +1,5 @@
 import Foundation
+import GLES
 
 /// What `gptoss-gl bench` measures: prefill of a pseudo-random prompt and greedy decode steps
 /// after a prefilled depth, each repeated and summarised by its median (robust to a busy machine).
@@ -127,5 +128,107 @@ public enum Benchmark {
 
     private static func drain(_ model: GPTOSSModel) throws {
         try model.kernels.context.finish()
+    }
+}
+
+/// GPU time per kernel of one phase, from a `GPUTimeline` mark after every launch.
+public struct KernelProfile: Codable, Equatable, Sendable {
+    public struct Row: Codable, Equatable, Sendable {
+        /// Shader (and weight format).
+        public var kernel: String
+        /// Launches per step.
+        public var launchesPerStep: Double
+        /// GPU seconds per step.
+        public var secondsPerStep: Double
+    }
+
+    public var phase: String
+    public var steps: Int
+    public var tokensPerStep: Int
+    public var rows: [Row]
+    /// GPU seconds per step, all kernels.
+    public var gpuSecondsPerStep: Double
+    /// CPU seconds per step spent queueing launches (measured without the profile's queries).
+    public var enqueueSecondsPerStep: Double
+    /// Wall seconds per step (measured without the profile's queries).
+    public var wallSecondsPerStep: Double
+    /// True when the times are GPU timestamps; false: CPU clock around glFinish per launch.
+    public var gpuTimestamps: Bool
+}
+
+extension Benchmark {
+    /// Profiles `settings.genTokens` decode steps at depth 0 and one prefill of
+    /// `settings.promptTokens`: first timed plainly (wall and enqueue time), then again with a
+    /// timestamp after every launch.
+    public static func profile(_ model: GPTOSSModel, _ settings: BenchmarkSettings) throws -> [KernelProfile] {
+        try checkCapacity(model, settings)
+        let context = model.kernels.context
+        let sampler = try Sampler(.greedy)
+        var greedy = sampler
+
+        func decodeSteps() throws -> (wall: Double, enqueue: Double) {
+            model.reset()
+            try model.prefill([1], logits: .last)
+            var next = greedy.choose(from: try model.summarize(sampler))
+            try drain(model)
+            let enqueueBefore = model.enqueueSeconds
+            let wall = try clock {
+                for _ in 0 ..< settings.genTokens {
+                    next = greedy.choose(from: try model.decode(next, sampler: sampler))
+                }
+                try drain(model)
+            }
+            return (wall, model.enqueueSeconds - enqueueBefore)
+        }
+
+        _ = try decodeSteps()  // warm-up: compiles every program
+        let plainDecode = try decodeSteps()
+        let ids = promptTokens(count: settings.promptTokens, vocabularySize: model.config.vocabularySize, seed: settings.seed)
+        model.reset()
+        try drain(model)
+        let prefillEnqueueBefore = model.enqueueSeconds
+        let prefillWall = try clock {
+            try model.prefill(ids, logits: .none)
+            try drain(model)
+        }
+        let prefillEnqueue = model.enqueueSeconds - prefillEnqueueBefore
+
+        let timeline = try GPUTimeline(context: context)
+        model.profile = timeline
+        defer { model.profile = nil }
+        var profiles: [KernelProfile] = []
+        func collect(_ phase: String, steps: Int, tokensPerStep: Int, enqueue: Double, wall: Double) {
+            let rows = timeline.order.map { label -> KernelProfile.Row in
+                let t = timeline.totals[label]!
+                return KernelProfile.Row(kernel: label, launchesPerStep: Double(t.count) / Double(steps),
+                                         secondsPerStep: t.seconds / Double(steps))
+            }.sorted { $0.secondsPerStep > $1.secondsPerStep }
+            profiles.append(KernelProfile(phase: phase, steps: steps, tokensPerStep: tokensPerStep, rows: rows,
+                                          gpuSecondsPerStep: rows.reduce(0) { $0 + $1.secondsPerStep },
+                                          enqueueSecondsPerStep: enqueue / Double(steps), wallSecondsPerStep: wall / Double(steps),
+                                          gpuTimestamps: timeline.usesGPUTimestamps))
+            timeline.reset()
+        }
+
+        model.reset()
+        try model.prefill([1], logits: .last)
+        var next = greedy.choose(from: try model.summarize(sampler))
+        try drain(model)
+        try timeline.begin()
+        for _ in 0 ..< settings.genTokens {
+            next = greedy.choose(from: try model.decode(next, sampler: sampler))
+            try timeline.resolve()
+        }
+        collect("decode @ depth 0", steps: settings.genTokens, tokensPerStep: 1,
+                enqueue: plainDecode.enqueue, wall: plainDecode.wall)
+
+        model.reset()
+        try drain(model)
+        try timeline.begin()
+        try model.prefill(ids, logits: .none)
+        try timeline.resolve()
+        collect("prefill \(ids.count) tokens", steps: 1, tokensPerStep: ids.count, enqueue: prefillEnqueue, wall: prefillWall)
+        model.reset()
+        return profiles
     }
 }

@@ -34,6 +34,12 @@ public final class GPTOSSModel {
     private var reportedModes = Set<String>()
     /// Set by `traceRouter(_:)`: where the GPU copies each step's router choices.
     private var routerTrace: GPUBuffer?
+    /// When set, every launch puts a GPU timestamp after itself, labelled by its kernel
+    /// (`bench --profile`). Costs a query per launch: leave nil when timing whole steps.
+    public var profile: GPUTimeline?
+    /// CPU seconds all steps so far spent queueing their launches (nothing waits for the GPU
+    /// then); a benchmark takes differences.
+    public private(set) var enqueueSeconds = 0.0
 
     /// Opens, checks and places a model. Stages and every tensor go to `telemetry`; `progress`
     /// sees (bytes read, bytes total) after each tensor.
@@ -214,6 +220,8 @@ public final class GPTOSSModel {
 
     private func step(_ tokens: [Int], logits: LogitRows, wanted: Set<Intermediate>,
                       capture: (Intermediate, [Float]) -> Void) throws {
+        let enqueueStart = DispatchTime.now().uptimeNanoseconds
+        defer { enqueueSeconds += Double(DispatchTime.now().uptimeNanoseconds - enqueueStart) / 1e9 }
         try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
         let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
                                routerTrace: routerTrace) { [self] r in
@@ -225,9 +233,20 @@ public final class GPTOSSModel {
 
     /// Emits a kernel-mode event the first time an op family runs somewhere.
     private func reportMode(_ r: KernelReport) {
+        if let profile { try? profile.mark(Self.profileLabel(of: r.kernel)) }
         let op = Self.operation(of: r.kernel)
         guard let telemetry, reportedModes.insert("\(op)/\(r.site)").inserted else { return }
         telemetry.emit(.kernelMode(KernelMode(op: op, placement: r.site == .gpu ? .gpu : .cpu, detail: r.kernel)))
+    }
+
+    /// A profile row: the shader, with the weight format where it has one (Q8_0 and MXFP4
+    /// matrix kernels cost differently).
+    static func profileLabel(of kernel: String) -> String {
+        let shader = kernel.split(separator: "[").first.map(String.init) ?? kernel
+        guard let range = kernel.range(of: "WEIGHT_FORMAT=") else { return shader }
+        let code = kernel[range.upperBound...].prefix { $0.isNumber }
+        let format = UInt32(code).flatMap { WeightFormat(rawValue: $0) }.map { "\($0)" } ?? String(code)
+        return "\(shader) \(format)"
     }
 
     /// The telemetry op family of a kernel, from its name.

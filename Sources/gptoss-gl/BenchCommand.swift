@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print the results as one JSON object instead of a table.")
     var json = false
 
+    @Flag(help: "Also profile GPU time per kernel (a timestamp after every launch) of --gen-tokens decode steps and one prefill.")
+    var profile = false
+
     var settings: BenchmarkSettings {
         BenchmarkSettings(promptTokens: promptTokens, genTokens: genTokens, depths: depth.isEmpty ? [0] : depth,
                           repeats: repeats, seed: seed)
@@ -62,11 +65,12 @@ struct BenchCommand: ParsableCommand {
 
             let prefill = try Benchmark.prefill(model, settings)
             let decodes = try settings.depths.map { try Benchmark.decode(model, depth: $0, settings) }
+            let profiles = profile ? try Benchmark.profile(model, settings) : []
             let report = BenchReport(
                 card: context.limits.renderer, model: try runOptions.modelLocation(), settings: settings,
                 loadSeconds: loadSeconds, weightBytes: model.weights.byteCount,
                 gpuBytesAfterLoad: memoryAfterLoad.allocatedBytes, gpuPeakBytes: context.memory.peakBytes,
-                kvCachePositions: model.cache.context, prefill: prefill, decode: decodes)
+                kvCachePositions: model.cache.context, prefill: prefill, decode: decodes, profiles: profiles)
             print(json ? try report.json() : report.table())
         }
     }
@@ -85,12 +89,13 @@ struct BenchReport: Encodable {
     let kvCachePositions: Int
     let prefill: PhaseTiming
     let decode: [DecodeTiming]
+    let profiles: [KernelProfile]
 
     var loadGBPerSecond: Double { Double(weightBytes) / 1e9 / loadSeconds }
 
     private enum CodingKeys: String, CodingKey {
         case card, model, settings, loadSeconds, weightBytes, loadGBPerSecond, gpuBytesAfterLoad, gpuPeakBytes,
-             kvCachePositions, prefill, decode
+             kvCachePositions, prefill, decode, profiles
     }
 
     func encode(to encoder: Encoder) throws {
@@ -106,6 +111,7 @@ struct BenchReport: Encodable {
         try c.encode(kvCachePositions, forKey: .kvCachePositions)
         try c.encode(PhaseJSON(prefill), forKey: .prefill)
         try c.encode(decode.map { DecodeJSON(depth: $0.depth, timing: PhaseJSON($0.timing)) }, forKey: .decode)
+        if !profiles.isEmpty { try c.encode(profiles, forKey: .profiles) }
     }
 
     /// A phase with its derived median rate spelled out for machines.
@@ -149,8 +155,25 @@ struct BenchReport: Encodable {
         }
         let width = rows.map(\.0.count).max() ?? 0
         let header = "gptoss-gl bench: medians of \(settings.repeats) repeat(s), seed \(settings.seed)"
-        return ([header] + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 })
-            .joined(separator: "\n")
+        return ([header] + rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+                + profiles.map(profileTable)).joined(separator: "\n")
+    }
+
+    /// One phase's kernels, slowest first, per step (a decode step is one token).
+    private func profileTable(_ p: KernelProfile) -> String {
+        let ms = { (s: Double) in String(format: "%9.3f ms", s * 1000) }
+        var lines = ["", "profile: \(p.phase), \(p.steps) step(s), "
+                     + (p.gpuTimestamps ? "GPU timestamps" : "CPU clock around glFinish (no GPU timestamps)"),
+                     "  wall per step \(ms(p.wallSecondsPerStep)) · CPU queueing per step \(ms(p.enqueueSecondsPerStep))"
+                     + " · GPU per step \(ms(p.gpuSecondsPerStep)) (with a query per launch)"]
+        let width = max(24, p.rows.map(\.kernel.count).max() ?? 0)
+        lines.append("  " + "kernel".padding(toLength: width, withPad: " ", startingAt: 0) + "  launches      GPU/step   share")
+        for r in p.rows {
+            let share = p.gpuSecondsPerStep > 0 ? 100 * r.secondsPerStep / p.gpuSecondsPerStep : 0
+            lines.append("  " + r.kernel.padding(toLength: width, withPad: " ", startingAt: 0)
+                         + String(format: "  %8.1f  ", r.launchesPerStep) + ms(r.secondsPerStep) + String(format: "  %5.1f %%", share))
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func rate(_ t: PhaseTiming) -> String {
