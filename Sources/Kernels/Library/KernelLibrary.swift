@@ -33,6 +33,13 @@ public struct KernelTuning: Sendable, Equatable {
     /// Logits per workgroup of the sampler reduction, and its workgroup.
     public var samplerSlice: Int
     public var samplerWorkgroup: Int
+    /// Grouped MoE of prefill (`KernelLibrary+GroupedExperts.swift`): threads along the rows of a
+    /// tile (which holds 8× as many weight rows), the largest token tile, the fewest tokens a
+    /// step needs for the forward pass to group, and the grouping kernel's workgroup.
+    public var groupedRowGroups: Int = 16
+    public var groupedMaxTokenTile: Int = 32
+    public var groupedMinTokens: Int = 8
+    public var groupingWorkgroup: Int = 256
 
     /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
     public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
@@ -45,7 +52,9 @@ public struct KernelTuning: Sendable, Equatable {
     public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
-                                          samplerSlice: 4096, samplerWorkgroup: 256)
+                                          samplerSlice: 4096, samplerWorkgroup: 256,
+                                          groupedRowGroups: 64, groupedMaxTokenTile: 32, groupedMinTokens: 8,
+                                          groupingWorkgroup: 1024)
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {

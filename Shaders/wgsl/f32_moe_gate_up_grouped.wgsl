@@ -1,0 +1,297 @@
+// Mixture-of-experts gate/up projection with the SwiGLU of GPT-OSS for a batch, grouped by
+// expert (prefill): a workgroup takes one tile of slots that chose the same expert (from
+// f32_moe_group.wgsl) and a range of output rows, and multiplies the expert's weight rows by all
+// the tile's tokens, so each weight is read and decoded once per tile instead of once per slot.
+// Same math, weights and output as f32_moe_gate_up_swiglu.wgsl (which decode keeps using):
+//   g = Wgate_e . x + bgate_e;  u = Wup_e . x + bup_e;  g' = min(g, 7);  u' = clamp(u, -7, 7)
+//   out[slot][r] = g' * sigmoid(1.702 * g') * (u' + 1)          (slot = t * k + j, e = ids[slot])
+//
+// Register-tiled matrix product: the tile holds 8 * ROW_GROUPS weight rows (the gate rows
+// r0 .. r0 + 4 * ROW_GROUPS - 1, then the up rows of the same r) and TOKEN_TILE tokens. The
+// columns go 16 at a time (half a 32-value block, for every format) through shared memory:
+// each weight is decoded once into w_tile, the tokens' activations into x_tile;
+// thread (rg, tg) then keeps 8 rows x 8 tokens of sums in registers: gate and up rows
+// 4 rg .. 4 rg + 3 (so SwiGLU pairs sit in one thread) times tokens 4 tg .. 4 tg + 3 and
+// TOKEN_TILE / 2 + 4 tg .. + 3, four vec4 loads from shared memory per 64 multiply-adds. In a
+// warp 8 row groups share 4 token groups, so the loads are 128-byte rows or broadcasts.
+// An expert stack larger than the binding limit is one dispatch per bound expert range
+// [expert_begin, expert_end); tiles of other experts (and tiles past the tile count) do nothing.
+//
+// Bindings (group 0):
+//   0  uniform Params
+//   1  scales : array<u32>        [bound experts * 2 * rows][scale_words_per_row]   read
+//   2  data   : array<vec4<u32>>  [bound experts * 2 * rows][data_vec4_per_row]     read
+//   3  bias   : array<f32>        [n_experts][2 * rows] (gate bias, then up bias)   read (has_bias = 1)
+//   4  x      : array<f32>        [n_tokens][x_stride]                             read
+//   5  sorted : array<u32>        [n_slots] slots by expert                        read (f32_moe_group)
+//   6  tiles  : array<vec4<u32>>  [1 + max tiles]                                  read (f32_moe_group)
+//   7  out    : array<f32>        [n_slots][rows]                                  write
+// Dispatch: (ceil(rows / (4 * ROW_GROUPS)), max tiles, 1), WG_SIZE = ROW_GROUPS * TOKEN_TILE / 8.
+
+struct Params {
+    n_slots: u32,
+    k: u32,
+    rows: u32,
+    cols: u32,
+    expert_begin: u32,
+    expert_end: u32,
+    x_stride: u32,
+    has_bias: u32,
+    scale_words_per_row: u32,
+    data_vec4_per_row: u32,
+    pad0: u32,
+    pad1: u32,
+}
+
+const FORMAT_F32: u32 = 0u;
+const FORMAT_F16: u32 = 1u;
+const FORMAT_BF16: u32 = 2u;
+const FORMAT_Q8_0: u32 = 3u;
+const FORMAT_MXFP4: u32 = 4u;
+
+override WEIGHT_FORMAT: u32 = 4u;
+// Threads along the rows; the tile has 8 * ROW_GROUPS weight rows (4 * ROW_GROUPS outputs).
+override ROW_GROUPS: u32 = 16u;
+// Tokens per tile, a multiple of 8 (8 per thread, TOKEN_TILE / 8 threads along the tokens).
+override TOKEN_TILE: u32 = 32u;
+// Must be ROW_GROUPS * TOKEN_TILE / 8 (the launcher sets all three).
+override WG_SIZE: u32 = 64u;
+override TOKEN_GROUPS: u32 = TOKEN_TILE / 8u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> scales: array<u32>;
+@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read> x: array<f32>;
+@group(0) @binding(5) var<storage, read> sorted: array<u32>;
+@group(0) @binding(6) var<storage, read> tiles: array<vec4<u32>>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+
+// w_tile[q][k] = weight rows 4q .. 4q + 3 at column k of the current 16 columns. Rows of 17
+// vec4 (one spare) put the vec4s of 8 consecutive q on different banks.
+var<workgroup> w_tile: array<array<vec4<f32>, 17>, 2u * ROW_GROUPS>;
+// x_tile[q][k] = tokens 4q .. 4q + 3 at column k, padded the same way.
+var<workgroup> x_tile: array<array<vec4<f32>, 17>, TOKEN_TILE / 4u>;
+// Per token of the tile: its slot, and where its activations start in x.
+var<workgroup> tile_slot: array<u32, TOKEN_TILE>;
+var<workgroup> tile_x_base: array<u32, TOKEN_TILE>;
+// The 16 E2M1 codes as doubled values (sign in bit 3), read by code.
+var<workgroup> fp4_values: array<f32, 16>;
+
+fn e2m1x2(code: u32) -> f32 {
+    let m = code & 7u;
+    var v = f32(m);
+    if (m >= 4u) {
+        v = f32((2u + (m & 1u)) << ((m >> 1u) - 1u));
+    }
+    return select(v, -v, (code & 8u) != 0u);
+}
+
+// 2^(e - 128): the E8M0 scale halved to match the doubled E2M1 table (0 below 2^-126).
+fn e8m0_half(e: u32) -> f32 {
+    return bitcast<f32>(select(0u, (e - 1u) << 23u, e >= 2u));
+}
+
+// The four codes in the low nibbles of the bytes of `w`, times `s`.
+fn fp4x4(w: u32, s: f32) -> vec4<f32> {
+    return vec4<f32>(fp4_values[w & 15u], fp4_values[(w >> 8u) & 15u],
+                     fp4_values[(w >> 16u) & 15u], fp4_values[(w >> 24u) & 15u]) * s;
+}
+
+// Four int8 of a little-endian word as floats, without integer-to-float conversions:
+// 2^23 + (q + 128) has q + 128 in its low mantissa bits.
+fn q8x4(w: u32) -> vec4<f32> {
+    let b = w ^ 0x80808080u;
+    return vec4<f32>(bitcast<f32>(0x4b000000u | (b & 255u)), bitcast<f32>(0x4b000000u | ((b >> 8u) & 255u)),
+                     bitcast<f32>(0x4b000000u | ((b >> 16u) & 255u)), bitcast<f32>(0x4b000000u | (b >> 24u)))
+           - vec4<f32>(8388736.0);
+}
+
+fn bf16x2(w: u32) -> vec2<f32> {
+    return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
+}
+
+fn half4(w0: u32, w1: u32) -> vec4<f32> {
+    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
+}
+
+fn bf4(w0: u32, w1: u32) -> vec4<f32> {
+    return vec4<f32>(bf16x2(w0), bf16x2(w1));
+}
+
+// Columns k0 .. k0 + 3 of tile row j.
+fn put4(k0: u32, j: u32, v: vec4<f32>) {
+    let q = j / 4u;
+    let c = j % 4u;
+    w_tile[q][k0][c] = v.x;
+    w_tile[q][k0 + 1u][c] = v.y;
+    w_tile[q][k0 + 2u][c] = v.z;
+    w_tile[q][k0 + 3u][c] = v.w;
+}
+
+// Decodes half `half` (columns 16 * half .. + 15) of block `b` of bound weight row `row` into
+// tile row j.
+fn stage_row(j: u32, row: u32, b: u32, half: u32) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        // Byte i of the block holds element i (low nibble) and i + 16 (high nibble).
+        let s = e8m0_half((scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u);
+        let w = data[row * params.data_vec4_per_row + b] >> vec4<u32>(half * 4u);
+        put4(0u, j, fp4x4(w.x, s));
+        put4(4u, j, fp4x4(w.y, s));
+        put4(8u, j, fp4x4(w.z, s));
+        put4(12u, j, fp4x4(w.w, s));
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
+        let d = select(pair.x, pair.y, (b & 1u) == 1u);
+        let w = data[row * params.data_vec4_per_row + b * 2u + half];
+        put4(0u, j, q8x4(w.x) * d);
+        put4(4u, j, q8x4(w.y) * d);
+        put4(8u, j, q8x4(w.z) * d);
+        put4(12u, j, q8x4(w.w) * d);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let base = row * params.data_vec4_per_row + b * 8u + half * 4u;
+        put4(0u, j, bitcast<vec4<f32>>(data[base]));
+        put4(4u, j, bitcast<vec4<f32>>(data[base + 1u]));
+        put4(8u, j, bitcast<vec4<f32>>(data[base + 2u]));
+        put4(12u, j, bitcast<vec4<f32>>(data[base + 3u]));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        let base = row * params.data_vec4_per_row + b * 4u + half * 2u;
+        let w0 = data[base];
+        let w1 = data[base + 1u];
+        put4(0u, j, half4(w0.x, w0.y));
+        put4(4u, j, half4(w0.z, w0.w));
+        put4(8u, j, half4(w1.x, w1.y));
+        put4(12u, j, half4(w1.z, w1.w));
+    } else {
+        let base = row * params.data_vec4_per_row + b * 4u + half * 2u;
+        let w0 = data[base];
+        let w1 = data[base + 1u];
+        put4(0u, j, bf4(w0.x, w0.y));
+        put4(4u, j, bf4(w0.z, w0.w));
+        put4(8u, j, bf4(w1.x, w1.y));
+        put4(12u, j, bf4(w1.z, w1.w));
+    }
+}
+
+// SwiGLU-OAI of output row r for tile tokens t .. t + 3 (gate sums g, up sums u), stored for
+// the tokens inside the tile.
+fn emit4(expert: u32, r: u32, t: u32, count: u32, g: vec4<f32>, u: vec4<f32>) {
+    if (r >= params.rows) {
+        return;
+    }
+    var gb = 0.0;
+    var ub = 0.0;
+    if (params.has_bias == 1u) {
+        gb = bias[expert * 2u * params.rows + r];
+        ub = bias[expert * 2u * params.rows + params.rows + r];
+    }
+    let gate = min(g + vec4<f32>(gb), vec4<f32>(7.0));
+    let up = clamp(u + vec4<f32>(ub), vec4<f32>(-7.0), vec4<f32>(7.0));
+    let act = gate / (vec4<f32>(1.0) + exp(-1.702 * gate)) * (up + vec4<f32>(1.0));
+    if (t < count) {
+        out[tile_slot[t] * params.rows + r] = act.x;
+    }
+    if (t + 1u < count) {
+        out[tile_slot[t + 1u] * params.rows + r] = act.y;
+    }
+    if (t + 2u < count) {
+        out[tile_slot[t + 2u] * params.rows + r] = act.z;
+    }
+    if (t + 3u < count) {
+        out[tile_slot[t + 3u] * params.rows + r] = act.w;
+    }
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+    let half_rows = 4u * ROW_GROUPS;
+    let r0 = wid.x * half_rows;
+    let info = tiles[1u + wid.y];
+    let expert = info.x;
+    let first = info.y;
+    let count = info.z;
+    let active = wid.y < tiles[0].x && expert >= params.expert_begin && expert < params.expert_end;
+    let local_expert = expert - params.expert_begin;
+
+    if (lid < 16u) {
+        fp4_values[lid] = e2m1x2(lid);
+    }
+    for (var t = lid; t < TOKEN_TILE; t += WG_SIZE) {
+        // Tokens past the tile's count repeat its last one: their sums are never stored.
+        var slot = 0u;
+        if (active) {
+            slot = sorted[first + min(t, count - 1u)];
+        }
+        tile_slot[t] = slot;
+        tile_x_base[t] = (slot / params.k) * params.x_stride;
+    }
+
+    let rg = lid / TOKEN_GROUPS;
+    let tg = lid % TOKEN_GROUPS;
+    var acc: array<vec4<f32>, 16>;
+
+    let steps = select(0u, params.cols / 16u, active);
+    for (var step = 0u; step < steps; step += 1u) {
+        let b = step / 2u;
+        let half = step % 2u;
+        let col0 = step * 16u;
+        workgroupBarrier();
+        for (var j = lid; j < 8u * ROW_GROUPS; j += WG_SIZE) {
+            let r = r0 + j % half_rows;
+            if (r < params.rows) {
+                let row = local_expert * 2u * params.rows + select(0u, params.rows, j >= half_rows) + r;
+                stage_row(j, row, b, half);
+            } else {
+                put4(0u, j, vec4<f32>(0.0));
+                put4(4u, j, vec4<f32>(0.0));
+                put4(8u, j, vec4<f32>(0.0));
+                put4(12u, j, vec4<f32>(0.0));
+            }
+        }
+        for (var i = lid; i < 4u * TOKEN_TILE; i += WG_SIZE) {
+            let kk = i % 16u;
+            let q = i / 16u;
+            let c = col0 + kk;
+            x_tile[q][kk] = vec4<f32>(x[tile_x_base[4u * q] + c], x[tile_x_base[4u * q + 1u] + c],
+                                      x[tile_x_base[4u * q + 2u] + c], x[tile_x_base[4u * q + 3u] + c]);
+        }
+        workgroupBarrier();
+        for (var kk = 0u; kk < 16u; kk += 1u) {
+            let wl = w_tile[rg][kk];
+            let wh = w_tile[rg + ROW_GROUPS][kk];
+            let xl = x_tile[tg][kk];
+            let xh = x_tile[tg + TOKEN_GROUPS][kk];
+            acc[0] = fma(vec4<f32>(wl.x), xl, acc[0]);
+            acc[1] = fma(vec4<f32>(wl.x), xh, acc[1]);
+            acc[2] = fma(vec4<f32>(wl.y), xl, acc[2]);
+            acc[3] = fma(vec4<f32>(wl.y), xh, acc[3]);
+            acc[4] = fma(vec4<f32>(wl.z), xl, acc[4]);
+            acc[5] = fma(vec4<f32>(wl.z), xh, acc[5]);
+            acc[6] = fma(vec4<f32>(wl.w), xl, acc[6]);
+            acc[7] = fma(vec4<f32>(wl.w), xh, acc[7]);
+            acc[8] = fma(vec4<f32>(wh.x), xl, acc[8]);
+            acc[9] = fma(vec4<f32>(wh.x), xh, acc[9]);
+            acc[10] = fma(vec4<f32>(wh.y), xl, acc[10]);
+            acc[11] = fma(vec4<f32>(wh.y), xh, acc[11]);
+            acc[12] = fma(vec4<f32>(wh.z), xl, acc[12]);
+            acc[13] = fma(vec4<f32>(wh.z), xh, acc[13]);
+            acc[14] = fma(vec4<f32>(wh.w), xl, acc[14]);
+            acc[15] = fma(vec4<f32>(wh.w), xh, acc[15]);
+        }
+    }
+
+    if (active) {
+        // acc[2i + h]: gate row 4 rg + i; acc[8 + 2i + h]: its up row; h picks the token half.
+        let r = r0 + 4u * rg;
+        let tl = 4u * tg;
+        let th = TOKEN_TILE / 2u + 4u * tg;
+        emit4(expert, r, tl, count, acc[0], acc[8]);
+        emit4(expert, r, th, count, acc[1], acc[9]);
+        emit4(expert, r + 1u, tl, count, acc[2], acc[10]);
+        emit4(expert, r + 1u, th, count, acc[3], acc[11]);
+        emit4(expert, r + 2u, tl, count, acc[4], acc[12]);
+        emit4(expert, r + 2u, th, count, acc[5], acc[13]);
+        emit4(expert, r + 3u, tl, count, acc[6], acc[14]);
+        emit4(expert, r + 3u, th, count, acc[7], acc[15]);
+    }
+}

@@ -1,0 +1,207 @@
+import GLES
+
+/// Which slots of a batch go to which expert: what the grouped MoE kernels of prefill read.
+///
+/// Slot s = t·k + j is token t's j-th chosen expert. `sortedSlots` lists the slots by expert
+/// (inside an expert by slot index), and `tiles` cuts each expert's run into tiles of at most
+/// `tokenTile` slots: word 0..3 = (tile count, slot count, 0, 0), then per tile (expert, first
+/// sorted position, slots, 0). Both live in scratch buffers of the `KernelLibrary` that made
+/// them and stay valid until its next `groupExperts` call.
+public struct MoEGroups {
+    public let tokens: Int
+    public let k: Int
+    public let experts: Int
+    public let tokenTile: Int
+    /// The most tiles the grouping can produce: the y size the grouped kernels dispatch.
+    public let maxTiles: Int
+    /// [tokens·k] u32.
+    public let sortedSlots: GPUBuffer
+    /// [1 + maxTiles] × 4 u32.
+    public let tiles: GPUBuffer
+    /// The grouping dispatch, for telemetry.
+    public let report: KernelReport
+
+    public var slots: Int { tokens * k }
+
+    /// Upper bound of Σ_e ⌈n_e / tile⌉ over experts with n_e > 0 and Σ n_e = slots.
+    public static func maxTiles(slots: Int, experts: Int, tokenTile: Int) -> Int {
+        (slots + min(experts, slots) * (tokenTile - 1)) / tokenTile
+    }
+}
+
+/// Router output to group: `ids` [tokens][k] u32 from `routerTopK`.
+public struct MoEGroupArgs {
+    public var ids: GPUBuffer
+    public var experts: Int
+    public var k: Int
+    public var tokens: Int
+    /// Slots per tile (a multiple of 8, at most 64); nil lets the tuning choose from the batch.
+    public var tokenTile: Int?
+
+    public init(ids: GPUBuffer, experts: Int, k: Int, tokens: Int, tokenTile: Int? = nil) {
+        self.ids = ids
+        self.experts = experts
+        self.k = k
+        self.tokens = tokens
+        self.tokenTile = tokenTile
+    }
+}
+
+extension KernelLibrary {
+    /// The token tile the tuning picks for a batch: the largest of 8, 16, 32, 64 (at most
+    /// `groupedMaxTokenTile`) not above half the average slots per expert, so the partly filled
+    /// last tile of each expert wastes little.
+    public func groupedTokenTile(tokens: Int, k: Int, experts: Int) -> Int {
+        let average = tokens * k / max(experts, 1)
+        var tile = 8
+        while tile * 2 <= min(tuning.groupedMaxTokenTile, 64) && tile * 2 <= average / 2 { tile *= 2 }
+        return tile
+    }
+
+    /// Groups the batch's slots by expert on the GPU (one dispatch, nothing read back).
+    public func groupExperts(_ a: MoEGroupArgs) throws -> MoEGroups {
+        let name = "f32_moe_group"
+        let tile = a.tokenTile ?? groupedTokenTile(tokens: a.tokens, k: a.k, experts: a.experts)
+        try require(a.tokens > 0 && a.k > 0, name, "tokens (\(a.tokens)) and k (\(a.k)) must be positive")
+        try require(a.k <= a.experts, name, "k = \(a.k) is above the \(a.experts) experts")
+        try require([8, 16, 32, 64].contains(tile), name, "token tile \(tile) must be 8, 16, 32 or 64")
+        let limit = context.limits.maxComputeWorkGroupInvocations
+        var wg = min(tuning.groupingWorkgroup, limit)
+        while wg < a.experts && wg * 2 <= limit { wg *= 2 }
+        try require(a.experts >= 1 && a.experts <= wg, name,
+                    "\(a.experts) experts need a workgroup of at least that many threads; the device allows \(limit)")
+        let slots = a.tokens * a.k
+        try requireFloats(a.ids, slots, name)
+        let maxTiles = MoEGroups.maxTiles(slots: slots, experts: a.experts, tokenTile: tile)
+        try require(maxTiles <= context.limits.maxComputeWorkGroupCount[1], name,
+                    "\(maxTiles) tiles are over the device's \(context.limits.maxComputeWorkGroupCount[1]) workgroups in y; use a smaller batch")
+        let sorted = try scratchBuffer("moe.sorted_slots", bytes: slots * 4)
+        let tiles = try scratchBuffer("moe.tiles", bytes: (1 + maxTiles) * 16)
+        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg)])
+        var p = UniformWriter()
+        p.u32(slots); p.u32(a.experts); p.u32(tile); p.u32(0)
+        try run(program, params: p, storage: [use(1, a.ids, floats: slots), use(2, sorted, floats: slots),
+                                              use(3, tiles, floats: (1 + maxTiles) * 4)], groups: (1, 1, 1))
+        return MoEGroups(tokens: a.tokens, k: a.k, experts: a.experts, tokenTile: tile, maxTiles: maxTiles,
+                         sortedSlots: sorted, tiles: tiles, report: KernelReport(kernel: key.description, site: .gpu, dispatches: 1))
+    }
+
+    /// Groups the batch when the grouped kernels pay off (at least `groupedMinTokens` tokens)
+    /// and fit (the per-slot down outputs within one binding); nil means: use the per-slot
+    /// kernels (`moeGateUp(_:groups:)` and `moeDown(_:groups:)` take the nil as it is).
+    public func groupExpertsIfWorthwhile(ids: GPUBuffer, down: GPUExperts, k: Int, tokens: Int) throws -> MoEGroups? {
+        guard tokens >= max(2, tuning.groupedMinTokens) else { return nil }
+        guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return nil }
+        return try groupExperts(MoEGroupArgs(ids: ids, experts: down.count, k: k, tokens: tokens))
+    }
+
+    /// Gate/up + SwiGLU-OAI grouped by expert when `groups` is given (same output as the
+    /// per-slot `moeGateUp`, which runs when it is nil).
+    @discardableResult
+    public func moeGateUp(_ a: MoEGateUpArgs, groups: MoEGroups?) throws -> KernelReport {
+        guard let groups else { return try moeGateUp(a) }
+        let name = "f32_moe_gate_up_grouped"
+        let w = a.experts.weights
+        let ff = a.experts.rowsPerExpert / 2
+        try require(a.experts.rowsPerExpert % 2 == 0, name, "a fused gate/up expert needs an even row count")
+        try requireMatching(groups, tokens: a.tokens, k: a.k, experts: a.experts.count, name)
+        try require(a.inputStride >= w.cols, name, "input stride \(a.inputStride) is below the \(w.cols) columns")
+        let slots = groups.slots
+        let inputFloats = (a.tokens - 1) * a.inputStride + w.cols
+        try requireFloats(a.input, inputFloats, name)
+        try requireFloats(a.output, slots * ff, name)
+        if let bias = a.bias { try requireFloats(bias, a.experts.count * 2 * ff, name) }
+        let shape = try groupedShape(name, tokenTile: groups.tokenTile, format: w.format)
+        let rowsPerGroup = 4 * shape.rowGroups
+        let groupsX = (ff + rowsPerGroup - 1) / rowsPerGroup
+        try groupsFit(groupsX, groups.maxTiles, name)
+        let (program, key) = try program(name, shape.overrides)
+        let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
+        for chunk in w.chunks {
+            var p = UniformWriter()
+            p.u32(slots); p.u32(a.k); p.u32(ff); p.u32(w.cols)
+            p.u32(chunk.rowStart / a.experts.rowsPerExpert); p.u32((chunk.rowStart + chunk.rowCount) / a.experts.rowsPerExpert)
+            p.u32(a.inputStride); p.u32(a.bias == nil ? 0 : 1)
+            p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
+            try run(program, params: p,
+                    storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: inputFloats),
+                              use(5, groups.sortedSlots, floats: slots), use(6, groups.tiles, floats: (1 + groups.maxTiles) * 4),
+                              use(7, a.output, floats: slots * ff)],
+                    groups: (groupsX, groups.maxTiles, 1))
+        }
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count)
+    }
+
+    /// Down projection grouped by expert when `groups` is given: each slot's weighted output
+    /// into a scratch row, then one pass adds a token's k rows to the residual in order j = 0…k−1
+    /// (same result as the per-slot `moeDown`, which runs when it is nil).
+    @discardableResult
+    public func moeDown(_ a: MoEDownArgs, groups: MoEGroups?) throws -> KernelReport {
+        guard let groups else { return try moeDown(a) }
+        let name = "f32_moe_down_grouped"
+        let w = a.experts.weights
+        let rows = a.experts.rowsPerExpert
+        try requireMatching(groups, tokens: a.tokens, k: a.k, experts: a.experts.count, name)
+        try require(a.residualStride >= rows, name, "residual stride \(a.residualStride) is below the \(rows) outputs")
+        try require(a.input !== a.residual, name, "input and residual must be different buffers")
+        let slots = groups.slots
+        try requireFloats(a.input, slots * w.cols, name)
+        try requireFloats(a.routeWeights, slots, name)
+        let residualFloats = (a.tokens - 1) * a.residualStride + rows
+        try requireFloats(a.residual, residualFloats, name)
+        if let bias = a.bias { try requireFloats(bias, a.experts.count * rows, name) }
+        let slotOutBytes = slots * rows * 4
+        try require(slotOutBytes <= context.limits.maxShaderStorageBlockSize, name,
+                    "the per-slot outputs (\(slots) slots × \(rows)) take \(slotOutBytes) bytes, over the device's binding limit of \(context.limits.maxShaderStorageBlockSize); use a smaller batch")
+        let shape = try groupedShape(name, tokenTile: groups.tokenTile, format: w.format)
+        let rowsPerGroup = 8 * shape.rowGroups
+        let groupsX = (rows + rowsPerGroup - 1) / rowsPerGroup
+        try groupsFit(groupsX, groups.maxTiles, name)
+        let sumGroupsX = (rows + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
+        try groupsFit(sumGroupsX, a.tokens, "f32_moe_slot_sum")
+        let (sum, _) = try program("f32_moe_slot_sum", ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        let (program, key) = try program(name, shape.overrides)
+        let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
+        let slotOut = try scratchBuffer("moe.slot_out", bytes: slotOutBytes)
+        for chunk in w.chunks {
+            var p = UniformWriter()
+            p.u32(slots); p.u32(a.k); p.u32(rows); p.u32(w.cols)
+            p.u32(chunk.rowStart / rows); p.u32((chunk.rowStart + chunk.rowCount) / rows)
+            p.u32(w.cols); p.u32(a.bias == nil ? 0 : 1)
+            p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
+            try run(program, params: p,
+                    storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: slots * w.cols),
+                              use(5, groups.sortedSlots, floats: slots), use(6, groups.tiles, floats: (1 + groups.maxTiles) * 4),
+                              use(7, a.routeWeights, floats: slots), use(8, slotOut, floats: slots * rows)],
+                    groups: (groupsX, groups.maxTiles, 1))
+        }
+        var p = UniformWriter()
+        p.u32(a.tokens); p.u32(a.k); p.u32(rows); p.u32(a.residualStride)
+        try run(sum, params: p, storage: [use(1, slotOut, floats: slots * rows), use(2, a.residual, floats: residualFloats)],
+                groups: (sumGroupsX, a.tokens, 1))
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count + 1)
+    }
+
+    // MARK: - Shared checks
+
+    private func requireMatching(_ groups: MoEGroups, tokens: Int, k: Int, experts: Int, _ name: String) throws {
+        try require(groups.tokens == tokens && groups.k == k && groups.experts == experts, name,
+                    "the groups were made for \(groups.tokens) tokens × k \(groups.k) over \(groups.experts) experts, "
+                        + "not \(tokens) × \(k) over \(experts); group the same router output")
+    }
+
+    /// Overrides of a grouped matrix kernel for a token tile, after checking the device can run it.
+    private func groupedShape(_ name: String, tokenTile: Int, format: WeightFormat) throws -> (rowGroups: Int, overrides: [String: UInt32]) {
+        let rowGroups = tuning.groupedRowGroups
+        let threads = rowGroups * tokenTile / 8
+        try require(rowGroups >= 1 && tokenTile % 8 == 0, name, "row groups \(rowGroups) and token tile \(tokenTile) must be positive, the tile a multiple of 8")
+        try require(threads <= context.limits.maxComputeWorkGroupInvocations, name,
+                    "\(threads) threads (row groups \(rowGroups) × token tile \(tokenTile) / 8) are over the device's \(context.limits.maxComputeWorkGroupInvocations)")
+        // w_tile and x_tile (rows of 17 vec4), two u32 per token, the 16-entry FP4 table.
+        let shared = 2 * rowGroups * 17 * 16 + tokenTile / 4 * 17 * 16 + 2 * tokenTile * 4 + 64
+        try require(shared <= context.limits.maxComputeSharedMemorySize, name,
+                    "tiles of \(8 * rowGroups) rows × \(tokenTile) tokens need \(shared) bytes of shared memory, over the device's \(context.limits.maxComputeSharedMemorySize)")
+        return (rowGroups, ["WEIGHT_FORMAT": format.rawValue, "ROW_GROUPS": UInt32(rowGroups), "TOKEN_TILE": UInt32(tokenTile),
+                            "WG_SIZE": UInt32(threads)])
+    }
+}
