@@ -67,7 +67,7 @@ layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
 };
 layout(std430, binding = 2) restrict readonly buffer data_block {
-    uvec4 data[];
+    uint data[];
 };
 layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
@@ -88,65 +88,68 @@ vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
 }
 
-float e2m1x2(uint code) {
-    uint m = code & 7u;
-    float v = float(m);
-    if (m >= 4u) {
-        v = float(((2u + (m & 1u)) << (((m >> 1u) - 1u) & 31u)));
-    }
-    return ((code & 8u) != 0u) ? (-v) : v;
-}
-
 vec4 fp4x4(uint w, uint shift) {
-    return vec4(e2m1x2(((w >> (shift & 31u)) & 15u)), e2m1x2(((w >> ((shift + 8u) & 31u)) & 15u)), e2m1x2(((w >> ((shift + 16u) & 31u)) & 15u)), e2m1x2(((w >> ((shift + 24u) & 31u)) & 15u)));
+    uint t = (w >> (shift & 31u)) & 252645135u;
+    uint lo = (t & 15u) | ((t & 3840u) << 8u);
+    uint hi = ((t >> 16u) & 15u) | ((t >> 8u) & 983040u);
+    uint h01 = ((lo & 458759u) << 9u) | ((lo & 524296u) << 12u);
+    uint h23 = ((hi & 458759u) << 9u) | ((hi & 524296u) << 12u);
+    return vec4(unpackHalf2x16(h01), unpackHalf2x16(h23));
 }
 
-float e8m0_half(uint e) {
-    return uintBitsToFloat(((e >= 2u) ? ((e - 1u) << 23u) : 0u));
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-float block_dot(uint row, uint b, uint xv) {
+uint units_per_row() {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return params.cols / 8u;
+    }
+    return params.cols / 4u;
+}
+
+float unit_dot(uint row, uint u, uint xv) {
+    uint words = (row * params.data_vec4_per_row) * 4u;
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        uint b = u / 8u;
         vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
         float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-        uint base = (row * params.data_vec4_per_row) + (b * 2u);
-        uvec4 w0 = data[min(base, (uint(data.length()) - 1u))];
-        uvec4 w1 = data[min((base + 1u), (uint(data.length()) - 1u))];
-        float s = ((((((dot(q8x4(w0.x), x[min(xv, (uint(x.length()) - 1u))]) + dot(q8x4(w0.y), x[min((xv + 1u), (uint(x.length()) - 1u))])) + dot(q8x4(w0.z), x[min((xv + 2u), (uint(x.length()) - 1u))])) + dot(q8x4(w0.w), x[min((xv + 3u), (uint(x.length()) - 1u))])) + dot(q8x4(w1.x), x[min((xv + 4u), (uint(x.length()) - 1u))])) + dot(q8x4(w1.y), x[min((xv + 5u), (uint(x.length()) - 1u))])) + dot(q8x4(w1.z), x[min((xv + 6u), (uint(x.length()) - 1u))])) + dot(q8x4(w1.w), x[min((xv + 7u), (uint(x.length()) - 1u))]);
-        return d * s;
+        return d * dot(q8x4(data[min((words + u), (uint(data.length()) - 1u))]), x[min((xv + u), (uint(x.length()) - 1u))]);
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
-        uvec4 w = data[min(((row * params.data_vec4_per_row) + b), (uint(data.length()) - 1u))];
-        float s_1 = ((((((dot(fp4x4(w.x, 0u), x[min(xv, (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 0u), x[min((xv + 1u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 0u), x[min((xv + 2u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 0u), x[min((xv + 3u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.x, 4u), x[min((xv + 4u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.y, 4u), x[min((xv + 5u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 4u), x[min((xv + 6u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 4u), x[min((xv + 7u), (uint(x.length()) - 1u))]);
-        return e8m0_half(e) * s_1;
+        uint b_1 = u / 4u;
+        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+        uint w = data[min((words + u), (uint(data.length()) - 1u))];
+        uint xb = (xv + (b_1 * 8u)) + (u & 3u);
+        return e8m0_f16(e) * (dot(fp4x4(w, 0u), x[min(xb, (uint(x.length()) - 1u))]) + dot(fp4x4(w, 4u), x[min((xb + 4u), (uint(x.length()) - 1u))]));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        uint base_1 = (row * params.data_vec4_per_row) + (b * 8u);
-        float s_2 = 0.0;
-        for (uint i = 0u; i < 8u; i++) {
-            s_2 += dot(uintBitsToFloat(data[min((base_1 + i), (uint(data.length()) - 1u))]), x[min((xv + i), (uint(x.length()) - 1u))]);
-        }
-        return s_2;
+        uint i = words + (4u * u);
+        return dot(uintBitsToFloat(uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))])), x[min((xv + u), (uint(x.length()) - 1u))]);
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        uint base_2 = (row * params.data_vec4_per_row) + (b * 4u);
-        float s_3 = 0.0;
-        for (uint i_1 = 0u; i_1 < 4u; i_1++) {
-            uvec4 w_1 = data[min((base_2 + i_1), (uint(data.length()) - 1u))];
-            s_3 += dot(vec4(unpackHalf2x16(w_1.x), unpackHalf2x16(w_1.y)), x[min((xv + (2u * i_1)), (uint(x.length()) - 1u))]) + dot(vec4(unpackHalf2x16(w_1.z), unpackHalf2x16(w_1.w)), x[min(((xv + (2u * i_1)) + 1u), (uint(x.length()) - 1u))]);
-        }
-        return s_3;
+        uint i_1 = words + (2u * u);
+        return dot(vec4(unpackHalf2x16(data[min(i_1, (uint(data.length()) - 1u))]), unpackHalf2x16(data[min((i_1 + 1u), (uint(data.length()) - 1u))])), x[min((xv + u), (uint(x.length()) - 1u))]);
     } else {
-        uint base_3 = (row * params.data_vec4_per_row) + (b * 4u);
-        float s_4 = 0.0;
-        for (uint i_2 = 0u; i_2 < 4u; i_2++) {
-            uvec4 w_2 = data[min((base_3 + i_2), (uint(data.length()) - 1u))];
-            s_4 += dot(vec4(bf16x2(w_2.x), bf16x2(w_2.y)), x[min((xv + (2u * i_2)), (uint(x.length()) - 1u))]) + dot(vec4(bf16x2(w_2.z), bf16x2(w_2.w)), x[min(((xv + (2u * i_2)) + 1u), (uint(x.length()) - 1u))]);
-        }
-        return s_4;
+        uint i_2 = words + (2u * u);
+        return dot(vec4(bf16x2(data[min(i_2, (uint(data.length()) - 1u))]), bf16x2(data[min((i_2 + 1u), (uint(data.length()) - 1u))])), x[min((xv + u), (uint(x.length()) - 1u))]);
     }
+}
+
+float row_dot(uint row, uint lane, uint xv) {
+    uint units = units_per_row();
+    float s0 = 0.0;
+    float s1 = 0.0;
+    uint u = lane;
+    for (; (u + (3u * THREADS_PER_ROW)) < units; u += 4u * THREADS_PER_ROW) {
+        s0 += unit_dot(row, u, xv) + unit_dot(row, (u + THREADS_PER_ROW), xv);
+        s1 += unit_dot(row, (u + (2u * THREADS_PER_ROW)), xv) + unit_dot(row, (u + (3u * THREADS_PER_ROW)), xv);
+    }
+    for (; u < units; u += THREADS_PER_ROW) {
+        s0 += unit_dot(row, u, xv);
+    }
+    return s0 + s1;
 }
 
 void main() {
@@ -159,17 +162,14 @@ void main() {
     uint t = wgsl_div(slot, params.k);
     uint expert = ids[min(slot, (uint(ids.length()) - 1u))];
     bool in_range = ((row < params.rows) && (expert >= params.expert_begin)) && (expert < params.expert_end);
-    uint blocks = params.cols / 32u;
     float gate = 0.0;
     float up = 0.0;
     if (in_range) {
         uint gate_row = (((expert - params.expert_begin) * 2u) * params.rows) + row;
         uint up_row = gate_row + params.rows;
         uint xv = t * (params.x_stride / 4u);
-        for (uint b = lane; b < blocks; b += THREADS_PER_ROW) {
-            gate += block_dot(gate_row, b, (xv + (b * 8u)));
-            up += block_dot(up_row, b, (xv + (b * 8u)));
-        }
+        gate = row_dot(gate_row, lane, xv);
+        up = row_dot(up_row, lane, xv);
     }
     gate_sums[lid.x] = gate;
     up_sums[lid.x] = up;

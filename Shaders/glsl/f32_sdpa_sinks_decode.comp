@@ -30,6 +30,10 @@ struct Params {
     uint n_splits;
     uint q_offset;
     float scale;
+    uint out_offset;
+    uint finalize;
+    uint pad0;
+    uint pad1;
 };
 
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
@@ -54,6 +58,10 @@ layout(std140, binding = 0) uniform params_block {
     uint n_splits;
     uint q_offset;
     float scale;
+    uint out_offset;
+    uint finalize;
+    uint pad0;
+    uint pad1;
 } params;
 layout(std430, binding = 1) restrict readonly buffer q_block {
     float q[];
@@ -66,6 +74,12 @@ layout(std430, binding = 3) restrict readonly buffer v_cache_block {
 };
 layout(std430, binding = 4) restrict buffer partials_block {
     float partials[];
+};
+layout(std430, binding = 5) restrict readonly buffer sinks_block {
+    float sinks[];
+};
+layout(std430, binding = 6) restrict buffer out_block {
+    float out_1[];
 };
 shared float[HEAD_DIM] q_shared;
 shared float[SPLIT_KEYS] scores;
@@ -151,14 +165,29 @@ void main() {
         barrier();
     }
     float l = reduce_buf[0u];
-    uint out_base = ((head * params.n_splits) + split) * (HEAD_DIM + 2u);
-    for (uint d_2 = lane; d_2 < HEAD_DIM; d_2 += WG_SIZE) {
-        float acc = 0.0;
-        for (uint i_2 = 0u; i_2 < count; i_2++) {
-            uint slot_1 = wgsl_rem((begin + i_2), params.capacity);
-            acc += scores[min(i_2, (SPLIT_KEYS - 1u))] * load_v(((((slot_1 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_2));
+    if (params.finalize == 1u) {
+        float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
+        float big = max(m, sink);
+        float keep = exp((m - big));
+        float norm = keep / ((l * keep) + exp((sink - big)));
+        for (uint d_2 = lane; d_2 < HEAD_DIM; d_2 += WG_SIZE) {
+            float acc = 0.0;
+            for (uint i_2 = 0u; i_2 < count; i_2++) {
+                uint slot_1 = wgsl_rem((begin + i_2), params.capacity);
+                acc += scores[min(i_2, (SPLIT_KEYS - 1u))] * load_v(((((slot_1 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_2));
+            }
+            out_1[min(((params.out_offset + (head * HEAD_DIM)) + d_2), (uint(out_1.length()) - 1u))] = acc * norm;
         }
-        partials[min(((out_base + 2u) + d_2), (uint(partials.length()) - 1u))] = acc;
+        return;
+    }
+    uint out_base = ((head * params.n_splits) + split) * (HEAD_DIM + 2u);
+    for (uint d_3 = lane; d_3 < HEAD_DIM; d_3 += WG_SIZE) {
+        float acc_1 = 0.0;
+        for (uint i_3 = 0u; i_3 < count; i_3++) {
+            uint slot_2 = wgsl_rem((begin + i_3), params.capacity);
+            acc_1 += scores[min(i_3, (SPLIT_KEYS - 1u))] * load_v(((((slot_2 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_3));
+        }
+        partials[min(((out_base + 2u) + d_3), (uint(partials.length()) - 1u))] = acc_1;
     }
     if (lane == 0u) {
         partials[min(out_base, (uint(partials.length()) - 1u))] = m;

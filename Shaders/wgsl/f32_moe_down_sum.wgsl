@@ -7,7 +7,7 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales  : array<u32>        [bound experts * rows][scale_words_per_row]   read
-//   2  data    : array<vec4<u32>>  [bound experts * rows][data_vec4_per_row]     read
+//   2  data    : array<u32>        [bound experts * rows][data_vec4_per_row]     read
 //   3  bias    : array<f32>        [n_experts][rows]                             read (has_bias = 1)
 //   4  x       : array<vec4<f32>>  [n_tokens * k][cols / 4] (the SwiGLU output)  read
 //   5  ids     : array<u32>        [n_tokens][k]                                 read
@@ -42,7 +42,7 @@ override THREADS_PER_ROW: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
-@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> data: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> ids: array<u32>;
@@ -60,82 +60,84 @@ fn q8x4(w: u32) -> vec4<f32> {
         f32(bitcast<i32>(w) >> 24u));
 }
 
-// A 4-bit E2M1 code as its doubled value: {0,1,2,3,4,6,8,12} with bit 3 the sign.
-fn e2m1x2(code: u32) -> f32 {
-    let m = code & 7u;
-    var v = f32(m);
-    if (m >= 4u) {
-        v = f32((2u + (m & 1u)) << ((m >> 1u) - 1u));
-    }
-    return select(v, -v, (code & 8u) != 0u);
-}
-
-// The four nibbles at bit `shift` of each byte of `w`, decoded.
+// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14: each code
+// s·e1e0·m is moved into an f16 bit pattern (sign to bit 15, e1e0·m to bits 11..9) whose value
+// is exactly the E2M1 value scaled by 2^-14 (e1e0 = 0 lands on f16 subnormals, which
+// unpack2x16float converts exactly). A few shifts and masks per pair instead of a branchy
+// decode per nibble; the 2^14 goes into the block scale (e8m0_f16).
 fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    return vec4<f32>(
-        e2m1x2((w >> shift) & 15u),
-        e2m1x2((w >> (shift + 8u)) & 15u),
-        e2m1x2((w >> (shift + 16u)) & 15u),
-        e2m1x2((w >> (shift + 24u)) & 15u));
+    let t = (w >> shift) & 0x0f0f0f0fu;
+    let lo = (t & 0xfu) | ((t & 0xf00u) << 8u);
+    let hi = ((t >> 16u) & 0xfu) | ((t >> 8u) & 0xf0000u);
+    let h01 = ((lo & 0x00070007u) << 9u) | ((lo & 0x00080008u) << 12u);
+    let h23 = ((hi & 0x00070007u) << 9u) | ((hi & 0x00080008u) << 12u);
+    return vec4<f32>(unpack2x16float(h01), unpack2x16float(h23));
 }
 
-// 2^(e - 128): the E8M0 scale halved to match the doubled E2M1 table (0 below 2^-126).
-fn e8m0_half(e: u32) -> f32 {
-    return bitcast<f32>(select(0u, (e - 1u) << 23u, e >= 2u));
+// 2^(e - 127) · 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out. Exponents
+// above 240 (scales over 2^113, never seen in real weights) saturate at 2^127.
+fn e8m0_f16(e: u32) -> f32 {
+    return bitcast<f32>(min(e + 14u, 254u) << 23u);
 }
 
 fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-// Dot product of block `b` (32 weights) of bound weight row `row` with the 32 activations at
-// vec4 index `xv`.
-fn block_dot(row: u32, b: u32, xv: u32) -> f32 {
+// A row is walked in units: the slice one thread takes per step, chosen so that neighbouring
+// threads read neighbouring words of the data plane and neighbouring activations (each load
+// instruction of a warp touches one contiguous span). Q8_0: one word (4 int8, x vec4 u);
+// MXFP4: one word (its low nibbles are elements 4k..4k+3 of block u/4 and its high nibbles
+// elements 16+4k.., k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
+fn units_per_row() -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return params.cols / 8u;
+    }
+    return params.cols / 4u;
+}
+
+// Dot product of unit `u` of bound weight row `row` with its activations; `xv` is the vec4
+// index of the token's first activation.
+fn unit_dot(row: u32, u: u32, xv: u32) -> f32 {
+    let words = row * params.data_vec4_per_row * 4u;
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let b = u / 8u;
         let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
         let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        let base = row * params.data_vec4_per_row + b * 2u;
-        let w0 = data[base];
-        let w1 = data[base + 1u];
-        let s = dot(q8x4(w0.x), x[xv]) + dot(q8x4(w0.y), x[xv + 1u])
-              + dot(q8x4(w0.z), x[xv + 2u]) + dot(q8x4(w0.w), x[xv + 3u])
-              + dot(q8x4(w1.x), x[xv + 4u]) + dot(q8x4(w1.y), x[xv + 5u])
-              + dot(q8x4(w1.z), x[xv + 6u]) + dot(q8x4(w1.w), x[xv + 7u]);
-        return d * s;
+        return d * dot(q8x4(data[words + u]), x[xv + u]);
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let b = u / 4u;
         let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        let w = data[row * params.data_vec4_per_row + b];
-        let s = dot(fp4x4(w.x, 0u), x[xv]) + dot(fp4x4(w.y, 0u), x[xv + 1u])
-              + dot(fp4x4(w.z, 0u), x[xv + 2u]) + dot(fp4x4(w.w, 0u), x[xv + 3u])
-              + dot(fp4x4(w.x, 4u), x[xv + 4u]) + dot(fp4x4(w.y, 4u), x[xv + 5u])
-              + dot(fp4x4(w.z, 4u), x[xv + 6u]) + dot(fp4x4(w.w, 4u), x[xv + 7u]);
-        return e8m0_half(e) * s;
+        let w = data[words + u];
+        let xb = xv + b * 8u + (u & 3u);
+        return e8m0_f16(e) * (dot(fp4x4(w, 0u), x[xb]) + dot(fp4x4(w, 4u), x[xb + 4u]));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let base = row * params.data_vec4_per_row + b * 8u;
-        var s = 0.0;
-        for (var i = 0u; i < 8u; i += 1u) {
-            s += dot(bitcast<vec4<f32>>(data[base + i]), x[xv + i]);
-        }
-        return s;
+        let i = words + 4u * u;
+        return dot(bitcast<vec4<f32>>(vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u])), x[xv + u]);
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        let base = row * params.data_vec4_per_row + b * 4u;
-        var s = 0.0;
-        for (var i = 0u; i < 4u; i += 1u) {
-            let w = data[base + i];
-            s += dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), x[xv + 2u * i])
-               + dot(vec4<f32>(unpack2x16float(w.z), unpack2x16float(w.w)), x[xv + 2u * i + 1u]);
-        }
-        return s;
+        let i = words + 2u * u;
+        return dot(vec4<f32>(unpack2x16float(data[i]), unpack2x16float(data[i + 1u])), x[xv + u]);
     } else {
-        let base = row * params.data_vec4_per_row + b * 4u;
-        var s = 0.0;
-        for (var i = 0u; i < 4u; i += 1u) {
-            let w = data[base + i];
-            s += dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), x[xv + 2u * i])
-               + dot(vec4<f32>(bf16x2(w.z), bf16x2(w.w)), x[xv + 2u * i + 1u]);
-        }
-        return s;
+        let i = words + 2u * u;
+        return dot(vec4<f32>(bf16x2(data[i]), bf16x2(data[i + 1u])), x[xv + u]);
     }
+}
+
+// Sum over the units lane, lane + THREADS_PER_ROW, … of `row`, four independent units a step
+// so that several loads are in flight per thread.
+fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
+    let units = units_per_row();
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var u = lane;
+    for (; u + 3u * THREADS_PER_ROW < units; u += 4u * THREADS_PER_ROW) {
+        s0 += unit_dot(row, u, xv) + unit_dot(row, u + THREADS_PER_ROW, xv);
+        s1 += unit_dot(row, u + 2u * THREADS_PER_ROW, xv) + unit_dot(row, u + 3u * THREADS_PER_ROW, xv);
+    }
+    for (; u < units; u += THREADS_PER_ROW) {
+        s0 += unit_dot(row, u, xv);
+    }
+    return s0 + s1;
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -144,7 +146,6 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let lane = lid.x % THREADS_PER_ROW;
     let row = wid.x * rows_per_group + lid.x / THREADS_PER_ROW;
     let t = wid.y;
-    let blocks = params.cols / 32u;
     let x_vec4_stride = params.cols / 4u;
 
     var acc = 0.0;
@@ -158,11 +159,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
                 any_expert = true;
                 let w = weights[slot];
                 let wrow = (expert - params.expert_begin) * params.rows + row;
-                var s = 0.0;
-                for (var b = lane; b < blocks; b += THREADS_PER_ROW) {
-                    s += block_dot(wrow, b, slot * x_vec4_stride + b * 8u);
-                }
-                acc += w * s;
+                acc += w * row_dot(wrow, lane, slot * x_vec4_stride);
                 if (params.has_bias == 1u) {
                     bias_sum += w * bias[expert * params.rows + row];
                 }

@@ -14,6 +14,10 @@
 //   2  k_cache  : array<u32>  [capacity][n_kv_heads][HEAD_DIM] (f32 bits or f16 pairs, KV_HALF)   read
 //   3  v_cache  : array<u32>  as k_cache   read
 //   4  partials : array<f32>  [n_heads][n_splits][HEAD_DIM + 2] as (m, l, acc)   write
+//   5  sinks    : array<f32>  [n_heads]                                        read (finalize = 1)
+//   6  out      : array<f32>  head h at out[out_offset + h * HEAD_DIM]         write (finalize = 1)
+// With finalize = 1 (only when n_splits = 1, e.g. every sliding-window layer) the workgroup
+// merges the sink itself and writes the head's output, so the combine pass is not launched.
 // Dispatch: (n_splits, n_heads, 1), n_splits = ceil(visible keys / SPLIT_KEYS).
 
 struct Params {
@@ -25,6 +29,10 @@ struct Params {
     n_splits: u32,
     q_offset: u32,
     scale: f32,
+    out_offset: u32,
+    finalize: u32,
+    pad0: u32,
+    pad1: u32,
 }
 
 override WG_SIZE: u32 = 64u;
@@ -37,6 +45,8 @@ override SPLIT_KEYS: u32 = 256u;
 @group(0) @binding(2) var<storage, read> k_cache: array<u32>;
 @group(0) @binding(3) var<storage, read> v_cache: array<u32>;
 @group(0) @binding(4) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(5) var<storage, read> sinks: array<f32>;
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
 var<workgroup> q_shared: array<f32, HEAD_DIM>;
 var<workgroup> scores: array<f32, SPLIT_KEYS>;
@@ -122,6 +132,22 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         workgroupBarrier();
     }
     let l = reduce_buf[0];
+    if (params.finalize == 1u) {
+        // The combine pass for a single split: M = max(m, sink), L = l e^(m - M) + e^(sink - M).
+        let sink = sinks[head];
+        let big = max(m, sink);
+        let keep = exp(m - big);
+        let norm = keep / (l * keep + exp(sink - big));
+        for (var d = lane; d < HEAD_DIM; d += WG_SIZE) {
+            var acc = 0.0;
+            for (var i = 0u; i < count; i += 1u) {
+                let slot = (begin + i) % params.capacity;
+                acc += scores[i] * load_v((slot * params.n_kv_heads + kv_head) * HEAD_DIM + d);
+            }
+            out[params.out_offset + head * HEAD_DIM + d] = acc * norm;
+        }
+        return;
+    }
 
     let out_base = (head * params.n_splits + split) * (HEAD_DIM + 2u);
     for (var d = lane; d < HEAD_DIM; d += WG_SIZE) {

@@ -71,11 +71,10 @@ struct ForwardPass {
                 }
             }
             // q: [tokens][heads·headDim] at offset 0; k at qWidth; v at qWidth + kvWidth (stride qkvWidth).
+            // The K heads follow the Q heads in each row, so one launch rotates both.
             let keyOffset = c.qWidth, valueOffset = c.qWidth + c.kvWidth
-            note(try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount,
+            note(try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
                 position0: position0, stride: b.qkvWidth, offset: 0)))
-            note(try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCountKV,
-                position0: position0, stride: b.qkvWidth, offset: keyOffset)))
             try dump(name(.query), b.qkv, stride: b.qkvWidth, width: c.qWidth)
             try dump(name(.key), b.qkv, stride: b.qkvWidth, offset: keyOffset, width: c.kvWidth)
             try dump(name(.value), b.qkv, stride: b.qkvWidth, offset: valueOffset, width: c.kvWidth)

@@ -32,6 +32,7 @@ public final class GPTOSSModel {
     let buffers: Activations
     let telemetry: TelemetryBus?
     private var reportedModes = Set<String>()
+    private var reportedKernels = Set<String>()
     /// Set by `traceRouter(_:)`: where the GPU copies each step's router choices.
     private var routerTrace: GPUBuffer?
     /// When set, every launch puts a GPU timestamp after itself, labelled by its kernel
@@ -234,8 +235,10 @@ public final class GPTOSSModel {
     /// Emits a kernel-mode event the first time an op family runs somewhere.
     private func reportMode(_ r: KernelReport) {
         if let profile { try? profile.mark(Self.profileLabel(of: r.kernel)) }
+        // Runs after every launch: return before any string work unless this kernel is new.
+        guard let telemetry, reportedKernels.insert(r.kernel).inserted else { return }
         let op = Self.operation(of: r.kernel)
-        guard let telemetry, reportedModes.insert("\(op)/\(r.site)").inserted else { return }
+        guard reportedModes.insert("\(op)/\(r.site)").inserted else { return }
         telemetry.emit(.kernelMode(KernelMode(op: op, placement: r.site == .gpu ? .gpu : .cpu, detail: r.kernel)))
     }
 

@@ -111,20 +111,26 @@ extension KernelLibrary {
                     "\(splits) splits of \(a.heads) heads need \(partialFloats * 4) bytes of partial results, over the binding limit; use a larger split")
         let partials = try scratchBuffer("attention.partials", bytes: partialFloats * 4)
 
-        let (pass1, key) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split),
+        let (pass1, _) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split),
                                                      "KV_HALF": c.storage == .f16 ? 1 : 0])
+        // One split (every sliding layer, and full layers until the cache passes a split) needs
+        // no combine pass: the first pass merges the sink and writes the output itself.
+        let finalize = splits == 1
         var p = UniformWriter()
         p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position); p.u32(c.capacity)
         p.u32(c.window); p.u32(splits); p.u32(a.queryOffset); p.f32(a.scale ?? 1 / Float(d).squareRoot())
+        p.u32(a.outputOffset); p.u32(finalize ? 1 : 0); p.u32(0); p.u32(0)
         try run(pass1, params: p, storage: [use(1, a.query, floats: a.queryOffset + a.heads * d), use(2, c.keys), use(3, c.values),
-                                                   use(4, partials, floats: partialFloats)], groups: (splits, a.heads, 1))
+                                                   use(4, partials, floats: partialFloats), use(5, a.sinks),
+                                                   use(6, a.output, floats: a.outputOffset + a.heads * d)], groups: (splits, a.heads, 1))
+        if finalize { return KernelReport(kernel: pass1.name, site: .gpu, dispatches: 1) }
 
         let (pass2, _) = try program("f32_sdpa_combine", ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d)])
         var q = UniformWriter()
         q.u32(a.heads); q.u32(splits); q.u32(a.outputOffset); q.u32(0)
         try run(pass2, params: q, storage: [use(1, partials, floats: partialFloats), use(2, a.sinks),
                                                   use(3, a.output, floats: a.outputOffset + a.heads * d)], groups: (a.heads, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 2)
+        return KernelReport(kernel: pass1.name, site: .gpu, dispatches: 2)
     }
 
     @discardableResult

@@ -43,7 +43,12 @@ extension KernelLibrary {
         try requireFloats(a.output, outputFloats, name)
         try requireFloats(a.weight, a.width, name)
         try groupsFit(a.tokens, 1, name)
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        // One workgroup a token: in decode it is the only one, so its length is the latency of
+        // the step. Give it about one thread per 4 values (up to 8× the element workgroup).
+        let cap = min(8 * tuning.elementWorkgroup, context.limits.maxComputeWorkGroupInvocations)
+        var wg = tuning.elementWorkgroup
+        while wg < cap && wg * 4 < a.width { wg *= 2 }
+        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg)])
         var p = UniformWriter()
         p.u32(a.width); p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride)
         p.f32(a.eps); p.u32(a.inputOffset); p.u32(0); p.u32(0)

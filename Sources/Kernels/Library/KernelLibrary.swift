@@ -15,6 +15,12 @@ public struct KernelReport: Sendable, Equatable {
     public let dispatches: Int
 }
 
+/// A compiled program's name (its `ProgramKey` description, made once at compile time: a
+/// launcher reports it on every launch, and formatting the key each time cost microseconds).
+struct CompiledName {
+    let description: String
+}
+
 /// Workgroup and tile sizes, chosen from the probed limits (all specialisation constants).
 public struct KernelTuning: Sendable, Equatable {
     /// Threads per workgroup of the row-reduction kernels (linear, MoE), and threads sharing a row.
@@ -86,9 +92,9 @@ public final class KernelLibrary {
     /// Programs compiled so far.
     public var compiledPrograms: Int { cache.compiledCount }
 
-    func program(_ shader: String, _ overrides: [String: UInt32]) throws -> (ComputeProgram, ProgramKey) {
-        let key = ProgramKey(shader, overrides.mapValues { .u32($0) })
-        return (try cache.program(key), key)
+    func program(_ shader: String, _ overrides: [String: UInt32]) throws -> (ComputeProgram, CompiledName) {
+        let program = try cache.program(ProgramKey(shader, overrides.mapValues { .u32($0) }))
+        return (program, CompiledName(description: program.name))
     }
 
     /// A scratch buffer of at least `bytes`, kept and grown across calls (one per purpose).
