@@ -28,6 +28,8 @@ struct ForwardPass {
     /// When set, each layer's chosen experts and weights of the step's last token are copied
     /// here on the GPU ([layers][k] u32 ids, then [layers][k] f32 weights) for the router telemetry.
     let routerTrace: GPUBuffer?
+    /// When set, its layer's attention weights of the step's last token go to the HUD telemetry.
+    let attentionProbe: AttentionProbe?
     /// Sees every launch's report (for the kernel-mode telemetry).
     let report: (KernelReport) -> Void
 
@@ -93,6 +95,8 @@ struct ForwardPass {
                     tokens: count, position0: position0, output: b.attention)))
                 note(try kernels.appendKV(append))
             }
+            try attentionProbe?.record(layer: n, kernels: kernels, query: b.qkv, queryOffset: (count - 1) * b.qkvWidth, cache: kv,
+                                       sinks: layer.sinks, heads: c.headCount, position: position0 + count - 1)
             try dump(name(.attentionMix), b.attention, stride: c.qWidth, width: c.qWidth)
 
             // MARK: - Attention: x += Wo·attn + bo

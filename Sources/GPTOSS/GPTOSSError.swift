@@ -23,6 +23,8 @@ public enum GPTOSSError: LocalizedError, Equatable {
     case unknownIntermediate(name: String, known: [String])
     /// A sampling parameter is out of range.
     case badSamplingParameter(String)
+    /// The attention telemetry was asked for a layer, head count or column count the model lacks.
+    case badAttentionProbe(String)
 
     public var errorDescription: String? {
         switch self {
@@ -52,6 +54,8 @@ public enum GPTOSSError: LocalizedError, Equatable {
                 + (known.count > 12 ? ", …" : "") + ". Hint: blk.N.<name> with N a layer index."
         case .badSamplingParameter(let message):
             return message
+        case .badAttentionProbe(let message):
+            return "attention telemetry: \(message). Hint: leave --attention-layer out for the last full-attention layer."
         }
     }
 }

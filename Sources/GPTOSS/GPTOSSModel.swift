@@ -35,6 +35,8 @@ public final class GPTOSSModel {
     private var reportedKernels = Set<String>()
     /// Set by `traceRouter(_:)`: where the GPU copies each step's router choices.
     private var routerTrace: GPUBuffer?
+    /// Set by `traceAttention(_:)` (AttentionProbe.swift): the attention telemetry's GPU probe.
+    var attentionProbe: AttentionProbe?
     /// When set, every launch puts a GPU timestamp after itself, labelled by its kernel
     /// (`bench --profile`). Costs a query per launch: leave nil when timing whole steps.
     public var profile: GPUTimeline?
@@ -225,7 +227,7 @@ public final class GPTOSSModel {
         defer { enqueueSeconds += Double(DispatchTime.now().uptimeNanoseconds - enqueueStart) / 1e9 }
         try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
         let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
-                               routerTrace: routerTrace) { [self] r in
+                               routerTrace: routerTrace, attentionProbe: attentionProbe) { [self] r in
             reportMode(r)
         }
         try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)

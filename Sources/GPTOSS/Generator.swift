@@ -59,6 +59,9 @@ public final class Generator {
     /// Says which Harmony channel a generated token belongs to (a chat front end parses the
     /// output and knows); `.other` by default, for token-level runs.
     public var tokenChannel: (Int) -> TokenChannel = { _ in .other }
+    /// The attention heatmap's telemetry (one `.attention` event per token, a few KB read back
+    /// each step); nil = off. Only used when there is telemetry. See AttentionProbe.swift.
+    public var attentionProbe: AttentionProbeOptions?
 
     public init(model: GPTOSSModel, telemetry: TelemetryBus? = nil, tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
         self.model = model
@@ -71,6 +74,7 @@ public final class Generator {
     public func generate(_ request: GenerationRequest, onEvent: (GenerationEvent) throws -> Void = { _ in }) throws -> [Int] {
         var sampler = try Sampler(request.sampling)
         try model.traceRouter(telemetry != nil)
+        try model.traceAttention(telemetry != nil ? attentionProbe : nil)
         guard request.maxTokens >= 0 else {
             throw GPTOSSError.badSamplingParameter("--max-tokens must be ≥ 0, got \(request.maxTokens)")
         }
@@ -148,6 +152,7 @@ public final class Generator {
         for (layer, choice) in ((try? model.routerChoices()) ?? []).enumerated() {
             telemetry.emit(.router(RouterChoice(layer: layer, experts: choice.experts, weights: choice.weights)))
         }
+        if let attention = try? model.attentionSummary() { telemetry.emit(.attention(attention)) }
         telemetry.emit(.kvCache(KVCacheUse(usedTokens: model.position, capacityTokens: model.cache.context,
                                            bytes: model.cache.byteCount)))
     }
