@@ -30,19 +30,32 @@ struct ChatTurn {
         var outcome = Outcome(messages: [], stop: nil, finish: nil)
         let request = GenerationRequest(prompt: prompt, maxTokens: maxTokens, sampling: sampling,
                                         stopTokens: renderer.control.stopTokens)
+        var generated = 0, parserFinished = false
+        // Cut off mid-answer (--max-tokens, a full context): end the line so the shell prompt,
+        // and the decode summary the generator reports on stderr before `.finished` arrives,
+        // start on their own line.
+        func endAnswer() {
+            guard !parserFinished else { return }
+            parserFinished = true
+            show(printer.finish())
+            if !answer.endsWithNewline { answer.write("\n") }
+        }
+        let context = generator.model.cache.context
         try generator.generate(request) { event in
             switch event {
             case .prefilled:
                 break
             case .token(let token):
                 show(printer.feed(token.id))
+                generated += 1
+                // The generator's own stopping rules for these two reasons (a stop token ends
+                // the message, and its line, by itself).
+                if generated == maxTokens || token.position >= context { endAnswer() }
             case .finished(let reason, _, _):
                 outcome.finish = reason
             }
         }
-        show(printer.finish())
-        // Cut off mid-answer (--max-tokens): end the line so the shell prompt starts clean.
-        if !answer.endsWithNewline { answer.write("\n") }
+        endAnswer()
         outcome.messages = printer.messages
         outcome.stop = printer.stopReason
         return outcome

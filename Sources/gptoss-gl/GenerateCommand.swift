@@ -42,6 +42,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Comma-separated ids that stop generation when sampled.")
     var stop: String?
 
+    @Option(help: "Layer of the attention heatmap in --telemetry/--record (default: the last full-attention layer).")
+    var attentionLayer: Int?
+
     func validate() throws {
         if let tokens {
             if chat.isChat { throw ValidationError("Give --tokens or --prompt/--conversation, not both.") }
@@ -51,6 +54,7 @@ struct GenerateCommand: ParsableCommand {
         }
         if let stop { _ = try parseTokenList(stop) }
         if maxTokens < 0 { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens).") }
+        if let attentionLayer, attentionLayer < 0 { throw ValidationError("--attention-layer must be 0 or more, got \(attentionLayer).") }
         try SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed).validate()
     }
 
@@ -78,7 +82,7 @@ struct GenerateCommand: ParsableCommand {
     private func answer(with loaded: ModelRunOptions.Loaded, sampling: SamplingParameters) throws {
         let tokenizer = try BPETokenizer(gguf: loaded.model.file)
         let turn = ChatTurn(tokenizer: tokenizer, showAnalysis: chat.showAnalysis)
-        let generator = Generator(model: loaded.model, telemetry: loaded.telemetry)
+        let generator = makeGenerator(loaded)
         let outcome = try turn.run(try chat.makeConversation(), generator: generator,
                                    maxTokens: maxTokens, sampling: sampling)
         if outcome.stop == nil, outcome.finish == .maxTokens {
@@ -86,12 +90,22 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
+    /// A generator on the run's telemetry; the attention heatmap's probe (a small readback per
+    /// token) only when the telemetry is kept: a --telemetry log or a --record run.
+    private func makeGenerator(_ loaded: ModelRunOptions.Loaded) -> Generator {
+        let generator = Generator(model: loaded.model, telemetry: loaded.telemetry)
+        if options.telemetry != nil || options.record != nil {
+            generator.attentionProbe = AttentionProbeOptions(layer: attentionLayer)
+        }
+        return generator
+    }
+
     /// Token mode: ids in, one line per generated token with its top-5.
     private func continueTokens(with loaded: ModelRunOptions.Loaded, sampling: SamplingParameters) throws {
         let request = GenerationRequest(
             prompt: try parseTokenList(tokens ?? ""), maxTokens: maxTokens, sampling: sampling,
             stopTokens: Set(try stop.map(parseTokenList) ?? []))
-        try Generator(model: loaded.model, telemetry: loaded.telemetry).generate(request) { event in
+        try makeGenerator(loaded).generate(request) { event in
             switch event {
             case .prefilled(let count, let seconds):
                 print(String(format: "prefill: %d tokens in %.3f s", count, seconds))
