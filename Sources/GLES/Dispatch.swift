@@ -1,3 +1,4 @@
+import Foundation
 import CGLES
 
 /// A storage buffer range bound to `layout(binding = index) buffer …` for one dispatch.
@@ -40,15 +41,48 @@ public struct UniformBinding {
     }
 }
 
-/// Host-written uniform blocks go to a ring of small buffers, re-specified with glBufferData on
-/// each use so the driver never has to wait for a dispatch still reading the previous contents.
+/// Host-written uniform blocks (a few dozen bytes a dispatch) go to the GPU one of two ways:
+///
+/// - `.orphan`: a ring of small buffers, each re-specified with glBufferData on use, so the
+///   driver never waits for a dispatch still reading the previous contents (it hands out fresh
+///   storage). Safe everywhere; one allocation a dispatch.
+/// - `.subdata`: one large buffer cut into slots at the uniform offset alignment, written with
+///   glBufferSubData and bound with glBindBufferRange. With thousands of slots a slot comes
+///   round again only after many steps, and small glBufferSubData calls are copied into the
+///   command stream by the drivers we know, so neither side waits.
+///
+/// The environment variable GPTOSS_GL_UNIFORMS=orphan|subdata picks one (default subdata) so
+/// the two can be compared on a device (`bench --profile` prints CPU queueing time per step).
 final class UniformRing {
+    enum Mode: String {
+        case orphan, subdata
+    }
+
+    let mode: Mode
     private var names: [GLuint]
     private var next = 0
+    private let slotBytes: Int
+    private let slotCount: Int
 
-    init() {
-        names = [GLuint](repeating: 0, count: 64)
-        glGenBuffers(GLsizei(names.count), &names)
+    init(alignment: Int) {
+        let requested = ProcessInfo.processInfo.environment["GPTOSS_GL_UNIFORMS"].flatMap(Mode.init(rawValue:))
+        mode = requested ?? .subdata
+        switch mode {
+        case .orphan:
+            slotBytes = 0
+            slotCount = 64
+            names = [GLuint](repeating: 0, count: slotCount)
+            glGenBuffers(GLsizei(slotCount), &names)
+        case .subdata:
+            // Slots big enough for any params block (256 bytes) at the device's alignment.
+            let align = max(16, alignment)
+            slotBytes = (256 + align - 1) / align * align
+            slotCount = 4096
+            names = [0]
+            glGenBuffers(1, &names)
+            glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
+            glBufferData(gl(GL_UNIFORM_BUFFER), GLsizeiptr(slotBytes * slotCount), nil, gl(GL_DYNAMIC_DRAW))
+        }
     }
 
     deinit {
@@ -56,15 +90,32 @@ final class UniformRing {
     }
 
     func bind(_ bytes: [UInt8], at index: Int) {
-        let name = names[next]
-        next = (next + 1) % names.count
-        glBindBuffer(gl(GL_UNIFORM_BUFFER), name)
         // std140 blocks are multiples of 16 bytes; a short host array must not make the bound
         // range smaller than the block the shader declares.
-        var padded = bytes
-        if padded.count % 16 != 0 || padded.isEmpty { padded += [UInt8](repeating: 0, count: 16 - padded.count % 16) }
-        glBufferData(gl(GL_UNIFORM_BUFFER), GLsizeiptr(padded.count), padded, gl(GL_STREAM_DRAW))
-        glBindBufferBase(gl(GL_UNIFORM_BUFFER), GLuint(index), name)
+        let size = max(16, (bytes.count + 15) / 16 * 16)
+        switch mode {
+        case .orphan:
+            let name = names[next]
+            next = (next + 1) % slotCount
+            glBindBuffer(gl(GL_UNIFORM_BUFFER), name)
+            glBufferData(gl(GL_UNIFORM_BUFFER), GLsizeiptr(size), nil, gl(GL_STREAM_DRAW))
+            upload(bytes)
+            glBindBufferBase(gl(GL_UNIFORM_BUFFER), GLuint(index), name)
+        case .subdata:
+            precondition(size <= slotBytes, "uniform block of \(size) bytes over the ring's \(slotBytes)-byte slots")
+            let offset = next * slotBytes
+            next = (next + 1) % slotCount
+            glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
+            upload(bytes, at: offset)
+            glBindBufferRange(gl(GL_UNIFORM_BUFFER), GLuint(index), names[0], GLintptr(offset), GLsizeiptr(size))
+        }
+    }
+
+    private func upload(_ bytes: [UInt8], at offset: Int = 0) {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { raw in
+            glBufferSubData(gl(GL_UNIFORM_BUFFER), GLintptr(offset), GLsizeiptr(raw.count), raw.baseAddress)
+        }
     }
 }
 

@@ -20,13 +20,20 @@ public final class GLContext {
     let memoryTracker = GPUMemoryTracker()
     private var uniformRingStorage: UniformRing?
 
-    /// Check glGetError after every dispatch (on by default: cheap next to a dispatch, and it
-    /// names the program that failed). Benchmarks may turn it off.
+    /// Check glGetError after every dispatch (on by default: it names the program that failed).
+    /// glGetError makes a threaded driver wait for its worker thread, so the model turns it off
+    /// for its steps and calls `checkErrors` once a step instead.
     public var checksErrorsAfterDispatch = true
+
+    /// Throws the pending GL error, if any, naming `operation`.
+    public func checkErrors(_ operation: @autoclosure () -> String) throws {
+        try makeCurrent()
+        try checkGL(operation())
+    }
 
     var uniformRing: UniformRing {
         if let ring = uniformRingStorage { return ring }
-        let ring = UniformRing()
+        let ring = UniformRing(alignment: limits.uniformBufferOffsetAlignment)
         uniformRingStorage = ring
         return ring
     }

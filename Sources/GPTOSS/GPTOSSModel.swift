@@ -113,6 +113,9 @@ public final class GPTOSSModel {
             bytes = cache.byteCount
             return (kernels, cache, buffers)
         }
+        // glGetError after every launch makes NVIDIA's threaded driver wait for its worker
+        // thread hundreds of times a token; `step` checks once instead.
+        context.checksErrorsAfterDispatch = ProcessInfo.processInfo.environment["GPTOSS_GL_CHECK_DISPATCH"] == "1"
         telemetry?.emit(.kvCache(KVCacheUse(usedTokens: 0, capacityTokens: positions, bytes: cache.byteCount)))
         telemetry?.emit(.gpuMemory(GPUMemory(inUseBytes: context.memory.allocatedBytes, budgetBytes: context.limits.maxBufferSize,
                                              residentTensors: context.memory.bufferCount)))
@@ -231,6 +234,9 @@ public final class GPTOSSModel {
             reportMode(r)
         }
         try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
+        // Launches skip glGetError (see init); a GL error of any launch is still pending here.
+        try kernels.context.checkErrors("the forward step of \(tokens.count) token(s) at position \(cache.length) "
+                                        + "(set GPTOSS_GL_CHECK_DISPATCH=1 to find the launch)")
         cache.length += tokens.count
     }
 
