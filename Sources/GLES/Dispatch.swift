@@ -130,6 +130,8 @@ extension GLContext {
         for axis in 0..<3 where counts[axis] < 0 || counts[axis] > limits.maxComputeWorkGroupCount[axis] {
             throw GLESError.dispatchTooLarge(program: program.name, groups: counts, limits: limits.maxComputeWorkGroupCount)
         }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { dispatchNanoseconds &+= DispatchTime.now().uptimeNanoseconds - start }
         try bind(program, storage: storage, uniforms: uniforms)
         if counts.contains(0) { return }
         glDispatchCompute(GLuint(counts[0]), GLuint(counts[1]), GLuint(counts[2]))

@@ -25,6 +25,10 @@ public final class GLContext {
     /// for its steps and calls `checkErrors` once a step instead.
     public var checksErrorsAfterDispatch = true
 
+    /// CPU nanoseconds spent in `dispatch` so far (checks, binding and the GL calls), so a
+    /// profile can tell the driver's share of queueing time from the caller's.
+    public internal(set) var dispatchNanoseconds: UInt64 = 0
+
     /// Throws the pending GL error, if any, naming `operation`.
     public func checkErrors(_ operation: @autoclosure () -> String) throws {
         try makeCurrent()

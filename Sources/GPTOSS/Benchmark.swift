@@ -150,6 +150,9 @@ public struct KernelProfile: Codable, Equatable, Sendable {
     public var gpuSecondsPerStep: Double
     /// CPU seconds per step spent queueing launches (measured without the profile's queries).
     public var enqueueSecondsPerStep: Double
+    /// Of the queueing time, CPU seconds per step inside `GLContext.dispatch` (argument checks,
+    /// bindings, uniforms and the GL calls); the rest is the launchers' own work.
+    public var dispatchSecondsPerStep: Double
     /// Wall seconds per step (measured without the profile's queries).
     public var wallSecondsPerStep: Double
     /// True when the times are GPU timestamps; false: CPU clock around glFinish per launch.
@@ -166,19 +169,20 @@ extension Benchmark {
         let sampler = try Sampler(.greedy)
         var greedy = sampler
 
-        func decodeSteps() throws -> (wall: Double, enqueue: Double) {
+        func decodeSteps() throws -> (wall: Double, enqueue: Double, dispatch: Double) {
             model.reset()
             try model.prefill([1], logits: .last)
             var next = greedy.choose(from: try model.summarize(sampler))
             try drain(model)
             let enqueueBefore = model.enqueueSeconds
+            let dispatchBefore = context.dispatchNanoseconds
             let wall = try clock {
                 for _ in 0 ..< settings.genTokens {
                     next = greedy.choose(from: try model.decode(next, sampler: sampler))
                 }
                 try drain(model)
             }
-            return (wall, model.enqueueSeconds - enqueueBefore)
+            return (wall, model.enqueueSeconds - enqueueBefore, Double(context.dispatchNanoseconds - dispatchBefore) / 1e9)
         }
 
         _ = try decodeSteps()  // warm-up: compiles every program
@@ -187,17 +191,19 @@ extension Benchmark {
         model.reset()
         try drain(model)
         let prefillEnqueueBefore = model.enqueueSeconds
+        let prefillDispatchBefore = context.dispatchNanoseconds
         let prefillWall = try clock {
             try model.prefill(ids, logits: .none)
             try drain(model)
         }
         let prefillEnqueue = model.enqueueSeconds - prefillEnqueueBefore
+        let prefillDispatch = Double(context.dispatchNanoseconds - prefillDispatchBefore) / 1e9
 
         let timeline = try GPUTimeline(context: context)
         model.profile = timeline
         defer { model.profile = nil }
         var profiles: [KernelProfile] = []
-        func collect(_ phase: String, steps: Int, tokensPerStep: Int, enqueue: Double, wall: Double) {
+        func collect(_ phase: String, steps: Int, tokensPerStep: Int, enqueue: Double, dispatch: Double, wall: Double) {
             let rows = timeline.order.map { label -> KernelProfile.Row in
                 let t = timeline.totals[label]!
                 return KernelProfile.Row(kernel: label, launchesPerStep: Double(t.count) / Double(steps),
@@ -205,7 +211,8 @@ extension Benchmark {
             }.sorted { $0.secondsPerStep > $1.secondsPerStep }
             profiles.append(KernelProfile(phase: phase, steps: steps, tokensPerStep: tokensPerStep, rows: rows,
                                           gpuSecondsPerStep: rows.reduce(0) { $0 + $1.secondsPerStep },
-                                          enqueueSecondsPerStep: enqueue / Double(steps), wallSecondsPerStep: wall / Double(steps),
+                                          enqueueSecondsPerStep: enqueue / Double(steps),
+                                          dispatchSecondsPerStep: dispatch / Double(steps), wallSecondsPerStep: wall / Double(steps),
                                           gpuTimestamps: timeline.usesGPUTimestamps))
             timeline.reset()
         }
@@ -220,14 +227,15 @@ extension Benchmark {
             try timeline.resolve()
         }
         collect("decode @ depth 0", steps: settings.genTokens, tokensPerStep: 1,
-                enqueue: plainDecode.enqueue, wall: plainDecode.wall)
+                enqueue: plainDecode.enqueue, dispatch: plainDecode.dispatch, wall: plainDecode.wall)
 
         model.reset()
         try drain(model)
         try timeline.begin()
         try model.prefill(ids, logits: .none)
         try timeline.resolve()
-        collect("prefill \(ids.count) tokens", steps: 1, tokensPerStep: ids.count, enqueue: prefillEnqueue, wall: prefillWall)
+        collect("prefill \(ids.count) tokens", steps: 1, tokensPerStep: ids.count, enqueue: prefillEnqueue, dispatch: prefillDispatch,
+                wall: prefillWall)
         model.reset()
         return profiles
     }

@@ -165,6 +165,7 @@ struct BenchReport: Encodable {
         var lines = ["", "profile: \(p.phase), \(p.steps) step(s), "
                      + (p.gpuTimestamps ? "GPU timestamps" : "CPU clock around glFinish (no GPU timestamps)"),
                      "  wall per step \(ms(p.wallSecondsPerStep)) · CPU queueing per step \(ms(p.enqueueSecondsPerStep))"
+                     + " (in GLContext.dispatch \(ms(p.dispatchSecondsPerStep)))"
                      + " · GPU per step \(ms(p.gpuSecondsPerStep)) (with a query per launch)"]
         let width = max(24, p.rows.map(\.kernel.count).max() ?? 0)
         lines.append("  " + "kernel".padding(toLength: width, withPad: " ", startingAt: 0) + "  launches      GPU/step   share")

@@ -1,3 +1,4 @@
+import Foundation
 import GLES
 
 /// Where an operation ran, for telemetry (the model forwards it to the HUD).
@@ -85,7 +86,7 @@ public final class KernelLibrary {
 
     public init(context: GLContext, shaders: ShaderLibrary? = nil, tuning: KernelTuning? = nil) throws {
         self.context = context
-        self.tuning = tuning ?? .forLimits(context.limits)
+        self.tuning = try tuning ?? .forLimits(context.limits, environment: ProcessInfo.processInfo.environment)
         self.cache = ProgramCache(context: context, library: try shaders ?? .located())
     }
 
