@@ -136,8 +136,8 @@ void main() {
         if (valid) {
             v = q[min(((((t * params.q_stride) + params.q_offset) + (head * HEAD_DIM)) + d), (uint(q.length()) - 1u))];
         }
-        q_tile[min(((lane * HEAD_DIM) + d), ((Q_TILE * HEAD_DIM) - 1u))] = v;
-        acc_tile[min(((lane * HEAD_DIM) + d), ((Q_TILE * HEAD_DIM) - 1u))] = 0.0;
+        q_tile[min(((d * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] = v;
+        acc_tile[min(((d * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] = 0.0;
     }
     float m = NEG_BIG;
     float l = 0.0;
@@ -171,32 +171,32 @@ void main() {
                 if ((kp_1 <= qp) && ((params.window == 0u) || ((qp - kp_1) < params.window))) {
                     float dot_qk = 0.0;
                     for (uint d_2 = 0u; d_2 < HEAD_DIM; d_2++) {
-                        dot_qk += q_tile[min(((lane * HEAD_DIM) + d_2), ((Q_TILE * HEAD_DIM) - 1u))] * k_tile[min(((j * HEAD_DIM) + d_2), ((K_TILE * HEAD_DIM) - 1u))];
+                        dot_qk += q_tile[min(((d_2 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] * k_tile[min(((j * HEAD_DIM) + d_2), ((K_TILE * HEAD_DIM) - 1u))];
                     }
                     s = dot_qk * params.scale;
                 }
-                p_tile[min(((lane * K_TILE) + j), ((Q_TILE * K_TILE) - 1u))] = s;
+                p_tile[min(((j * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))] = s;
                 tile_max = max(tile_max, s);
             }
             float m_new = max(m, tile_max);
             float correction = exp((m - m_new));
             float tile_sum = 0.0;
             for (uint j_1 = 0u; j_1 < K_TILE; j_1++) {
-                float s_1 = p_tile[min(((lane * K_TILE) + j_1), ((Q_TILE * K_TILE) - 1u))];
+                float s_1 = p_tile[min(((j_1 * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))];
                 float p = 0.0;
                 if (s_1 > NEG_BIG) {
                     p = exp((s_1 - m_new));
                 }
-                p_tile[min(((lane * K_TILE) + j_1), ((Q_TILE * K_TILE) - 1u))] = p;
+                p_tile[min(((j_1 * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))] = p;
                 tile_sum += p;
             }
             l = (l * correction) + tile_sum;
             for (uint d_3 = 0u; d_3 < HEAD_DIM; d_3++) {
-                float a = acc_tile[min(((lane * HEAD_DIM) + d_3), ((Q_TILE * HEAD_DIM) - 1u))] * correction;
+                float a = acc_tile[min(((d_3 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] * correction;
                 for (uint j_2 = 0u; j_2 < K_TILE; j_2++) {
-                    a += p_tile[min(((lane * K_TILE) + j_2), ((Q_TILE * K_TILE) - 1u))] * v_tile[min(((j_2 * HEAD_DIM) + d_3), ((K_TILE * HEAD_DIM) - 1u))];
+                    a += p_tile[min(((j_2 * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))] * v_tile[min(((j_2 * HEAD_DIM) + d_3), ((K_TILE * HEAD_DIM) - 1u))];
                 }
-                acc_tile[min(((lane * HEAD_DIM) + d_3), ((Q_TILE * HEAD_DIM) - 1u))] = a;
+                acc_tile[min(((d_3 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] = a;
             }
             m = m_new;
         }
@@ -210,7 +210,7 @@ void main() {
         float total = (l * correction_1) + exp((sink - m_all));
         float scale_out = correction_1 / total;
         for (uint d_4 = 0u; d_4 < HEAD_DIM; d_4++) {
-            out_1[min((((t * params.out_stride) + (head * HEAD_DIM)) + d_4), (uint(out_1.length()) - 1u))] = acc_tile[min(((lane * HEAD_DIM) + d_4), ((Q_TILE * HEAD_DIM) - 1u))] * scale_out;
+            out_1[min((((t * params.out_stride) + (head * HEAD_DIM)) + d_4), (uint(out_1.length()) - 1u))] = acc_tile[min(((d_4 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] * scale_out;
         }
     }
 }

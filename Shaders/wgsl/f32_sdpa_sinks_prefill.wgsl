@@ -51,6 +51,9 @@ override K_TILE: u32 = 16u;
 @group(0) @binding(6) var<storage, read> sinks: array<f32>;
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 
+// Per-query rows are stored transposed ([d][query], [j][query]): the threads of a warp read
+// neighbouring words (distinct banks) instead of words HEAD_DIM or K_TILE apart, which put
+// every thread of a warp on the same shared-memory bank.
 var<workgroup> q_tile: array<f32, Q_TILE * HEAD_DIM>;
 var<workgroup> acc_tile: array<f32, Q_TILE * HEAD_DIM>;
 var<workgroup> k_tile: array<f32, K_TILE * HEAD_DIM>;
@@ -99,8 +102,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         if (valid) {
             v = q[t * params.q_stride + params.q_offset + head * HEAD_DIM + d];
         }
-        q_tile[lane * HEAD_DIM + d] = v;
-        acc_tile[lane * HEAD_DIM + d] = 0.0;
+        q_tile[d * Q_TILE + lane] = v;
+        acc_tile[d * Q_TILE + lane] = 0.0;
     }
     var m = NEG_BIG;
     var l = 0.0;
@@ -134,32 +137,32 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
                 if (kp <= qp && (params.window == 0u || qp - kp < params.window)) {
                     var dot_qk = 0.0;
                     for (var d = 0u; d < HEAD_DIM; d += 1u) {
-                        dot_qk += q_tile[lane * HEAD_DIM + d] * k_tile[j * HEAD_DIM + d];
+                        dot_qk += q_tile[d * Q_TILE + lane] * k_tile[j * HEAD_DIM + d];
                     }
                     s = dot_qk * params.scale;
                 }
-                p_tile[lane * K_TILE + j] = s;
+                p_tile[j * Q_TILE + lane] = s;
                 tile_max = max(tile_max, s);
             }
             let m_new = max(m, tile_max);
             let correction = exp(m - m_new);
             var tile_sum = 0.0;
             for (var j = 0u; j < K_TILE; j += 1u) {
-                let s = p_tile[lane * K_TILE + j];
+                let s = p_tile[j * Q_TILE + lane];
                 var p = 0.0;
                 if (s > NEG_BIG) {
                     p = exp(s - m_new);
                 }
-                p_tile[lane * K_TILE + j] = p;
+                p_tile[j * Q_TILE + lane] = p;
                 tile_sum += p;
             }
             l = l * correction + tile_sum;
             for (var d = 0u; d < HEAD_DIM; d += 1u) {
-                var a = acc_tile[lane * HEAD_DIM + d] * correction;
+                var a = acc_tile[d * Q_TILE + lane] * correction;
                 for (var j = 0u; j < K_TILE; j += 1u) {
-                    a += p_tile[lane * K_TILE + j] * v_tile[j * HEAD_DIM + d];
+                    a += p_tile[j * Q_TILE + lane] * v_tile[j * HEAD_DIM + d];
                 }
-                acc_tile[lane * HEAD_DIM + d] = a;
+                acc_tile[d * Q_TILE + lane] = a;
             }
             m = m_new;
         }
@@ -173,7 +176,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         let total = l * correction + exp(sink - m_all);
         let scale_out = correction / total;
         for (var d = 0u; d < HEAD_DIM; d += 1u) {
-            out[t * params.out_stride + head * HEAD_DIM + d] = acc_tile[lane * HEAD_DIM + d] * scale_out;
+            out[t * params.out_stride + head * HEAD_DIM + d] = acc_tile[d * Q_TILE + lane] * scale_out;
         }
     }
 }
