@@ -56,7 +56,7 @@ const uint FORMAT_F16 = 1u;
 const uint FORMAT_BF16 = 2u;
 const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_MXFP4 = 4u;
-const uint MAX_TOKEN_TILE = 8u;
+const uint MAX_TOKEN_TILE = 16u;
 
 layout(std140, binding = 0) uniform params_block {
     uint rows;
@@ -146,6 +146,44 @@ float unit_dot(uint row, uint u, uint xv) {
     }
 }
 
+vec4 unit_weights(uint row, uint u) {
+    uint words = (row * params.data_vec4_per_row) * 4u;
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        uint b = u / 8u;
+        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+        return (((b & 1u) == 1u) ? pair.y : pair.x) * q8x4(data[min((words + u), (uint(data.length()) - 1u))]);
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        uint b_1 = u / 4u;
+        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+        return e8m0_f16(e) * fp4x4(data[min((words + u), (uint(data.length()) - 1u))], 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        uint i = words + (4u * u);
+        return uintBitsToFloat(uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        uint i_1 = words + (2u * u);
+        return vec4(unpackHalf2x16(data[min(i_1, (uint(data.length()) - 1u))]), unpackHalf2x16(data[min((i_1 + 1u), (uint(data.length()) - 1u))]));
+    } else {
+        uint i_2 = words + (2u * u);
+        return vec4(bf16x2(data[min(i_2, (uint(data.length()) - 1u))]), bf16x2(data[min((i_2 + 1u), (uint(data.length()) - 1u))]));
+    }
+}
+
+vec4 unit_weights_hi(uint row, uint u) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        uint b = u / 4u;
+        uint e = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
+        return e8m0_f16(e) * fp4x4(data[min((((row * params.data_vec4_per_row) * 4u) + u), (uint(data.length()) - 1u))], 4u);
+    }
+    return vec4(0.0);
+}
+
+uint unit_x(uint u) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return ((u / 4u) * 8u) + (u & 3u);
+    }
+    return u;
+}
+
 float row_dot(uint row, uint lane, uint xv) {
     uint units = units_per_row();
     float s0 = 0.0;
@@ -170,9 +208,9 @@ void main() {
     uint t0 = wid.y * TOKEN_TILE;
     uint x_vec4_stride = params.x_stride / 4u;
     uint x_vec4_offset = params.x_offset / 4u;
-    float[8] acc = float[8](0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    float[16] acc = float[16](0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for (uint tt = 0u; tt < TOKEN_TILE; tt++) {
-        acc[min(tt, 7u)] = 0.0;
+        acc[min(tt, 15u)] = 0.0;
     }
     if (row < params.rows) {
         uint wrow = params.weight_row_offset + row;
@@ -181,17 +219,25 @@ void main() {
         } else {
             uint units = units_per_row();
             for (uint u = lane; u < units; u += THREADS_PER_ROW) {
+                vec4 w_lo = unit_weights(wrow, u);
+                vec4 w_hi = unit_weights_hi(wrow, u);
+                uint xu = x_vec4_offset + unit_x(u);
                 for (uint tt_1 = 0u; tt_1 < TOKEN_TILE; tt_1++) {
                     uint t = t0 + tt_1;
                     if (t < params.n_tokens) {
-                        acc[min(tt_1, 7u)] += unit_dot(wrow, u, (x_vec4_offset + (t * x_vec4_stride)));
+                        uint xi = xu + (t * x_vec4_stride);
+                        float s = dot(w_lo, x[min(xi, (uint(x.length()) - 1u))]);
+                        if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+                            s += dot(w_hi, x[min((xi + 4u), (uint(x.length()) - 1u))]);
+                        }
+                        acc[min(tt_1, 15u)] += s;
                     }
                 }
             }
         }
     }
     for (uint tt_2 = 0u; tt_2 < TOKEN_TILE; tt_2++) {
-        partial_sums[min(((tt_2 * WG_SIZE) + lid.x), ((WG_SIZE * TOKEN_TILE) - 1u))] = acc[min(tt_2, 7u)];
+        partial_sums[min(((tt_2 * WG_SIZE) + lid.x), ((WG_SIZE * TOKEN_TILE) - 1u))] = acc[min(tt_2, 15u)];
     }
     memoryBarrierShared();
     barrier();

@@ -45,7 +45,7 @@ const FORMAT_F16: u32 = 1u;
 const FORMAT_BF16: u32 = 2u;
 const FORMAT_Q8_0: u32 = 3u;
 const FORMAT_MXFP4: u32 = 4u;
-const MAX_TOKEN_TILE: u32 = 8u;
+const MAX_TOKEN_TILE: u32 = 16u;
 
 override WEIGHT_FORMAT: u32 = 3u;
 override WG_SIZE: u32 = 64u;
@@ -133,6 +133,48 @@ fn unit_dot(row: u32, u: u32, xv: u32) -> f32 {
     }
 }
 
+// The weights of unit `u` of bound row `row`, dequantised once for a tile of tokens: the
+// four that meet activation vec4 unit_x(u) (for MXFP4 the low nibbles; unit_weights_hi has its
+// high nibbles, which meet vec4 unit_x(u) + 4; zero for the other formats).
+fn unit_weights(row: u32, u: u32) -> vec4<f32> {
+    let words = row * params.data_vec4_per_row * 4u;
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let b = u / 8u;
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
+        return select(pair.x, pair.y, (b & 1u) == 1u) * q8x4(data[words + u]);
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let b = u / 4u;
+        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+        return e8m0_f16(e) * fp4x4(data[words + u], 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let i = words + 4u * u;
+        return bitcast<vec4<f32>>(vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        let i = words + 2u * u;
+        return vec4<f32>(unpack2x16float(data[i]), unpack2x16float(data[i + 1u]));
+    } else {
+        let i = words + 2u * u;
+        return vec4<f32>(bf16x2(data[i]), bf16x2(data[i + 1u]));
+    }
+}
+
+fn unit_weights_hi(row: u32, u: u32) -> vec4<f32> {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let b = u / 4u;
+        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+        return e8m0_f16(e) * fp4x4(data[row * params.data_vec4_per_row * 4u + u], 4u);
+    }
+    return vec4<f32>(0.0);
+}
+
+// The activation vec4 (relative to a token's first) that unit_weights(row, u) meets.
+fn unit_x(u: u32) -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return (u / 4u) * 8u + (u & 3u);
+    }
+    return u;
+}
+
 // Sum over the units lane, lane + THREADS_PER_ROW, … of `row`, four independent units a step
 // so that several loads are in flight per thread.
 fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
@@ -168,12 +210,21 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         if (TOKEN_TILE == 1u) {
             acc[0] = row_dot(wrow, lane, x_vec4_offset + t0 * x_vec4_stride);
         } else {
+            // Dequantise each unit once and apply it to every token of the tile.
             let units = units_per_row();
             for (var u = lane; u < units; u += THREADS_PER_ROW) {
+                let w_lo = unit_weights(wrow, u);
+                let w_hi = unit_weights_hi(wrow, u);
+                let xu = x_vec4_offset + unit_x(u);
                 for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
                     let t = t0 + tt;
                     if (t < params.n_tokens) {
-                        acc[tt] += unit_dot(wrow, u, x_vec4_offset + t * x_vec4_stride);
+                        let xi = xu + t * x_vec4_stride;
+                        var s = dot(w_lo, x[xi]);
+                        if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+                            s += dot(w_hi, x[xi + 4u]);
+                        }
+                        acc[tt] += s;
                     }
                 }
             }

@@ -55,7 +55,7 @@ extension KernelLibrary {
 
         let threadsPerRow = tuning.linearThreadsPerRow
         let rowsPerGroup = tuning.linearWorkgroup / threadsPerRow
-        let tokenTile = a.tokens == 1 ? 1 : min(tuning.linearTokenTile, 8)
+        let tokenTile = a.tokens == 1 ? 1 : min(tuning.linearTokenTile, 16)
         let tokenGroups = (a.tokens + tokenTile - 1) / tokenTile
         try groupsFit(1, tokenGroups, name)
         let (program, key) = try program(name, [

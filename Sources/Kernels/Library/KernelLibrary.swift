@@ -27,7 +27,7 @@ public struct KernelTuning: Sendable, Equatable {
     /// Threads per workgroup of the row-reduction kernels (linear, MoE), and threads sharing a row.
     public var linearWorkgroup: Int
     public var linearThreadsPerRow: Int
-    /// Tokens a linear workgroup processes at once (≤ 8).
+    /// Tokens a linear workgroup processes at once (≤ 16).
     public var linearTokenTile: Int
     /// Threads of the element-wise and norm kernels.
     public var elementWorkgroup: Int
