@@ -129,20 +129,23 @@ struct ForwardPass {
             }
 
             // MARK: - MoE: a = SwiGLU-OAI(gate_e·h2, up_e·h2) for each chosen e; x += Σ w_e·(down_e·a + b_e)
-            note(try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,
-                ids: b.expertIDs, k: c.expertUsedCount, tokens: count,
-                output: b.expertActivations)))
-            let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: b.expertIDs,
-                                   routeWeights: b.expertWeights, k: c.expertUsedCount, tokens: count,
-                                   residual: b.residual, residualStride: h)
-            if wanted.contains(name(.feedForwardOutput)) {
-                try b.dumpScratch.zero()
-                var alone = down
-                alone.residual = b.dumpScratch
-                try kernels.moeDown(alone)
-                try dump(name(.feedForwardOutput), b.dumpScratch, stride: h, width: h)
+            // One pass with the router's ids; under a GPU memory budget, passes over slot ids (ExpertCache).
+            try weights.forEachExpertPass(layer: n, routed: b.expertIDs, tokens: count, k: c.expertUsedCount) { ids, first in
+                note(try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,
+                    ids: ids, k: c.expertUsedCount, tokens: count,
+                    output: b.expertActivations)))
+                let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: ids,
+                                       routeWeights: b.expertWeights, k: c.expertUsedCount, tokens: count,
+                                       residual: b.residual, residualStride: h)
+                if wanted.contains(name(.feedForwardOutput)) {
+                    if first { try b.dumpScratch.zero() }
+                    var alone = down
+                    alone.residual = b.dumpScratch
+                    try kernels.moeDown(alone)
+                }
+                note(try kernels.moeDown(down))
             }
-            note(try kernels.moeDown(down))
+            try dump(name(.feedForwardOutput), b.dumpScratch, stride: h, width: h)
             try dump(name(.layerOutput), b.residual, stride: h, width: h)
         }
 

@@ -19,6 +19,8 @@ public enum GPTOSSError: LocalizedError, Equatable {
     case badSequence(String)
     /// The KV cache and scratch buffers cannot fit in the GPU memory the device reports.
     case contextTooLarge(context: Int, neededBytes: Int, availableBytes: Int)
+    /// `--gpu-memory-budget` cannot hold the resident weights, the KV cache, scratch and one expert slot per layer.
+    case budgetTooSmall(budgetBytes: Int, minimumBytes: Int, detail: String)
     /// `--dump` named an intermediate that the forward pass does not produce.
     case unknownIntermediate(name: String, known: [String])
     /// A sampling parameter is out of range.
@@ -49,6 +51,10 @@ public enum GPTOSSError: LocalizedError, Equatable {
             return "a context of \(context) tokens needs \(needed / (1 << 20)) MiB of GPU memory for the KV cache "
                 + "and scratch buffers, but the device reports \(available / (1 << 20)) MiB free. "
                 + "Hint: pass a smaller --context."
+        case .budgetTooSmall(let budget, let minimum, let detail):
+            return "a GPU memory budget of \(ByteSize.format(budget)) is too small for this model: it needs at least "
+                + "\(ByteSize.format(minimum)) (\(detail)). Hint: pass --gpu-memory-budget \(ByteSize.format(minimum, roundingUp: true)) "
+                + "or more, or a smaller --context / --batch."
         case .unknownIntermediate(let name, let known):
             return "no intermediate named '\(name)'. Known names: \(known.prefix(12).joined(separator: ", "))"
                 + (known.count > 12 ? ", …" : "") + ". Hint: blk.N.<name> with N a layer index."

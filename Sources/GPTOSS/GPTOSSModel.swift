@@ -10,10 +10,14 @@ public struct ModelOptions: Sendable {
     public var context: Int?
     /// Tokens a prefill step processes at once (bigger: faster prefill, more scratch memory).
     public var batch: Int
+    /// GPU bytes the model may use (weights, KV cache, scratch); nil: no limit. When the model
+    /// does not fit, experts are cached in GPU slots per layer (ResidencyPlan, ExpertCache).
+    public var gpuMemoryBudget: Int?
 
-    public init(context: Int? = nil, batch: Int = 32) {
+    public init(context: Int? = nil, batch: Int = 32, gpuMemoryBudget: Int? = nil) {
         self.context = context
         self.batch = batch
+        self.gpuMemoryBudget = gpuMemoryBudget
     }
 }
 
@@ -75,9 +79,11 @@ public final class GPTOSSModel {
         guard positions > 0 else { throw GPTOSSError.badSequence("--context must be positive, got \(positions)") }
 
         // Check the cache and scratch fit before uploading gigabytes of weights.
-        let weightBytes = model.table.entries.reduce(0) { $0 + Int(model.file.tensor(named: $1.name)?.byteCount ?? 0) }
+        let fileBytes = model.table.entries.reduce(0) { $0 + Int(model.file.tensor(named: $1.name)?.byteCount ?? 0) }
         let runtimeBytes = KVCache.byteCount(config: c, context: positions, batch: batch)
             + Activations.byteCount(config: c, batch: batch)
+        let residency = try ResidencyPlan(model: model, runtimeBytes: runtimeBytes, budget: options.gpuMemoryBudget)
+        let weightBytes = options.gpuMemoryBudget == nil ? fileBytes : residency.weightBytes
         if let memory = context.limits.availableMemoryAtProbe ?? context.limits.maxBufferSize,
            weightBytes + runtimeBytes > memory {
             throw GPTOSSError.contextTooLarge(context: positions, neededBytes: runtimeBytes,
@@ -94,7 +100,8 @@ public final class GPTOSSModel {
         let placementStart = Date()
         weights = try Self.stage(.gpuUpload, telemetry) { bytes in
             do {
-                let w = try GPUModelWeights(model: model, context: context, telemetry: telemetry, progress: progress)
+                let w = try GPUModelWeights(model: model, context: context, experts: residency.residency, telemetry: telemetry,
+                                            progress: progress)
                 bytes = w.byteCount
                 return w
             } catch {
@@ -104,7 +111,7 @@ public final class GPTOSSModel {
                 throw error
             }
         }
-        telemetry?.emit(.stage(StageChange(stage: .weightsFetch, status: .completed, bytes: weightBytes,
+        telemetry?.emit(.stage(StageChange(stage: .weightsFetch, status: .completed, bytes: fileBytes,
                                            durationMs: Date().timeIntervalSince(placementStart) * 1000)))
         (kernels, cache, buffers) = try Self.stage(.runtime, telemetry) { bytes in
             let kernels = try shared ?? KernelLibrary(context: context)
@@ -234,6 +241,7 @@ public final class GPTOSSModel {
             reportMode(r)
         }
         try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
+        if let experts = weights.expertCache { telemetry?.emit(.expertCache(ExpertCacheStats(hits: experts.hits, misses: experts.misses))) }
         // Launches skip glGetError (see init); a GL error of any launch is still pending here.
         try kernels.context.checkErrors("the forward step of \(tokens.count) token(s) at position \(cache.length) "
                                         + "(set GPTOSS_GL_CHECK_DISPATCH=1 to find the launch)")

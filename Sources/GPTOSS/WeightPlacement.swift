@@ -58,43 +58,53 @@ public final class GPUModelWeights {
 
     /// Bytes of weights on the GPU.
     public let byteCount: Int
+    /// With a GPU memory budget: every layer's experts in host memory and a GPU pool of slots
+    /// per layer (the layers' `gateUp`/`down` tensors are then those pools). Nil: all resident.
+    public let expertCache: ExpertCache?
+    /// Where the placement's time went (see docs/residency.md).
+    public let loadTimings: LoadTimings
 
     /// Reads, repacks and uploads every tensor of `model`. `progress` sees (bytes done, bytes total)
     /// after each tensor; telemetry gets one fetch and one upload event per tensor.
-    public init(model: ModelFile, context: GLContext, telemetry: TelemetryBus? = nil,
-                progress: ((Int, Int) -> Void)? = nil) throws {
-        let placer = Placer(model: model, context: context, telemetry: telemetry, progress: progress)
+    /// `experts`: all resident (default) or cached in `slots` GPU slots per layer.
+    public init(model: ModelFile, context: GLContext, experts residency: ExpertResidency = .resident,
+                telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
         let c = model.config
+        let placer = Placer(model: model, context: context, telemetry: telemetry, progress: progress)
+        placer.start(order: Self.placementOrder(c))
+        defer { placer.stop() }
+        let placementStart = Date()
         config = c
         let rotary = RotaryEmbedding(config: c)
         rope = try RopeTable(context: context, inverseFrequencies: rotary.inverseFrequencies.map { Float($0) },
                              concentration: Float(rotary.attentionScale))
         tokenEmbedding = try placer.matrix("token_embd.weight")
+        var hostExperts: [ExpertCache.HostLayer] = []
         layers = try (0 ..< c.blockCount).map { n in
             let b = "blk.\(n)."
-            let qkv: QKVProjection
-            let parts = try ["attn_q", "attn_k", "attn_v"].map { try placer.packed(b + $0 + ".weight") }
-            let biases = try ["attn_q", "attn_k", "attn_v"].map { try placer.floats(b + $0 + ".bias") }
-            if Set(parts.map(\.format)).count == 1 {
-                qkv = .fused(try placer.upload(PackedWeights.concatenatingRows(parts), label: b + "attn_qkv"),
-                             bias: try placer.vector(biases.flatMap { $0 }, label: b + "attn_qkv.bias"))
-            } else {
-                qkv = .separate(try zip(["attn_q", "attn_k", "attn_v"], zip(parts, biases)).map { name, pair in
-                    (try placer.upload(pair.0, label: b + name + ".weight"),
-                     bias: try placer.vector(pair.1, label: b + name + ".bias"))
-                })
-            }
+            let qkv = try placer.qkv(layer: b)
             let experts = c.expertCount
-            let gate = try placer.packed(b + "ffn_gate_exps.weight")
-            let up = try placer.packed(b + "ffn_up_exps.weight")
-            guard gate.format == up.format else {
-                throw GPTOSSError.unsupportedTensorType(name: b + "ffn_up_exps.weight", found: up.format.description.uppercased(),
-                                                        supported: [gate.format.description.uppercased() + " (the type of ffn_gate_exps)"])
+            let gateUpBias = fusedGateUpBias(gate: try placer.floats(b + "ffn_gate_exps.bias"),
+                                             up: try placer.floats(b + "ffn_up_exps.bias"), experts: experts)
+            let downBias = try placer.floats(b + "ffn_down_exps.bias")
+            let gateUp: GPUExperts, down: GPUExperts, gateUpBiasBuffer: GPUBuffer, downBiasBuffer: GPUBuffer
+            switch residency {
+            case .resident:
+                gateUp = try placer.gateUpExperts(layer: b, experts: experts)
+                down = try placer.downExperts(layer: b, experts: experts)
+                gateUpBiasBuffer = try placer.vector(gateUpBias, label: b + "ffn_gate_up_exps.bias")
+                downBiasBuffer = try placer.vector(downBias, label: b + "ffn_down_exps.bias")
+            case .cached(let slots):
+                let host = ExpertCache.HostLayer(gateUp: try placer.hostGateUpExperts(layer: b, experts: experts),
+                                                 down: try placer.hostDownExperts(layer: b, experts: experts),
+                                                 gateUpBias: gateUpBias, downBias: downBias)
+                hostExperts.append(host)
+                let pool = try ExpertCache.makePool(context: context, host: host, slots: slots, layer: b)
+                gateUp = pool.gateUp; down = pool.down
+                gateUpBiasBuffer = pool.gateUpBias; downBiasBuffer = pool.downBias
+                placer.uploaded(b + "expert pool", bytes: pool.byteCount, format: host.gateUp.format,
+                                shape: [slots], since: Date())
             }
-            let gateUp = try placer.experts(PackedWeights.fusedGateUp(gate: gate, up: up, experts: experts),
-                                            experts: experts, label: b + "ffn_gate_up_exps")
-            let down = try placer.experts(placer.packed(b + "ffn_down_exps.weight"), experts: experts,
-                                          label: b + "ffn_down_exps")
             return Layer(
                 attentionNorm: try placer.vector(b + "attn_norm.weight"),
                 qkv: qkv,
@@ -104,100 +114,85 @@ public final class GPUModelWeights {
                 postAttentionNorm: try placer.vector(b + "post_attention_norm.weight"),
                 router: try placer.matrix(b + "ffn_gate_inp.weight"),
                 routerBias: try placer.vector(b + "ffn_gate_inp.bias"),
-                gateUp: gateUp,
-                gateUpBias: try placer.vector(fusedGateUpBias(gate: placer.floats(b + "ffn_gate_exps.bias"),
-                                                              up: placer.floats(b + "ffn_up_exps.bias"), experts: experts),
-                                              label: b + "ffn_gate_up_exps.bias"),
-                down: down,
-                downBias: try placer.vector(b + "ffn_down_exps.bias"))
+                gateUp: gateUp, gateUpBias: gateUpBiasBuffer, down: down, downBias: downBiasBuffer)
         }
         outputNorm = try placer.vector("output_norm.weight")
         output = try placer.matrix("output.weight")
         byteCount = placer.uploadedBytes
+        if case .cached(let slots) = residency {
+            expertCache = ExpertCache(context: context, layers: hostExperts, pools: layers.map { ($0.gateUp, $0.gateUpBias, $0.down, $0.downBias) },
+                                      slots: slots)
+        } else {
+            expertCache = nil
+        }
+        var timings = placer.timings
+        timings.totalSeconds = Date().timeIntervalSince(placementStart)
+        timings.bytes = placer.readBytes
+        timings.unplannedReads = placer.unplannedReads
+        loadTimings = timings
+        if ProcessInfo.processInfo.environment["GPTOSS_GL_LOAD_TIMING"] != nil {
+            FileHandle.standardError.write((timings.summary + "\n").data(using: .utf8)!)
+        }
+    }
+
+    /// The order in which `init` asks for tensors: the prefetcher reads them in this order.
+    static func placementOrder(_ c: ModelConfig) -> [String] {
+        var names = ["token_embd.weight"]
+        for n in 0 ..< c.blockCount {
+            let b = "blk.\(n)."
+            names += ["attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_q.bias", "attn_k.bias", "attn_v.bias",
+                      "ffn_gate_exps.bias", "ffn_up_exps.bias", "ffn_down_exps.bias",
+                      "ffn_gate_exps.weight", "ffn_up_exps.weight", "ffn_down_exps.weight",
+                      "attn_norm.weight", "attn_output.weight", "attn_output.bias", "attn_sinks.weight",
+                      "post_attention_norm.weight", "ffn_gate_inp.weight", "ffn_gate_inp.bias"].map { b + $0 }
+        }
+        return names + ["output_norm.weight", "output.weight"]
     }
 }
 
-/// Moves tensors from the file to the GPU one at a time, reporting each move.
-private final class Placer {
-    let model: ModelFile
-    let context: GLContext
-    let telemetry: TelemetryBus?
-    let progress: ((Int, Int) -> Void)?
-    let totalBytes: Int
-    var readBytes = 0
-    var uploadedBytes = 0
+/// Where a model's experts live.
+public enum ExpertResidency: Equatable, Sendable {
+    /// Every expert on the GPU (the default).
+    case resident
+    /// Experts in host memory, `slots` of each layer's on the GPU at a time (LRU).
+    case cached(slots: Int)
+}
 
-    init(model: ModelFile, context: GLContext, telemetry: TelemetryBus?, progress: ((Int, Int) -> Void)?) {
-        self.model = model; self.context = context; self.telemetry = telemetry; self.progress = progress
-        totalBytes = model.table.entries.reduce(0) { total, entry in
-            total + Int(model.file.tensor(named: entry.name)?.byteCount ?? 0)
-        }
+/// Seconds spent in each stage of placement. Reading runs on a background thread, overlapped
+/// with the rest; `waitSeconds` is the time placement stood still waiting for it.
+public struct LoadTimings: Sendable, Equatable {
+    public var bytes = 0
+    public var totalSeconds = 0.0
+    /// Sum of the reads' durations (background, several threads per large local tensor).
+    public var readSeconds = 0.0
+    /// Placement waiting for the next tensor's bytes.
+    public var waitSeconds = 0.0
+    /// Repacking into the upload memory (several threads).
+    public var repackSeconds = 0.0
+    /// Moving the planes to the driver: map/unmap or glBufferSubData, and buffer creation.
+    public var transferSeconds = 0.0
+    /// Small vectors: dequantise to F32 and upload.
+    public var vectorSeconds = 0.0
+    /// Tensors read outside the planned order (on the placing thread, not overlapped).
+    public var unplannedReads = 0
+
+    public var gigabytesPerSecond: Double { totalSeconds > 0 ? Double(bytes) / totalSeconds / 1e9 : 0 }
+
+    public var summary: String {
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        return "load stages: \(bytes) bytes in \(f(totalSeconds)) s (\(f(gigabytesPerSecond)) GB/s); read \(f(readSeconds)) s "
+            + "(background), waited \(f(waitSeconds)) s, repack \(f(repackSeconds)) s, transfer \(f(transferSeconds)) s, "
+            + "vectors \(f(vectorSeconds)) s, \(WeightUploadMethod.current.rawValue) upload, \(RowRepacker.defaultThreads) threads"
     }
+}
 
-    /// The tensor's raw bytes and its rows × cols view (ggml: cols = ne0, rows = the rest).
-    func raw(_ name: String) throws -> (info: GGUFTensorInfo, format: WeightFormat, rows: Int, cols: Int, bytes: [UInt8]) {
-        let info = try model.info(name)
-        guard let format = WeightFormat(ggml: info.type) else {
-            throw GPTOSSError.unsupportedTensorType(name: name, found: info.type.name,
-                                                    supported: TensorTable.supportedTypes.map(\.name))
-        }
-        let start = Date()
-        let bytes = try model.file.tensorData(info)
-        readBytes += bytes.count
-        telemetry?.emit(.tensorFetched(TensorTransfer(
-            name: name, type: info.type.name.lowercased(), shape: info.dimensions.map { Int($0) },
-            bytes: bytes.count, ms: Date().timeIntervalSince(start) * 1000)))
-        progress?(readBytes, totalBytes)
-        let cols = Int(info.dimensions[0])
-        return (info, format, Int(info.elementCount) / cols, cols, bytes)
-    }
-
-    func packed(_ name: String) throws -> PackedWeights {
-        let r = try raw(name)
-        return try PackedWeights.repack(raw: r.bytes, format: r.format, rows: r.rows, cols: r.cols, tensor: name)
-    }
-
-    func floats(_ name: String) throws -> [Float] {
-        let r = try raw(name)
-        return try GGMLBlocks.dequantize(raw: r.bytes, format: r.format, rows: r.rows, cols: r.cols, tensor: name)
-    }
-
-    func matrix(_ name: String) throws -> GPUWeights {
-        try upload(packed(name), label: name)
-    }
-
-    func upload(_ packed: PackedWeights, label: String) throws -> GPUWeights {
-        let start = Date()
-        let weights = try GPUWeights(context: context, packed: packed, label: label)
-        uploaded(label, bytes: weights.byteCount, format: packed.format, shape: [packed.cols, packed.rows], since: start)
-        return weights
-    }
-
-    func experts(_ packed: PackedWeights, experts: Int, label: String) throws -> GPUExperts {
-        let start = Date()
-        let stack = try GPUExperts(context: context, packed: packed, experts: experts, label: label)
-        uploaded(label, bytes: stack.weights.byteCount, format: packed.format,
-                 shape: [packed.cols, packed.rows / experts, experts], since: start)
-        return stack
-    }
-
-    func vector(_ name: String) throws -> GPUBuffer {
-        try vector(floats(name), label: name)
-    }
-
-    func vector(_ values: [Float], label: String) throws -> GPUBuffer {
-        let start = Date()
-        let buffer = try context.makeBuffer(array: values, label: label, usage: .staticData)
-        uploaded(label, bytes: buffer.byteCount, format: .f32, shape: [values.count], since: start)
-        return buffer
-    }
-
-    func uploaded(_ label: String, bytes: Int, format: WeightFormat, shape: [Int], since start: Date) {
-        uploadedBytes += bytes
-        telemetry?.emit(.tensorUploaded(TensorTransfer(name: label, type: format.description, shape: shape, bytes: bytes,
-                                                       ms: Date().timeIntervalSince(start) * 1000)))
-        telemetry?.emit(.gpuMemory(GPUMemory(inUseBytes: context.memory.allocatedBytes,
-                                             budgetBytes: context.limits.maxBufferSize,
-                                             residentTensors: context.memory.bufferCount)))
+extension GPUModelWeights {
+    /// Runs layer `n`'s MoE: once with `routed` (the router's [tokens][k] expert ids) when every
+    /// expert is resident, else once per `ExpertCache` pass with slot ids. `body` gets the ids
+    /// buffer for the MoE kernels and whether it is the step's first pass.
+    func forEachExpertPass(layer n: Int, routed: GPUBuffer, tokens: Int, k: Int,
+                           body: (GPUBuffer, Bool) throws -> Void) throws {
+        guard let expertCache else { return try body(routed, true) }
+        try expertCache.forEachPass(layer: n, routed: routed, tokens: tokens, k: k, body: body)
     }
 }

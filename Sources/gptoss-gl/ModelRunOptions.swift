@@ -21,6 +21,11 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: "Tokens per prefill step.")
     var batch: Int = 32
 
+    @Option(help: ArgumentHelp("GPU memory the model may use, like 8G or 512M; when weights, KV cache and scratch exceed it, "
+                               + "experts stay in host memory and each layer caches some on the GPU (docs/residency.md).",
+                               valueName: "size"))
+    var gpuMemoryBudget: String?
+
     @Option(help: "Record telemetry events as JSON lines to this file.")
     var telemetry: String?
 
@@ -39,6 +44,9 @@ struct ModelRunOptions: ParsableArguments {
     func validate() throws {
         if let context, context <= 0 { throw ValidationError("--context must be positive, got \(context).") }
         if batch <= 0 { throw ValidationError("--batch must be positive, got \(batch).") }
+        if let gpuMemoryBudget, ByteSize.parse(gpuMemoryBudget) == nil {
+            throw ValidationError("--gpu-memory-budget must be a size like 8G, 512M or 1073741824, got '\(gpuMemoryBudget)'.")
+        }
         guard let size = FrameSize(parsing: recordSize) else {
             throw ValidationError("--record-size must look like 1280x720, got '\(recordSize)'.")
         }
@@ -94,7 +102,9 @@ struct ModelRunOptions: ParsableArguments {
         bus.emit(.limits(DeviceLimits(context.limits)))
         do {
             let model = try GPTOSSModel.load(location: location, context: context,
-                                             options: ModelOptions(context: self.context, batch: batch), telemetry: bus)
+                                             options: ModelOptions(context: self.context, batch: batch,
+                                                                   gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse)),
+                                             telemetry: bus)
             return Loaded(model: model, telemetry: bus, recorder: recorder)
         } catch {
             bus.emit(.error(ErrorReport(message: describe(error), stage: nil)))

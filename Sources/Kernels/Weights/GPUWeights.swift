@@ -23,50 +23,86 @@ public final class GPUWeights {
     public let scaleWordsPerRow: Int
     public let dataVec4PerRow: Int
     public let chunks: [Chunk]
+    /// Seconds the upload spent filling the planes (repacking) and moving them to the driver.
+    public let fillSeconds: Double
+    public let transferSeconds: Double
 
     /// Bytes on the GPU (both planes, all chunks).
     public var byteCount: Int { chunks.reduce(0) { $0 + $1.scales.byteCount + $1.data.byteCount } }
 
     /// Uploads `packed`, cutting it into chunks of whole units no larger than `maxChunkBytes`
     /// per binding (default: the device's storage block limit).
-    public init(context: GLContext, packed: PackedWeights, label: String, rowsPerUnit: Int = 1,
-                maxChunkBytes: Int? = nil) throws {
-        guard rowsPerUnit > 0, packed.rows % rowsPerUnit == 0 else {
-            throw KernelsError.invalidArgument(kernel: "GPUWeights",
-                message: "'\(label)': \(packed.rows) rows are not whole units of \(rowsPerUnit) rows")
+    public convenience init(context: GLContext, packed: PackedWeights, label: String, rowsPerUnit: Int = 1,
+                            maxChunkBytes: Int? = nil) throws {
+        try self.init(context: context, format: packed.format, rows: packed.rows, cols: packed.cols, label: label,
+                      rowsPerUnit: rowsPerUnit, maxChunkBytes: maxChunkBytes) { rows, scales, data in
+            packed.scales.withUnsafeBytes { plane in
+                let bytes = packed.scaleWordsPerRow * 4
+                if let scales, bytes > 0 {
+                    scales.copyMemory(from: plane.baseAddress! + rows.lowerBound * bytes, byteCount: rows.count * bytes)
+                }
+            }
+            packed.data.withUnsafeBytes { plane in
+                let bytes = packed.dataWordsPerRow * 4
+                data.copyMemory(from: plane.baseAddress! + rows.lowerBound * bytes, byteCount: rows.count * bytes)
+            }
         }
+    }
+
+    /// Allocates a `rows × cols` matrix in `format`, cut into chunks of whole units no larger
+    /// than `maxChunkBytes` per binding, and fills each chunk through `fill(rows, scales, data)`:
+    /// it must write every byte of the scale plane (nil for float formats) and the data plane of
+    /// those rows. Without `fill` the buffers are left uninitialised (an expert pool).
+    public init(context: GLContext, format: WeightFormat, rows: Int, cols: Int, label: String, rowsPerUnit: Int = 1,
+                maxChunkBytes: Int? = nil, upload method: WeightUploadMethod = .current,
+                fill: ((Range<Int>, UnsafeMutableRawPointer?, UnsafeMutableRawPointer) throws -> Void)?) throws {
+        try PackedWeights.validate(format: format, cols: cols, tensor: label)
+        guard rowsPerUnit > 0, rows > 0, rows % rowsPerUnit == 0 else {
+            throw KernelsError.invalidArgument(kernel: "GPUWeights",
+                message: "'\(label)': \(rows) rows are not whole units of \(rowsPerUnit) rows")
+        }
+        let scaleWordsPerRow = format.scaleWordsPerRow(cols: cols)
+        let dataVec4PerRow = format.dataVec4PerRow(cols: cols)
         let limit = min(maxChunkBytes ?? context.limits.maxShaderStorageBlockSize, context.limits.maxShaderStorageBlockSize)
-        let unitBytes = max(packed.scaleWordsPerRow, packed.dataWordsPerRow) * 4 * rowsPerUnit
+        let unitBytes = max(scaleWordsPerRow, dataVec4PerRow * 4) * 4 * rowsPerUnit
         guard unitBytes <= limit else {
             throw KernelsError.unitOverBindingLimit(tensor: label, unitBytes: unitBytes, limit: limit)
         }
         let rowsPerChunk = max(1, limit / unitBytes) * rowsPerUnit
         var chunks: [Chunk] = []
         var start = 0
-        while start < packed.rows {
-            let count = min(rowsPerChunk, packed.rows - start)
-            let name = chunks.isEmpty && count == packed.rows ? label : "\(label)[rows \(start)..<\(start + count)]"
-            let scaleWords = packed.scaleWordsPerRow * count
-            let scales: GPUBuffer
-            if scaleWords > 0 {
-                scales = try context.makeBuffer(array: Array(packed.scales[start * packed.scaleWordsPerRow ..< (start + count) * packed.scaleWordsPerRow]),
-                                                label: "\(name).scales", usage: .staticData)
-            } else {
-                scales = try context.makeBuffer(byteCount: 16, label: "\(name).scales (none)", usage: .staticData)
+        var filling = 0.0, transferring = 0.0
+        while start < rows {
+            let count = min(rowsPerChunk, rows - start)
+            let name = chunks.isEmpty && count == rows ? label : "\(label)[rows \(start)..<\(start + count)]"
+            let scaleBytes = scaleWordsPerRow * 4 * count
+            let scales = try context.makeBuffer(byteCount: scaleBytes > 0 ? scaleBytes : 16,
+                                                label: scaleBytes > 0 ? "\(name).scales" : "\(name).scales (none)", usage: .staticData)
+            let data = try context.makeBuffer(byteCount: dataVec4PerRow * 16 * count, label: "\(name).data", usage: .staticData)
+            if let fill {
+                let times = try method.write(rows: start ..< start + count, scales: scaleBytes > 0 ? scales : nil, data: data, fill: fill)
+                filling += times.fill
+                transferring += times.transfer
             }
-            let data = try context.makeBuffer(array: Array(packed.data[start * packed.dataWordsPerRow ..< (start + count) * packed.dataWordsPerRow]),
-                                              label: "\(name).data", usage: .staticData)
             chunks.append(Chunk(rowStart: start, rowCount: count, scales: scales, data: data))
             start += count
         }
         self.label = label
-        self.format = packed.format
-        self.rows = packed.rows
-        self.cols = packed.cols
+        self.format = format
+        self.rows = rows
+        self.cols = cols
         self.rowsPerUnit = rowsPerUnit
-        self.scaleWordsPerRow = packed.scaleWordsPerRow
-        self.dataVec4PerRow = packed.dataVec4PerRow
+        self.scaleWordsPerRow = scaleWordsPerRow
+        self.dataVec4PerRow = dataVec4PerRow
         self.chunks = chunks
+        fillSeconds = filling
+        transferSeconds = transferring
+    }
+
+    /// The chunk holding row `row`, and the row's index within it.
+    public func chunk(holding row: Int) -> (chunk: Chunk, row: Int)? {
+        guard let chunk = chunks.first(where: { row >= $0.rowStart && row < $0.rowStart + $0.rowCount }) else { return nil }
+        return (chunk, row - chunk.rowStart)
     }
 }
 
@@ -85,6 +121,17 @@ public final class GPUExperts {
         rowsPerExpert = packed.rows / experts
         weights = try GPUWeights(context: context, packed: packed, label: label, rowsPerUnit: rowsPerExpert,
                                  maxChunkBytes: maxChunkBytes)
+    }
+
+    /// A stack whose chunks were built elsewhere (streamed from a file, or an empty pool).
+    public init(weights: GPUWeights, experts: Int) throws {
+        guard experts > 0, weights.rows % experts == 0, weights.rowsPerUnit % (weights.rows / experts) == 0 else {
+            throw KernelsError.invalidArgument(kernel: "GPUExperts",
+                message: "'\(weights.label)': \(weights.rows) rows in units of \(weights.rowsPerUnit) do not split into \(experts) whole experts")
+        }
+        count = experts
+        rowsPerExpert = weights.rows / experts
+        self.weights = weights
     }
 }
 

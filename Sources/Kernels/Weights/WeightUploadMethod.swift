@@ -1,0 +1,57 @@
+import Foundation
+import GLES
+
+/// How repacked weights reach a GPU buffer.
+///
+/// `mapped` repacks straight into the driver's memory (glMapBufferRange with the old contents
+/// invalidated): no host copy of the planes exists at all. `staged` repacks into a host
+/// staging area and hands it to glBufferSubData in pieces. Which is faster depends on the
+/// driver; `GPTOSS_GL_UPLOAD=mapped|staged` picks one for measuring (default: mapped).
+public enum WeightUploadMethod: String, Sendable, CaseIterable {
+    case mapped
+    case staged
+
+    /// The method this process uses: the environment's choice, else `mapped`.
+    public static var current: WeightUploadMethod {
+        ProcessInfo.processInfo.environment["GPTOSS_GL_UPLOAD"].flatMap(WeightUploadMethod.init(rawValue:)) ?? .mapped
+    }
+
+    /// Fills rows `rows` of a chunk (its `scales` plane, nil for float formats, and `data`)
+    /// through `fill`. Returns seconds spent inside `fill` and seconds spent moving bytes to
+    /// the driver (map/unmap, or glBufferSubData).
+    @discardableResult
+    func write(rows: Range<Int>, scales: GPUBuffer?, data: GPUBuffer,
+               fill: (Range<Int>, UnsafeMutableRawPointer?, UnsafeMutableRawPointer) throws -> Void) throws
+        -> (fill: Double, transfer: Double) {
+        switch self {
+        case .mapped:
+            var t = Date()
+            let scalePlane = try scales?.mapForWriting()
+            let dataPlane: UnsafeMutableRawBufferPointer
+            do { dataPlane = try data.mapForWriting() } catch { try? scales?.unmap(); throw error }
+            var transfer = Date().timeIntervalSince(t)
+            t = Date()
+            var failure: Error?
+            do { try fill(rows, scalePlane?.baseAddress, dataPlane.baseAddress!) } catch { failure = error }
+            let filling = Date().timeIntervalSince(t)
+            t = Date()
+            let unmapped = Result { try data.unmap() }
+            if scales != nil { try scales!.unmap() }
+            try unmapped.get()
+            if let failure { throw failure }
+            transfer += Date().timeIntervalSince(t)
+            return (filling, transfer)
+        case .staged:
+            let scaleBytes = scales?.byteCount ?? 0
+            let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: scaleBytes + data.byteCount, alignment: 64)
+            defer { staging.deallocate() }
+            var t = Date()
+            try fill(rows, scaleBytes > 0 ? staging.baseAddress! : nil, staging.baseAddress! + scaleBytes)
+            let filling = Date().timeIntervalSince(t)
+            t = Date()
+            if let scales { try scales.upload(UnsafeRawBufferPointer(rebasing: staging[0 ..< scaleBytes])) }
+            try data.upload(UnsafeRawBufferPointer(rebasing: staging[scaleBytes...]))
+            return (filling, Date().timeIntervalSince(t))
+        }
+    }
+}
