@@ -14,6 +14,10 @@ struct Params {
     uint k;
     uint rows;
     uint y_stride;
+    uint n_experts;
+    uint pad0;
+    uint pad1;
+    uint pad2;
 };
 
 layout(std140, binding = 0) uniform params_block {
@@ -21,11 +25,18 @@ layout(std140, binding = 0) uniform params_block {
     uint k;
     uint rows;
     uint y_stride;
+    uint n_experts;
+    uint pad0;
+    uint pad1;
+    uint pad2;
 } params;
 layout(std430, binding = 1) restrict readonly buffer slot_out_block {
     float slot_out[];
 };
-layout(std430, binding = 2) restrict buffer y_block {
+layout(std430, binding = 2) restrict readonly buffer ids_block {
+    uint ids[];
+};
+layout(std430, binding = 3) restrict buffer y_block {
     float y[];
 };
 
@@ -38,7 +49,10 @@ void main() {
     }
     float sum = 0.0;
     for (uint j = 0u; j < params.k; j++) {
-        sum += slot_out[min(((((t * params.k) + j) * params.rows) + r), (uint(slot_out.length()) - 1u))];
+        uint slot = (t * params.k) + j;
+        if (ids[min(slot, (uint(ids.length()) - 1u))] < params.n_experts) {
+            sum += slot_out[min(((slot * params.rows) + r), (uint(slot_out.length()) - 1u))];
+        }
     }
     uint o = (t * params.y_stride) + r;
     y[min(o, (uint(y.length()) - 1u))] = y[min(o, (uint(y.length()) - 1u))] + sum;

@@ -60,6 +60,16 @@ final class GroupedExpertTests: XCTestCase {
         XCTAssertEqual(got.sorted, Array(0 ..< 70))
         XCTAssertEqual(got.tiles, [.init(expert: 5, first: 0, count: 32), .init(expert: 5, first: 32, count: 32),
                                    .init(expert: 5, first: 64, count: 6)])
+
+        // An expert cache pass with 2 slots and k = 4: ids of other passes (>= 2) are in no tile.
+        let pass = [0, 5, 1, 0xFFFF_FFFF, 1, 1, 7, 0, 0xFFFF_FFFF, 3, 0, 1]
+        let cached = try kernels.groupExperts(MoEGroupArgs(ids: try GPU.buffer(ids: pass, "ids"), experts: 2, k: 4, tokens: 3, tokenTile: 8))
+        let expected = CPUReference.groupExperts(ids: pass, experts: 2, tokenTile: 8)
+        let gotPass = try readGroups(cached)
+        XCTAssertEqual(expected.sorted, [0, 7, 10, 2, 4, 5, 11])
+        XCTAssertEqual(Array(gotPass.sorted.prefix(expected.sorted.count)), expected.sorted)
+        XCTAssertEqual(gotPass.tiles, expected.tiles)
+        XCTAssertEqual(gotPass.header[1], 7, "slots placed")
     }
 
     /// Gate/up + SwiGLU and down + sum for every format, uneven expert loads (one expert with
@@ -92,19 +102,24 @@ final class GroupedExpertTests: XCTestCase {
     }
 
     /// The grouped path is deterministic (fixed sum order, sorted slots in slot order) and
-    /// agrees with the per-slot kernels of decode to rounding.
+    /// agrees with the per-slot kernels of decode to rounding, also when some slots carry an id
+    /// outside the experts (the expert cache's "not in this pass"): both leave them out.
     func testGroupedMatchesPerSlotKernelsAndRepeatsBitForBit() throws {
         var rng = SeededRNG(test: "moe-grouped-vs-slot")
         let kernels = try GPU.library()
         let experts = 32, hidden = 64, ff = 64, k = 4, tokens = 40
         let fixture = try ExpertFixture(format: .mxfp4, experts: experts, hidden: hidden, ff: ff, expertsPerChunk: nil, rng: &rng)
-        let ids = unevenIDs(tokens: tokens, k: k, experts: experts, rng: &rng)
-        let idBuffer = try GPU.buffer(ids: ids, "ids")
+        let allIDs = unevenIDs(tokens: tokens, k: k, experts: experts, rng: &rng)
+        var ids = allIDs
+        for slot in stride(from: 3, to: ids.count, by: 7) { ids[slot] = 0xFFFF_FFFF }
         let x = try GPU.buffer(rng.floats(tokens * hidden), "x")
         let routeWeights = try GPU.buffer(rng.floats(tokens * k), "rw")
         let residual = rng.floats(tokens * hidden)
         var results: [[Float]] = []
-        for grouped in [true, true, false] {
+        // The first run (every id valid) leaves a row in the scratch for every slot, so a sum that
+        // did not skip the absent slots later would pick up stale rows.
+        for (grouped, valid) in [(true, true), (true, false), (true, false), (false, false)] {
+            let idBuffer = try GPU.buffer(ids: valid ? allIDs : ids, "ids")
             let groups = grouped ? try kernels.groupExperts(MoEGroupArgs(ids: idBuffer, experts: experts, k: k, tokens: tokens)) : nil
             let act = try GPU.zeros(tokens * k * ff, "act")
             let y = try GPU.buffer(residual, "residual")
@@ -114,8 +129,9 @@ final class GroupedExpertTests: XCTestCase {
                                             routeWeights: routeWeights, k: k, tokens: tokens, residual: y), groups: groups)
             results.append(try GPU.read(y, tokens * hidden))
         }
-        XCTAssertEqual(results[0], results[1], "two grouped runs are bit-identical")
-        assertClose(results[0], results[2], relative: 1e-5, "grouped vs per-slot kernels")
+        XCTAssertEqual(results[1], results[2], "two grouped runs are bit-identical")
+        assertClose(results[1], results[3], relative: 1e-5, "grouped vs per-slot kernels")
+        XCTAssertTrue(results[0] != results[1], "the absent slots change the result")
     }
 
     func testGroupedLaunchersRejectMismatchedGroupsAndBadTiles() throws {

@@ -6,7 +6,9 @@ import GLES
 /// (inside an expert by slot index), and `tiles` cuts each expert's run into tiles of at most
 /// `tokenTile` slots: word 0..3 = (tile count, slot count, 0, 0), then per tile (expert, first
 /// sorted position, slots, 0). Both live in scratch buffers of the `KernelLibrary` that made
-/// them and stay valid until its next `groupExperts` call.
+/// them and stay valid until its next `groupExperts` call. A slot whose id is not below
+/// `experts` (the expert cache's mark for "another pass") is in no tile: the grouped kernels
+/// leave it out, as the per-slot kernels do.
 public struct MoEGroups {
     public let tokens: Int
     public let k: Int
@@ -63,7 +65,6 @@ extension KernelLibrary {
         let name = "f32_moe_group"
         let tile = a.tokenTile ?? groupedTokenTile(tokens: a.tokens, k: a.k, experts: a.experts)
         try require(a.tokens > 0 && a.k > 0, name, "tokens (\(a.tokens)) and k (\(a.k)) must be positive")
-        try require(a.k <= a.experts, name, "k = \(a.k) is above the \(a.experts) experts")
         try require([8, 16, 32, 64].contains(tile), name, "token tile \(tile) must be 8, 16, 32 or 64")
         let limit = context.limits.maxComputeWorkGroupInvocations
         var wg = min(tuning.groupingWorkgroup, limit)
@@ -146,6 +147,7 @@ extension KernelLibrary {
         try require(a.input !== a.residual, name, "input and residual must be different buffers")
         let slots = groups.slots
         try requireFloats(a.input, slots * w.cols, name)
+        try requireFloats(a.ids, slots, name)
         try requireFloats(a.routeWeights, slots, name)
         let residualFloats = (a.tokens - 1) * a.residualStride + rows
         try requireFloats(a.residual, residualFloats, name)
@@ -177,7 +179,9 @@ extension KernelLibrary {
         }
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(a.k); p.u32(rows); p.u32(a.residualStride)
-        try run(sum, params: p, storage: [use(1, slotOut, floats: slots * rows), use(2, a.residual, floats: residualFloats)],
+        p.u32(a.experts.count); p.u32(0); p.u32(0); p.u32(0)
+        try run(sum, params: p, storage: [use(1, slotOut, floats: slots * rows), use(2, a.ids, floats: slots),
+                                          use(3, a.residual, floats: residualFloats)],
                 groups: (sumGroupsX, a.tokens, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count + 1)
     }

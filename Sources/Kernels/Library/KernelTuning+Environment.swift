@@ -9,6 +9,8 @@ extension KernelTuning {
         "decodeSplitKeys": \.decodeSplitKeys, "decodeWorkgroup": \.decodeWorkgroup,
         "prefillQueryTile": \.prefillQueryTile, "prefillKeyTile": \.prefillKeyTile,
         "samplerSlice": \.samplerSlice, "samplerWorkgroup": \.samplerWorkgroup,
+        "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile,
+        "groupedMinTokens": \.groupedMinTokens, "groupingWorkgroup": \.groupingWorkgroup,
     ]
 
     /// This tuning with the overrides of `spec`, e.g. "linearWorkgroup=256,linearThreadsPerRow=16"
