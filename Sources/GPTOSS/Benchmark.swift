@@ -59,7 +59,8 @@ public struct DecodeTiming: Codable, Equatable, Sendable {
     public var timing: PhaseTiming
 }
 
-/// The measuring loops; the model is reset before every repeat, and the GPU is drained
+/// The measuring loops; each phase runs once untimed first (compiling its programs), the model
+/// is reset before every repeat, and the GPU is drained
 /// (`finish`) before each clock stops so queued work is not counted as done.
 public enum Benchmark {
     /// `count` token ids in 0..<vocabularySize from a fixed seed.
@@ -84,13 +85,15 @@ public enum Benchmark {
         try checkCapacity(model, settings)
         let ids = promptTokens(count: settings.promptTokens, vocabularySize: model.config.vocabularySize, seed: settings.seed)
         var seconds: [Double] = []
-        for _ in 0 ..< settings.repeats {
+        // One untimed run first: it compiles the programs a prefill of this size uses.
+        for run in 0 ... settings.repeats {
             model.reset()
             try drain(model)
-            seconds.append(try clock {
+            let elapsed = try clock {
                 try model.prefill(ids, logits: .none)
                 try drain(model)
-            })
+            }
+            if run > 0 { seconds.append(elapsed) }
         }
         model.reset()
         return PhaseTiming(tokens: ids.count, seconds: seconds)
@@ -103,17 +106,19 @@ public enum Benchmark {
                                    seed: settings.seed &+ UInt64(depth))
         var sampler = try Sampler(.greedy)
         var seconds: [Double] = []
-        for _ in 0 ..< settings.repeats {
+        // One untimed run first (program compilation, driver warm-up).
+        for run in 0 ... settings.repeats {
             model.reset()
             try model.prefill(context, logits: .last)
             var next = sampler.choose(from: try model.summarize(sampler))
             try drain(model)
-            seconds.append(try clock {
+            let elapsed = try clock {
                 for _ in 0 ..< settings.genTokens {
                     next = sampler.choose(from: try model.decode(next, sampler: sampler))
                 }
                 try drain(model)
-            })
+            }
+            if run > 0 { seconds.append(elapsed) }
         }
         model.reset()
         return DecodeTiming(depth: depth, timing: PhaseTiming(tokens: settings.genTokens, seconds: seconds))
