@@ -131,9 +131,12 @@ struct ForwardPass {
             // MARK: - MoE: a = SwiGLU-OAI(gate_e·h2, up_e·h2) for each chosen e; x += Σ w_e·(down_e·a + b_e)
             // One pass with the router's ids; under a GPU memory budget, passes over slot ids (ExpertCache).
             try weights.forEachExpertPass(layer: n, routed: b.expertIDs, tokens: count, k: c.expertUsedCount) { ids, first in
+                // Prefill groups the slots by expert (each expert's weights read once per tile); nil: per-slot kernels.
+                let groups = try kernels.groupExpertsIfWorthwhile(ids: ids, down: layer.down, k: c.expertUsedCount, tokens: count)
+                if let groups { note(groups.report) }
                 note(try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,
                     ids: ids, k: c.expertUsedCount, tokens: count,
-                    output: b.expertActivations)))
+                    output: b.expertActivations), groups: groups))
                 let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: ids,
                                        routeWeights: b.expertWeights, k: c.expertUsedCount, tokens: count,
                                        residual: b.residual, residualStride: h)
@@ -141,9 +144,9 @@ struct ForwardPass {
                     if first { try b.dumpScratch.zero() }
                     var alone = down
                     alone.residual = b.dumpScratch
-                    try kernels.moeDown(alone)
+                    try kernels.moeDown(alone, groups: groups)
                 }
-                note(try kernels.moeDown(down))
+                note(try kernels.moeDown(down, groups: groups))
             }
             try dump(name(.feedForwardOutput), b.dumpScratch, stride: h, width: h)
             try dump(name(.layerOutput), b.residual, stride: h, width: h)
