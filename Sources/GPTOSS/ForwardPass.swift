@@ -113,14 +113,23 @@ struct ForwardPass {
             try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
 
             // MARK: - MoE: h2 = rmsnorm(x)·post_attention_norm; router top-k, softmax over the k
-            note(try kernels.rmsNorm(RMSNormArgs(
-                input: b.residual, weight: layer.postAttentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
-            try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
-            note(try kernels.linear(LinearArgs(weights: layer.router, bias: layer.routerBias,
-                input: b.normed, output: b.routerLogits, tokens: count)))
-            try dump(name(.routerLogits), b.routerLogits, stride: c.expertCount, width: c.expertCount)
-            note(try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: c.expertUsedCount,
-                tokens: count, ids: b.expertIDs, weights: b.expertWeights)))
+            // A decode step runs all three in one launch unless a dump wants the router logits.
+            if decode && !wanted.contains(name(.routerLogits)),
+               kernels.routerDecodeWorkgroup(for: layer.router, k: c.expertUsedCount) != nil {
+                note(try kernels.routerDecode(RouterDecodeArgs(input: b.residual, norm: layer.postAttentionNorm,
+                    eps: Float(c.rmsEpsilon), router: layer.router, bias: layer.routerBias, k: c.expertUsedCount,
+                    normed: b.normed, ids: b.expertIDs, weights: b.expertWeights)))
+                try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
+            } else {
+                note(try kernels.rmsNorm(RMSNormArgs(
+                    input: b.residual, weight: layer.postAttentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
+                try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
+                note(try kernels.linear(LinearArgs(weights: layer.router, bias: layer.routerBias,
+                    input: b.normed, output: b.routerLogits, tokens: count)))
+                try dump(name(.routerLogits), b.routerLogits, stride: c.expertCount, width: c.expertCount)
+                note(try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: c.expertUsedCount,
+                    tokens: count, ids: b.expertIDs, weights: b.expertWeights)))
+            }
             if let trace = routerTrace {
                 let k = c.expertUsedCount, row = (count - 1) * k * 4
                 kernels.context.barrier(.all)

@@ -277,7 +277,7 @@ public final class GPTOSSModel {
         case "f32_rope_yarn": return KernelOp.rope
         case "f32_sdpa_sinks_decode": return KernelOp.attentionDecode
         case "f32_sdpa_sinks_prefill": return KernelOp.attentionPrefill
-        case "f32_topk_softmax", "f32_moe_gate_up_swiglu", "f32_moe_down_sum": return KernelOp.moe
+        case "f32_topk_softmax", "f32_router_decode", "f32_moe_gate_up_swiglu", "f32_moe_down_sum": return KernelOp.moe
         case "f32_logits_reduce": return KernelOp.sampling
         case "f32_embedding": return "embedding"
         case "f32_kv_append": return "kv_append"

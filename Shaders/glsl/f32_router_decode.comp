@@ -1,0 +1,183 @@
+#version 310 es
+precision highp float;
+precision highp int;
+
+#ifndef OVERRIDE_WG_SIZE
+#define OVERRIDE_WG_SIZE 256
+#endif
+const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
+#ifndef OVERRIDE_COLS
+#define OVERRIDE_COLS 2880
+#endif
+const uint COLS = uint(OVERRIDE_COLS);
+#ifndef OVERRIDE_EXPERTS
+#define OVERRIDE_EXPERTS 32
+#endif
+const uint EXPERTS = uint(OVERRIDE_EXPERTS);
+
+layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
+
+struct Params {
+    uint n_experts;
+    uint k;
+    uint row_vec4;
+    uint has_bias;
+    uint x_vec4_offset;
+    float eps;
+    uint pad0;
+    uint pad1;
+};
+
+// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
+uint wgsl_div(uint a, uint b) {
+    return a / ((b == 0u) ? 1u : b);
+}
+
+// WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
+uint wgsl_rem(uint a, uint b) {
+    uint d = ((b == 0u) ? 1u : b);
+    return a - (a / d) * d;
+}
+
+const float NEG_BIG = -3e+38;
+const uint MAX_K = 32u;
+
+layout(std140, binding = 0) uniform params_block {
+    uint n_experts;
+    uint k;
+    uint row_vec4;
+    uint has_bias;
+    uint x_vec4_offset;
+    float eps;
+    uint pad0;
+    uint pad1;
+} params;
+layout(std430, binding = 1) restrict readonly buffer x_block {
+    vec4 x[];
+};
+layout(std430, binding = 2) restrict readonly buffer norm_block {
+    vec4 norm[];
+};
+layout(std430, binding = 3) restrict readonly buffer w_block {
+    vec4 w[];
+};
+layout(std430, binding = 4) restrict readonly buffer bias_block {
+    float bias[];
+};
+layout(std430, binding = 5) restrict buffer normed_block {
+    vec4 normed[];
+};
+layout(std430, binding = 6) restrict buffer ids_block {
+    uint ids[];
+};
+layout(std430, binding = 7) restrict buffer weights_block {
+    float weights[];
+};
+shared vec4[(COLS / 4u)] h;
+shared float[WG_SIZE] sums;
+shared float[EXPERTS] best_value;
+shared uint[EXPERTS] best_index;
+shared float[32] chosen_value;
+shared uint[32] chosen_index;
+
+void main() {
+    uvec3 lid = gl_LocalInvocationID;
+    uint lane = lid.x;
+    uint quads = COLS / 4u;
+    float sq = 0.0;
+    for (uint i = lane; i < quads; i += WG_SIZE) {
+        vec4 v = x[min((params.x_vec4_offset + i), (uint(x.length()) - 1u))];
+        sq += dot(v, v);
+    }
+    sums[lane] = sq;
+    memoryBarrierShared();
+    barrier();
+    for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            sums[lane] = sums[lane] + sums[min((lane + stride), (WG_SIZE - 1u))];
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    float inv_rms = inversesqrt(((sums[0u] / float(COLS)) + params.eps));
+    for (uint i_1 = lane; i_1 < quads; i_1 += WG_SIZE) {
+        vec4 v_1 = (x[min((params.x_vec4_offset + i_1), (uint(x.length()) - 1u))] * inv_rms) * norm[min(i_1, (uint(norm.length()) - 1u))];
+        h[min(i_1, ((COLS / 4u) - 1u))] = v_1;
+        normed[min(i_1, (uint(normed.length()) - 1u))] = v_1;
+    }
+    memoryBarrierShared();
+    barrier();
+    uint per_expert = wgsl_div(WG_SIZE, EXPERTS);
+    uint e = wgsl_div(lane, per_expert);
+    uint sub = wgsl_rem(lane, per_expert);
+    float s = 0.0;
+    if (e < params.n_experts) {
+        uint row = e * params.row_vec4;
+        for (uint i_2 = sub; i_2 < quads; i_2 += per_expert) {
+            s += dot(w[min((row + i_2), (uint(w.length()) - 1u))], h[min(i_2, ((COLS / 4u) - 1u))]);
+        }
+    }
+    sums[lane] = s;
+    memoryBarrierShared();
+    barrier();
+    for (uint stride_1 = per_expert / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
+        if (sub < stride_1) {
+            sums[lane] = sums[lane] + sums[min((lane + stride_1), (WG_SIZE - 1u))];
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    float mine = NEG_BIG;
+    bool available = lane < params.n_experts;
+    if (available) {
+        mine = sums[min((lane * per_expert), (WG_SIZE - 1u))];
+        if (params.has_bias == 1u) {
+            mine += bias[min(lane, (uint(bias.length()) - 1u))];
+        }
+    }
+    memoryBarrierShared();
+    barrier();
+    for (uint round_1 = 0u; round_1 < params.k; round_1++) {
+        if (lane < EXPERTS) {
+            best_value[min(lane, (EXPERTS - 1u))] = available ? mine : NEG_BIG;
+            best_index[min(lane, (EXPERTS - 1u))] = available ? lane : 4294967295u;
+        }
+        memoryBarrierShared();
+        barrier();
+        for (uint stride_2 = EXPERTS / 2u; stride_2 > 0u; stride_2 = stride_2 / 2u) {
+            if (lane < stride_2) {
+                float v_2 = best_value[min((lane + stride_2), (EXPERTS - 1u))];
+                uint i_3 = best_index[min((lane + stride_2), (EXPERTS - 1u))];
+                float cur = best_value[min(lane, (EXPERTS - 1u))];
+                uint cur_i = best_index[min(lane, (EXPERTS - 1u))];
+                if ((v_2 > cur) || ((v_2 == cur) && (i_3 < cur_i))) {
+                    best_value[min(lane, (EXPERTS - 1u))] = v_2;
+                    best_index[min(lane, (EXPERTS - 1u))] = i_3;
+                }
+            }
+            memoryBarrierShared();
+            barrier();
+        }
+        uint winner = best_index[0u];
+        if (lane == 0u) {
+            chosen_value[min(round_1, 31u)] = best_value[0u];
+            chosen_index[min(round_1, 31u)] = winner;
+        }
+        if (winner == lane) {
+            available = false;
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    if (lane == 0u) {
+        float m = chosen_value[0u];
+        float total = 0.0;
+        for (uint j = 0u; j < params.k; j++) {
+            total += exp((chosen_value[min(j, 31u)] - m));
+        }
+        for (uint j_1 = 0u; j_1 < params.k; j_1++) {
+            ids[min(j_1, (uint(ids.length()) - 1u))] = chosen_index[min(j_1, 31u)];
+            weights[min(j_1, (uint(weights.length()) - 1u))] = exp((chosen_value[min(j_1, 31u)] - m)) / total;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+// The router of one decoded token, fused into one workgroup (three launches become one):
+//   h = x / sqrt(mean(x^2) + eps) * norm          (the post-attention RMSNorm; h is written out
+//                                                  for the expert kernels)
+//   logit[e] = W[e] . h + bias[e]                 (F32 router weights)
+//   ids, weights = top-k of the logits (ties to the lower expert), softmax over the k chosen.
+// COLS (the hidden width, a multiple of 4) and EXPERTS (a power of two ≥ n_experts, ≤ WG_SIZE)
+// are specialisation constants: h is staged in shared memory, COLS / 4 vec4.
+//
+// Bindings (group 0):
+//   0  uniform Params
+//   1  x       : array<vec4<f32>>  the token's residual row at x[x_vec4_offset]   read
+//   2  norm    : array<vec4<f32>>  [COLS / 4]                                   read
+//   3  w       : array<vec4<f32>>  [n_experts][row_vec4] (F32 planes)            read
+//   4  bias    : array<f32>        [n_experts]                                  read (has_bias = 1)
+//   5  normed  : array<vec4<f32>>  [COLS / 4]                                   write
+//   6  ids     : array<u32>        [k]                                          write
+//   7  weights : array<f32>        [k]                                          write
+// Dispatch: (1, 1, 1).
+
+struct Params {
+    n_experts: u32,
+    k: u32,
+    row_vec4: u32,
+    has_bias: u32,
+    x_vec4_offset: u32,
+    eps: f32,
+    pad0: u32,
+    pad1: u32,
+}
+
+const NEG_BIG: f32 = -3.0e38;
+const MAX_K: u32 = 32u;
+
+override WG_SIZE: u32 = 256u;
+override COLS: u32 = 2880u;
+override EXPERTS: u32 = 32u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> norm: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read_write> normed: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> ids: array<u32>;
+@group(0) @binding(7) var<storage, read_write> weights: array<f32>;
+
+var<workgroup> h: array<vec4<f32>, COLS / 4u>;
+var<workgroup> sums: array<f32, WG_SIZE>;
+var<workgroup> best_value: array<f32, EXPERTS>;
+var<workgroup> best_index: array<u32, EXPERTS>;
+var<workgroup> chosen_value: array<f32, MAX_K>;
+var<workgroup> chosen_index: array<u32, MAX_K>;
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
+    let lane = lid.x;
+    let quads = COLS / 4u;
+
+    // RMSNorm: the sum of squares, reduced over the workgroup.
+    var sq = 0.0;
+    for (var i = lane; i < quads; i += WG_SIZE) {
+        let v = x[params.x_vec4_offset + i];
+        sq += dot(v, v);
+    }
+    sums[lane] = sq;
+    workgroupBarrier();
+    for (var stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            sums[lane] = sums[lane] + sums[lane + stride];
+        }
+        workgroupBarrier();
+    }
+    let inv_rms = inverseSqrt(sums[0] / f32(COLS) + params.eps);
+    for (var i = lane; i < quads; i += WG_SIZE) {
+        let v = x[params.x_vec4_offset + i] * inv_rms * norm[i];
+        h[i] = v;
+        normed[i] = v;
+    }
+    workgroupBarrier();
+
+    // Logits: WG_SIZE / EXPERTS neighbouring threads share an expert's row.
+    let per_expert = WG_SIZE / EXPERTS;
+    let e = lane / per_expert;
+    let sub = lane % per_expert;
+    var s = 0.0;
+    if (e < params.n_experts) {
+        let row = e * params.row_vec4;
+        for (var i = sub; i < quads; i += per_expert) {
+            s += dot(w[row + i], h[i]);
+        }
+    }
+    sums[lane] = s;
+    workgroupBarrier();
+    for (var stride = per_expert / 2u; stride > 0u; stride = stride / 2u) {
+        if (sub < stride) {
+            sums[lane] = sums[lane] + sums[lane + stride];
+        }
+        workgroupBarrier();
+    }
+
+    // Top-k over the logits: k rounds of an arg-max reduction over EXPERTS slots.
+    var mine = NEG_BIG;
+    var available = lane < params.n_experts;
+    if (available) {
+        mine = sums[lane * per_expert];
+        if (params.has_bias == 1u) {
+            mine += bias[lane];
+        }
+    }
+    workgroupBarrier();
+    for (var round = 0u; round < params.k; round += 1u) {
+        if (lane < EXPERTS) {
+            best_value[lane] = select(NEG_BIG, mine, available);
+            best_index[lane] = select(0xffffffffu, lane, available);
+        }
+        workgroupBarrier();
+        for (var stride = EXPERTS / 2u; stride > 0u; stride = stride / 2u) {
+            if (lane < stride) {
+                let v = best_value[lane + stride];
+                let i = best_index[lane + stride];
+                let cur = best_value[lane];
+                let cur_i = best_index[lane];
+                if (v > cur || (v == cur && i < cur_i)) {
+                    best_value[lane] = v;
+                    best_index[lane] = i;
+                }
+            }
+            workgroupBarrier();
+        }
+        let winner = best_index[0];
+        if (lane == 0u) {
+            chosen_value[round] = best_value[0];
+            chosen_index[round] = winner;
+        }
+        if (winner == lane) {
+            available = false;
+        }
+        workgroupBarrier();
+    }
+    if (lane == 0u) {
+        let m = chosen_value[0];
+        var total = 0.0;
+        for (var j = 0u; j < params.k; j += 1u) {
+            total += exp(chosen_value[j] - m);
+        }
+        for (var j = 0u; j < params.k; j += 1u) {
+            ids[j] = chosen_index[j];
+            weights[j] = exp(chosen_value[j] - m) / total;
+        }
+    }
+}
