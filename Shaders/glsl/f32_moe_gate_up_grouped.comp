@@ -22,6 +22,14 @@ const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
 #define OVERRIDE_TOKEN_GROUPS (TOKEN_TILE / 8u)
 #endif
 const uint TOKEN_GROUPS = uint(OVERRIDE_TOKEN_GROUPS);
+#ifndef OVERRIDE_ROWS_PER_THREAD
+#define OVERRIDE_ROWS_PER_THREAD 2
+#endif
+const uint ROWS_PER_THREAD = uint(OVERRIDE_ROWS_PER_THREAD);
+#ifndef OVERRIDE_X_PER_THREAD
+#define OVERRIDE_X_PER_THREAD 2
+#endif
+const uint X_PER_THREAD = uint(OVERRIDE_X_PER_THREAD);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -40,15 +48,28 @@ struct Params {
     uint pad1;
 };
 
-// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
-uint wgsl_div(uint a, uint b) {
-    return a / ((b == 0u) ? 1u : b);
-}
+struct RawHalf {
+    uvec4 d0;
+    uvec4 d1;
+    uvec4 d2;
+    uvec4 d3;
+    uint s;
+};
+
+struct Staged {
+    RawHalf[8] w;
+    vec4[4] x;
+};
 
 // WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
 uint wgsl_rem(uint a, uint b) {
     uint d = ((b == 0u) ? 1u : b);
     return a - (a / d) * d;
+}
+
+// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
+uint wgsl_div(uint a, uint b) {
+    return a / ((b == 0u) ? 1u : b);
 }
 
 const uint FORMAT_F32 = 0u;
@@ -141,44 +162,92 @@ void put4(uint k0, uint j, vec4 v) {
     w_tile[min(q, ((2u * ROW_GROUPS) - 1u))][min((k0 + 3u), 16u)][min(c, 3u)] = v.w;
 }
 
-void stage_row(uint j, uint row, uint b, uint half_1) {
+RawHalf load_raw(uint row, uint b, uint half_1) {
+    RawHalf raw = RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u);
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        float s = e8m0_half(((scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u));
-        uvec4 w = data[min(((row * params.data_vec4_per_row) + b), (uint(data.length()) - 1u))] >> (uvec4((half_1 * 4u)) & uvec4(31u));
+        raw.d0 = data[min(((row * params.data_vec4_per_row) + b), (uint(data.length()) - 1u))];
+        raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        raw.d0 = data[min((((row * params.data_vec4_per_row) + (b * 2u)) + half_1), (uint(data.length()) - 1u))];
+        raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        uint base = ((row * params.data_vec4_per_row) + (b * 8u)) + (half_1 * 4u);
+        raw.d0 = data[min(base, (uint(data.length()) - 1u))];
+        raw.d1 = data[min((base + 1u), (uint(data.length()) - 1u))];
+        raw.d2 = data[min((base + 2u), (uint(data.length()) - 1u))];
+        raw.d3 = data[min((base + 3u), (uint(data.length()) - 1u))];
+    } else {
+        uint base_1 = ((row * params.data_vec4_per_row) + (b * 4u)) + (half_1 * 2u);
+        raw.d0 = data[min(base_1, (uint(data.length()) - 1u))];
+        raw.d1 = data[min((base_1 + 1u), (uint(data.length()) - 1u))];
+    }
+    return raw;
+}
+
+void store_raw(uint j, RawHalf raw, uint half_1) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        float s = e8m0_half(raw.s);
+        uvec4 w = raw.d0 >> (uvec4((half_1 * 4u)) & uvec4(31u));
         put4(0u, j, fp4x4(w.x, s));
         put4(4u, j, fp4x4(w.y, s));
         put4(8u, j, fp4x4(w.z, s));
         put4(12u, j, fp4x4(w.w, s));
     } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-        uvec4 w_1 = data[min((((row * params.data_vec4_per_row) + (b * 2u)) + half_1), (uint(data.length()) - 1u))];
-        put4(0u, j, (q8x4(w_1.x) * d));
-        put4(4u, j, (q8x4(w_1.y) * d));
-        put4(8u, j, (q8x4(w_1.z) * d));
-        put4(12u, j, (q8x4(w_1.w) * d));
+        float d = unpackHalf2x16(raw.s).x;
+        put4(0u, j, (q8x4(raw.d0.x) * d));
+        put4(4u, j, (q8x4(raw.d0.y) * d));
+        put4(8u, j, (q8x4(raw.d0.z) * d));
+        put4(12u, j, (q8x4(raw.d0.w) * d));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        uint base = ((row * params.data_vec4_per_row) + (b * 8u)) + (half_1 * 4u);
-        put4(0u, j, uintBitsToFloat(data[min(base, (uint(data.length()) - 1u))]));
-        put4(4u, j, uintBitsToFloat(data[min((base + 1u), (uint(data.length()) - 1u))]));
-        put4(8u, j, uintBitsToFloat(data[min((base + 2u), (uint(data.length()) - 1u))]));
-        put4(12u, j, uintBitsToFloat(data[min((base + 3u), (uint(data.length()) - 1u))]));
+        put4(0u, j, uintBitsToFloat(raw.d0));
+        put4(4u, j, uintBitsToFloat(raw.d1));
+        put4(8u, j, uintBitsToFloat(raw.d2));
+        put4(12u, j, uintBitsToFloat(raw.d3));
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        uint base_1 = ((row * params.data_vec4_per_row) + (b * 4u)) + (half_1 * 2u);
-        uvec4 w0 = data[min(base_1, (uint(data.length()) - 1u))];
-        uvec4 w1 = data[min((base_1 + 1u), (uint(data.length()) - 1u))];
-        put4(0u, j, half4(w0.x, w0.y));
-        put4(4u, j, half4(w0.z, w0.w));
-        put4(8u, j, half4(w1.x, w1.y));
-        put4(12u, j, half4(w1.z, w1.w));
+        put4(0u, j, half4(raw.d0.x, raw.d0.y));
+        put4(4u, j, half4(raw.d0.z, raw.d0.w));
+        put4(8u, j, half4(raw.d1.x, raw.d1.y));
+        put4(12u, j, half4(raw.d1.z, raw.d1.w));
     } else {
-        uint base_2 = ((row * params.data_vec4_per_row) + (b * 4u)) + (half_1 * 2u);
-        uvec4 w0_1 = data[min(base_2, (uint(data.length()) - 1u))];
-        uvec4 w1_1 = data[min((base_2 + 1u), (uint(data.length()) - 1u))];
-        put4(0u, j, bf4(w0_1.x, w0_1.y));
-        put4(4u, j, bf4(w0_1.z, w0_1.w));
-        put4(8u, j, bf4(w1_1.x, w1_1.y));
-        put4(12u, j, bf4(w1_1.z, w1_1.w));
+        put4(0u, j, bf4(raw.d0.x, raw.d0.y));
+        put4(4u, j, bf4(raw.d0.z, raw.d0.w));
+        put4(8u, j, bf4(raw.d1.x, raw.d1.y));
+        put4(12u, j, bf4(raw.d1.z, raw.d1.w));
+    }
+}
+
+Staged fetch(uint step_1, uint lid, uint r0, uint local_expert) {
+    Staged st = Staged(RawHalf[8](RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u)), vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0)));
+    uint b = step_1 / 2u;
+    uint half_1 = step_1 % 2u;
+    for (uint q = 0u; q < ROWS_PER_THREAD; q++) {
+        uint j = lid + (q * WG_SIZE);
+        uint r = r0 + wgsl_rem(j, (4u * ROW_GROUPS));
+        if (r < params.rows) {
+            uint gate_or_up = (j >= (4u * ROW_GROUPS)) ? params.rows : 0u;
+            st.w[min(q, 7u)] = load_raw(((((local_expert * 2u) * params.rows) + gate_or_up) + r), b, half_1);
+        }
+    }
+    for (uint p = 0u; p < X_PER_THREAD; p++) {
+        uint i = lid + (p * WG_SIZE);
+        if (i < (4u * TOKEN_TILE)) {
+            uint q_1 = i / 16u;
+            uint c = (step_1 * 16u) + (i % 16u);
+            st.x[min(p, 3u)] = vec4(x[min((tile_x_base[min((4u * q_1), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q_1) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q_1) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q_1) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))]);
+        }
+    }
+    return st;
+}
+
+void stage(Staged st, uint step_1, uint lid) {
+    for (uint q = 0u; q < ROWS_PER_THREAD; q++) {
+        store_raw((lid + (q * WG_SIZE)), st.w[min(q, 7u)], (step_1 % 2u));
+    }
+    for (uint p = 0u; p < X_PER_THREAD; p++) {
+        uint i = lid + (p * WG_SIZE);
+        if (i < (4u * TOKEN_TILE)) {
+            x_tile[min((i / 16u), ((TOKEN_TILE / 4u) - 1u))][min((i % 16u), 16u)] = st.x[min(p, 3u)];
+        }
     }
 }
 
@@ -234,38 +303,27 @@ void main() {
     uint rg = wgsl_div(lid, TOKEN_GROUPS);
     uint tg = wgsl_rem(lid, TOKEN_GROUPS);
     vec4[16] acc = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    memoryBarrierShared();
+    barrier();
     uint steps = active_1 ? (params.cols / 16u) : 0u;
+    Staged next = Staged(RawHalf[8](RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u)), vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0)));
+    if (active_1) {
+        next = fetch(0u, lid, r0, local_expert);
+    }
     for (uint step_1 = 0u; step_1 < steps; step_1++) {
-        uint b = step_1 / 2u;
-        uint half_1 = step_1 % 2u;
-        uint col0 = step_1 * 16u;
         memoryBarrierShared();
         barrier();
-        for (uint j = lid; j < (8u * ROW_GROUPS); j += WG_SIZE) {
-            uint r = r0 + wgsl_rem(j, half_rows);
-            if (r < params.rows) {
-                uint row = (((local_expert * 2u) * params.rows) + ((j >= half_rows) ? params.rows : 0u)) + r;
-                stage_row(j, row, b, half_1);
-            } else {
-                put4(0u, j, vec4(0.0));
-                put4(4u, j, vec4(0.0));
-                put4(8u, j, vec4(0.0));
-                put4(12u, j, vec4(0.0));
-            }
-        }
-        for (uint i = lid; i < (4u * TOKEN_TILE); i += WG_SIZE) {
-            uint kk = i % 16u;
-            uint q = i / 16u;
-            uint c = col0 + kk;
-            x_tile[min(q, ((TOKEN_TILE / 4u) - 1u))][min(kk, 16u)] = vec4(x[min((tile_x_base[min((4u * q), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))]);
-        }
+        stage(next, step_1, lid);
         memoryBarrierShared();
         barrier();
-        for (uint kk_1 = 0u; kk_1 < 16u; kk_1++) {
-            vec4 wl = w_tile[min(rg, ((2u * ROW_GROUPS) - 1u))][kk_1];
-            vec4 wh = w_tile[min((rg + ROW_GROUPS), ((2u * ROW_GROUPS) - 1u))][kk_1];
-            vec4 xl = x_tile[min(tg, ((TOKEN_TILE / 4u) - 1u))][kk_1];
-            vec4 xh = x_tile[min((tg + TOKEN_GROUPS), ((TOKEN_TILE / 4u) - 1u))][kk_1];
+        if ((step_1 + 1u) < steps) {
+            next = fetch((step_1 + 1u), lid, r0, local_expert);
+        }
+        for (uint kk = 0u; kk < 16u; kk++) {
+            vec4 wl = w_tile[min(rg, ((2u * ROW_GROUPS) - 1u))][kk];
+            vec4 wh = w_tile[min((rg + ROW_GROUPS), ((2u * ROW_GROUPS) - 1u))][kk];
+            vec4 xl = x_tile[min(tg, ((TOKEN_TILE / 4u) - 1u))][kk];
+            vec4 xh = x_tile[min((tg + TOKEN_GROUPS), ((TOKEN_TILE / 4u) - 1u))][kk];
             acc[0u] = vec4(wl.x) * xl + acc[0u];
             acc[1u] = vec4(wl.x) * xh + acc[1u];
             acc[2u] = vec4(wl.y) * xl + acc[2u];
@@ -285,16 +343,16 @@ void main() {
         }
     }
     if (active_1) {
-        uint r_1 = r0 + (4u * rg);
+        uint r = r0 + (4u * rg);
         uint tl = 4u * tg;
         uint th = (TOKEN_TILE / 2u) + (4u * tg);
-        emit4(expert, r_1, tl, count, acc[0u], acc[8u]);
-        emit4(expert, r_1, th, count, acc[1u], acc[9u]);
-        emit4(expert, (r_1 + 1u), tl, count, acc[2u], acc[10u]);
-        emit4(expert, (r_1 + 1u), th, count, acc[3u], acc[11u]);
-        emit4(expert, (r_1 + 2u), tl, count, acc[4u], acc[12u]);
-        emit4(expert, (r_1 + 2u), th, count, acc[5u], acc[13u]);
-        emit4(expert, (r_1 + 3u), tl, count, acc[6u], acc[14u]);
-        emit4(expert, (r_1 + 3u), th, count, acc[7u], acc[15u]);
+        emit4(expert, r, tl, count, acc[0u], acc[8u]);
+        emit4(expert, r, th, count, acc[1u], acc[9u]);
+        emit4(expert, (r + 1u), tl, count, acc[2u], acc[10u]);
+        emit4(expert, (r + 1u), th, count, acc[3u], acc[11u]);
+        emit4(expert, (r + 2u), tl, count, acc[4u], acc[12u]);
+        emit4(expert, (r + 2u), th, count, acc[5u], acc[13u]);
+        emit4(expert, (r + 3u), tl, count, acc[6u], acc[14u]);
+        emit4(expert, (r + 3u), th, count, acc[7u], acc[15u]);
     }
 }

@@ -49,9 +49,14 @@ override WEIGHT_FORMAT: u32 = 4u;
 override ROW_GROUPS: u32 = 16u;
 // Tokens per tile, a multiple of 8 (8 per thread, TOKEN_TILE / 8 threads along the tokens).
 override TOKEN_TILE: u32 = 32u;
-// Must be ROW_GROUPS * TOKEN_TILE / 8 (the launcher sets all three).
+// Must be ROW_GROUPS * TOKEN_TILE / 8 (the launcher sets it with the two above).
 override WG_SIZE: u32 = 64u;
 override TOKEN_GROUPS: u32 = TOKEN_TILE / 8u;
+// Tile rows each thread stages, 8 * ROW_GROUPS / WG_SIZE = 8 / TOKEN_GROUPS (<= 8), and
+// activation vec4s, ceil(4 * TOKEN_TILE / WG_SIZE) (<= 4 with ROW_GROUPS >= 8); the launcher
+// sets both with the sizes above.
+override ROWS_PER_THREAD: u32 = 2u;
+override X_PER_THREAD: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -125,47 +130,115 @@ fn put4(k0: u32, j: u32, v: vec4<f32>) {
     w_tile[q][k0 + 3u][c] = v.w;
 }
 
-// Decodes half `half` (columns 16 * half .. + 15) of block `b` of bound weight row `row` into
-// tile row j.
-fn stage_row(j: u32, row: u32, b: u32, half: u32) {
+// The raw words of one half block (16 columns) of one weight row, as loaded from the planes:
+// d0 .. d3 hold what the format needs (MXFP4 and Q8_0: d0; F16, BF16: d0, d1; F32: all four);
+// s is the MXFP4 E8M0 byte or the Q8_0 f16 scale bits. All zero decodes to zeros.
+struct RawHalf {
+    d0: vec4<u32>,
+    d1: vec4<u32>,
+    d2: vec4<u32>,
+    d3: vec4<u32>,
+    s: u32,
+}
+
+// What a thread stages for one step: its tile rows' raw halves and its activation vec4s.
+struct Staged {
+    w: array<RawHalf, 8>,
+    x: array<vec4<f32>, 4>,
+}
+
+// Half `half` (columns 16 * half .. + 15) of block `b` of bound weight row `row`.
+fn load_raw(row: u32, b: u32, half: u32) -> RawHalf {
+    var raw: RawHalf;
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         // Byte i of the block holds element i (low nibble) and i + 16 (high nibble).
-        let s = e8m0_half((scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u);
-        let w = data[row * params.data_vec4_per_row + b] >> vec4<u32>(half * 4u);
+        raw.d0 = data[row * params.data_vec4_per_row + b];
+        raw.s = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        raw.d0 = data[row * params.data_vec4_per_row + b * 2u + half];
+        raw.s = (scales[row * params.scale_words_per_row + b / 2u] >> ((b & 1u) * 16u)) & 0xffffu;
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let base = row * params.data_vec4_per_row + b * 8u + half * 4u;
+        raw.d0 = data[base];
+        raw.d1 = data[base + 1u];
+        raw.d2 = data[base + 2u];
+        raw.d3 = data[base + 3u];
+    } else {
+        let base = row * params.data_vec4_per_row + b * 4u + half * 2u;
+        raw.d0 = data[base];
+        raw.d1 = data[base + 1u];
+    }
+    return raw;
+}
+
+// Decodes a raw half block into tile row j.
+fn store_raw(j: u32, raw: RawHalf, half: u32) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let s = e8m0_half(raw.s);
+        let w = raw.d0 >> vec4<u32>(half * 4u);
         put4(0u, j, fp4x4(w.x, s));
         put4(4u, j, fp4x4(w.y, s));
         put4(8u, j, fp4x4(w.z, s));
         put4(12u, j, fp4x4(w.w, s));
     } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        let w = data[row * params.data_vec4_per_row + b * 2u + half];
-        put4(0u, j, q8x4(w.x) * d);
-        put4(4u, j, q8x4(w.y) * d);
-        put4(8u, j, q8x4(w.z) * d);
-        put4(12u, j, q8x4(w.w) * d);
+        let d = unpack2x16float(raw.s).x;
+        put4(0u, j, q8x4(raw.d0.x) * d);
+        put4(4u, j, q8x4(raw.d0.y) * d);
+        put4(8u, j, q8x4(raw.d0.z) * d);
+        put4(12u, j, q8x4(raw.d0.w) * d);
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let base = row * params.data_vec4_per_row + b * 8u + half * 4u;
-        put4(0u, j, bitcast<vec4<f32>>(data[base]));
-        put4(4u, j, bitcast<vec4<f32>>(data[base + 1u]));
-        put4(8u, j, bitcast<vec4<f32>>(data[base + 2u]));
-        put4(12u, j, bitcast<vec4<f32>>(data[base + 3u]));
+        put4(0u, j, bitcast<vec4<f32>>(raw.d0));
+        put4(4u, j, bitcast<vec4<f32>>(raw.d1));
+        put4(8u, j, bitcast<vec4<f32>>(raw.d2));
+        put4(12u, j, bitcast<vec4<f32>>(raw.d3));
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        let base = row * params.data_vec4_per_row + b * 4u + half * 2u;
-        let w0 = data[base];
-        let w1 = data[base + 1u];
-        put4(0u, j, half4(w0.x, w0.y));
-        put4(4u, j, half4(w0.z, w0.w));
-        put4(8u, j, half4(w1.x, w1.y));
-        put4(12u, j, half4(w1.z, w1.w));
+        put4(0u, j, half4(raw.d0.x, raw.d0.y));
+        put4(4u, j, half4(raw.d0.z, raw.d0.w));
+        put4(8u, j, half4(raw.d1.x, raw.d1.y));
+        put4(12u, j, half4(raw.d1.z, raw.d1.w));
     } else {
-        let base = row * params.data_vec4_per_row + b * 4u + half * 2u;
-        let w0 = data[base];
-        let w1 = data[base + 1u];
-        put4(0u, j, bf4(w0.x, w0.y));
-        put4(4u, j, bf4(w0.z, w0.w));
-        put4(8u, j, bf4(w1.x, w1.y));
-        put4(12u, j, bf4(w1.z, w1.w));
+        put4(0u, j, bf4(raw.d0.x, raw.d0.y));
+        put4(4u, j, bf4(raw.d0.z, raw.d0.w));
+        put4(8u, j, bf4(raw.d1.x, raw.d1.y));
+        put4(12u, j, bf4(raw.d1.z, raw.d1.w));
+    }
+}
+
+// Loads what this thread stages for step `step` (columns 16 step .. + 15) into registers:
+// issued before the previous step's multiply-adds, so their latency hides behind them.
+fn fetch(step: u32, lid: u32, r0: u32, local_expert: u32) -> Staged {
+    var st: Staged;
+    let b = step / 2u;
+    let half = step % 2u;
+    for (var q = 0u; q < ROWS_PER_THREAD; q += 1u) {
+        let j = lid + q * WG_SIZE;
+        let r = r0 + j;
+        if (r < params.rows) {
+            st.w[q] = load_raw(local_expert * params.rows + r, b, half);
+        }
+    }
+    for (var p = 0u; p < X_PER_THREAD; p += 1u) {
+        let i = lid + p * WG_SIZE;
+        if (i < 4u * TOKEN_TILE) {
+            let q = i / 16u;
+            let c = step * 16u + i % 16u;
+            st.x[p] = vec4<f32>(x[tile_x_base[4u * q] + c], x[tile_x_base[4u * q + 1u] + c],
+                                x[tile_x_base[4u * q + 2u] + c], x[tile_x_base[4u * q + 3u] + c]);
+        }
+    }
+    return st;
+}
+
+// Writes what `fetch` loaded into the shared tiles, weights decoded.
+fn stage(st: Staged, step: u32, lid: u32) {
+    for (var q = 0u; q < ROWS_PER_THREAD; q += 1u) {
+        store_raw(lid + q * WG_SIZE, st.w[q], step % 2u);
+    }
+    for (var p = 0u; p < X_PER_THREAD; p += 1u) {
+        let i = lid + p * WG_SIZE;
+        if (i < 4u * TOKEN_TILE) {
+            x_tile[i / 16u][i % 16u] = st.x[p];
+        }
     }
 }
 
@@ -225,31 +298,20 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let tg = lid % TOKEN_GROUPS;
     var acc: array<vec4<f32>, 16>;
 
+    workgroupBarrier();
     let steps = select(0u, params.cols / 16u, active);
+    var next: Staged;
+    if (active) {
+        next = fetch(0u, lid, r0, local_expert);
+    }
     for (var step = 0u; step < steps; step += 1u) {
-        let b = step / 2u;
-        let half = step % 2u;
-        let col0 = step * 16u;
         workgroupBarrier();
-        for (var j = lid; j < 8u * ROW_GROUPS; j += WG_SIZE) {
-            let r = r0 + j;
-            if (r < params.rows) {
-                stage_row(j, local_expert * params.rows + r, b, half);
-            } else {
-                put4(0u, j, vec4<f32>(0.0));
-                put4(4u, j, vec4<f32>(0.0));
-                put4(8u, j, vec4<f32>(0.0));
-                put4(12u, j, vec4<f32>(0.0));
-            }
-        }
-        for (var i = lid; i < 4u * TOKEN_TILE; i += WG_SIZE) {
-            let kk = i % 16u;
-            let q = i / 16u;
-            let c = col0 + kk;
-            x_tile[q][kk] = vec4<f32>(x[tile_x_base[4u * q] + c], x[tile_x_base[4u * q + 1u] + c],
-                                      x[tile_x_base[4u * q + 2u] + c], x[tile_x_base[4u * q + 3u] + c]);
-        }
+        stage(next, step, lid);
         workgroupBarrier();
+        // The next step's loads are in flight while this step's multiply-adds run.
+        if (step + 1u < steps) {
+            next = fetch(step + 1u, lid, r0, local_expert);
+        }
         for (var kk = 0u; kk < 16u; kk += 1u) {
             let wl = w_tile[rg][kk];
             let wh = w_tile[rg + ROW_GROUPS][kk];

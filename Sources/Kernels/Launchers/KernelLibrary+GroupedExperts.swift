@@ -198,7 +198,8 @@ extension KernelLibrary {
     private func groupedShape(_ name: String, tokenTile: Int, format: WeightFormat) throws -> (rowGroups: Int, overrides: [String: UInt32]) {
         let rowGroups = tuning.groupedRowGroups
         let threads = rowGroups * tokenTile / 8
-        try require(rowGroups >= 1 && tokenTile % 8 == 0, name, "row groups \(rowGroups) and token tile \(tokenTile) must be positive, the tile a multiple of 8")
+        try require(rowGroups >= 8 && [8, 16, 32, 64].contains(tokenTile), name,
+                    "row groups \(rowGroups) must be at least 8 and the token tile \(tokenTile) one of 8, 16, 32, 64")
         try require(threads <= context.limits.maxComputeWorkGroupInvocations, name,
                     "\(threads) threads (row groups \(rowGroups) × token tile \(tokenTile) / 8) are over the device's \(context.limits.maxComputeWorkGroupInvocations)")
         // w_tile and x_tile (rows of 17 vec4), two u32 per token, the 16-entry FP4 table.
@@ -206,6 +207,7 @@ extension KernelLibrary {
         try require(shared <= context.limits.maxComputeSharedMemorySize, name,
                     "tiles of \(8 * rowGroups) rows × \(tokenTile) tokens need \(shared) bytes of shared memory, over the device's \(context.limits.maxComputeSharedMemorySize)")
         return (rowGroups, ["WEIGHT_FORMAT": format.rawValue, "ROW_GROUPS": UInt32(rowGroups), "TOKEN_TILE": UInt32(tokenTile),
-                            "WG_SIZE": UInt32(threads)])
+                            "WG_SIZE": UInt32(threads), "ROWS_PER_THREAD": UInt32(8 * rowGroups / threads),
+                            "X_PER_THREAD": UInt32((4 * tokenTile + threads - 1) / threads)])
     }
 }
