@@ -13,7 +13,9 @@
 // thread (rg, tg) then keeps 8 rows x 8 tokens of sums in registers: gate and up rows
 // 4 rg .. 4 rg + 3 (so SwiGLU pairs sit in one thread) times tokens 4 tg .. 4 tg + 3 and
 // TOKEN_TILE / 2 + 4 tg .. + 3, four vec4 loads from shared memory per 64 multiply-adds. In a
-// warp 8 row groups share 4 token groups, so the loads are 128-byte rows or broadcasts.
+// warp 8 row groups share 4 token groups, so the loads are 128-byte rows or broadcasts. The next
+// step's raw weight words and activations are loaded into registers before the current step's
+// multiply-adds, so their latency hides behind them.
 // An expert stack larger than the binding limit is one dispatch per bound expert range
 // [expert_begin, expert_end); tiles of other experts (and tiles past the tile count) do nothing.
 //
