@@ -17,6 +17,10 @@ struct Params {
     uint stride;
     uint offset;
     float concentration;
+    uint append_from_head;
+    uint capacity;
+    uint kv_row_floats;
+    uint value_delta;
     uint pad0;
 };
 
@@ -39,6 +43,10 @@ layout(std140, binding = 0) uniform params_block {
     uint stride;
     uint offset;
     float concentration;
+    uint append_from_head;
+    uint capacity;
+    uint kv_row_floats;
+    uint value_delta;
     uint pad0;
 } params;
 layout(std430, binding = 1) restrict readonly buffer inv_freq_block {
@@ -46,6 +54,12 @@ layout(std430, binding = 1) restrict readonly buffer inv_freq_block {
 };
 layout(std430, binding = 2) restrict buffer x_block {
     float x[];
+};
+layout(std430, binding = 3) restrict buffer k_cache_block {
+    uint k_cache[];
+};
+layout(std430, binding = 4) restrict buffer v_cache_block {
+    uint v_cache[];
 };
 
 void main() {
@@ -63,6 +77,16 @@ void main() {
     uint i = (((t * params.stride) + params.offset) + (head * params.head_dim)) + j;
     float a = x[min(i, (uint(x.length()) - 1u))];
     float b = x[min((i + half_dim), (uint(x.length()) - 1u))];
-    x[min(i, (uint(x.length()) - 1u))] = (a * c) - (b * s);
-    x[min((i + half_dim), (uint(x.length()) - 1u))] = (b * c) + (a * s);
+    float ra = (a * c) - (b * s);
+    float rb = (b * c) + (a * s);
+    x[min(i, (uint(x.length()) - 1u))] = ra;
+    x[min((i + half_dim), (uint(x.length()) - 1u))] = rb;
+    if (head >= params.append_from_head) {
+        uint slot = wgsl_rem((params.position0 + t), params.capacity);
+        uint dst = ((slot * params.kv_row_floats) + ((head - params.append_from_head) * params.head_dim)) + j;
+        k_cache[min(dst, (uint(k_cache.length()) - 1u))] = floatBitsToUint(ra);
+        k_cache[min((dst + half_dim), (uint(k_cache.length()) - 1u))] = floatBitsToUint(rb);
+        v_cache[min(dst, (uint(v_cache.length()) - 1u))] = floatBitsToUint(x[min((i + params.value_delta), (uint(x.length()) - 1u))]);
+        v_cache[min((dst + half_dim), (uint(v_cache.length()) - 1u))] = floatBitsToUint(x[min(((i + half_dim) + params.value_delta), (uint(x.length()) - 1u))]);
+    }
 }

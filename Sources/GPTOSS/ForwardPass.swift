@@ -74,9 +74,13 @@ struct ForwardPass {
             }
             // q: [tokens][heads·headDim] at offset 0; k at qWidth; v at qWidth + kvWidth (stride qkvWidth).
             // The K heads follow the Q heads in each row, so one launch rotates both.
+            // A decode step also appends K and V to an f32 cache in that launch.
             let keyOffset = c.qWidth, valueOffset = c.qWidth + c.kvWidth
-            note(try kernels.rope(RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
-                position0: position0, stride: b.qkvWidth, offset: 0)))
+            var rope = RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
+                                position0: position0, stride: b.qkvWidth, offset: 0)
+            let appendInRope = decode && kv.storage == .f32
+            if appendInRope { rope.append = (kv, c.headCount, valueOffset - keyOffset) }
+            note(try kernels.rope(rope))
             try dump(name(.query), b.qkv, stride: b.qkvWidth, width: c.qWidth)
             try dump(name(.key), b.qkv, stride: b.qkvWidth, offset: keyOffset, width: c.kvWidth)
             try dump(name(.value), b.qkv, stride: b.qkvWidth, offset: valueOffset, width: c.kvWidth)
@@ -85,7 +89,7 @@ struct ForwardPass {
             let append = KVAppendArgs(cache: kv, keys: b.qkv, values: b.qkv, tokens: count, position0: position0,
                                       sourceStride: b.qkvWidth, keyOffset: keyOffset, valueOffset: valueOffset)
             if decode {
-                note(try kernels.appendKV(append))
+                if !appendInRope { note(try kernels.appendKV(append)) }
                 note(try kernels.attentionDecode(AttentionDecodeArgs(
                     query: b.qkv, cache: kv, sinks: layer.sinks, heads: c.headCount, position: position0, output: b.attention)))
             } else {

@@ -45,6 +45,35 @@ final class AttentionTests: XCTestCase {
         assertClose(try GPU.read(buffer, tokens * stride), expected, relative: 1e-5, "rope yarn")
     }
 
+    /// Decode's fused rotate-and-append: Q and K heads rotated in place, the rotated K and the
+    /// untouched V copied into the ring slot of the position (which has wrapped).
+    func testRopeAppendsRotatedKeysAndValuesToTheCache() throws {
+        var rng = SeededRNG(test: "rope append")
+        let kernels = try GPU.library()
+        let yarn = YarnParameters(headDim: 16, theta: 150000, factor: 4, originalContext: 256)
+        let table = try RopeTable(context: GPU.context, yarn: yarn)
+        let qHeads = 4, kvHeads = 2, d = 16, position = 13
+        let stride = (qHeads + 2 * kvHeads) * d
+        let x = rng.floats(stride)
+        let buffer = try GPU.buffer(x, "qkv")
+        let cache = try KVCacheLayer(context: GPU.context, capacity: 5, kvHeads: kvHeads, headDim: d, window: 5, label: "ring")
+        var args = RopeArgs(table: table, buffer: buffer, tokens: 1, heads: qHeads + kvHeads, position0: position, stride: stride)
+        args.append = (cache, qHeads, kvHeads * d)
+        try kernels.rope(args)
+        let expected = CPUReference.rope(x, tokens: 1, heads: qHeads + kvHeads, position0: position, stride: stride, offset: 0,
+                                         inverseFrequencies: table.inverseFrequencies, concentration: table.concentration)
+        assertClose(try GPU.read(buffer, stride), expected, relative: 1e-5, "rope in place")
+        let slot = position % cache.capacity, row = kvHeads * d
+        let keys = try GPU.read(cache.keys, cache.capacity * row), values = try GPU.read(cache.values, cache.capacity * row)
+        assertClose(Array(keys[slot * row ..< (slot + 1) * row]), Array(expected[qHeads * d ..< (qHeads + kvHeads) * d]),
+                    relative: 1e-5, "appended keys")
+        XCTAssertEqual(Array(values[slot * row ..< (slot + 1) * row]), Array(x[(qHeads + kvHeads) * d ..< stride]), "appended values")
+
+        let half = try KVCacheLayer(context: GPU.context, capacity: 5, kvHeads: kvHeads, headDim: d, window: 5, label: "ring16", storage: .f16)
+        args.append = (half, qHeads, kvHeads * d)
+        XCTAssertThrowsError(try kernels.rope(args), "the fused append writes f32 caches only")
+    }
+
     func testKVAppendWrapsTheRingAndKeepsTheLastTokensOfALongBatch() throws {
         var rng = SeededRNG(test: "kv append")
         let kernels = try GPU.library()

@@ -77,6 +77,11 @@ public struct RopeArgs {
     public var stride: Int
     public var offset: Int
 
+    /// When set, heads from `fromHead` on are K heads whose rotated values (and the V values
+    /// `valueDelta` floats after them) are also written to `cache` (f32 storage): the KV append
+    /// of a decode step without a launch of its own.
+    public var append: (cache: KVCacheLayer, fromHead: Int, valueDelta: Int)?
+
     public init(table: RopeTable, buffer: GPUBuffer, tokens: Int, heads: Int, position0: Int,
                 stride: Int? = nil, offset: Int = 0) {
         self.table = table
@@ -96,15 +101,33 @@ extension KernelLibrary {
         let d = a.table.headDim
         try require(a.tokens > 0 && a.heads > 0 && a.position0 >= 0, name, "tokens and heads must be positive and position0 ≥ 0")
         try require(a.stride >= a.offset + a.heads * d, name, "stride \(a.stride) cannot hold \(a.heads) heads of \(d) at offset \(a.offset)")
-        let floats = (a.tokens - 1) * a.stride + a.offset + a.heads * d
+        var floats = (a.tokens - 1) * a.stride + a.offset + a.heads * d
+        if let append = a.append {
+            let c = append.cache
+            try require(c.storage == .f32, name, "the fused KV append writes f32 caches only ('\(c.keys.label)' is \(c.storage))")
+            try require(c.headDim == d && append.fromHead >= 0 && a.heads - append.fromHead == c.kvHeads, name,
+                        "heads \(append.fromHead)..<\(a.heads) must be the cache's \(c.kvHeads) KV heads of \(c.headDim)")
+            try require(a.tokens <= c.capacity, name, "\(a.tokens) tokens do not fit a cache ring of \(c.capacity)")
+            try require(append.valueDelta >= c.rowFloats, name, "values must follow the keys (delta \(append.valueDelta))")
+            floats += append.valueDelta
+        }
         try requireFloats(a.buffer, floats, name)
         let groupsX = (a.heads * d / 2 + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
         let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(a.heads); p.u32(d); p.u32(a.position0)
-        p.u32(a.stride); p.u32(a.offset); p.f32(a.table.concentration); p.u32(0)
-        try run(program, params: p, storage: [use(1, a.table.buffer), use(2, a.buffer, floats: floats)], groups: (groupsX, a.tokens, 1))
+        p.u32(a.stride); p.u32(a.offset); p.f32(a.table.concentration)
+        let placeholder = try scratchBuffer("placeholder", bytes: 16)
+        if let append = a.append {
+            p.u32(append.fromHead); p.u32(append.cache.capacity); p.u32(append.cache.rowFloats); p.u32(append.valueDelta)
+        } else {
+            p.u32(Int(UInt32.max)); p.u32(1); p.u32(0); p.u32(0)
+        }
+        p.u32(0)
+        try run(program, params: p, storage: [use(1, a.table.buffer), use(2, a.buffer, floats: floats),
+                                              use(3, a.append?.cache.keys ?? placeholder), use(4, a.append?.cache.values ?? placeholder)],
+                groups: (groupsX, a.tokens, 1))
         return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
     }
 }
