@@ -90,7 +90,9 @@ final class Placer {
     func matrix(_ name: String) throws -> GPUWeights {
         let r = try raw(name)
         let start = Date()
-        let weights = try upload(r.rowMap, format: r.format, cols: r.cols, label: name)
+        // The row map holds raw pointers into r.tensor: keep it alive until the repack is done
+        // (an optimised build may otherwise free it right after its last direct use).
+        let weights = try withExtendedLifetime(r) { try upload(r.rowMap, format: r.format, cols: r.cols, label: name) }
         uploaded(name, bytes: weights.byteCount, format: r.format, shape: [r.cols, r.rows], since: start)
         return weights
     }
@@ -104,13 +106,16 @@ final class Placer {
             let first = parts[0]
             let start = Date()
             let map = RawRowMap.concatenated(parts.map { ($0.rows, $0.tensor.pointer) }, rowBytes: first.rowBytes)
-            let weights = try upload(map, format: first.format, cols: first.cols, label: b + "attn_qkv")
+            // `map` points into all three tensors: keep them alive until the repack is done.
+            let weights = try withExtendedLifetime(parts) { try upload(map, format: first.format, cols: first.cols, label: b + "attn_qkv") }
             uploaded(b + "attn_qkv", bytes: weights.byteCount, format: first.format, shape: [first.cols, map.rows], since: start)
             return .fused(weights, bias: try vector(biases.flatMap { $0 }, label: b + "attn_qkv.bias"))
         }
         return .separate(try zip(names, zip(parts, biases)).map { name, pair in
             let start = Date()
-            let weights = try upload(pair.0.rowMap, format: pair.0.format, cols: pair.0.cols, label: b + name + ".weight")
+            let weights = try withExtendedLifetime(pair.0) {
+                try upload(pair.0.rowMap, format: pair.0.format, cols: pair.0.cols, label: b + name + ".weight")
+            }
             uploaded(b + name + ".weight", bytes: weights.byteCount, format: pair.0.format, shape: [pair.0.cols, pair.0.rows], since: start)
             return (weights, bias: try vector(pair.1, label: b + name + ".bias"))
         })
@@ -179,8 +184,10 @@ final class Placer {
         let r = try raw(name)
         let start = Date()
         defer { timings.vectorSeconds += Date().timeIntervalSince(start) }
-        return try GGMLBlocks.dequantize(raw: UnsafeRawBufferPointer(r.tensor.bytes), format: r.format, rows: r.rows,
-                                         cols: r.cols, tensor: name)
+        return try withExtendedLifetime(r) {
+            try GGMLBlocks.dequantize(raw: UnsafeRawBufferPointer(r.tensor.bytes), format: r.format, rows: r.rows,
+                                      cols: r.cols, tensor: name)
+        }
     }
 
     func vector(_ name: String) throws -> GPUBuffer {
