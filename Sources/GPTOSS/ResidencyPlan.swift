@@ -83,6 +83,8 @@ public struct ResidencyPlan: Sendable, Equatable {
             }
         }
         residentBytes = resident
+        // The loop summed every layer's expert tensors; a slot holds one expert of one layer.
+        slot /= max(1, c.blockCount)
         slotBytes = slot
         layers = c.blockCount
         experts = c.expertCount
