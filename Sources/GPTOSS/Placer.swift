@@ -15,6 +15,8 @@ final class Placer {
     let progress: ((Int, Int) -> Void)?
     let totalBytes: Int
     private var prefetcher: TensorPrefetcher?
+    /// Reused by every staged upload of this placement (dropped with the placer).
+    private let staging = StagingArea()
     var readBytes = 0
     var uploadedBytes = 0
     var timings = LoadTimings()
@@ -79,7 +81,7 @@ final class Placer {
     func upload(_ source: RawRowMap, format: WeightFormat, cols: Int, label: String, rowsPerUnit: Int = 1) throws -> GPUWeights {
         let start = Date()
         let weights = try GPUWeights(context: context, format: format, rows: source.rows, cols: cols, label: label,
-                                     rowsPerUnit: rowsPerUnit) { rows, scales, data in
+                                     rowsPerUnit: rowsPerUnit, staging: staging) { rows, scales, data in
             RowRepacker.repack(format: format, cols: cols, source: source, rows: rows, scales: scales, data: data)
         }
         timings.repackSeconds += weights.fillSeconds

@@ -7,17 +7,18 @@ final class RawTensor {
     let info: GGUFTensorInfo
     let bytes: UnsafeMutableRawBufferPointer
     let readSeconds: Double
-    private let onRelease: (Int) -> Void
+    /// The allocation `bytes` lies in (possibly larger: reused memory).
+    private let storage: UnsafeMutableRawBufferPointer
+    private let onRelease: (UnsafeMutableRawBufferPointer, Int) -> Void
 
-    init(info: GGUFTensorInfo, bytes: UnsafeMutableRawBufferPointer, readSeconds: Double, onRelease: @escaping (Int) -> Void) {
-        self.info = info; self.bytes = bytes; self.readSeconds = readSeconds; self.onRelease = onRelease
+    init(info: GGUFTensorInfo, storage: UnsafeMutableRawBufferPointer, count: Int, readSeconds: Double,
+         onRelease: @escaping (UnsafeMutableRawBufferPointer, Int) -> Void) {
+        self.info = info; self.storage = storage; self.readSeconds = readSeconds; self.onRelease = onRelease
+        bytes = UnsafeMutableRawBufferPointer(rebasing: storage[0 ..< count])
     }
 
-    deinit {
-        let count = bytes.count
-        bytes.deallocate()
-        onRelease(count)
-    }
+    /// Hands the memory back (for reuse, or freed).
+    deinit { onRelease(storage, bytes.count) }
 
     var pointer: UnsafeRawPointer { UnsafeRawPointer(bytes.baseAddress!) }
 }
@@ -45,6 +46,10 @@ final class TensorPrefetcher: @unchecked Sendable {
     /// Placement waits for the next planned tensor: the reader must read it whatever the allowance.
     private var consumerWaiting = false
     private(set) var unplannedReads = 0
+    /// Allocations of released tensors, reused by later reads so their pages are touched once.
+    private var spare: [UnsafeMutableRawBufferPointer] = []
+
+    deinit { for storage in spare { storage.deallocate() } }
 
     init(file: GGUFFile, plan: [GGUFTensorInfo], aheadBytes: Int = 1 << 30) {
         self.file = file; self.plan = plan; self.aheadBytes = aheadBytes
@@ -116,21 +121,28 @@ final class TensorPrefetcher: @unchecked Sendable {
     private func read(_ info: GGUFTensorInfo, counted: Bool = true) throws -> RawTensor {
         let size = Int(info.byteCount)
         if counted { condition.lock(); heldBytes += size; condition.unlock() }
-        let release: (Int) -> Void = { [weak self] bytes in
-            guard let self else { return }
-            self.condition.lock(); self.heldBytes -= bytes; self.condition.broadcast(); self.condition.unlock()
+        let release: (UnsafeMutableRawBufferPointer, Int) -> Void = { [weak self] storage, bytes in
+            guard let self else { storage.deallocate(); return }
+            self.condition.lock()
+            self.heldBytes -= bytes
+            let pooled = self.spare.reduce(0) { $0 + $1.count }
+            if !self.cancelled && pooled + storage.count <= self.aheadBytes { self.spare.append(storage) } else { storage.deallocate() }
+            self.condition.broadcast()
+            self.condition.unlock()
         }
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 64)
+        condition.lock()
+        // The smallest spare allocation that fits, else a new one.
+        let fit = spare.indices.filter { spare[$0].count >= size }.min { spare[$0].count < spare[$1].count }
+        let storage = fit.map { spare.remove(at: $0) } ?? .allocate(byteCount: max(size, 1), alignment: 64)
+        condition.unlock()
         let start = Date()
         do {
-            try readPieces(info, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0 ..< size]))
+            try readPieces(info, into: UnsafeMutableRawBufferPointer(rebasing: storage[0 ..< size]))
         } catch {
-            bytes.deallocate()
-            release(size)
+            release(storage, size)
             throw error
         }
-        return RawTensor(info: info, bytes: UnsafeMutableRawBufferPointer(rebasing: bytes[0 ..< size]),
-                         readSeconds: Date().timeIntervalSince(start), onRelease: release)
+        return RawTensor(info: info, storage: storage, count: size, readSeconds: Date().timeIntervalSince(start), onRelease: release)
     }
 
     private func readPieces(_ info: GGUFTensorInfo, into buffer: UnsafeMutableRawBufferPointer) throws {

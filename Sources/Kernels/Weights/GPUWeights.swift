@@ -54,7 +54,7 @@ public final class GPUWeights {
     /// it must write every byte of the scale plane (nil for float formats) and the data plane of
     /// those rows. Without `fill` the buffers are left uninitialised (an expert pool).
     public init(context: GLContext, format: WeightFormat, rows: Int, cols: Int, label: String, rowsPerUnit: Int = 1,
-                maxChunkBytes: Int? = nil, upload method: WeightUploadMethod = .current,
+                maxChunkBytes: Int? = nil, upload method: WeightUploadMethod = .current, staging: StagingArea? = nil,
                 fill: ((Range<Int>, UnsafeMutableRawPointer?, UnsafeMutableRawPointer) throws -> Void)?) throws {
         try PackedWeights.validate(format: format, cols: cols, tensor: label)
         guard rowsPerUnit > 0, rows > 0, rows % rowsPerUnit == 0 else {
@@ -80,7 +80,8 @@ public final class GPUWeights {
                                                 label: scaleBytes > 0 ? "\(name).scales" : "\(name).scales (none)", usage: .staticData)
             let data = try context.makeBuffer(byteCount: dataVec4PerRow * 16 * count, label: "\(name).data", usage: .staticData)
             if let fill {
-                let times = try method.write(rows: start ..< start + count, scales: scaleBytes > 0 ? scales : nil, data: data, fill: fill)
+                let times = try method.write(rows: start ..< start + count, scales: scaleBytes > 0 ? scales : nil, data: data,
+                                             staging: staging, fill: fill)
                 filling += times.fill
                 transferring += times.transfer
             }

@@ -6,21 +6,22 @@ import GLES
 /// `mapped` repacks straight into the driver's memory (glMapBufferRange with the old contents
 /// invalidated): no host copy of the planes exists at all. `staged` repacks into a host
 /// staging area and hands it to glBufferSubData in pieces. Which is faster depends on the
-/// driver; `GPTOSS_GL_UPLOAD=mapped|staged` picks one for measuring (default: mapped).
+/// driver (on Mesa llvmpipe, mapping is several times slower); `GPTOSS_GL_UPLOAD=mapped|staged`
+/// picks one for measuring (default: staged).
 public enum WeightUploadMethod: String, Sendable, CaseIterable {
     case mapped
     case staged
 
-    /// The method this process uses: the environment's choice, else `mapped`.
+    /// The method this process uses: the environment's choice, else `staged`.
     public static var current: WeightUploadMethod {
-        ProcessInfo.processInfo.environment["GPTOSS_GL_UPLOAD"].flatMap(WeightUploadMethod.init(rawValue:)) ?? .mapped
+        ProcessInfo.processInfo.environment["GPTOSS_GL_UPLOAD"].flatMap(WeightUploadMethod.init(rawValue:)) ?? .staged
     }
 
     /// Fills rows `rows` of a chunk (its `scales` plane, nil for float formats, and `data`)
     /// through `fill`. Returns seconds spent inside `fill` and seconds spent moving bytes to
     /// the driver (map/unmap, or glBufferSubData).
     @discardableResult
-    func write(rows: Range<Int>, scales: GPUBuffer?, data: GPUBuffer,
+    func write(rows: Range<Int>, scales: GPUBuffer?, data: GPUBuffer, staging reusable: StagingArea?,
                fill: (Range<Int>, UnsafeMutableRawPointer?, UnsafeMutableRawPointer) throws -> Void) throws
         -> (fill: Double, transfer: Double) {
         switch self {
@@ -43,8 +44,8 @@ public enum WeightUploadMethod: String, Sendable, CaseIterable {
             return (filling, transfer)
         case .staged:
             let scaleBytes = scales?.byteCount ?? 0
-            let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: scaleBytes + data.byteCount, alignment: 64)
-            defer { staging.deallocate() }
+            let area = reusable ?? StagingArea()
+            let staging = area.bytes(scaleBytes + data.byteCount)
             var t = Date()
             try fill(rows, scaleBytes > 0 ? staging.baseAddress! : nil, staging.baseAddress! + scaleBytes)
             let filling = Date().timeIntervalSince(t)
@@ -53,5 +54,25 @@ public enum WeightUploadMethod: String, Sendable, CaseIterable {
             try data.upload(UnsafeRawBufferPointer(rebasing: staging[scaleBytes...]))
             return (filling, Date().timeIntervalSince(t))
         }
+    }
+}
+
+/// Host memory for staged uploads, kept between tensors so its pages are touched once (a fresh
+/// allocation per tensor pays a page fault per 4 KiB). Grows to the largest chunk; freed with
+/// the value.
+public final class StagingArea {
+    private var storage: UnsafeMutableRawBufferPointer?
+
+    public init() {}
+
+    deinit { storage?.deallocate() }
+
+    /// At least `count` bytes, valid until the next call.
+    func bytes(_ count: Int) -> UnsafeMutableRawBufferPointer {
+        if let storage, storage.count >= count { return UnsafeMutableRawBufferPointer(rebasing: storage[0 ..< count]) }
+        storage?.deallocate()
+        let fresh = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        storage = fresh
+        return UnsafeMutableRawBufferPointer(rebasing: fresh[0 ..< count])
     }
 }
