@@ -105,6 +105,10 @@ struct ModelRunOptions: ParsableArguments {
                                              options: ModelOptions(context: self.context, batch: batch,
                                                                    gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse)),
                                              telemetry: bus)
+            if let cache = model.weights.expertCache {
+                Terminal.stderr("gpu memory budget: experts cached, \(cache.slots) of \(model.config.expertCount) per layer on the GPU, "
+                                + "\(ByteSize.format(cache.hostBytes)) in host memory\n")
+            }
             return Loaded(model: model, telemetry: bus, recorder: recorder)
         } catch {
             bus.emit(.error(ErrorReport(message: describe(error), stage: nil)))
