@@ -241,10 +241,10 @@ public final class GPTOSSModel {
             reportMode(r)
         }
         try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
-        if let experts = weights.expertCache { telemetry?.emit(.expertCache(ExpertCacheStats(hits: experts.hits, misses: experts.misses))) }
         // Launches skip glGetError (see init); a GL error of any launch is still pending here.
         try kernels.context.checkErrors("the forward step of \(tokens.count) token(s) at position \(cache.length) "
                                         + "(set GPTOSS_GL_CHECK_DISPATCH=1 to find the launch)")
+        if let experts = weights.expertCache { telemetry?.emit(.expertCache(ExpertCacheStats(hits: experts.hits, misses: experts.misses))) }
         cache.length += tokens.count
     }
 
@@ -277,7 +277,8 @@ public final class GPTOSSModel {
         case "f32_rope_yarn": return KernelOp.rope
         case "f32_sdpa_sinks_decode": return KernelOp.attentionDecode
         case "f32_sdpa_sinks_prefill": return KernelOp.attentionPrefill
-        case "f32_topk_softmax", "f32_router_decode", "f32_moe_gate_up_swiglu", "f32_moe_down_sum": return KernelOp.moe
+        case "f32_topk_softmax", "f32_router_decode", "f32_moe_gate_up_swiglu", "f32_moe_down_sum",
+             "f32_moe_group", "f32_moe_gate_up_grouped", "f32_moe_down_grouped", "f32_moe_slot_sum": return KernelOp.moe
         case "f32_logits_reduce": return KernelOp.sampling
         case "f32_embedding": return "embedding"
         case "f32_kv_append": return "kv_append"

@@ -60,8 +60,15 @@ public struct KernelTuning: Sendable, Equatable {
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
-                                          groupedRowGroups: 64, groupedMaxTokenTile: 32, groupedMinTokens: 8,
+                                          groupedRowGroups: 64, groupedMaxTokenTile: 32, groupedMinTokens: Self.groupingOff,
                                           groupingWorkgroup: 1024)
+
+    /// A `groupedMinTokens` no step reaches: the grouped MoE kernels are not used. On the H200
+    /// (2026-11-27, synthetic 20b, 512-token steps) they took 2.11 s against 0.85 s for the
+    /// per-slot kernels, and a 4096-token prefill through them ended in NaN logits (not yet
+    /// explained; the per-slot path gives finite logits there), so `wide` leaves them off until
+    /// they win on the card. `GPTOSS_GL_TUNE=groupedMinTokens=8` turns them on for measuring.
+    public static let groupingOff = 1 << 30
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {
