@@ -162,6 +162,8 @@ extension KernelLibrary {
             if keyTile >= queryTile { keyTile = max(1, keyTile / 2) } else { queryTile = max(1, queryTile / 2) }
         }
         try require(sharedBytes() <= context.limits.maxComputeSharedMemorySize, name, "head size \(d) does not fit in shared memory")
+        // llvmpipe silently cuts long shader loops (KernelLibrary+PrefillLoopBudget.swift).
+        if prefillExceedsLoopLimit(a, queryTile: queryTile, keyTile: keyTile) { return try attentionPrefillQueryByQuery(a) }
         let groupsX = (a.tokens + queryTile - 1) / queryTile
         try groupsFit(groupsX, a.heads, name)
         let (program, key) = try program(name, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile),
