@@ -24,6 +24,7 @@ final class Placer {
 
     init(model: ModelFile, context: GLContext, telemetry: TelemetryBus?, progress: ((Int, Int) -> Void)?) {
         self.model = model; self.context = context; self.telemetry = telemetry; self.progress = progress
+        timings.uploadMethod = WeightUploadMethod.current(for: context.limits)
         totalBytes = model.table.entries.reduce(0) { total, entry in
             total + Int(model.file.tensor(named: entry.name)?.byteCount ?? 0)
         }

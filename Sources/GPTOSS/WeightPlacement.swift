@@ -162,6 +162,8 @@ public enum ExpertResidency: Equatable, Sendable {
 /// with the rest; `waitSeconds` is the time placement stood still waiting for it.
 public struct LoadTimings: Sendable, Equatable {
     public var bytes = 0
+    /// How the planes reached the driver (`WeightUploadMethod`).
+    public var uploadMethod = WeightUploadMethod.staged
     public var totalSeconds = 0.0
     /// Sum of the reads' durations (background, several threads per large local tensor).
     public var readSeconds = 0.0
@@ -182,7 +184,7 @@ public struct LoadTimings: Sendable, Equatable {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
         return "load stages: \(bytes) bytes in \(f(totalSeconds)) s (\(f(gigabytesPerSecond)) GB/s); read \(f(readSeconds)) s "
             + "(background), waited \(f(waitSeconds)) s, repack \(f(repackSeconds)) s, transfer \(f(transferSeconds)) s, "
-            + "vectors \(f(vectorSeconds)) s, \(WeightUploadMethod.current.rawValue) upload, \(RowRepacker.defaultThreads) threads"
+            + "vectors \(f(vectorSeconds)) s, \(uploadMethod.rawValue) upload, \(RowRepacker.defaultThreads) threads"
     }
 }
 

@@ -54,9 +54,10 @@ public final class GPUWeights {
     /// it must write every byte of the scale plane (nil for float formats) and the data plane of
     /// those rows. Without `fill` the buffers are left uninitialised (an expert pool).
     public init(context: GLContext, format: WeightFormat, rows: Int, cols: Int, label: String, rowsPerUnit: Int = 1,
-                maxChunkBytes: Int? = nil, upload method: WeightUploadMethod = .current, staging: StagingArea? = nil,
+                maxChunkBytes: Int? = nil, upload chosen: WeightUploadMethod? = nil, staging: StagingArea? = nil,
                 fill: ((Range<Int>, UnsafeMutableRawPointer?, UnsafeMutableRawPointer) throws -> Void)?) throws {
         try PackedWeights.validate(format: format, cols: cols, tensor: label)
+        let method = chosen ?? .current(for: context.limits)
         guard rowsPerUnit > 0, rows > 0, rows % rowsPerUnit == 0 else {
             throw KernelsError.invalidArgument(kernel: "GPUWeights",
                 message: "'\(label)': \(rows) rows are not whole units of \(rowsPerUnit) rows")
