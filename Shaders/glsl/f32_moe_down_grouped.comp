@@ -289,14 +289,14 @@ void main() {
     uint expert = info.x;
     uint first = info.y;
     uint count = info.z;
-    bool active_1 = ((wid.y < tiles[0u].x) && (expert >= params.expert_begin)) && (expert < params.expert_end);
+    bool tile_live = ((wid.y < tiles[0u].x) && (expert >= params.expert_begin)) && (expert < params.expert_end);
     uint local_expert = expert - params.expert_begin;
     if (lid < 16u) {
         fp4_values[min(lid, 15u)] = e2m1x2(lid);
     }
     for (uint t = lid; t < TOKEN_TILE; t += WG_SIZE) {
         uint slot = 0u;
-        if (active_1) {
+        if (tile_live) {
             slot = sorted[min((first + min(t, (count - 1u))), (uint(sorted.length()) - 1u))];
         }
         tile_slot[t] = slot;
@@ -307,9 +307,9 @@ void main() {
     vec4[16] acc = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     memoryBarrierShared();
     barrier();
-    uint steps = active_1 ? (params.cols / 16u) : 0u;
+    uint steps = tile_live ? (params.cols / 16u) : 0u;
     Staged next = Staged(RawHalf[8](RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u)), vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0)));
-    if (active_1) {
+    if (tile_live) {
         next = fetch(0u, lid, r0, local_expert);
     }
     for (uint step_1 = 0u; step_1 < steps; step_1++) {
@@ -344,7 +344,7 @@ void main() {
             acc[15u] = vec4(wh.w) * xh + acc[15u];
         }
     }
-    if (active_1) {
+    if (tile_live) {
         uint r = r0 + (4u * rg);
         uint rh = r + half_rows;
         uint tl = 4u * tg;

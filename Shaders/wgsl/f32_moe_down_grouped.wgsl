@@ -278,7 +278,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let expert = info.x;
     let first = info.y;
     let count = info.z;
-    let active = wid.y < tiles[0].x && expert >= params.expert_begin && expert < params.expert_end;
+    let tile_live = wid.y < tiles[0].x && expert >= params.expert_begin && expert < params.expert_end;
     let local_expert = expert - params.expert_begin;
 
     if (lid < 16u) {
@@ -287,7 +287,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     for (var t = lid; t < TOKEN_TILE; t += WG_SIZE) {
         // Tokens past the tile's count repeat its last one: their sums are never stored.
         var slot = 0u;
-        if (active) {
+        if (tile_live) {
             slot = sorted[first + min(t, count - 1u)];
         }
         tile_slot[t] = slot;
@@ -299,9 +299,9 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var acc: array<vec4<f32>, 16>;
 
     workgroupBarrier();
-    let steps = select(0u, params.cols / 16u, active);
+    let steps = select(0u, params.cols / 16u, tile_live);
     var next: Staged;
-    if (active) {
+    if (tile_live) {
         next = fetch(0u, lid, r0, local_expert);
     }
     for (var step = 0u; step < steps; step += 1u) {
@@ -336,7 +336,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
     }
 
-    if (active) {
+    if (tile_live) {
         // acc[2i + h]: row 4 rg + i; acc[8 + 2i + h]: row 4 * ROW_GROUPS + 4 rg + i; h picks the slot half.
         let r = r0 + 4u * rg;
         let rh = r + half_rows;

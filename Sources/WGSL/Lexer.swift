@@ -90,6 +90,10 @@ struct Lexer {
         if Lexer.isIdentifierStart(c) {
             while position < bytes.count && Lexer.isIdentifierContinue(peek()) { position += 1 }
             let text = String(decoding: bytes[start..<position], as: UTF8.self)
+            if ReservedWords.all.contains(text) {
+                throw CompileError("'\(text)' is a reserved word in WGSL and cannot be used as a name: rename it",
+                                   SourceSpan(start: start, end: position))
+            }
             return Token(kind: .identifier(text), span: SourceSpan(start: start, end: position))
         }
         if Lexer.isDigit(c) || (c == UInt8(ascii: ".") && Lexer.isDigit(peek(1))) {

@@ -8,13 +8,13 @@
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let w = words[gid.x];
     let halves = unpack2x16float(w);
-    let snorm = unpack4x8snorm(w);
-    let unorm = unpack4x8unorm(w);
-    floats[gid.x] = halves.x + halves.y + snorm.w + unorm.z + unpack2x16unorm(w).x + unpack2x16snorm(w).y;
+    let signed_bytes = unpack4x8snorm(w);
+    let unsigned_bytes = unpack4x8unorm(w);
+    floats[gid.x] = halves.x + halves.y + signed_bytes.w + unsigned_bytes.z + unpack2x16unorm(w).x + unpack2x16snorm(w).y;
     let nibble = extractBits(w, 4u * (gid.x % 8u), 4u);
     let signed = extractBits(i32(w), 3u, 5u);
     let merged = insertBits(w, nibble, 28u, 4u);
-    let repacked = pack2x16float(halves) ^ pack4x8snorm(snorm) ^ pack4x8unorm(unorm) ^ pack2x16unorm(halves) ^ pack2x16snorm(halves);
+    let repacked = pack2x16float(halves) ^ pack4x8snorm(signed_bytes) ^ pack4x8unorm(unsigned_bytes) ^ pack2x16unorm(halves) ^ pack2x16snorm(halves);
     let counts = countOneBits(w) + countLeadingZeros(w) + countTrailingZeros(w) + firstLeadingBit(w) + firstTrailingBit(w);
     let bytes = unpack4xU8(w);
     let sbytes = unpack4xI8(w);

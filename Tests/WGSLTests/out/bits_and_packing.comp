@@ -79,13 +79,13 @@ void main() {
     uvec3 gid = gl_GlobalInvocationID;
     uint w = words[min(gid.x, (uint(words.length()) - 1u))];
     vec2 halves = unpackHalf2x16(w);
-    vec4 snorm = unpackSnorm4x8(w);
-    vec4 unorm = unpackUnorm4x8(w);
-    floats[min(gid.x, (uint(floats.length()) - 1u))] = ((((halves.x + halves.y) + snorm.w) + unorm.z) + unpackUnorm2x16(w).x) + unpackSnorm2x16(w).y;
+    vec4 signed_bytes = unpackSnorm4x8(w);
+    vec4 unsigned_bytes = unpackUnorm4x8(w);
+    floats[min(gid.x, (uint(floats.length()) - 1u))] = ((((halves.x + halves.y) + signed_bytes.w) + unsigned_bytes.z) + unpackUnorm2x16(w).x) + unpackSnorm2x16(w).y;
     uint nibble = wgsl_extract_bits(w, (4u * (gid.x % 8u)), 4u);
     int signed = wgsl_extract_bits(int(w), 3u, 5u);
     uint merged = wgsl_insert_bits(w, nibble, 28u, 4u);
-    uint repacked = (((packHalf2x16(halves) ^ packSnorm4x8(snorm)) ^ packUnorm4x8(unorm)) ^ packUnorm2x16(halves)) ^ packSnorm2x16(halves);
+    uint repacked = (((packHalf2x16(halves) ^ packSnorm4x8(signed_bytes)) ^ packUnorm4x8(unsigned_bytes)) ^ packUnorm2x16(halves)) ^ packSnorm2x16(halves);
     uint counts = (((uint(bitCount(w)) + uint(int(31) - findMSB(uint(w)))) + uint(min(uint(findLSB(w)), uint(32u)))) + uint(findMSB(w))) + uint(findLSB(w));
     uvec4 bytes = wgsl_unpack4xU8(w);
     ivec4 sbytes = wgsl_unpack4xI8(w);
