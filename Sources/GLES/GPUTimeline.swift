@@ -27,22 +27,15 @@ public final class GPUTimeline {
 
     private var start: Stamp?
     private var marks: [(label: String, stamp: Stamp)] = []
-    private var freeQueries: [GLuint] = []
-    private var allQueries: [GLuint] = []
+    private let queries: TimerQueryPool
 
     public init(context: GLContext) throws {
         self.context = context
         usesGPUTimestamps = context.limits.timerQueries.timestampBits > 0 && context.procs.hasTimerQueries
+        queries = TimerQueryPool(context: context)
         if usesGPUTimestamps {
             try context.makeCurrent()
-            var disjoint: GLint = 0
-            glGetIntegerv(gl(GL_GPU_DISJOINT_EXT), &disjoint)  // reading clears the flag
-        }
-    }
-
-    deinit {
-        if !allQueries.isEmpty, (try? context.makeCurrent()) != nil {
-            context.procs.deleteQueries?(GLsizei(allQueries.count), &allQueries)
+            _ = queries.takeDisjoint()  // start from a clear flag
         }
     }
 
@@ -68,10 +61,10 @@ public final class GPUTimeline {
     public func resolve() throws -> Double {
         try context.makeCurrent()
         guard let first = start, !marks.isEmpty else { return 0 }
-        var disjoint: GLint = 0
+        var disjoint = false
         if usesGPUTimestamps {
             glFinish()
-            glGetIntegerv(gl(GL_GPU_DISJOINT_EXT), &disjoint)
+            disjoint = queries.takeDisjoint()
         }
         var previous = seconds(first)
         let origin = previous
@@ -86,7 +79,7 @@ public final class GPUTimeline {
         start = marks.last!.stamp
         marks.removeAll()
         try checkGL("resolving GPU timeline queries")
-        guard disjoint == 0 else {
+        guard !disjoint else {
             disjointDrops += 1
             return 0
         }
@@ -110,15 +103,7 @@ public final class GPUTimeline {
             glFinish()
             return .cpu(DispatchTime.now().uptimeNanoseconds)
         }
-        let query: GLuint
-        if let free = freeQueries.popLast() {
-            query = free
-        } else {
-            var fresh: GLuint = 0
-            context.procs.genQueries?(1, &fresh)
-            allQueries.append(fresh)
-            query = fresh
-        }
+        let query = queries.take()
         context.procs.queryCounter?(query, gl(GL_TIMESTAMP_EXT))
         return .query(query)
     }
@@ -128,13 +113,11 @@ public final class GPUTimeline {
         case .cpu(let ns):
             return Double(ns) / 1e9
         case .query(let query):
-            var value: GLuint64 = 0
-            context.procs.getQueryObjectui64?(query, gl(GL_QUERY_RESULT_EXT), &value)
-            return Double(value) / 1e9
+            return Double(queries.result(query)) / 1e9
         }
     }
 
     private func release(_ stamp: Stamp) {
-        if case .query(let query) = stamp { freeQueries.append(query) }
+        if case .query(let query) = stamp { queries.release(query) }
     }
 }

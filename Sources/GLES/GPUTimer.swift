@@ -39,8 +39,7 @@ public final class GPUTimer {
 
     private var open: [OpenScope] = []
     private var closed: [ClosedScope] = []
-    private var freeQueries: [GLuint] = []
-    private var allQueries: [GLuint] = []
+    private let queries: TimerQueryPool
 
     /// `mode` nil picks the best the device offers.
     public init(context: GLContext, mode: Mode? = nil) throws {
@@ -53,16 +52,10 @@ public final class GPUTimer {
         }
         self.mode = chosen
         self.context = context
+        queries = TimerQueryPool(context: context)
         if chosen != .cpuFinish {
             try context.makeCurrent()
-            var disjoint: GLint = 0
-            glGetIntegerv(gl(GL_GPU_DISJOINT_EXT), &disjoint)  // reading clears the flag
-        }
-    }
-
-    deinit {
-        if !allQueries.isEmpty, (try? context.makeCurrent()) != nil {
-            context.procs.deleteQueries?(GLsizei(allQueries.count), &allQueries)
+            _ = queries.takeDisjoint()  // start from a clear flag
         }
     }
 
@@ -102,10 +95,10 @@ public final class GPUTimer {
     public func resolve() throws -> [(label: String, seconds: Double)] {
         try context.makeCurrent()
         var resolved: [(label: String, seconds: Double)] = []
-        var disjoint: GLint = 0
+        var disjoint = false
         if mode != .cpuFinish {
             glFinish()
-            glGetIntegerv(gl(GL_GPU_DISJOINT_EXT), &disjoint)
+            disjoint = queries.takeDisjoint()
         }
         for scope in closed {
             let seconds: Double
@@ -113,20 +106,20 @@ public final class GPUTimer {
             case (.cpu(let start), .cpu(let end)):
                 seconds = Double(end - start) / 1e9
             case (.query(let start), .query(let end)) where mode == .gpuTimestamps:
-                seconds = Double(Int64(bitPattern: result(end) &- result(start))) / 1e9
+                seconds = Double(Int64(bitPattern: queries.result(end) &- queries.result(start))) / 1e9
             case (.query(let query), _):
-                seconds = Double(result(query)) / 1e9
+                seconds = Double(queries.result(query)) / 1e9
             default:
                 seconds = 0
             }
-            if case .query(let start) = scope.start { freeQueries.append(start) }
-            if case .query(let end) = scope.end, mode == .gpuTimestamps { freeQueries.append(end) }
-            guard disjoint == 0 else { continue }
+            if case .query(let start) = scope.start { queries.release(start) }
+            if case .query(let end) = scope.end, mode == .gpuTimestamps { queries.release(end) }
+            guard !disjoint else { continue }
             resolved.append((scope.label, seconds))
             totals[scope.label, default: TimerTotal(seconds: 0, count: 0)].seconds += seconds
             totals[scope.label, default: TimerTotal(seconds: 0, count: 0)].count += 1
         }
-        if disjoint != 0 { disjointDrops += 1 }
+        if disjoint { disjointDrops += 1 }
         closed.removeAll()
         try checkGL("resolving GPU timer queries")
         return resolved
@@ -138,32 +131,18 @@ public final class GPUTimer {
         disjointDrops = 0
     }
 
-    private func result(_ query: GLuint) -> UInt64 {
-        var value: GLuint64 = 0
-        context.procs.getQueryObjectui64?(query, gl(GL_QUERY_RESULT_EXT), &value)
-        return value
-    }
-
-    private func takeQuery() -> GLuint {
-        if let query = freeQueries.popLast() { return query }
-        var query: GLuint = 0
-        context.procs.genQueries?(1, &query)
-        allQueries.append(query)
-        return query
-    }
-
     private func mark(beginning: Bool) throws -> Mark {
         switch mode {
         case .cpuFinish:
             glFinish()
             return .cpu(DispatchTime.now().uptimeNanoseconds)
         case .gpuTimestamps:
-            let query = takeQuery()
+            let query = queries.take()
             context.procs.queryCounter?(query, gl(GL_TIMESTAMP_EXT))
             return .query(query)
         case .gpuElapsed:
             if beginning {
-                let query = takeQuery()
+                let query = queries.take()
                 context.procs.beginQuery?(gl(GL_TIME_ELAPSED_EXT), query)
                 return .query(query)
             }

@@ -40,6 +40,35 @@ final class TimerAndOffscreenTests: XCTestCase {
         }
     }
 
+    /// The profile's timeline charges each interval to the mark that ends it, keeps labels in
+    /// first-seen order, and goes on from the last mark after a resolve.
+    func testTimelineChargesIntervalsToTheMarkThatEndsThem() throws {
+        let context = try SharedContext.get()
+        let program = try context.makeProgram(name: "busy", glsl: Self.busyShader)
+        let buffer = try context.makeBuffer(byteCount: 64 * 256 * 4, label: "timeline_data")
+        try buffer.zero()
+        let timeline = try GPUTimeline(context: context)
+        XCTAssertThrowsError(try timeline.mark("early"), "a mark before begin() has no start")
+        try timeline.begin()
+        for _ in 0 ..< 2 {
+            try context.dispatch(program, storage: [StorageBinding(index: 0, buffer: buffer)], groups: (256, 1, 1))
+            context.barrier()
+            try timeline.mark("busy")
+            try timeline.mark("idle")
+        }
+        let total = try timeline.resolve()
+        XCTAssertEqual(timeline.order, ["busy", "idle"])
+        XCTAssertEqual(timeline.totals["busy"]?.count, 2)
+        XCTAssertEqual(timeline.totals["idle"]?.count, 2)
+        let busy = timeline.totals["busy"]?.seconds ?? -1, idle = timeline.totals["idle"]?.seconds ?? -1
+        XCTAssertGreaterThan(busy, 0)
+        XCTAssertGreaterThanOrEqual(idle, 0)
+        XCTAssertEqual(total, busy + idle, accuracy: 1e-9, "the intervals tile the run from begin() to the last mark")
+        try timeline.mark("after")
+        try timeline.resolve()
+        XCTAssertEqual(timeline.totals["after"]?.count, 1)
+    }
+
     func testUnbalancedScopesThrow() throws {
         let timer = try GPUTimer(context: try SharedContext.get(), mode: .cpuFinish)
         XCTAssertThrowsError(try timer.end())
