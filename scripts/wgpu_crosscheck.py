@@ -29,7 +29,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 WGSL_DIR = ROOT / "Shaders" / "wgsl"
 GLSL_DIR = ROOT / "Shaders" / "glsl"
-RUNTIME_ELEMENTS = 2048          # elements given to each runtime-sized array
+RUNTIME_ELEMENTS = 8192          # elements given to each runtime-sized array
+ROW_STRIDE = 512                 # value of every `*stride` parameter: rows never overlap
 GROUPS = (2, 2, 1)               # the dispatch used on both sides
 FLOAT_TOLERANCE = 1e-4
 ATTEMPTS = 6                     # seeds tried per kernel until it writes something
@@ -68,6 +69,11 @@ def binding_bytes(binding, rng, increasing=False):
                 scalar = leaf_scalar(member["type"])
                 if scalar == "f32":
                     words[index] = struct.unpack("<I", struct.pack("<f", rng.uniform(0.5, 1.5)))[0]
+                elif "stride" in member["name"]:
+                    # A row stride below the row's width makes different workgroups write the
+                    # same words, and which write lands last is up to the scheduler on either
+                    # side (a seed once gave out_stride 6 < HEAD_DIM and a spurious mismatch).
+                    words[index] = ROW_STRIDE
                 else:
                     words[index] = integer_value + (position if increasing else 0)
         start = binding["size"] // 4
