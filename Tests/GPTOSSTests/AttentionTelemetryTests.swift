@@ -9,13 +9,7 @@ import Telemetry
 final class AttentionTelemetryTests: XCTestCase {
     static let tolerance: Float = 1e-4
 
-    func kernels() throws -> KernelLibrary {
-        if let (_, k) = GPUForwardTests.shared { return k }
-        let c = try GLContext.createHeadless()
-        let k = try KernelLibrary(context: c)
-        GPUForwardTests.shared = (c, k)
-        return k
-    }
+    func kernels() throws -> KernelLibrary { try SharedGPU.kernels() }
 
     /// Generates with telemetry on and returns the token and attention events in order.
     func generate(_ model: GPTOSSModel, prompt: [Int], maxTokens: Int,

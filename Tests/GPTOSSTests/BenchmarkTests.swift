@@ -7,14 +7,7 @@ import Kernels
 /// leave the cache where they say, and refuse a cache too small. Speed itself is never asserted.
 final class BenchmarkTests: XCTestCase {
     func load(context positions: Int) throws -> GPTOSSModel {
-        let kernels: KernelLibrary
-        if let (_, k) = GPUForwardTests.shared {
-            kernels = k
-        } else {
-            let c = try GLContext.createHeadless()
-            kernels = try KernelLibrary(context: c)
-            GPUForwardTests.shared = (c, kernels)
-        }
+        let kernels = try SharedGPU.kernels()
         return try GPTOSSModel.load(location: try Fixture("tiny-a").modelPath("f32"), context: kernels.context,
                                     options: ModelOptions(context: positions, batch: 8), kernels: kernels)
     }

@@ -11,13 +11,7 @@ final class ExpertCacheTests: XCTestCase {
     /// Differences come only from the order the passes add into the residual.
     static let tolerance: Float = 1e-5
 
-    func kernels() throws -> KernelLibrary {
-        if let (_, k) = GPUForwardTests.shared { return k }
-        let c = try GLContext.createHeadless()
-        let k = try KernelLibrary(context: c)
-        GPUForwardTests.shared = (c, k)
-        return k
-    }
+    func kernels() throws -> KernelLibrary { try SharedGPU.kernels() }
 
     func load(_ path: String, budget: Int?, telemetry: TelemetryBus? = nil) throws -> GPTOSSModel {
         let k = try kernels()

@@ -1,5 +1,7 @@
+import GLES
 import Foundation
 import XCTest
+import Kernels
 import GGUF
 @testable import GPTOSS
 
@@ -57,5 +59,18 @@ struct LogitComparison {
         precondition(actual.count == expected.count)
         maxAbsDiff = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
         maxAbsLogit = expected.map(abs).max() ?? 1
+    }
+}
+
+/// One headless context and kernel library for every GPU test of this target: programs compile
+/// once (slow on llvmpipe).
+enum SharedGPU {
+    nonisolated(unsafe) private static var shared: KernelLibrary?
+
+    static func kernels() throws -> KernelLibrary {
+        if let shared { return shared }
+        let library = try KernelLibrary(context: try GLContext.createHeadless())
+        shared = library
+        return library
     }
 }

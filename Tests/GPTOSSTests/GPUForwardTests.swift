@@ -12,16 +12,7 @@ import Kernels
 /// quantisation adds no error of its own: only the order of f32 arithmetic differs, as for F32.
 final class GPUForwardTests: XCTestCase {
     static let tolerance: Float = 1e-3
-    /// One context and one kernel library for all tests: programs compile once (slow on llvmpipe).
-    nonisolated(unsafe) static var shared: (GLContext, KernelLibrary)?
-
-    func kernels() throws -> KernelLibrary {
-        if let (_, k) = Self.shared { return k }
-        let c = try GLContext.createHeadless()
-        let k = try KernelLibrary(context: c)
-        Self.shared = (c, k)
-        return k
-    }
+    func kernels() throws -> KernelLibrary { try SharedGPU.kernels() }
 
     func load(_ fixture: Fixture, _ flavour: String, context positions: Int = 64, batch: Int = 16) throws -> GPTOSSModel {
         let k = try kernels()

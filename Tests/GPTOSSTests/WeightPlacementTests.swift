@@ -8,12 +8,7 @@ import Kernels
 /// the bytes of the simple path on the GPU: each tensor read whole, `PackedWeights.repack`,
 /// fused with `concatenatingRows` / `fusedGateUp`.
 final class WeightPlacementTests: XCTestCase {
-    func context() throws -> GLContext {
-        if let (c, _) = GPUForwardTests.shared { return c }
-        let c = try GLContext.createHeadless()
-        GPUForwardTests.shared = (c, try KernelLibrary(context: c))
-        return c
-    }
+    func context() throws -> GLContext { try SharedGPU.kernels().context }
 
     func assertHolds(_ weights: GPUWeights, _ packed: PackedWeights, _ what: String) throws {
         XCTAssertEqual(weights.rows, packed.rows, what)
