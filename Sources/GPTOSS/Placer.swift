@@ -49,7 +49,7 @@ final class Placer {
         let rows: Int
         let cols: Int
         var rowBytes: Int { format.rawByteCount(rows: 1, cols: cols) }
-        var rowMap: RawRowMap { .contiguous(tensor.pointer, rows: rows, rowBytes: rowBytes) }
+        var rowMap: RawRowMap { .contiguous(tensor.pointer, rows: rows, rowBytes: rowBytes, keeping: [tensor]) }
     }
 
     /// The tensor's raw bytes and its rows × cols view (ggml: cols = ne0, rows = the rest).
@@ -93,9 +93,7 @@ final class Placer {
     func matrix(_ name: String) throws -> GPUWeights {
         let r = try raw(name)
         let start = Date()
-        // The row map holds raw pointers into r.tensor: keep it alive until the repack is done
-        // (an optimised build may otherwise free it right after its last direct use).
-        let weights = try withExtendedLifetime(r) { try upload(r.rowMap, format: r.format, cols: r.cols, label: name) }
+        let weights = try upload(r.rowMap, format: r.format, cols: r.cols, label: name)
         uploaded(name, bytes: weights.byteCount, format: r.format, shape: [r.cols, r.rows], since: start)
         return weights
     }
@@ -108,17 +106,15 @@ final class Placer {
         if Set(parts.map(\.format)).count == 1, Set(parts.map(\.cols)).count == 1 {
             let first = parts[0]
             let start = Date()
-            let map = RawRowMap.concatenated(parts.map { ($0.rows, $0.tensor.pointer) }, rowBytes: first.rowBytes)
-            // `map` points into all three tensors: keep them alive until the repack is done.
-            let weights = try withExtendedLifetime(parts) { try upload(map, format: first.format, cols: first.cols, label: b + "attn_qkv") }
+            let map = RawRowMap.concatenated(parts.map { ($0.rows, $0.tensor.pointer) }, rowBytes: first.rowBytes,
+                                             keeping: parts.map(\.tensor))
+            let weights = try upload(map, format: first.format, cols: first.cols, label: b + "attn_qkv")
             uploaded(b + "attn_qkv", bytes: weights.byteCount, format: first.format, shape: [first.cols, map.rows], since: start)
             return .fused(weights, bias: try vector(biases.flatMap { $0 }, label: b + "attn_qkv.bias"))
         }
         return .separate(try zip(names, zip(parts, biases)).map { name, pair in
             let start = Date()
-            let weights = try withExtendedLifetime(pair.0) {
-                try upload(pair.0.rowMap, format: pair.0.format, cols: pair.0.cols, label: b + name + ".weight")
-            }
+            let weights = try upload(pair.0.rowMap, format: pair.0.format, cols: pair.0.cols, label: b + name + ".weight")
             uploaded(b + name + ".weight", bytes: weights.byteCount, format: pair.0.format, shape: [pair.0.cols, pair.0.rows], since: start)
             return (weights, bias: try vector(pair.1, label: b + name + ".bias"))
         })
@@ -128,7 +124,7 @@ final class Placer {
 
     /// Gate and up stacks of a layer, checked to match, as one interleaved row map: expert e's
     /// gate rows, then its up rows (the layout `f32_moe_gate_up_swiglu` reads).
-    private func gateUpSource(layer b: String, experts: Int) throws -> (map: RawRowMap, format: WeightFormat, cols: Int, keep: [Raw]) {
+    private func gateUpSource(layer b: String, experts: Int) throws -> (map: RawRowMap, format: WeightFormat, cols: Int) {
         let gate = try raw(b + "ffn_gate_exps.weight")
         let up = try raw(b + "ffn_up_exps.weight")
         guard gate.format == up.format else {
@@ -137,22 +133,18 @@ final class Placer {
         }
         let perExpert = gate.rows / experts
         let map = RawRowMap.interleaved([gate.tensor.pointer, up.tensor.pointer], rowsPerPart: perExpert, units: experts,
-                                        rowBytes: gate.rowBytes)
-        return (map, gate.format, gate.cols, [gate, up])
+                                        rowBytes: gate.rowBytes, keeping: [gate.tensor, up.tensor])
+        return (map, gate.format, gate.cols)
     }
 
     func gateUpExperts(layer b: String, experts: Int) throws -> GPUExperts {
         let source = try gateUpSource(layer: b, experts: experts)
-        return try withExtendedLifetime(source.keep) {
-            try expertStack(source.map, format: source.format, cols: source.cols, experts: experts, label: b + "ffn_gate_up_exps")
-        }
+        return try expertStack(source.map, format: source.format, cols: source.cols, experts: experts, label: b + "ffn_gate_up_exps")
     }
 
     func downExperts(layer b: String, experts: Int) throws -> GPUExperts {
         let down = try raw(b + "ffn_down_exps.weight")
-        return try withExtendedLifetime(down) {
-            try expertStack(down.rowMap, format: down.format, cols: down.cols, experts: experts, label: b + "ffn_down_exps")
-        }
+        return try expertStack(down.rowMap, format: down.format, cols: down.cols, experts: experts, label: b + "ffn_down_exps")
     }
 
     private func expertStack(_ map: RawRowMap, format: WeightFormat, cols: Int, experts: Int, label: String) throws -> GPUExperts {
@@ -164,12 +156,12 @@ final class Placer {
 
     func hostGateUpExperts(layer b: String, experts: Int) throws -> HostExperts {
         let source = try gateUpSource(layer: b, experts: experts)
-        return withExtendedLifetime(source.keep) { hostStack(source.map, format: source.format, cols: source.cols, experts: experts) }
+        return hostStack(source.map, format: source.format, cols: source.cols, experts: experts)
     }
 
     func hostDownExperts(layer b: String, experts: Int) throws -> HostExperts {
         let down = try raw(b + "ffn_down_exps.weight")
-        return withExtendedLifetime(down) { hostStack(down.rowMap, format: down.format, cols: down.cols, experts: experts) }
+        return hostStack(down.rowMap, format: down.format, cols: down.cols, experts: experts)
     }
 
     private func hostStack(_ map: RawRowMap, format: WeightFormat, cols: Int, experts: Int) -> HostExperts {
