@@ -67,7 +67,7 @@ layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
 };
 layout(std430, binding = 2) restrict readonly buffer data_block {
-    uint data[];
+    uvec4 data[];
 };
 layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
@@ -105,51 +105,62 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-uint units_per_row() {
+vec4 half4(uint w0, uint w1) {
+    return vec4(unpackHalf2x16(w0), unpackHalf2x16(w1));
+}
+
+vec4 bf4(uint w0, uint w1) {
+    return vec4(bf16x2(w0), bf16x2(w1));
+}
+
+uint vec_units_per_row() {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
-    return params.cols / 4u;
-}
-
-float unit_dot(uint row, uint u, uint xv) {
-    uint words = (row * params.data_vec4_per_row) * 4u;
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        uint b = u / 8u;
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-        return d * dot(q8x4(data[min((words + u), (uint(data.length()) - 1u))]), x[min((xv + u), (uint(x.length()) - 1u))]);
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint b_1 = u / 4u;
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-        uint w = data[min((words + u), (uint(data.length()) - 1u))];
-        uint xb = (xv + (b_1 * 8u)) + (u & 3u);
-        return e8m0_f16(e) * (dot(fp4x4(w, 0u), x[min(xb, (uint(x.length()) - 1u))]) + dot(fp4x4(w, 4u), x[min((xb + 4u), (uint(x.length()) - 1u))]));
+        return params.cols / 32u;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        return params.cols / 16u;
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        uint i = words + (4u * u);
-        return dot(uintBitsToFloat(uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))])), x[min((xv + u), (uint(x.length()) - 1u))]);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        uint i_1 = words + (2u * u);
-        return dot(vec4(unpackHalf2x16(data[min(i_1, (uint(data.length()) - 1u))]), unpackHalf2x16(data[min((i_1 + 1u), (uint(data.length()) - 1u))])), x[min((xv + u), (uint(x.length()) - 1u))]);
-    } else {
-        uint i_2 = words + (2u * u);
-        return dot(vec4(bf16x2(data[min(i_2, (uint(data.length()) - 1u))]), bf16x2(data[min((i_2 + 1u), (uint(data.length()) - 1u))])), x[min((xv + u), (uint(x.length()) - 1u))]);
+        return params.cols / 4u;
     }
+    return params.cols / 8u;
 }
 
-float row_dot(uint row, uint lane, uint xv) {
-    uint units = units_per_row();
-    float s0 = 0.0;
-    float s1 = 0.0;
-    uint u = lane;
-    for (; (u + (3u * THREADS_PER_ROW)) < units; u += 4u * THREADS_PER_ROW) {
-        s0 += unit_dot(row, u, xv) + unit_dot(row, (u + THREADS_PER_ROW), xv);
-        s1 += unit_dot(row, (u + (2u * THREADS_PER_ROW)), xv) + unit_dot(row, (u + (3u * THREADS_PER_ROW)), xv);
+float vec_unit_dot(uint row, uint v, uvec4 w, uint xv) {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))]);
+        float d = (((v / 2u) & 1u) == 1u) ? pair.y : pair.x;
+        uint xb = xv + (4u * v);
+        return d * (((dot(q8x4(w.x), x[min(xb, (uint(x.length()) - 1u))]) + dot(q8x4(w.y), x[min((xb + 1u), (uint(x.length()) - 1u))])) + dot(q8x4(w.z), x[min((xb + 2u), (uint(x.length()) - 1u))])) + dot(q8x4(w.w), x[min((xb + 3u), (uint(x.length()) - 1u))]));
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        uint e = (scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))] >> (((v & 3u) * 8u) & 31u)) & 255u;
+        uint xb_1 = xv + (8u * v);
+        float lo = ((dot(fp4x4(w.x, 0u), x[min(xb_1, (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 0u), x[min((xb_1 + 1u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 0u), x[min((xb_1 + 2u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 0u), x[min((xb_1 + 3u), (uint(x.length()) - 1u))]);
+        float hi = ((dot(fp4x4(w.x, 4u), x[min((xb_1 + 4u), (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 4u), x[min((xb_1 + 5u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 4u), x[min((xb_1 + 6u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 4u), x[min((xb_1 + 7u), (uint(x.length()) - 1u))]);
+        return e8m0_f16(e) * (lo + hi);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return dot(uintBitsToFloat(w), x[min((xv + v), (uint(x.length()) - 1u))]);
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(half4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(half4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
     }
-    for (; u < units; u += THREADS_PER_ROW) {
-        s0 += unit_dot(row, u, xv);
+    return dot(bf4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(bf4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+}
+
+vec2 pair_dot(uint gate_row, uint up_row, uint lane, uint xv) {
+    uint units = vec_units_per_row();
+    uint last = units - 1u;
+    uint gate_base = gate_row * params.data_vec4_per_row;
+    uint up_base = up_row * params.data_vec4_per_row;
+    vec2 s = vec2(0.0);
+    for (uint u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
+        uint u1 = min((u0 + THREADS_PER_ROW), last);
+        uvec4 g0 = data[min((gate_base + u0), (uint(data.length()) - 1u))];
+        uvec4 p0 = data[min((up_base + u0), (uint(data.length()) - 1u))];
+        uvec4 g1 = data[min((gate_base + u1), (uint(data.length()) - 1u))];
+        uvec4 p1 = data[min((up_base + u1), (uint(data.length()) - 1u))];
+        s += vec2(vec_unit_dot(gate_row, u0, g0, xv), vec_unit_dot(up_row, u0, p0, xv));
+        vec2 second = vec2(vec_unit_dot(gate_row, u1, g1, xv), vec_unit_dot(up_row, u1, p1, xv));
+        s += ((u0 + THREADS_PER_ROW) < units) ? second : vec2(0.0);
     }
-    return s0 + s1;
+    return s;
 }
 
 void main() {
@@ -168,8 +179,9 @@ void main() {
         uint gate_row = (((expert - params.expert_begin) * 2u) * params.rows) + row;
         uint up_row = gate_row + params.rows;
         uint xv = t * (params.x_stride / 4u);
-        gate = row_dot(gate_row, lane, xv);
-        up = row_dot(up_row, lane, xv);
+        vec2 sums = pair_dot(gate_row, up_row, lane, xv);
+        gate = sums.x;
+        up = sums.y;
     }
     gate_sums[lid.x] = gate;
     up_sums[lid.x] = up;

@@ -75,8 +75,7 @@ layout(std430, binding = 7) restrict buffer weights_block {
 };
 shared vec4[(COLS / 4u)] h;
 shared float[WG_SIZE] sums;
-shared float[EXPERTS] best_value;
-shared uint[EXPERTS] best_index;
+shared float[EXPERTS] expert_logits;
 shared float[32] chosen_value;
 shared uint[32] chosen_index;
 
@@ -127,48 +126,38 @@ void main() {
         memoryBarrierShared();
         barrier();
     }
-    float mine = NEG_BIG;
-    bool available = lane < params.n_experts;
-    if (available) {
-        mine = sums[min((lane * per_expert), (WG_SIZE - 1u))];
-        if (params.has_bias == 1u) {
-            mine += bias[min(lane, (uint(bias.length()) - 1u))];
+    if (lane < EXPERTS) {
+        float logit = NEG_BIG;
+        if (lane < params.n_experts) {
+            logit = sums[min((lane * per_expert), (WG_SIZE - 1u))];
+            if (params.has_bias == 1u) {
+                logit += bias[min(lane, (uint(bias.length()) - 1u))];
+            }
+        }
+        expert_logits[min(lane, (EXPERTS - 1u))] = logit;
+    }
+    if (lane < MAX_K) {
+        chosen_value[min(lane, 31u)] = NEG_BIG;
+        chosen_index[min(lane, 31u)] = 4294967295u;
+    }
+    memoryBarrierShared();
+    barrier();
+    if (lane < params.n_experts) {
+        float v_2 = expert_logits[min(lane, (EXPERTS - 1u))];
+        uint rank = 0u;
+        for (uint o = 0u; o < params.n_experts; o++) {
+            float other = expert_logits[min(o, (EXPERTS - 1u))];
+            if ((other > v_2) || ((other == v_2) && (o < lane))) {
+                rank++;
+            }
+        }
+        if (rank < params.k) {
+            chosen_value[min(rank, 31u)] = v_2;
+            chosen_index[min(rank, 31u)] = lane;
         }
     }
     memoryBarrierShared();
     barrier();
-    for (uint round_1 = 0u; round_1 < params.k; round_1++) {
-        if (lane < EXPERTS) {
-            best_value[min(lane, (EXPERTS - 1u))] = available ? mine : NEG_BIG;
-            best_index[min(lane, (EXPERTS - 1u))] = available ? lane : 4294967295u;
-        }
-        memoryBarrierShared();
-        barrier();
-        for (uint stride_2 = EXPERTS / 2u; stride_2 > 0u; stride_2 = stride_2 / 2u) {
-            if (lane < stride_2) {
-                float v_2 = best_value[min((lane + stride_2), (EXPERTS - 1u))];
-                uint i_3 = best_index[min((lane + stride_2), (EXPERTS - 1u))];
-                float cur = best_value[min(lane, (EXPERTS - 1u))];
-                uint cur_i = best_index[min(lane, (EXPERTS - 1u))];
-                if ((v_2 > cur) || ((v_2 == cur) && (i_3 < cur_i))) {
-                    best_value[min(lane, (EXPERTS - 1u))] = v_2;
-                    best_index[min(lane, (EXPERTS - 1u))] = i_3;
-                }
-            }
-            memoryBarrierShared();
-            barrier();
-        }
-        uint winner = best_index[0u];
-        if (lane == 0u) {
-            chosen_value[min(round_1, 31u)] = best_value[0u];
-            chosen_index[min(round_1, 31u)] = winner;
-        }
-        if (winner == lane) {
-            available = false;
-        }
-        memoryBarrierShared();
-        barrier();
-    }
     if (lane == 0u) {
         float m = chosen_value[0u];
         float total = 0.0;

@@ -11,7 +11,7 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales : array<u32>        [rows_bound][scale_words_per_row]   read (unused for float formats)
-//   2  data   : array<u32>        [rows_bound][data_vec4_per_row]     read
+//   2  data   : array<vec4<u32>>  [rows_bound][data_vec4_per_row]     read
 //   3  bias   : array<f32>        [out rows]                          read (when has_bias = 1)
 //   4  x      : array<vec4<f32>>  token t at x[(x_offset + t * x_stride) / 4]   read (x_offset, x_stride multiples of 4)
 //   5  y      : array<f32>        [n_tokens][y_stride]                read_write
@@ -54,7 +54,7 @@ override TOKEN_TILE: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
-@group(0) @binding(2) var<storage, read> data: array<u32>;
+@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
@@ -94,11 +94,89 @@ fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-// A row is walked in units: the slice one thread takes per step, chosen so that neighbouring
-// threads read neighbouring words of the data plane and neighbouring activations (each load
-// instruction of a warp touches one contiguous span). Q8_0: one word (4 int8, x vec4 u);
-// MXFP4: one word (its low nibbles are elements 4k..4k+3 of block u/4 and its high nibbles
-// elements 16+4k.., k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
+fn half4(w0: u32, w1: u32) -> vec4<f32> {
+    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
+}
+
+fn bf4(w0: u32, w1: u32) -> vec4<f32> {
+    return vec4<f32>(bf16x2(w0), bf16x2(w1));
+}
+
+// Word `i` of bound weight row `row` in the data plane.
+fn data_word(row: u32, i: u32) -> u32 {
+    return data[row * params.data_vec4_per_row + i / 4u][i & 3u];
+}
+
+// Decode (one token) walks a row in vec units: one vec4<u32> of the data plane per thread and
+// step (16 B, the widest load), neighbouring threads on neighbouring vec4s. A vec unit holds
+// 16 Q8_0 quants (half a block), 32 MXFP4 values (a block: word k has elements 4k..4k+3 in its
+// low nibbles and 16+4k.. in its high ones), 4 F32 or 8 F16/BF16 values.
+fn vec_units_per_row() -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return params.cols / 32u;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        return params.cols / 16u;
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return params.cols / 4u;
+    }
+    return params.cols / 8u;
+}
+
+// Dot product of vec unit `v` (already loaded as `w`) of bound weight row `row` with its
+// activations; `xv` is the vec4 index of the token's first activation.
+fn vec_unit_dot(row: u32, v: u32, w: vec4<u32>, xv: u32) -> f32 {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + v / 4u]);
+        let d = select(pair.x, pair.y, ((v / 2u) & 1u) == 1u);
+        let xb = xv + 4u * v;
+        return d * (dot(q8x4(w.x), x[xb]) + dot(q8x4(w.y), x[xb + 1u])
+                  + dot(q8x4(w.z), x[xb + 2u]) + dot(q8x4(w.w), x[xb + 3u]));
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let e = (scales[row * params.scale_words_per_row + v / 4u] >> ((v & 3u) * 8u)) & 255u;
+        let xb = xv + 8u * v;
+        let lo = dot(fp4x4(w.x, 0u), x[xb]) + dot(fp4x4(w.y, 0u), x[xb + 1u])
+               + dot(fp4x4(w.z, 0u), x[xb + 2u]) + dot(fp4x4(w.w, 0u), x[xb + 3u]);
+        let hi = dot(fp4x4(w.x, 4u), x[xb + 4u]) + dot(fp4x4(w.y, 4u), x[xb + 5u])
+               + dot(fp4x4(w.z, 4u), x[xb + 6u]) + dot(fp4x4(w.w, 4u), x[xb + 7u]);
+        return e8m0_f16(e) * (lo + hi);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return dot(bitcast<vec4<f32>>(w), x[xv + v]);
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(half4(w.x, w.y), x[xv + 2u * v]) + dot(half4(w.z, w.w), x[xv + 2u * v + 1u]);
+    }
+    return dot(bf4(w.x, w.y), x[xv + 2u * v]) + dot(bf4(w.z, w.w), x[xv + 2u * v + 1u]);
+}
+
+// Sum over the vec units lane, lane + THREADS_PER_ROW, … of `row`. Four units a step, and all
+// four 16-byte loads are issued before any math: a decode matrix is only a few MB, so each
+// thread has just a handful of units and the kernel is bound by how many loads are in flight,
+// not by arithmetic. Units past the row's end load its last unit again (in bounds, cached) and
+// count zero.
+fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
+    let units = vec_units_per_row();
+    let last = units - 1u;
+    let base = row * params.data_vec4_per_row;
+    var s0 = 0.0;
+    var s1 = 0.0;
+    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
+        let u1 = min(u0 + THREADS_PER_ROW, last);
+        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
+        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
+        let w0 = data[base + u0];
+        let w1 = data[base + u1];
+        let w2 = data[base + u2];
+        let w3 = data[base + u3];
+        s0 += vec_unit_dot(row, u0, w0, xv);
+        s1 += select(0.0, vec_unit_dot(row, u1, w1, xv), u0 + THREADS_PER_ROW < units);
+        s0 += select(0.0, vec_unit_dot(row, u2, w2, xv), u0 + 2u * THREADS_PER_ROW < units);
+        s1 += select(0.0, vec_unit_dot(row, u3, w3, xv), u0 + 3u * THREADS_PER_ROW < units);
+    }
+    return s0 + s1;
+}
+
+// Prefill (a tile of tokens) walks a row in word units, each dequantised once for the whole
+// tile: Q8_0 one word (4 int8, x vec4 u); MXFP4 one word (low nibbles meet x vec4 unit_x(u),
+// high nibbles the vec4 four further); F32 four words; F16/BF16 two words (x vec4 u each).
 fn units_per_row() -> u32 {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         return params.cols / 8u;
@@ -106,63 +184,33 @@ fn units_per_row() -> u32 {
     return params.cols / 4u;
 }
 
-// Dot product of unit `u` of bound weight row `row` with its activations; `xv` is the vec4
-// index of the token's first activation.
-fn unit_dot(row: u32, u: u32, xv: u32) -> f32 {
-    let words = row * params.data_vec4_per_row * 4u;
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let b = u / 8u;
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        return d * dot(q8x4(data[words + u]), x[xv + u]);
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let b = u / 4u;
-        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        let w = data[words + u];
-        let xb = xv + b * 8u + (u & 3u);
-        return e8m0_f16(e) * (dot(fp4x4(w, 0u), x[xb]) + dot(fp4x4(w, 4u), x[xb + 4u]));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let i = words + 4u * u;
-        return dot(bitcast<vec4<f32>>(vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u])), x[xv + u]);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        let i = words + 2u * u;
-        return dot(vec4<f32>(unpack2x16float(data[i]), unpack2x16float(data[i + 1u])), x[xv + u]);
-    } else {
-        let i = words + 2u * u;
-        return dot(vec4<f32>(bf16x2(data[i]), bf16x2(data[i + 1u])), x[xv + u]);
-    }
-}
-
-// The weights of unit `u` of bound row `row`, dequantised once for a tile of tokens: the
+// The weights of word unit `u` of bound row `row`, dequantised once for a tile of tokens: the
 // four that meet activation vec4 unit_x(u) (for MXFP4 the low nibbles; unit_weights_hi has its
 // high nibbles, which meet vec4 unit_x(u) + 4; zero for the other formats).
 fn unit_weights(row: u32, u: u32) -> vec4<f32> {
-    let words = row * params.data_vec4_per_row * 4u;
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         let b = u / 8u;
         let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        return select(pair.x, pair.y, (b & 1u) == 1u) * q8x4(data[words + u]);
+        return select(pair.x, pair.y, (b & 1u) == 1u) * q8x4(data_word(row, u));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         let b = u / 4u;
         let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data[words + u], 0u);
+        return e8m0_f16(e) * fp4x4(data_word(row, u), 0u);
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let i = words + 4u * u;
-        return bitcast<vec4<f32>>(vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        let i = words + 2u * u;
-        return vec4<f32>(unpack2x16float(data[i]), unpack2x16float(data[i + 1u]));
-    } else {
-        let i = words + 2u * u;
-        return vec4<f32>(bf16x2(data[i]), bf16x2(data[i + 1u]));
+        return bitcast<vec4<f32>>(data[row * params.data_vec4_per_row + u]);
     }
+    let i = 2u * u;
+    if (WEIGHT_FORMAT == FORMAT_F16) {
+        return half4(data_word(row, i), data_word(row, i + 1u));
+    }
+    return bf4(data_word(row, i), data_word(row, i + 1u));
 }
 
 fn unit_weights_hi(row: u32, u: u32) -> vec4<f32> {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         let b = u / 4u;
         let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data[row * params.data_vec4_per_row * 4u + u], 4u);
+        return e8m0_f16(e) * fp4x4(data_word(row, u), 4u);
     }
     return vec4<f32>(0.0);
 }
@@ -173,23 +221,6 @@ fn unit_x(u: u32) -> u32 {
         return (u / 4u) * 8u + (u & 3u);
     }
     return u;
-}
-
-// Sum over the units lane, lane + THREADS_PER_ROW, … of `row`, four independent units a step
-// so that several loads are in flight per thread.
-fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
-    let units = units_per_row();
-    var s0 = 0.0;
-    var s1 = 0.0;
-    var u = lane;
-    for (; u + 3u * THREADS_PER_ROW < units; u += 4u * THREADS_PER_ROW) {
-        s0 += unit_dot(row, u, xv) + unit_dot(row, u + THREADS_PER_ROW, xv);
-        s1 += unit_dot(row, u + 2u * THREADS_PER_ROW, xv) + unit_dot(row, u + 3u * THREADS_PER_ROW, xv);
-    }
-    for (; u < units; u += THREADS_PER_ROW) {
-        s0 += unit_dot(row, u, xv);
-    }
-    return s0 + s1;
 }
 
 @compute @workgroup_size(WG_SIZE)

@@ -7,7 +7,7 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales  : array<u32>        [bound experts * rows][scale_words_per_row]   read
-//   2  data    : array<u32>        [bound experts * rows][data_vec4_per_row]     read
+//   2  data    : array<vec4<u32>>  [bound experts * rows][data_vec4_per_row]     read
 //   3  bias    : array<f32>        [n_experts][rows]                             read (has_bias = 1)
 //   4  x       : array<vec4<f32>>  [n_tokens * k][cols / 4] (the SwiGLU output)  read
 //   5  ids     : array<u32>        [n_tokens][k]                                 read
@@ -42,7 +42,7 @@ override THREADS_PER_ROW: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
-@group(0) @binding(2) var<storage, read> data: array<u32>;
+@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> ids: array<u32>;
@@ -84,60 +84,104 @@ fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-// A row is walked in units: the slice one thread takes per step, chosen so that neighbouring
-// threads read neighbouring words of the data plane and neighbouring activations (each load
-// instruction of a warp touches one contiguous span). Q8_0: one word (4 int8, x vec4 u);
-// MXFP4: one word (its low nibbles are elements 4k..4k+3 of block u/4 and its high nibbles
-// elements 16+4k.., k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
-fn units_per_row() -> u32 {
+fn half4(w0: u32, w1: u32) -> vec4<f32> {
+    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
+}
+
+fn bf4(w0: u32, w1: u32) -> vec4<f32> {
+    return vec4<f32>(bf16x2(w0), bf16x2(w1));
+}
+
+// A row is walked in vec units: one vec4<u32> of the data plane per thread and step (16 B, the
+// widest load), neighbouring threads on neighbouring vec4s. A vec unit holds 16 Q8_0 quants
+// (half a block), 32 MXFP4 values (a block: word k has elements 4k..4k+3 in its low nibbles and
+// 16+4k.. in its high ones), 4 F32 or 8 F16/BF16 values.
+fn vec_units_per_row() -> u32 {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
-    return params.cols / 4u;
-}
-
-// Dot product of unit `u` of bound weight row `row` with its activations; `xv` is the vec4
-// index of the token's first activation.
-fn unit_dot(row: u32, u: u32, xv: u32) -> f32 {
-    let words = row * params.data_vec4_per_row * 4u;
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let b = u / 8u;
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        return d * dot(q8x4(data[words + u]), x[xv + u]);
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let b = u / 4u;
-        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        let w = data[words + u];
-        let xb = xv + b * 8u + (u & 3u);
-        return e8m0_f16(e) * (dot(fp4x4(w, 0u), x[xb]) + dot(fp4x4(w, 4u), x[xb + 4u]));
+        return params.cols / 32u;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        return params.cols / 16u;
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let i = words + 4u * u;
-        return dot(bitcast<vec4<f32>>(vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u])), x[xv + u]);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        let i = words + 2u * u;
-        return dot(vec4<f32>(unpack2x16float(data[i]), unpack2x16float(data[i + 1u])), x[xv + u]);
-    } else {
-        let i = words + 2u * u;
-        return dot(vec4<f32>(bf16x2(data[i]), bf16x2(data[i + 1u])), x[xv + u]);
+        return params.cols / 4u;
     }
+    return params.cols / 8u;
 }
 
-// Sum over the units lane, lane + THREADS_PER_ROW, … of `row`, four independent units a step
-// so that several loads are in flight per thread.
-fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
-    let units = units_per_row();
-    var s0 = 0.0;
-    var s1 = 0.0;
-    var u = lane;
-    for (; u + 3u * THREADS_PER_ROW < units; u += 4u * THREADS_PER_ROW) {
-        s0 += unit_dot(row, u, xv) + unit_dot(row, u + THREADS_PER_ROW, xv);
-        s1 += unit_dot(row, u + 2u * THREADS_PER_ROW, xv) + unit_dot(row, u + 3u * THREADS_PER_ROW, xv);
+// Vec unit `v` of bound row `row`, loaded as `w`, times the activations from vec4 `xv`.
+fn vec_unit_dot(row: u32, v: u32, w: vec4<u32>, xv: u32) -> f32 {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + v / 4u]);
+        let d = select(pair.x, pair.y, ((v / 2u) & 1u) == 1u);
+        let xb = xv + 4u * v;
+        return d * (dot(q8x4(w.x), x[xb]) + dot(q8x4(w.y), x[xb + 1u])
+                  + dot(q8x4(w.z), x[xb + 2u]) + dot(q8x4(w.w), x[xb + 3u]));
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let e = (scales[row * params.scale_words_per_row + v / 4u] >> ((v & 3u) * 8u)) & 255u;
+        let xb = xv + 8u * v;
+        let lo = dot(fp4x4(w.x, 0u), x[xb]) + dot(fp4x4(w.y, 0u), x[xb + 1u])
+               + dot(fp4x4(w.z, 0u), x[xb + 2u]) + dot(fp4x4(w.w, 0u), x[xb + 3u]);
+        let hi = dot(fp4x4(w.x, 4u), x[xb + 4u]) + dot(fp4x4(w.y, 4u), x[xb + 5u])
+               + dot(fp4x4(w.z, 4u), x[xb + 6u]) + dot(fp4x4(w.w, 4u), x[xb + 7u]);
+        return e8m0_f16(e) * (lo + hi);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return dot(bitcast<vec4<f32>>(w), x[xv + v]);
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(half4(w.x, w.y), x[xv + 2u * v]) + dot(half4(w.z, w.w), x[xv + 2u * v + 1u]);
     }
-    for (; u < units; u += THREADS_PER_ROW) {
-        s0 += unit_dot(row, u, xv);
+    return dot(bf4(w.x, w.y), x[xv + 2u * v]) + dot(bf4(w.z, w.w), x[xv + 2u * v + 1u]);
+}
+
+// The weighted sum over the token's k experts of row `row`: four experts at a time, two vec
+// units of each a step, all eight 16-byte loads issued before any math (each expert row is
+// read once per decode step, so the kernel is bound by loads in flight). Experts outside the
+// bound range, and the padding past k, read expert slot 0's row and count zero; units past the
+// row's end load its last unit again and count zero. Also returns the weighted bias.
+fn experts_dot(t: u32, row: u32, lane: u32) -> vec2<f32> {
+    let units = vec_units_per_row();
+    let last = units - 1u;
+    let x_vec4_stride = params.cols / 4u;
+    var acc = 0.0;
+    var bias_sum = 0.0;
+    for (var j0 = 0u; j0 < params.k; j0 += 4u) {
+        var wrow: array<u32, 4>;
+        var weight: array<f32, 4>;
+        var xv: array<u32, 4>;
+        var used_mask = vec4<bool>(false);
+        for (var j = 0u; j < 4u; j += 1u) {
+            let slot = t * params.k + min(j0 + j, params.k - 1u);
+            let expert = ids[slot];
+            let used = j0 + j < params.k && expert >= params.expert_begin && expert < params.expert_end;
+            wrow[j] = select(0u, (expert - params.expert_begin) * params.rows + row, used);
+            weight[j] = select(0.0, weights[slot], used);
+            xv[j] = slot * x_vec4_stride;
+            used_mask[j] = used;
+            if (used && params.has_bias == 1u) {
+                bias_sum += weight[j] * bias[expert * params.rows + row];
+            }
+        }
+        var s = vec4<f32>(0.0);
+        for (var u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
+            let u1 = min(u0 + THREADS_PER_ROW, last);
+            let second = u0 + THREADS_PER_ROW < units;
+            let a0 = data[wrow[0] * params.data_vec4_per_row + u0];
+            let a1 = data[wrow[1] * params.data_vec4_per_row + u0];
+            let a2 = data[wrow[2] * params.data_vec4_per_row + u0];
+            let a3 = data[wrow[3] * params.data_vec4_per_row + u0];
+            let b0 = data[wrow[0] * params.data_vec4_per_row + u1];
+            let b1 = data[wrow[1] * params.data_vec4_per_row + u1];
+            let b2 = data[wrow[2] * params.data_vec4_per_row + u1];
+            let b3 = data[wrow[3] * params.data_vec4_per_row + u1];
+            s += vec4<f32>(vec_unit_dot(wrow[0], u0, a0, xv[0]), vec_unit_dot(wrow[1], u0, a1, xv[1]),
+                           vec_unit_dot(wrow[2], u0, a2, xv[2]), vec_unit_dot(wrow[3], u0, a3, xv[3]));
+            let more = vec4<f32>(vec_unit_dot(wrow[0], u1, b0, xv[0]), vec_unit_dot(wrow[1], u1, b1, xv[1]),
+                                 vec_unit_dot(wrow[2], u1, b2, xv[2]), vec_unit_dot(wrow[3], u1, b3, xv[3]));
+            s += select(vec4<f32>(0.0), more, second);
+        }
+        // select, not a zero weight: an unused slot's activations may be stale, even NaN.
+        let weighted = s * vec4<f32>(weight[0], weight[1], weight[2], weight[3]);
+        acc += dot(select(vec4<f32>(0.0), weighted, used_mask), vec4<f32>(1.0));
     }
-    return s0 + s1;
+    return vec2<f32>(acc, bias_sum);
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -146,27 +190,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     let lane = lid.x % THREADS_PER_ROW;
     let row = wid.x * rows_per_group + lid.x / THREADS_PER_ROW;
     let t = wid.y;
-    let x_vec4_stride = params.cols / 4u;
 
-    var acc = 0.0;
-    var bias_sum = 0.0;
+    var sums = vec2<f32>(0.0);
     var any_expert = false;
     if (row < params.rows) {
         for (var j = 0u; j < params.k; j += 1u) {
-            let slot = t * params.k + j;
-            let expert = ids[slot];
-            if (expert >= params.expert_begin && expert < params.expert_end) {
-                any_expert = true;
-                let w = weights[slot];
-                let wrow = (expert - params.expert_begin) * params.rows + row;
-                acc += w * row_dot(wrow, lane, slot * x_vec4_stride);
-                if (params.has_bias == 1u) {
-                    bias_sum += w * bias[expert * params.rows + row];
-                }
-            }
+            let expert = ids[t * params.k + j];
+            any_expert = any_expert || (expert >= params.expert_begin && expert < params.expert_end);
+        }
+        if (any_expert) {
+            sums = experts_dot(t, row, lane);
         }
     }
-    partial_sums[lid.x] = acc;
+    let bias_sum = sums.y;
+    partial_sums[lid.x] = sums.x;
     workgroupBarrier();
     for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {

@@ -46,8 +46,7 @@ override EXPERTS: u32 = 32u;
 
 var<workgroup> h: array<vec4<f32>, COLS / 4u>;
 var<workgroup> sums: array<f32, WG_SIZE>;
-var<workgroup> best_value: array<f32, EXPERTS>;
-var<workgroup> best_index: array<u32, EXPERTS>;
+var<workgroup> expert_logits: array<f32, EXPERTS>;
 var<workgroup> chosen_value: array<f32, MAX_K>;
 var<workgroup> chosen_index: array<u32, MAX_K>;
 
@@ -98,45 +97,41 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
         workgroupBarrier();
     }
 
-    // Top-k over the logits: k rounds of an arg-max reduction over EXPERTS slots.
-    var mine = NEG_BIG;
-    var available = lane < params.n_experts;
-    if (available) {
-        mine = sums[lane * per_expert];
-        if (params.has_bias == 1u) {
-            mine += bias[lane];
+    // Top-k over the logits by rank: expert e's rank is how many experts beat it (a larger
+    // logit, or an equal one with a lower index); the k of rank < k are the chosen, in rank
+    // order. One pass over EXPERTS values per thread and one barrier, instead of k rounds of
+    // an arg-max tree with a barrier per level.
+    if (lane < EXPERTS) {
+        var logit = NEG_BIG;
+        if (lane < params.n_experts) {
+            logit = sums[lane * per_expert];
+            if (params.has_bias == 1u) {
+                logit += bias[lane];
+            }
+        }
+        expert_logits[lane] = logit;
+    }
+    if (lane < MAX_K) {
+        // A NaN logit ranks nowhere; its slot keeps an id no expert kernel accepts.
+        chosen_value[lane] = NEG_BIG;
+        chosen_index[lane] = 0xffffffffu;
+    }
+    workgroupBarrier();
+    if (lane < params.n_experts) {
+        let v = expert_logits[lane];
+        var rank = 0u;
+        for (var o = 0u; o < params.n_experts; o += 1u) {
+            let other = expert_logits[o];
+            if (other > v || (other == v && o < lane)) {
+                rank += 1u;
+            }
+        }
+        if (rank < params.k) {
+            chosen_value[rank] = v;
+            chosen_index[rank] = lane;
         }
     }
     workgroupBarrier();
-    for (var round = 0u; round < params.k; round += 1u) {
-        if (lane < EXPERTS) {
-            best_value[lane] = select(NEG_BIG, mine, available);
-            best_index[lane] = select(0xffffffffu, lane, available);
-        }
-        workgroupBarrier();
-        for (var stride = EXPERTS / 2u; stride > 0u; stride = stride / 2u) {
-            if (lane < stride) {
-                let v = best_value[lane + stride];
-                let i = best_index[lane + stride];
-                let cur = best_value[lane];
-                let cur_i = best_index[lane];
-                if (v > cur || (v == cur && i < cur_i)) {
-                    best_value[lane] = v;
-                    best_index[lane] = i;
-                }
-            }
-            workgroupBarrier();
-        }
-        let winner = best_index[0];
-        if (lane == 0u) {
-            chosen_value[round] = best_value[0];
-            chosen_index[round] = winner;
-        }
-        if (winner == lane) {
-            available = false;
-        }
-        workgroupBarrier();
-    }
     if (lane == 0u) {
         let m = chosen_value[0];
         var total = 0.0;

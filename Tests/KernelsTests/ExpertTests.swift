@@ -31,11 +31,27 @@ final class ExpertTests: XCTestCase {
     /// read from a GPU buffer that repeats experts (across tokens and within one token), and the
     /// expert stacks split one expert per binding.
     func testMoEBlockAllFormatsRepeatedExpertsSplitStacks() throws {
-        var rng = SeededRNG(test: "moe")
+        try checkMoEBlock(test: "moe", experts: 4, hidden: 64, ff: 96, k: 2,
+                          ids: [2, 0, 2, 2, 3, 1], routeWeights: [0.7, 0.3, 0.6, 0.4, 0.55, 0.45])
+    }
+
+    /// k = 6 (the down kernel takes experts four at a time, so a second, partly padded group) and
+    /// rows of several load steps with a partial last one.
+    func testMoEBlockMoreExpertsThanOneGroupLongRows() throws {
+        var rng = SeededRNG(test: "moe.k6")
+        let experts = 8, k = 6, tokens = 2
+        let ids = [5, 1, 7, 0, 3, 6, 2, 4, 1, 7, 5, 0]
+        XCTAssertEqual(ids.count, tokens * k)
+        try checkMoEBlock(test: "moe.k6", experts: experts, hidden: 288, ff: 544, k: k, ids: ids,
+                          routeWeights: (0..<(tokens * k)).map { _ in Float.random(in: 0.05...0.4, using: &rng) })
+    }
+
+    /// Gate/up + SwiGLU and down + weighted sum + residual against the CPU reference, every format,
+    /// each expert in its own binding chunk.
+    private func checkMoEBlock(test: String, experts: Int, hidden: Int, ff: Int, k: Int, ids: [Int], routeWeights: [Float]) throws {
+        var rng = SeededRNG(test: test)
         let kernels = try GPU.library()
-        let experts = 4, hidden = 64, ff = 96, k = 2, tokens = 3
-        let ids = [2, 0, 2, 2, 3, 1]
-        let routeWeights: [Float] = [0.7, 0.3, 0.6, 0.4, 0.55, 0.45]
+        let tokens = ids.count / k
         for format in WeightFormat.allCases {
             let (gateRaw, gate) = try rng.tensor(format, rows: experts * ff, cols: hidden, scale: 0.3)
             let (upRaw, up) = try rng.tensor(format, rows: experts * ff, cols: hidden, scale: 0.3)

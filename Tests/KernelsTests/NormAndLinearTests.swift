@@ -21,7 +21,9 @@ final class NormAndLinearTests: XCTestCase {
     func testLinearAllFormatsPartialIteration() throws {
         var rng = SeededRNG(test: "linear")
         let kernels = try GPU.library()
-        let rows = 37, cols = 96
+        // 96 columns: under one load step of a row; 1120: several, the last one partial.
+        let rows = 37
+        for cols in [96, 1120] {
         for format in WeightFormat.allCases {
             let (raw, w) = try rng.tensor(format, rows: rows, cols: cols)
             let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: format, rows: rows, cols: cols),
@@ -34,8 +36,9 @@ final class NormAndLinearTests: XCTestCase {
                                               output: out, tokens: tokens))
                 assertClose(try GPU.read(out, tokens * rows),
                             CPUReference.linear(weights: w, bias: bias, x: x, rows: rows, cols: cols, tokens: tokens),
-                            relative: 1e-5, "linear \(format) tokens=\(tokens)")
+                            relative: 1e-5, "linear \(format) cols=\(cols) tokens=\(tokens)")
             }
+        }
         }
     }
 

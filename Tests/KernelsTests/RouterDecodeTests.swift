@@ -31,6 +31,25 @@ final class RouterDecodeTests: XCTestCase {
         }
     }
 
+    /// Equal logits go to the lower expert, in rank order, as in the CPU top-k: a zero router
+    /// with a bias where four experts tie for the top.
+    func testFusedRouterBreaksTiesByLowerExpert() throws {
+        let kernels = try GPU.library()
+        let experts = 8, hidden = 64, k = 3
+        let zeros = [Float](repeating: 0, count: experts * hidden)
+        let raw = try GGMLBlocks.encode(zeros, as: .f32)
+        let router = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .f32, rows: experts, cols: hidden),
+                                    label: "router.zero")
+        let bias: [Float] = [1, 2, 2, 0, 2, 1, 0, 2]
+        let ids = try GPU.zeros(k, "ids"), routeWeights = try GPU.zeros(k, "w")
+        try kernels.routerDecode(RouterDecodeArgs(input: try GPU.buffer([Float](repeating: 0.5, count: hidden), "x"),
+            norm: try GPU.buffer([Float](repeating: 1, count: hidden), "norm"), eps: 1e-5, router: router,
+            bias: try GPU.buffer(bias, "b"), k: k, normed: try GPU.zeros(hidden, "n"), ids: ids, weights: routeWeights))
+        XCTAssertEqual(try ids.readUInt32s(count: k).map(Int.init), [1, 2, 4])
+        XCTAssertEqual(try ids.readUInt32s(count: k).map(Int.init), CPUReference.topKSoftmax(bias, experts: experts, k: k).ids)
+        assertClose(try GPU.read(routeWeights, k), [1.0 / 3, 1.0 / 3, 1.0 / 3], relative: 1e-6, "tied weights")
+    }
+
     func testFusedRouterRefusesQuantisedRouter() throws {
         var rng = SeededRNG(test: "router-decode-q8")
         let kernels = try GPU.library()
