@@ -6,30 +6,30 @@ precision highp int;
 #define OVERRIDE_WEIGHT_FORMAT 4
 #endif
 const uint WEIGHT_FORMAT = uint(OVERRIDE_WEIGHT_FORMAT);
-#ifndef OVERRIDE_ROW_GROUPS
-#define OVERRIDE_ROW_GROUPS 16
+#ifndef OVERRIDE_ROW_THREADS
+#define OVERRIDE_ROW_THREADS 32
 #endif
-const uint ROW_GROUPS = uint(OVERRIDE_ROW_GROUPS);
-#ifndef OVERRIDE_TOKEN_TILE
-#define OVERRIDE_TOKEN_TILE 32
+const uint ROW_THREADS = uint(OVERRIDE_ROW_THREADS);
+#ifndef OVERRIDE_TOKEN_THREADS
+#define OVERRIDE_TOKEN_THREADS 8
 #endif
-const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
+const uint TOKEN_THREADS = uint(OVERRIDE_TOKEN_THREADS);
+#ifndef OVERRIDE_TOKEN_VECS
+#define OVERRIDE_TOKEN_VECS 2
+#endif
+const uint TOKEN_VECS = uint(OVERRIDE_TOKEN_VECS);
 #ifndef OVERRIDE_WG_SIZE
-#define OVERRIDE_WG_SIZE 64
+#define OVERRIDE_WG_SIZE 256
 #endif
 const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
-#ifndef OVERRIDE_TOKEN_GROUPS
-#define OVERRIDE_TOKEN_GROUPS (TOKEN_TILE / 8u)
+#ifndef OVERRIDE_TOKEN_TILE
+#define OVERRIDE_TOKEN_TILE 64
 #endif
-const uint TOKEN_GROUPS = uint(OVERRIDE_TOKEN_GROUPS);
-#ifndef OVERRIDE_ROWS_PER_THREAD
-#define OVERRIDE_ROWS_PER_THREAD 2
+const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
+#ifndef OVERRIDE_W_PARTS
+#define OVERRIDE_W_PARTS 1
 #endif
-const uint ROWS_PER_THREAD = uint(OVERRIDE_ROWS_PER_THREAD);
-#ifndef OVERRIDE_X_PER_THREAD
-#define OVERRIDE_X_PER_THREAD 2
-#endif
-const uint X_PER_THREAD = uint(OVERRIDE_X_PER_THREAD);
+const uint W_PARTS = uint(OVERRIDE_W_PARTS);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -48,17 +48,29 @@ struct Params {
     uint pad1;
 };
 
-struct RawHalf {
-    uvec4 d0;
-    uvec4 d1;
-    uvec4 d2;
-    uvec4 d3;
+struct RawPart {
+    uvec4 lo;
+    uvec4 hi;
     uint s;
 };
 
-struct Staged {
-    RawHalf[8] w;
-    vec4[4] x;
+struct RawQuad {
+    RawPart r0;
+    RawPart r1;
+    RawPart r2;
+    RawPart r3;
+};
+
+struct Cols {
+    vec4 lo;
+    vec4 hi;
+};
+
+struct RawX {
+    vec4 t0;
+    vec4 t1;
+    vec4 t2;
+    vec4 t3;
 };
 
 // WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
@@ -102,7 +114,7 @@ layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
 };
 layout(std430, binding = 4) restrict readonly buffer x_block {
-    float x[];
+    vec4 x[];
 };
 layout(std430, binding = 5) restrict readonly buffer sorted_block {
     uint sorted[];
@@ -113,27 +125,22 @@ layout(std430, binding = 6) restrict readonly buffer tiles_block {
 layout(std430, binding = 7) restrict buffer out_block {
     float out_1[];
 };
-shared vec4[(2u * ROW_GROUPS)][17] w_tile;
-shared vec4[(TOKEN_TILE / 4u)][17] x_tile;
+shared vec4[(2u * ROW_THREADS)][33] w_tile;
+shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
 shared uint[TOKEN_TILE] tile_slot;
 shared uint[TOKEN_TILE] tile_x_base;
-shared float[16] fp4_values;
 
-float e2m1x2(uint code) {
-    uint m = code & 7u;
-    float v = float(m);
-    if (m >= 4u) {
-        v = float(((2u + (m & 1u)) << (((m >> 1u) - 1u) & 31u)));
-    }
-    return ((code & 8u) != 0u) ? (-v) : v;
+vec4 fp4x4(uint w, uint shift) {
+    uint t = (w >> (shift & 31u)) & 252645135u;
+    uint lo = (t & 15u) | ((t & 3840u) << 8u);
+    uint hi = ((t >> 16u) & 15u) | ((t >> 8u) & 983040u);
+    uint h01 = ((lo & 458759u) << 9u) | ((lo & 524296u) << 12u);
+    uint h23 = ((hi & 458759u) << 9u) | ((hi & 524296u) << 12u);
+    return vec4(unpackHalf2x16(h01), unpackHalf2x16(h23));
 }
 
-float e8m0_half(uint e) {
-    return uintBitsToFloat(((e >= 2u) ? ((e - 1u) << 23u) : 0u));
-}
-
-vec4 fp4x4(uint w, float s) {
-    return vec4(fp4_values[min((w & 15u), 15u)], fp4_values[min(((w >> 8u) & 15u), 15u)], fp4_values[min(((w >> 16u) & 15u), 15u)], fp4_values[min(((w >> 24u) & 15u), 15u)]) * s;
+float e8m0_f16(uint e) {
+    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
 }
 
 vec4 q8x4(uint w) {
@@ -145,114 +152,130 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-vec4 half4(uint w0, uint w1) {
-    return vec4(unpackHalf2x16(w0), unpackHalf2x16(w1));
-}
-
-vec4 bf4(uint w0, uint w1) {
-    return vec4(bf16x2(w0), bf16x2(w1));
-}
-
-void put4(uint k0, uint j, vec4 v) {
-    uint q = j / 4u;
-    uint c = j % 4u;
-    w_tile[min(q, ((2u * ROW_GROUPS) - 1u))][min(k0, 16u)][min(c, 3u)] = v.x;
-    w_tile[min(q, ((2u * ROW_GROUPS) - 1u))][min((k0 + 1u), 16u)][min(c, 3u)] = v.y;
-    w_tile[min(q, ((2u * ROW_GROUPS) - 1u))][min((k0 + 2u), 16u)][min(c, 3u)] = v.z;
-    w_tile[min(q, ((2u * ROW_GROUPS) - 1u))][min((k0 + 3u), 16u)][min(c, 3u)] = v.w;
-}
-
-RawHalf load_raw(uint row, uint b, uint half_1) {
-    RawHalf raw = RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u);
+RawPart load_part(uint row, uint b, uint k) {
+    RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
+    uint base = row * params.data_vec4_per_row;
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        raw.d0 = data[min(((row * params.data_vec4_per_row) + b), (uint(data.length()) - 1u))];
+        raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
         raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
     } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        raw.d0 = data[min((((row * params.data_vec4_per_row) + (b * 2u)) + half_1), (uint(data.length()) - 1u))];
+        raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
+        raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
         raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        uint base = ((row * params.data_vec4_per_row) + (b * 8u)) + (half_1 * 4u);
-        raw.d0 = data[min(base, (uint(data.length()) - 1u))];
-        raw.d1 = data[min((base + 1u), (uint(data.length()) - 1u))];
-        raw.d2 = data[min((base + 2u), (uint(data.length()) - 1u))];
-        raw.d3 = data[min((base + 3u), (uint(data.length()) - 1u))];
+        raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
+        raw.hi = data[min((((base + (8u * b)) + 4u) + k), (uint(data.length()) - 1u))];
     } else {
-        uint base_1 = ((row * params.data_vec4_per_row) + (b * 4u)) + (half_1 * 2u);
-        raw.d0 = data[min(base_1, (uint(data.length()) - 1u))];
-        raw.d1 = data[min((base_1 + 1u), (uint(data.length()) - 1u))];
+        uvec4 a = data[min(((base + (4u * b)) + (k / 2u)), (uint(data.length()) - 1u))];
+        uvec4 c = data[min((((base + (4u * b)) + 2u) + (k / 2u)), (uint(data.length()) - 1u))];
+        bool odd = (k & 1u) == 1u;
+        raw.lo = uvec4((odd ? a.zw : a.xy), 0u, 0u);
+        raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
     }
     return raw;
 }
 
-void store_raw(uint j, RawHalf raw, uint half_1) {
+Cols decode_part(RawPart raw) {
+    Cols c = Cols(vec4(0.0), vec4(0.0));
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        float s = e8m0_half(raw.s);
-        uvec4 w = raw.d0 >> (uvec4((half_1 * 4u)) & uvec4(31u));
-        put4(0u, j, fp4x4(w.x, s));
-        put4(4u, j, fp4x4(w.y, s));
-        put4(8u, j, fp4x4(w.z, s));
-        put4(12u, j, fp4x4(w.w, s));
+        float s = e8m0_f16(raw.s);
+        c.lo = fp4x4(raw.lo.x, 0u) * s;
+        c.hi = fp4x4(raw.lo.x, 4u) * s;
     } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         float d = unpackHalf2x16(raw.s).x;
-        put4(0u, j, (q8x4(raw.d0.x) * d));
-        put4(4u, j, (q8x4(raw.d0.y) * d));
-        put4(8u, j, (q8x4(raw.d0.z) * d));
-        put4(12u, j, (q8x4(raw.d0.w) * d));
+        c.lo = q8x4(raw.lo.x) * d;
+        c.hi = q8x4(raw.hi.x) * d;
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        put4(0u, j, uintBitsToFloat(raw.d0));
-        put4(4u, j, uintBitsToFloat(raw.d1));
-        put4(8u, j, uintBitsToFloat(raw.d2));
-        put4(12u, j, uintBitsToFloat(raw.d3));
+        c.lo = uintBitsToFloat(raw.lo);
+        c.hi = uintBitsToFloat(raw.hi);
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        put4(0u, j, half4(raw.d0.x, raw.d0.y));
-        put4(4u, j, half4(raw.d0.z, raw.d0.w));
-        put4(8u, j, half4(raw.d1.x, raw.d1.y));
-        put4(12u, j, half4(raw.d1.z, raw.d1.w));
+        c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
+        c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
     } else {
-        put4(0u, j, bf4(raw.d0.x, raw.d0.y));
-        put4(4u, j, bf4(raw.d0.z, raw.d0.w));
-        put4(8u, j, bf4(raw.d1.x, raw.d1.y));
-        put4(12u, j, bf4(raw.d1.z, raw.d1.w));
+        c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+        c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
     }
+    return c;
 }
 
-Staged fetch(uint step_1, uint lid, uint r0, uint local_expert) {
-    Staged st = Staged(RawHalf[8](RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u)), vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0)));
-    uint b = step_1 / 2u;
-    uint half_1 = step_1 % 2u;
-    for (uint q = 0u; q < ROWS_PER_THREAD; q++) {
-        uint j = lid + (q * WG_SIZE);
-        uint r = r0 + wgsl_rem(j, (4u * ROW_GROUPS));
-        if (r < params.rows) {
-            uint gate_or_up = (j >= (4u * ROW_GROUPS)) ? params.rows : 0u;
-            st.w[min(q, 7u)] = load_raw(((((local_expert * 2u) * params.rows) + gate_or_up) + r), b, half_1);
-        }
-    }
-    for (uint p = 0u; p < X_PER_THREAD; p++) {
-        uint i = lid + (p * WG_SIZE);
-        if (i < (4u * TOKEN_TILE)) {
-            uint q_1 = i / 16u;
-            uint c = (step_1 * 16u) + (i % 16u);
-            st.x[min(p, 3u)] = vec4(x[min((tile_x_base[min((4u * q_1), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q_1) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q_1) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))], x[min((tile_x_base[min(((4u * q_1) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))]);
-        }
-    }
-    return st;
+uint quad_output(uint q, uint r0) {
+    return r0 + (4u * wgsl_rem(q, ROW_THREADS));
 }
 
-void stage(Staged st, uint step_1, uint lid) {
-    for (uint q = 0u; q < ROWS_PER_THREAD; q++) {
-        store_raw((lid + (q * WG_SIZE)), st.w[min(q, 7u)], (step_1 % 2u));
+uint quad_row(uint q, uint r0, uint local_expert) {
+    uint gate_or_up = (q >= ROW_THREADS) ? params.rows : 0u;
+    return (((local_expert * 2u) * params.rows) + gate_or_up) + quad_output(q, r0);
+}
+
+uint unit_quad(uint u) {
+    return ((u / 32u) * 8u) + (u % 8u);
+}
+
+uint unit_part(uint u) {
+    return (u / 8u) % 4u;
+}
+
+RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
+    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    uint o = quad_output(q, r0);
+    uint row = quad_row(q, r0, local_expert);
+    if (o < params.rows) {
+        raw.r0 = load_part(row, b, k);
     }
-    for (uint p = 0u; p < X_PER_THREAD; p++) {
-        uint i = lid + (p * WG_SIZE);
-        if (i < (4u * TOKEN_TILE)) {
-            x_tile[min((i / 16u), ((TOKEN_TILE / 4u) - 1u))][min((i % 16u), 16u)] = st.x[min(p, 3u)];
-        }
+    if ((o + 1u) < params.rows) {
+        raw.r1 = load_part((row + 1u), b, k);
     }
+    if ((o + 2u) < params.rows) {
+        raw.r2 = load_part((row + 2u), b, k);
+    }
+    if ((o + 3u) < params.rows) {
+        raw.r3 = load_part((row + 3u), b, k);
+    }
+    return raw;
+}
+
+void store_quad(uint u, RawQuad raw) {
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    Cols c0 = decode_part(raw.r0);
+    Cols c1 = decode_part(raw.r1);
+    Cols c2 = decode_part(raw.r2);
+    Cols c3 = decode_part(raw.r3);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+}
+
+RawX load_x(uint u, uint b) {
+    uint v = u / 8u;
+    uint c = (b * 8u) + (u % 8u);
+    RawX raw = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    raw.t0 = x[min((tile_x_base[min((4u * v), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    raw.t1 = x[min((tile_x_base[min(((4u * v) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    raw.t2 = x[min((tile_x_base[min(((4u * v) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    raw.t3 = x[min((tile_x_base[min(((4u * v) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    return raw;
+}
+
+void store_x(uint u, RawX raw) {
+    uint v = u / 8u;
+    uint cq = u % 8u;
+    uint p = ((cq / 4u) * 16u) + (cq % 4u);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 void emit4(uint expert, uint r, uint t, uint count, vec4 g, vec4 u) {
-    if (r >= params.rows) {
+    if ((r >= params.rows) || (t >= count)) {
         return;
     }
     float gb = 0.0;
@@ -264,9 +287,7 @@ void emit4(uint expert, uint r, uint t, uint count, vec4 g, vec4 u) {
     vec4 gate = min((g + vec4(gb)), vec4(7.0));
     vec4 up = clamp((u + vec4(ub)), vec4(-7.0), vec4(7.0));
     vec4 act = (gate / (vec4(1.0) + exp((-1.702 * gate)))) * (up + vec4(1.0));
-    if (t < count) {
-        out_1[min(((tile_slot[min(t, (TOKEN_TILE - 1u))] * params.rows) + r), (uint(out_1.length()) - 1u))] = act.x;
-    }
+    out_1[min(((tile_slot[min(t, (TOKEN_TILE - 1u))] * params.rows) + r), (uint(out_1.length()) - 1u))] = act.x;
     if ((t + 1u) < count) {
         out_1[min(((tile_slot[min((t + 1u), (TOKEN_TILE - 1u))] * params.rows) + r), (uint(out_1.length()) - 1u))] = act.y;
     }
@@ -281,78 +302,128 @@ void emit4(uint expert, uint r, uint t, uint count, vec4 g, vec4 u) {
 void main() {
     uint lid = gl_LocalInvocationIndex;
     uvec3 wid = gl_WorkGroupID;
-    uint half_rows = 4u * ROW_GROUPS;
-    uint r0 = wid.x * half_rows;
+    uint r0 = (wid.x * 4u) * ROW_THREADS;
     uvec4 info = tiles[min((1u + wid.y), (uint(tiles.length()) - 1u))];
     uint expert = info.x;
     uint first = info.y;
     uint count = info.z;
-    bool tile_live = ((wid.y < tiles[0u].x) && (expert >= params.expert_begin)) && (expert < params.expert_end);
+    bool tile_live = (((wid.y < tiles[0u].x) && (expert >= params.expert_begin)) && (expert < params.expert_end)) && (count > 0u);
     uint local_expert = expert - params.expert_begin;
-    if (lid < 16u) {
-        fp4_values[min(lid, 15u)] = e2m1x2(lid);
-    }
     for (uint t = lid; t < TOKEN_TILE; t += WG_SIZE) {
         uint slot = 0u;
         if (tile_live) {
             slot = sorted[min((first + min(t, (count - 1u))), (uint(sorted.length()) - 1u))];
         }
         tile_slot[t] = slot;
-        tile_x_base[t] = wgsl_div(slot, params.k) * params.x_stride;
+        tile_x_base[t] = wgsl_div(slot, params.k) * (params.x_stride / 4u);
     }
-    uint rg = wgsl_div(lid, TOKEN_GROUPS);
-    uint tg = wgsl_rem(lid, TOKEN_GROUPS);
-    vec4[16] acc = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     memoryBarrierShared();
     barrier();
-    uint steps = tile_live ? (params.cols / 16u) : 0u;
-    Staged next = Staged(RawHalf[8](RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u), RawHalf(uvec4(0u), uvec4(0u), uvec4(0u), uvec4(0u), 0u)), vec4[4](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0)));
-    if (tile_live) {
-        next = fetch(0u, lid, r0, local_expert);
+    uint rt = wgsl_div(lid, TOKEN_THREADS);
+    uint tt = wgsl_rem(lid, TOKEN_THREADS);
+    vec4 g0a = vec4(0.0);
+    vec4 g1a = vec4(0.0);
+    vec4 g2a = vec4(0.0);
+    vec4 g3a = vec4(0.0);
+    vec4 u0a = vec4(0.0);
+    vec4 u1a = vec4(0.0);
+    vec4 u2a = vec4(0.0);
+    vec4 u3a = vec4(0.0);
+    vec4 g0b = vec4(0.0);
+    vec4 g1b = vec4(0.0);
+    vec4 g2b = vec4(0.0);
+    vec4 g3b = vec4(0.0);
+    vec4 u0b = vec4(0.0);
+    vec4 u1b = vec4(0.0);
+    vec4 u2b = vec4(0.0);
+    vec4 u3b = vec4(0.0);
+    uint steps = tile_live ? (params.cols / 32u) : 0u;
+    bool has_x = lid < (2u * TOKEN_TILE);
+    RawQuad w0 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawQuad w1 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawQuad w2 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawQuad w3 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawX xs = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    if (steps > 0u) {
+        w0 = load_quad(lid, 0u, r0, local_expert);
+        if (W_PARTS > 1u) {
+            w1 = load_quad((lid + WG_SIZE), 0u, r0, local_expert);
+        }
+        if (W_PARTS > 2u) {
+            w2 = load_quad((lid + (2u * WG_SIZE)), 0u, r0, local_expert);
+            w3 = load_quad((lid + (3u * WG_SIZE)), 0u, r0, local_expert);
+        }
+        if (has_x) {
+            xs = load_x(lid, 0u);
+        }
     }
     for (uint step_1 = 0u; step_1 < steps; step_1++) {
         memoryBarrierShared();
         barrier();
-        stage(next, step_1, lid);
+        store_quad(lid, w0);
+        if (W_PARTS > 1u) {
+            store_quad((lid + WG_SIZE), w1);
+        }
+        if (W_PARTS > 2u) {
+            store_quad((lid + (2u * WG_SIZE)), w2);
+            store_quad((lid + (3u * WG_SIZE)), w3);
+        }
+        if (has_x) {
+            store_x(lid, xs);
+        }
         memoryBarrierShared();
         barrier();
         if ((step_1 + 1u) < steps) {
-            next = fetch((step_1 + 1u), lid, r0, local_expert);
+            w0 = load_quad(lid, (step_1 + 1u), r0, local_expert);
+            if (W_PARTS > 1u) {
+                w1 = load_quad((lid + WG_SIZE), (step_1 + 1u), r0, local_expert);
+            }
+            if (W_PARTS > 2u) {
+                w2 = load_quad((lid + (2u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
+                w3 = load_quad((lid + (3u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
+            }
+            if (has_x) {
+                xs = load_x(lid, (step_1 + 1u));
+            }
         }
-        for (uint kk = 0u; kk < 16u; kk++) {
-            vec4 wl = w_tile[min(rg, ((2u * ROW_GROUPS) - 1u))][kk];
-            vec4 wh = w_tile[min((rg + ROW_GROUPS), ((2u * ROW_GROUPS) - 1u))][kk];
-            vec4 xl = x_tile[min(tg, ((TOKEN_TILE / 4u) - 1u))][kk];
-            vec4 xh = x_tile[min((tg + TOKEN_GROUPS), ((TOKEN_TILE / 4u) - 1u))][kk];
-            acc[0u] = vec4(wl.x) * xl + acc[0u];
-            acc[1u] = vec4(wl.x) * xh + acc[1u];
-            acc[2u] = vec4(wl.y) * xl + acc[2u];
-            acc[3u] = vec4(wl.y) * xh + acc[3u];
-            acc[4u] = vec4(wl.z) * xl + acc[4u];
-            acc[5u] = vec4(wl.z) * xh + acc[5u];
-            acc[6u] = vec4(wl.w) * xl + acc[6u];
-            acc[7u] = vec4(wl.w) * xh + acc[7u];
-            acc[8u] = vec4(wh.x) * xl + acc[8u];
-            acc[9u] = vec4(wh.x) * xh + acc[9u];
-            acc[10u] = vec4(wh.y) * xl + acc[10u];
-            acc[11u] = vec4(wh.y) * xh + acc[11u];
-            acc[12u] = vec4(wh.z) * xl + acc[12u];
-            acc[13u] = vec4(wh.z) * xh + acc[13u];
-            acc[14u] = vec4(wh.w) * xl + acc[14u];
-            acc[15u] = vec4(wh.w) * xh + acc[15u];
+        for (uint p = 0u; p < 32u; p++) {
+            vec4 wg = w_tile[min(rt, ((2u * ROW_THREADS) - 1u))][p];
+            vec4 wu = w_tile[min((ROW_THREADS + rt), ((2u * ROW_THREADS) - 1u))][p];
+            vec4 xa = x_tile[min(tt, ((TOKEN_TILE / 4u) - 1u))][p];
+            g0a = vec4(wg.x) * xa + g0a;
+            g1a = vec4(wg.y) * xa + g1a;
+            g2a = vec4(wg.z) * xa + g2a;
+            g3a = vec4(wg.w) * xa + g3a;
+            u0a = vec4(wu.x) * xa + u0a;
+            u1a = vec4(wu.y) * xa + u1a;
+            u2a = vec4(wu.z) * xa + u2a;
+            u3a = vec4(wu.w) * xa + u3a;
+            if (TOKEN_VECS == 2u) {
+                vec4 xb = x_tile[min((TOKEN_THREADS + tt), ((TOKEN_TILE / 4u) - 1u))][p];
+                g0b = vec4(wg.x) * xb + g0b;
+                g1b = vec4(wg.y) * xb + g1b;
+                g2b = vec4(wg.z) * xb + g2b;
+                g3b = vec4(wg.w) * xb + g3b;
+                u0b = vec4(wu.x) * xb + u0b;
+                u1b = vec4(wu.y) * xb + u1b;
+                u2b = vec4(wu.z) * xb + u2b;
+                u3b = vec4(wu.w) * xb + u3b;
+            }
         }
     }
     if (tile_live) {
-        uint r = r0 + (4u * rg);
-        uint tl = 4u * tg;
-        uint th = (TOKEN_TILE / 2u) + (4u * tg);
-        emit4(expert, r, tl, count, acc[0u], acc[8u]);
-        emit4(expert, r, th, count, acc[1u], acc[9u]);
-        emit4(expert, (r + 1u), tl, count, acc[2u], acc[10u]);
-        emit4(expert, (r + 1u), th, count, acc[3u], acc[11u]);
-        emit4(expert, (r + 2u), tl, count, acc[4u], acc[12u]);
-        emit4(expert, (r + 2u), th, count, acc[5u], acc[13u]);
-        emit4(expert, (r + 3u), tl, count, acc[6u], acc[14u]);
-        emit4(expert, (r + 3u), th, count, acc[7u], acc[15u]);
+        uint r = r0 + (4u * rt);
+        uint ta = 4u * tt;
+        emit4(expert, r, ta, count, g0a, u0a);
+        emit4(expert, (r + 1u), ta, count, g1a, u1a);
+        emit4(expert, (r + 2u), ta, count, g2a, u2a);
+        emit4(expert, (r + 3u), ta, count, g3a, u3a);
+        if (TOKEN_VECS == 2u) {
+            uint tb = 4u * (TOKEN_THREADS + tt);
+            emit4(expert, r, tb, count, g0b, u0b);
+            emit4(expert, (r + 1u), tb, count, g1b, u1b);
+            emit4(expert, (r + 2u), tb, count, g2b, u2b);
+            emit4(expert, (r + 3u), tb, count, g3b, u3b);
+        }
     }
 }

@@ -6,22 +6,25 @@
 // atomics, so the result is reproducible). Same math as f32_moe_down_sum.wgsl (decode):
 //   slot_out[slot][r] = w[slot] * (Wdown_e . a[slot] + bdown_e[r])          (e = ids[slot])
 //
-// Register tiling as in f32_moe_gate_up_grouped.wgsl: 8 * ROW_GROUPS rows and TOKEN_TILE slots
-// a workgroup, 16 columns at a time through shared memory, and thread (rg, tg) keeps rows
-// 4 rg .. + 3 and 4 * ROW_GROUPS + 4 rg .. + 3 times 8 slots in registers. An expert stack larger
-// than the binding limit is one dispatch per bound expert range [expert_begin, expert_end).
+// The tiling of f32_moe_gate_up_grouped.wgsl (see there for the why of every choice): 8 *
+// ROW_THREADS consecutive rows (quads of four) and TOKEN_TILE = 4 * TOKEN_VECS * TOKEN_THREADS
+// slots a workgroup, 32 columns (one block) a step through shared memory, decoded and
+// transposed, with the next block's raw words prefetched into registers; thread (rt, tt) keeps
+// rows 4 rt .. + 3 and 4 * ROW_THREADS + 4 rt .. + 3 times 4 or 8 slots in named vec4 sums.
+// An expert stack larger than the binding limit is one dispatch per bound expert range
+// [expert_begin, expert_end); tiles of other experts (and tiles past the tile count) do nothing.
 //
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales   : array<u32>        [bound experts * rows][scale_words_per_row]   read
 //   2  data     : array<vec4<u32>>  [bound experts * rows][data_vec4_per_row]     read
 //   3  bias     : array<f32>        [n_experts][rows]                             read (has_bias = 1)
-//   4  x        : array<f32>        [n_slots][x_stride] (the SwiGLU output)       read
+//   4  x        : array<vec4<f32>>  [n_slots][x_stride / 4] (the SwiGLU output)   read
 //   5  sorted   : array<u32>        [n_slots] slots by expert                     read (f32_moe_group)
 //   6  tiles    : array<vec4<u32>>  [1 + max tiles]                               read (f32_moe_group)
 //   7  weights  : array<f32>        [n_slots] router weights                      read
 //   8  slot_out : array<f32>        [n_slots][rows]                               write
-// Dispatch: (ceil(rows / (8 * ROW_GROUPS)), max tiles, 1), WG_SIZE = ROW_GROUPS * TOKEN_TILE / 8.
+// Dispatch: (ceil(rows / (8 * ROW_THREADS)), max tiles, 1); WG_SIZE = ROW_THREADS * TOKEN_THREADS.
 
 struct Params {
     n_slots: u32,
@@ -45,58 +48,53 @@ const FORMAT_Q8_0: u32 = 3u;
 const FORMAT_MXFP4: u32 = 4u;
 
 override WEIGHT_FORMAT: u32 = 4u;
-// Threads along the rows; the tile has 8 * ROW_GROUPS rows.
-override ROW_GROUPS: u32 = 16u;
-// Tokens per tile, a multiple of 8 (8 per thread, TOKEN_TILE / 8 threads along the tokens).
-override TOKEN_TILE: u32 = 32u;
-// Must be ROW_GROUPS * TOKEN_TILE / 8 (the launcher sets it with the two above).
-override WG_SIZE: u32 = 64u;
-override TOKEN_GROUPS: u32 = TOKEN_TILE / 8u;
-// Tile rows each thread stages, 8 * ROW_GROUPS / WG_SIZE = 8 / TOKEN_GROUPS (<= 8), and
-// activation vec4s, ceil(4 * TOKEN_TILE / WG_SIZE) (<= 4 with ROW_GROUPS >= 8); the launcher
-// sets both with the sizes above.
-override ROWS_PER_THREAD: u32 = 2u;
-override X_PER_THREAD: u32 = 2u;
+// Threads along the rows (each two quads of 4 rows); at least 8.
+override ROW_THREADS: u32 = 32u;
+// Threads along the tokens: 2, 4 or 8; each takes TOKEN_VECS groups of 4 tokens (1 or 2).
+override TOKEN_THREADS: u32 = 8u;
+override TOKEN_VECS: u32 = 2u;
+// The launcher sets these three from the above: ROW_THREADS * TOKEN_THREADS,
+// 4 * TOKEN_VECS * TOKEN_THREADS, and the staging parts per thread 8 / TOKEN_THREADS (1, 2 or 4).
+override WG_SIZE: u32 = 256u;
+override TOKEN_TILE: u32 = 64u;
+override W_PARTS: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
 @group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read> x: array<f32>;
+@group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> sorted: array<u32>;
 @group(0) @binding(6) var<storage, read> tiles: array<vec4<u32>>;
 @group(0) @binding(7) var<storage, read> weights: array<f32>;
 @group(0) @binding(8) var<storage, read_write> slot_out: array<f32>;
 
-// w_tile[q][k] = weight rows 4q .. 4q + 3 at column k of the current 16 columns. Rows of 17
-// vec4 (one spare) put the vec4s of 8 consecutive q on different banks.
-var<workgroup> w_tile: array<array<vec4<f32>, 17>, 2u * ROW_GROUPS>;
-// x_tile[q][k] = tokens 4q .. 4q + 3 at column k, padded the same way.
-var<workgroup> x_tile: array<array<vec4<f32>, 17>, TOKEN_TILE / 4u>;
-// Per slot of the tile: its index, and where its activations start in x.
+// w_tile[q][p] = weight rows 4q .. 4q + 3 at column p (in the order above), x_tile[v][p] =
+// tokens 4v .. 4v + 3 at column p. Rows of 33 vec4 (one spare) put the vec4s of consecutive q
+// (or v) at one p on different banks.
+var<workgroup> w_tile: array<array<vec4<f32>, 33>, 2u * ROW_THREADS>;
+var<workgroup> x_tile: array<array<vec4<f32>, 33>, TOKEN_TILE / 4u>;
+// Per slot of the tile: its index, and the vec4 index of its activations in x.
 var<workgroup> tile_slot: array<u32, TOKEN_TILE>;
 var<workgroup> tile_x_base: array<u32, TOKEN_TILE>;
-// The 16 E2M1 codes as doubled values (sign in bit 3), read by code.
-var<workgroup> fp4_values: array<f32, 16>;
 
-fn e2m1x2(code: u32) -> f32 {
-    let m = code & 7u;
-    var v = f32(m);
-    if (m >= 4u) {
-        v = f32((2u + (m & 1u)) << ((m >> 1u) - 1u));
-    }
-    return select(v, -v, (code & 8u) != 0u);
+// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14, through f16
+// bit patterns (sign to bit 15, e1e0m to bits 11..9; e1e0 = 0 lands on f16 subnormals, which
+// unpack2x16float converts exactly). The 2^14 goes into the block scale (e8m0_f16).
+fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
+    let t = (w >> shift) & 0x0f0f0f0fu;
+    let lo = (t & 0xfu) | ((t & 0xf00u) << 8u);
+    let hi = ((t >> 16u) & 0xfu) | ((t >> 8u) & 0xf0000u);
+    let h01 = ((lo & 0x00070007u) << 9u) | ((lo & 0x00080008u) << 12u);
+    let h23 = ((hi & 0x00070007u) << 9u) | ((hi & 0x00080008u) << 12u);
+    return vec4<f32>(unpack2x16float(h01), unpack2x16float(h23));
 }
 
-// 2^(e - 128): the E8M0 scale halved to match the doubled E2M1 table (0 below 2^-126).
-fn e8m0_half(e: u32) -> f32 {
-    return bitcast<f32>(select(0u, (e - 1u) << 23u, e >= 2u));
-}
-
-// The four codes in the low nibbles of the bytes of `w`, times `s`.
-fn fp4x4(w: u32, s: f32) -> vec4<f32> {
-    return vec4<f32>(fp4_values[w & 15u], fp4_values[(w >> 8u) & 15u],
-                     fp4_values[(w >> 16u) & 15u], fp4_values[(w >> 24u) & 15u]) * s;
+// 2^(e - 127) * 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out; exponents
+// below 2 (scales under 2^-126) flush to zero as in the CPU reference, exponents above 240
+// saturate at 2^127.
+fn e8m0_f16(e: u32) -> f32 {
+    return bitcast<f32>(select(0u, min(e + 14u, 254u) << 23u, e >= 2u));
 }
 
 // Four int8 of a little-endian word as floats, without integer-to-float conversions:
@@ -112,139 +110,173 @@ fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-fn half4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
-}
-
-fn bf4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(bf16x2(w0), bf16x2(w1));
-}
-
-// Columns k0 .. k0 + 3 of tile row j.
-fn put4(k0: u32, j: u32, v: vec4<f32>) {
-    let q = j / 4u;
-    let c = j % 4u;
-    w_tile[q][k0][c] = v.x;
-    w_tile[q][k0 + 1u][c] = v.y;
-    w_tile[q][k0 + 2u][c] = v.z;
-    w_tile[q][k0 + 3u][c] = v.w;
-}
-
-// The raw words of one half block (16 columns) of one weight row, as loaded from the planes:
-// d0 .. d3 hold what the format needs (MXFP4 and Q8_0: d0; F16, BF16: d0, d1; F32: all four);
-// s is the MXFP4 E8M0 byte or the Q8_0 f16 scale bits. All zero decodes to zeros.
-struct RawHalf {
-    d0: vec4<u32>,
-    d1: vec4<u32>,
-    d2: vec4<u32>,
-    d3: vec4<u32>,
+// The raw words of part k of one row's block: lo holds columns 4k .. 4k + 3 (MXFP4: word k,
+// whose high nibbles are columns 16 + 4k ..; Q8_0: lo.x; F16/BF16: lo.xy; F32: all of lo), hi
+// columns 16 + 4k .. + 3 the same way; s is the E8M0 byte or the Q8_0 f16 scale bits. All zero
+// (a row past the matrix) decodes to zeros.
+struct RawPart {
+    lo: vec4<u32>,
+    hi: vec4<u32>,
     s: u32,
 }
 
-// What a thread stages for one step: its tile rows' raw halves and its activation vec4s.
-struct Staged {
-    w: array<RawHalf, 8>,
-    x: array<vec4<f32>, 4>,
+// Part k of four consecutive rows, as a thread carries it from one step to the next.
+struct RawQuad {
+    r0: RawPart,
+    r1: RawPart,
+    r2: RawPart,
+    r3: RawPart,
 }
 
-// Half `half` (columns 16 * half .. + 15) of block `b` of bound weight row `row`.
-fn load_raw(row: u32, b: u32, half: u32) -> RawHalf {
-    var raw: RawHalf;
+fn load_part(row: u32, b: u32, k: u32) -> RawPart {
+    var raw: RawPart;
+    let base = row * params.data_vec4_per_row;
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         // Byte i of the block holds element i (low nibble) and i + 16 (high nibble).
-        raw.d0 = data[row * params.data_vec4_per_row + b];
+        raw.lo.x = data[base + b][k];
         raw.s = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
     } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        raw.d0 = data[row * params.data_vec4_per_row + b * 2u + half];
+        raw.lo.x = data[base + 2u * b][k];
+        raw.hi.x = data[base + 2u * b + 1u][k];
         raw.s = (scales[row * params.scale_words_per_row + b / 2u] >> ((b & 1u) * 16u)) & 0xffffu;
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let base = row * params.data_vec4_per_row + b * 8u + half * 4u;
-        raw.d0 = data[base];
-        raw.d1 = data[base + 1u];
-        raw.d2 = data[base + 2u];
-        raw.d3 = data[base + 3u];
+        raw.lo = data[base + 8u * b + k];
+        raw.hi = data[base + 8u * b + 4u + k];
     } else {
-        let base = row * params.data_vec4_per_row + b * 4u + half * 2u;
-        raw.d0 = data[base];
-        raw.d1 = data[base + 1u];
+        // F16 and BF16: words 2k, 2k + 1 and 8 + 2k, 9 + 2k of the block's 16.
+        let a = data[base + 4u * b + k / 2u];
+        let c = data[base + 4u * b + 2u + k / 2u];
+        let odd = (k & 1u) == 1u;
+        raw.lo = vec4<u32>(select(a.xy, a.zw, odd), 0u, 0u);
+        raw.hi = vec4<u32>(select(c.xy, c.zw, odd), 0u, 0u);
     }
     return raw;
 }
 
-// Decodes a raw half block into tile row j.
-fn store_raw(j: u32, raw: RawHalf, half: u32) {
+// Columns 4k .. 4k + 3 (lo) and 16 + 4k .. + 3 (hi) of one row, decoded.
+struct Cols {
+    lo: vec4<f32>,
+    hi: vec4<f32>,
+}
+
+fn decode_part(raw: RawPart) -> Cols {
+    var c: Cols;
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let s = e8m0_half(raw.s);
-        let w = raw.d0 >> vec4<u32>(half * 4u);
-        put4(0u, j, fp4x4(w.x, s));
-        put4(4u, j, fp4x4(w.y, s));
-        put4(8u, j, fp4x4(w.z, s));
-        put4(12u, j, fp4x4(w.w, s));
+        let s = e8m0_f16(raw.s);
+        c.lo = fp4x4(raw.lo.x, 0u) * s;
+        c.hi = fp4x4(raw.lo.x, 4u) * s;
     } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         let d = unpack2x16float(raw.s).x;
-        put4(0u, j, q8x4(raw.d0.x) * d);
-        put4(4u, j, q8x4(raw.d0.y) * d);
-        put4(8u, j, q8x4(raw.d0.z) * d);
-        put4(12u, j, q8x4(raw.d0.w) * d);
+        c.lo = q8x4(raw.lo.x) * d;
+        c.hi = q8x4(raw.hi.x) * d;
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        put4(0u, j, bitcast<vec4<f32>>(raw.d0));
-        put4(4u, j, bitcast<vec4<f32>>(raw.d1));
-        put4(8u, j, bitcast<vec4<f32>>(raw.d2));
-        put4(12u, j, bitcast<vec4<f32>>(raw.d3));
+        c.lo = bitcast<vec4<f32>>(raw.lo);
+        c.hi = bitcast<vec4<f32>>(raw.hi);
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        put4(0u, j, half4(raw.d0.x, raw.d0.y));
-        put4(4u, j, half4(raw.d0.z, raw.d0.w));
-        put4(8u, j, half4(raw.d1.x, raw.d1.y));
-        put4(12u, j, half4(raw.d1.z, raw.d1.w));
+        c.lo = vec4<f32>(unpack2x16float(raw.lo.x), unpack2x16float(raw.lo.y));
+        c.hi = vec4<f32>(unpack2x16float(raw.hi.x), unpack2x16float(raw.hi.y));
     } else {
-        put4(0u, j, bf4(raw.d0.x, raw.d0.y));
-        put4(4u, j, bf4(raw.d0.z, raw.d0.w));
-        put4(8u, j, bf4(raw.d1.x, raw.d1.y));
-        put4(12u, j, bf4(raw.d1.z, raw.d1.w));
+        c.lo = vec4<f32>(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+        c.hi = vec4<f32>(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
     }
+    return c;
 }
 
-// Loads what this thread stages for step `step` (columns 16 step .. + 15) into registers:
-// issued before the previous step's multiply-adds, so their latency hides behind them.
-fn fetch(step: u32, lid: u32, r0: u32, local_expert: u32) -> Staged {
-    var st: Staged;
-    let b = step / 2u;
-    let half = step % 2u;
-    for (var q = 0u; q < ROWS_PER_THREAD; q += 1u) {
-        let j = lid + q * WG_SIZE;
-        let r = r0 + j;
-        if (r < params.rows) {
-            st.w[q] = load_raw(local_expert * params.rows + r, b, half);
-        }
-    }
-    for (var p = 0u; p < X_PER_THREAD; p += 1u) {
-        let i = lid + p * WG_SIZE;
-        if (i < 4u * TOKEN_TILE) {
-            let q = i / 16u;
-            let c = step * 16u + i % 16u;
-            st.x[p] = vec4<f32>(x[tile_x_base[4u * q] + c], x[tile_x_base[4u * q + 1u] + c],
-                                x[tile_x_base[4u * q + 2u] + c], x[tile_x_base[4u * q + 3u] + c]);
-        }
-    }
-    return st;
+// Tile quad q: output rows r0 + 4q .. + 3. Its first output row, and its first bound weight row.
+fn quad_output(q: u32, r0: u32) -> u32 {
+    return r0 + 4u * q;
 }
 
-// Writes what `fetch` loaded into the shared tiles, weights decoded.
-fn stage(st: Staged, step: u32, lid: u32) {
-    for (var q = 0u; q < ROWS_PER_THREAD; q += 1u) {
-        store_raw(lid + q * WG_SIZE, st.w[q], step % 2u);
+fn quad_row(q: u32, r0: u32, local_expert: u32) -> u32 {
+    return local_expert * params.rows + quad_output(q, r0);
+}
+
+// Staging unit u takes part unit_part(u) of quad unit_quad(u): the 8 threads of a quarter warp
+// take 8 consecutive quads (their transposing stores hit 8 different banks), a warp the 4 parts
+// of those quads (each row's load instruction reads 16 contiguous bytes of 8 rows).
+fn unit_quad(u: u32) -> u32 {
+    return (u / 32u) * 8u + u % 8u;
+}
+
+fn unit_part(u: u32) -> u32 {
+    return (u / 8u) % 4u;
+}
+
+// Staging unit u's raw words for block b: part u % 4 of the rows of quad u / 4.
+fn load_quad(u: u32, b: u32, r0: u32, local_expert: u32) -> RawQuad {
+    var raw: RawQuad;
+    let q = unit_quad(u);
+    let k = unit_part(u);
+    let o = quad_output(q, r0);
+    let row = quad_row(q, r0, local_expert);
+    if (o < params.rows) {
+        raw.r0 = load_part(row, b, k);
     }
-    for (var p = 0u; p < X_PER_THREAD; p += 1u) {
-        let i = lid + p * WG_SIZE;
-        if (i < 4u * TOKEN_TILE) {
-            x_tile[i / 16u][i % 16u] = st.x[p];
-        }
+    if (o + 1u < params.rows) {
+        raw.r1 = load_part(row + 1u, b, k);
     }
+    if (o + 2u < params.rows) {
+        raw.r2 = load_part(row + 2u, b, k);
+    }
+    if (o + 3u < params.rows) {
+        raw.r3 = load_part(row + 3u, b, k);
+    }
+    return raw;
+}
+
+// Decodes a unit's words and stores them transposed: eight vec4 stores (four rows at a column).
+fn store_quad(u: u32, raw: RawQuad) {
+    let q = unit_quad(u);
+    let k = unit_part(u);
+    let c0 = decode_part(raw.r0);
+    let c1 = decode_part(raw.r1);
+    let c2 = decode_part(raw.r2);
+    let c3 = decode_part(raw.r3);
+    // Column 16h + 4k + j goes to p = 16h + 4j + k.
+    w_tile[q][k] = vec4<f32>(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
+    w_tile[q][4u + k] = vec4<f32>(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
+    w_tile[q][8u + k] = vec4<f32>(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
+    w_tile[q][12u + k] = vec4<f32>(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
+    w_tile[q][16u + k] = vec4<f32>(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
+    w_tile[q][20u + k] = vec4<f32>(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
+    w_tile[q][24u + k] = vec4<f32>(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
+    w_tile[q][28u + k] = vec4<f32>(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+}
+
+// Activations of staging unit u = (token quad u / 8, column quad u % 8) for block b: four
+// tokens' vec4s (coalesced: 8 neighbouring threads read 128 contiguous bytes of one token).
+struct RawX {
+    t0: vec4<f32>,
+    t1: vec4<f32>,
+    t2: vec4<f32>,
+    t3: vec4<f32>,
+}
+
+fn load_x(u: u32, b: u32) -> RawX {
+    let v = u / 8u;
+    let c = b * 8u + u % 8u;
+    var raw: RawX;
+    raw.t0 = x[tile_x_base[4u * v] + c];
+    raw.t1 = x[tile_x_base[4u * v + 1u] + c];
+    raw.t2 = x[tile_x_base[4u * v + 2u] + c];
+    raw.t3 = x[tile_x_base[4u * v + 3u] + c];
+    return raw;
+}
+
+fn store_x(u: u32, raw: RawX) {
+    let v = u / 8u;
+    let cq = u % 8u;
+    // Column 4 cq + j = 16h + 4k + j (h = cq / 4, k = cq % 4) goes to p = 16h + 4j + k.
+    let p = (cq / 4u) * 16u + cq % 4u;
+    x_tile[v][p] = vec4<f32>(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[v][p + 4u] = vec4<f32>(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[v][p + 8u] = vec4<f32>(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[v][p + 12u] = vec4<f32>(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 // Output row r for tile slots t .. t + 3 (sums y), weighted, stored for the slots inside the tile.
 fn emit4(expert: u32, r: u32, t: u32, count: u32, y: vec4<f32>) {
-    if (r >= params.rows) {
+    if (r >= params.rows || t >= count) {
         return;
     }
     var b = 0.0;
@@ -252,111 +284,148 @@ fn emit4(expert: u32, r: u32, t: u32, count: u32, y: vec4<f32>) {
         b = bias[expert * params.rows + r];
     }
     let v = y + vec4<f32>(b);
-    if (t < count) {
-        let slot = tile_slot[t];
-        slot_out[slot * params.rows + r] = weights[slot] * v.x;
-    }
+    let s0 = tile_slot[t];
+    slot_out[s0 * params.rows + r] = weights[s0] * v.x;
     if (t + 1u < count) {
-        let slot = tile_slot[t + 1u];
-        slot_out[slot * params.rows + r] = weights[slot] * v.y;
+        let s1 = tile_slot[t + 1u];
+        slot_out[s1 * params.rows + r] = weights[s1] * v.y;
     }
     if (t + 2u < count) {
-        let slot = tile_slot[t + 2u];
-        slot_out[slot * params.rows + r] = weights[slot] * v.z;
+        let s2 = tile_slot[t + 2u];
+        slot_out[s2 * params.rows + r] = weights[s2] * v.z;
     }
     if (t + 3u < count) {
-        let slot = tile_slot[t + 3u];
-        slot_out[slot * params.rows + r] = weights[slot] * v.w;
+        let s3 = tile_slot[t + 3u];
+        slot_out[s3 * params.rows + r] = weights[s3] * v.w;
     }
 }
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-    let half_rows = 4u * ROW_GROUPS;
-    let r0 = wid.x * 8u * ROW_GROUPS;
+    let r0 = wid.x * 8u * ROW_THREADS;
     let info = tiles[1u + wid.y];
     let expert = info.x;
     let first = info.y;
     let count = info.z;
-    let tile_live = wid.y < tiles[0].x && expert >= params.expert_begin && expert < params.expert_end;
+    let tile_live = wid.y < tiles[0].x && expert >= params.expert_begin && expert < params.expert_end && count > 0u;
     let local_expert = expert - params.expert_begin;
 
-    if (lid < 16u) {
-        fp4_values[lid] = e2m1x2(lid);
-    }
     for (var t = lid; t < TOKEN_TILE; t += WG_SIZE) {
-        // Tokens past the tile's count repeat its last one: their sums are never stored.
+        // Slots past the tile's count repeat its last one: their sums are never stored.
         var slot = 0u;
         if (tile_live) {
             slot = sorted[first + min(t, count - 1u)];
         }
         tile_slot[t] = slot;
-        tile_x_base[t] = slot * params.x_stride;
+        tile_x_base[t] = slot * (params.x_stride / 4u);
     }
-
-    let rg = lid / TOKEN_GROUPS;
-    let tg = lid % TOKEN_GROUPS;
-    var acc: array<vec4<f32>, 16>;
-
     workgroupBarrier();
-    let steps = select(0u, params.cols / 16u, tile_live);
-    var next: Staged;
-    if (tile_live) {
-        next = fetch(0u, lid, r0, local_expert);
+
+    let rt = lid / TOKEN_THREADS;
+    let tt = lid % TOKEN_THREADS;
+    // Sums: l<i><v> / h<i><v> = row 4 rt + i / 4 ROW_THREADS + 4 rt + i, slot vec4 v (a: tt, b: TOKEN_THREADS + tt).
+    var l0a = vec4<f32>(0.0); var l1a = vec4<f32>(0.0); var l2a = vec4<f32>(0.0); var l3a = vec4<f32>(0.0);
+    var h0a = vec4<f32>(0.0); var h1a = vec4<f32>(0.0); var h2a = vec4<f32>(0.0); var h3a = vec4<f32>(0.0);
+    var l0b = vec4<f32>(0.0); var l1b = vec4<f32>(0.0); var l2b = vec4<f32>(0.0); var l3b = vec4<f32>(0.0);
+    var h0b = vec4<f32>(0.0); var h1b = vec4<f32>(0.0); var h2b = vec4<f32>(0.0); var h3b = vec4<f32>(0.0);
+
+    let steps = select(0u, params.cols / 32u, tile_live);
+    let has_x = lid < 2u * TOKEN_TILE;
+    // Staging units lid, lid + WG_SIZE, ... (W_PARTS of them) and the activation unit lid.
+    var w0: RawQuad;
+    var w1: RawQuad;
+    var w2: RawQuad;
+    var w3: RawQuad;
+    var xs: RawX;
+    if (steps > 0u) {
+        w0 = load_quad(lid, 0u, r0, local_expert);
+        if (W_PARTS > 1u) {
+            w1 = load_quad(lid + WG_SIZE, 0u, r0, local_expert);
+        }
+        if (W_PARTS > 2u) {
+            w2 = load_quad(lid + 2u * WG_SIZE, 0u, r0, local_expert);
+            w3 = load_quad(lid + 3u * WG_SIZE, 0u, r0, local_expert);
+        }
+        if (has_x) {
+            xs = load_x(lid, 0u);
+        }
     }
     for (var step = 0u; step < steps; step += 1u) {
         workgroupBarrier();
-        stage(next, step, lid);
-        workgroupBarrier();
-        // The next step's loads are in flight while this step's multiply-adds run.
-        if (step + 1u < steps) {
-            next = fetch(step + 1u, lid, r0, local_expert);
+        store_quad(lid, w0);
+        if (W_PARTS > 1u) {
+            store_quad(lid + WG_SIZE, w1);
         }
-        for (var kk = 0u; kk < 16u; kk += 1u) {
-            let wl = w_tile[rg][kk];
-            let wh = w_tile[rg + ROW_GROUPS][kk];
-            let xl = x_tile[tg][kk];
-            let xh = x_tile[tg + TOKEN_GROUPS][kk];
-            acc[0] = fma(vec4<f32>(wl.x), xl, acc[0]);
-            acc[1] = fma(vec4<f32>(wl.x), xh, acc[1]);
-            acc[2] = fma(vec4<f32>(wl.y), xl, acc[2]);
-            acc[3] = fma(vec4<f32>(wl.y), xh, acc[3]);
-            acc[4] = fma(vec4<f32>(wl.z), xl, acc[4]);
-            acc[5] = fma(vec4<f32>(wl.z), xh, acc[5]);
-            acc[6] = fma(vec4<f32>(wl.w), xl, acc[6]);
-            acc[7] = fma(vec4<f32>(wl.w), xh, acc[7]);
-            acc[8] = fma(vec4<f32>(wh.x), xl, acc[8]);
-            acc[9] = fma(vec4<f32>(wh.x), xh, acc[9]);
-            acc[10] = fma(vec4<f32>(wh.y), xl, acc[10]);
-            acc[11] = fma(vec4<f32>(wh.y), xh, acc[11]);
-            acc[12] = fma(vec4<f32>(wh.z), xl, acc[12]);
-            acc[13] = fma(vec4<f32>(wh.z), xh, acc[13]);
-            acc[14] = fma(vec4<f32>(wh.w), xl, acc[14]);
-            acc[15] = fma(vec4<f32>(wh.w), xh, acc[15]);
+        if (W_PARTS > 2u) {
+            store_quad(lid + 2u * WG_SIZE, w2);
+            store_quad(lid + 3u * WG_SIZE, w3);
+        }
+        if (has_x) {
+            store_x(lid, xs);
+        }
+        workgroupBarrier();
+        // The next block's loads are in flight while this block's multiply-adds run.
+        if (step + 1u < steps) {
+            w0 = load_quad(lid, step + 1u, r0, local_expert);
+            if (W_PARTS > 1u) {
+                w1 = load_quad(lid + WG_SIZE, step + 1u, r0, local_expert);
+            }
+            if (W_PARTS > 2u) {
+                w2 = load_quad(lid + 2u * WG_SIZE, step + 1u, r0, local_expert);
+                w3 = load_quad(lid + 3u * WG_SIZE, step + 1u, r0, local_expert);
+            }
+            if (has_x) {
+                xs = load_x(lid, step + 1u);
+            }
+        }
+        for (var p = 0u; p < 32u; p += 1u) {
+            let wl = w_tile[rt][p];
+            let wh = w_tile[ROW_THREADS + rt][p];
+            let xa = x_tile[tt][p];
+            l0a = fma(vec4<f32>(wl.x), xa, l0a);
+            l1a = fma(vec4<f32>(wl.y), xa, l1a);
+            l2a = fma(vec4<f32>(wl.z), xa, l2a);
+            l3a = fma(vec4<f32>(wl.w), xa, l3a);
+            h0a = fma(vec4<f32>(wh.x), xa, h0a);
+            h1a = fma(vec4<f32>(wh.y), xa, h1a);
+            h2a = fma(vec4<f32>(wh.z), xa, h2a);
+            h3a = fma(vec4<f32>(wh.w), xa, h3a);
+            if (TOKEN_VECS == 2u) {
+                let xb = x_tile[TOKEN_THREADS + tt][p];
+                l0b = fma(vec4<f32>(wl.x), xb, l0b);
+                l1b = fma(vec4<f32>(wl.y), xb, l1b);
+                l2b = fma(vec4<f32>(wl.z), xb, l2b);
+                l3b = fma(vec4<f32>(wl.w), xb, l3b);
+                h0b = fma(vec4<f32>(wh.x), xb, h0b);
+                h1b = fma(vec4<f32>(wh.y), xb, h1b);
+                h2b = fma(vec4<f32>(wh.z), xb, h2b);
+                h3b = fma(vec4<f32>(wh.w), xb, h3b);
+            }
         }
     }
 
     if (tile_live) {
-        // acc[2i + h]: row 4 rg + i; acc[8 + 2i + h]: row 4 * ROW_GROUPS + 4 rg + i; h picks the slot half.
-        let r = r0 + 4u * rg;
-        let rh = r + half_rows;
-        let tl = 4u * tg;
-        let th = TOKEN_TILE / 2u + 4u * tg;
-        emit4(expert, r, tl, count, acc[0]);
-        emit4(expert, r, th, count, acc[1]);
-        emit4(expert, r + 1u, tl, count, acc[2]);
-        emit4(expert, r + 1u, th, count, acc[3]);
-        emit4(expert, r + 2u, tl, count, acc[4]);
-        emit4(expert, r + 2u, th, count, acc[5]);
-        emit4(expert, r + 3u, tl, count, acc[6]);
-        emit4(expert, r + 3u, th, count, acc[7]);
-        emit4(expert, rh, tl, count, acc[8]);
-        emit4(expert, rh, th, count, acc[9]);
-        emit4(expert, rh + 1u, tl, count, acc[10]);
-        emit4(expert, rh + 1u, th, count, acc[11]);
-        emit4(expert, rh + 2u, tl, count, acc[12]);
-        emit4(expert, rh + 2u, th, count, acc[13]);
-        emit4(expert, rh + 3u, tl, count, acc[14]);
-        emit4(expert, rh + 3u, th, count, acc[15]);
+        let r = r0 + 4u * rt;
+        let rh = r + 4u * ROW_THREADS;
+        let ta = 4u * tt;
+        emit4(expert, r, ta, count, l0a);
+        emit4(expert, r + 1u, ta, count, l1a);
+        emit4(expert, r + 2u, ta, count, l2a);
+        emit4(expert, r + 3u, ta, count, l3a);
+        emit4(expert, rh, ta, count, h0a);
+        emit4(expert, rh + 1u, ta, count, h1a);
+        emit4(expert, rh + 2u, ta, count, h2a);
+        emit4(expert, rh + 3u, ta, count, h3a);
+        if (TOKEN_VECS == 2u) {
+            let tb = 4u * (TOKEN_THREADS + tt);
+            emit4(expert, r, tb, count, l0b);
+            emit4(expert, r + 1u, tb, count, l1b);
+            emit4(expert, r + 2u, tb, count, l2b);
+            emit4(expert, r + 3u, tb, count, l3b);
+            emit4(expert, rh, tb, count, h0b);
+            emit4(expert, rh + 1u, tb, count, h1b);
+            emit4(expert, rh + 2u, tb, count, h2b);
+            emit4(expert, rh + 3u, tb, count, h3b);
+        }
     }
 }

@@ -87,17 +87,61 @@ final class GroupedExpertTests: XCTestCase {
         }
     }
 
-    /// One expert takes every token (k = 1), with tiles of 8 and 64 and a bigger workgroup (the
-    /// shapes `wide` uses on GPUs, shrunk to fit llvmpipe's shared memory).
+    /// One expert takes every token (k = 1), with tiles of 64 (8 tokens a thread) and 8 (a
+    /// thread stages four parts) and other row-thread counts than the default.
     func testGroupedMoEOneExpertTakesAllTokensBigTiles() throws {
         var rng = SeededRNG(test: "moe-grouped-one")
-        var tuning = KernelTuning.portable
-        tuning.groupedRowGroups = 32
-        tuning.groupedMaxTokenTile = 64
-        let kernels = try GPU.library(tuning: tuning)
-        for (format, tile) in [(WeightFormat.mxfp4, 64), (.q8_0, 8)] {
+        for (format, tile, rowThreads) in [(WeightFormat.mxfp4, 64, 16), (.q8_0, 8, 8)] {
+            var tuning = KernelTuning.portable
+            tuning.groupedRowGroups = rowThreads
+            tuning.groupedMaxTokenTile = 64
+            let kernels = try GPU.library(tuning: tuning)
             try checkGroupedBlock(kernels: kernels, format: format, experts: 4, hidden: 96, ff: 64, k: 1, tokens: 75,
                                   ids: [Int](repeating: 2, count: 75), expertsPerChunk: nil, tokenTile: tile, rng: &rng)
+        }
+    }
+
+    /// Every work split the launcher can pick (token tiles 8…64, 4 or 8 tokens a thread, 1, 2
+    /// or 4 staging parts a thread, row threads that leave the last row tile partly empty) for
+    /// MXFP4 and Q8_0, with partial token tiles and an expert that gets no slot.
+    func testGroupedMoEEveryTileShape() throws {
+        var rng = SeededRNG(test: "moe-grouped-shapes")
+        let shapes: [(rowThreads: Int, tile: Int, vecs: Int)] = [(8, 8, 1), (12, 16, 1), (8, 32, 1), (16, 32, 2), (16, 64, 2)]
+        for (i, shape) in shapes.enumerated() {
+            var tuning = KernelTuning.portable
+            tuning.groupedRowGroups = shape.rowThreads
+            tuning.groupedTokenVecs = shape.vecs
+            tuning.groupedMaxTokenTile = 64
+            let kernels = try GPU.library(tuning: tuning)
+            let format: WeightFormat = i % 2 == 0 ? .mxfp4 : .q8_0
+            let ids = unevenIDs(tokens: 45, k: 4, experts: 8, rng: &rng)
+            try checkGroupedBlock(kernels: kernels, format: format, experts: 8, hidden: 96, ff: 64, k: 4, tokens: 45,
+                                  ids: ids, expertsPerChunk: nil, tokenTile: shape.tile, rng: &rng)
+        }
+    }
+
+    /// A 4096-token step (16384 slots over 32 experts, the size of the depth-4096 prefill of
+    /// gpt-oss-20b in one step) with the tile the tuning picks (64) and with 8-token tiles (2000+
+    /// tiles), every output element against the CPU reference.
+    func testGroupedMoE4096TokenStepMatchesReference() throws {
+        var rng = SeededRNG(test: "moe-grouped-4096")
+        var tuning = KernelTuning.portable
+        tuning.groupedMaxTokenTile = 64
+        let kernels = try GPU.library(tuning: tuning)
+        let experts = 32, hidden = 32, ff = 32, k = 4, tokens = 4096
+        XCTAssertEqual(kernels.groupedTokenTile(tokens: tokens, k: k, experts: experts), 64)
+        var ids: [Int] = []
+        for _ in 0 ..< tokens {
+            var chosen: [Int] = []
+            while chosen.count < k {
+                let e = Int.random(in: 0 ..< experts, using: &rng)
+                if !chosen.contains(e) { chosen.append(e) }
+            }
+            ids += chosen
+        }
+        for tile in [nil, 8] as [Int?] {
+            try checkGroupedBlock(kernels: kernels, format: .mxfp4, experts: experts, hidden: hidden, ff: ff, k: k, tokens: tokens,
+                                  ids: ids, expertsPerChunk: nil, tokenTile: tile, rng: &rng, elementwise: true)
         }
     }
 
@@ -187,7 +231,8 @@ final class GroupedExpertTests: XCTestCase {
     }
 
     private func checkGroupedBlock(kernels: KernelLibrary, format: WeightFormat, experts: Int, hidden: Int, ff: Int, k: Int,
-                                   tokens: Int, ids: [Int], expertsPerChunk: Int?, tokenTile: Int?, rng: inout SeededRNG) throws {
+                                   tokens: Int, ids: [Int], expertsPerChunk: Int?, tokenTile: Int?, rng: inout SeededRNG,
+                                   elementwise: Bool = false) throws {
         let fixture = try ExpertFixture(format: format, experts: experts, hidden: hidden, ff: ff, expertsPerChunk: expertsPerChunk, rng: &rng)
         if let per = expertsPerChunk {
             XCTAssertEqual(fixture.gateUp.weights.chunks.count, (experts + per - 1) / per, "\(format) gate/up split")
@@ -215,6 +260,7 @@ final class GroupedExpertTests: XCTestCase {
                                                  x: dense, ids: ids, k: k, ff: ff, hidden: hidden)
         let gotAct = try GPU.read(act, tokens * k * ff)
         assertClose(gotAct, expectedAct, relative: 1e-5, "grouped gate/up \(label)")
+        if elementwise { assertEachClose(gotAct, expectedAct, "grouped gate/up \(label)") }
 
         let routeWeights = rng.floats(tokens * k)
         let residual = rng.floats(tokens * hidden)
@@ -225,6 +271,20 @@ final class GroupedExpertTests: XCTestCase {
         XCTAssertEqual(downReport.dispatches, fixture.down.weights.chunks.count + 1)
         let expected = CPUReference.moeDown(down: fixture.downValues, bias: fixture.downBiasValues, act: gotAct, ids: ids, weights: routeWeights,
                                             k: k, residual: residual, hidden: hidden, ff: ff)
-        assertClose(try GPU.read(y, tokens * hidden), expected, relative: 1e-5, "grouped down + sum \(label)")
+        let gotY = try GPU.read(y, tokens * hidden)
+        assertClose(gotY, expected, relative: 1e-5, "grouped down + sum \(label)")
+        if elementwise { assertEachClose(gotY, expected, "grouped down + sum \(label)") }
+    }
+
+    /// Every element finite and within 1e-4 of the reference relative to the largest magnitude:
+    /// a few wrong or unwritten rows in thousands would pass the norm-wise check.
+    private func assertEachClose(_ got: [Float], _ expected: [Float], _ what: String) {
+        let scale = max(expected.map { abs($0) }.max() ?? 0, 1e-6)
+        var bad = 0, firstBad = -1
+        for (i, (g, e)) in zip(got, expected).enumerated() where !(abs(g - e) <= 1e-4 * scale) {
+            bad += 1
+            if firstBad < 0 { firstBad = i }
+        }
+        XCTAssertEqual(bad, 0, "\(what): \(bad) elements off, the first at \(firstBad)")
     }
 }

@@ -88,11 +88,15 @@ extension KernelLibrary {
     }
 
     /// Groups the batch when the grouped kernels pay off (at least `groupedMinTokens` tokens)
-    /// and fit (the per-slot down outputs within one binding); nil means: use the per-slot
+    /// and fit (the per-slot down outputs within one binding, the tiles within the device's
+    /// threads and shared memory); nil means: use the per-slot
     /// kernels (`moeGateUp(_:groups:)` and `moeDown(_:groups:)` take the nil as it is).
     public func groupExpertsIfWorthwhile(ids: GPUBuffer, down: GPUExperts, k: Int, tokens: Int) throws -> MoEGroups? {
         guard tokens >= max(2, tuning.groupedMinTokens) else { return nil }
         guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return nil }
+        let tile = groupedTokenTile(tokens: tokens, k: k, experts: down.count)
+        let shape = GroupedShape(rowThreads: tuning.groupedRowGroups, tokenTile: tile, tokenVecs: tuning.groupedTokenVecs)
+        guard shape.problem(limits: context.limits) == nil else { return nil }
         return try groupExperts(MoEGroupArgs(ids: ids, experts: down.count, k: k, tokens: tokens))
     }
 
@@ -112,8 +116,9 @@ extension KernelLibrary {
         try requireFloats(a.input, inputFloats, name)
         try requireFloats(a.output, slots * ff, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * 2 * ff, name) }
+        try require(a.inputStride % 4 == 0, name, "input stride \(a.inputStride) must be a multiple of 4")
         let shape = try groupedShape(name, tokenTile: groups.tokenTile, format: w.format)
-        let rowsPerGroup = 4 * shape.rowGroups
+        let rowsPerGroup = 4 * shape.rowThreads
         let groupsX = (ff + rowsPerGroup - 1) / rowsPerGroup
         try groupsFit(groupsX, groups.maxTiles, name)
         let (program, key) = try program(name, shape.overrides)
@@ -156,7 +161,7 @@ extension KernelLibrary {
         try require(slotOutBytes <= context.limits.maxShaderStorageBlockSize, name,
                     "the per-slot outputs (\(slots) slots × \(rows)) take \(slotOutBytes) bytes, over the device's binding limit of \(context.limits.maxShaderStorageBlockSize); use a smaller batch")
         let shape = try groupedShape(name, tokenTile: groups.tokenTile, format: w.format)
-        let rowsPerGroup = 8 * shape.rowGroups
+        let rowsPerGroup = 8 * shape.rowThreads
         let groupsX = (rows + rowsPerGroup - 1) / rowsPerGroup
         try groupsFit(groupsX, groups.maxTiles, name)
         let sumGroupsX = (rows + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
@@ -194,20 +199,12 @@ extension KernelLibrary {
                         + "not \(tokens) × \(k) over \(experts); group the same router output")
     }
 
-    /// Overrides of a grouped matrix kernel for a token tile, after checking the device can run it.
-    private func groupedShape(_ name: String, tokenTile: Int, format: WeightFormat) throws -> (rowGroups: Int, overrides: [String: UInt32]) {
-        let rowGroups = tuning.groupedRowGroups
-        let threads = rowGroups * tokenTile / 8
-        try require(rowGroups >= 8 && [8, 16, 32, 64].contains(tokenTile), name,
-                    "row groups \(rowGroups) must be at least 8 and the token tile \(tokenTile) one of 8, 16, 32, 64")
-        try require(threads <= context.limits.maxComputeWorkGroupInvocations, name,
-                    "\(threads) threads (row groups \(rowGroups) × token tile \(tokenTile) / 8) are over the device's \(context.limits.maxComputeWorkGroupInvocations)")
-        // w_tile and x_tile (rows of 17 vec4), two u32 per token, the 16-entry FP4 table.
-        let shared = 2 * rowGroups * 17 * 16 + tokenTile / 4 * 17 * 16 + 2 * tokenTile * 4 + 64
-        try require(shared <= context.limits.maxComputeSharedMemorySize, name,
-                    "tiles of \(8 * rowGroups) rows × \(tokenTile) tokens need \(shared) bytes of shared memory, over the device's \(context.limits.maxComputeSharedMemorySize)")
-        return (rowGroups, ["WEIGHT_FORMAT": format.rawValue, "ROW_GROUPS": UInt32(rowGroups), "TOKEN_TILE": UInt32(tokenTile),
-                            "WG_SIZE": UInt32(threads), "ROWS_PER_THREAD": UInt32(8 * rowGroups / threads),
-                            "X_PER_THREAD": UInt32((4 * tokenTile + threads - 1) / threads)])
+    /// The shape of a grouped matrix kernel for a token tile, after checking the device runs it:
+    /// `groupedRowGroups` threads along the rows (8 weight rows each), and along the tokens 2, 4
+    /// or 8 threads of 4 or 8 tokens (`groupedTokenVecs` picks for 32-token tiles).
+    func groupedShape(_ name: String, tokenTile: Int, format: WeightFormat) throws -> GroupedShape {
+        let shape = GroupedShape(rowThreads: tuning.groupedRowGroups, tokenTile: tokenTile, tokenVecs: tuning.groupedTokenVecs)
+        if let problem = shape.problem(limits: context.limits) { throw KernelsError.invalidArgument(kernel: name, message: problem) }
+        return shape.with(format: format)
     }
 }

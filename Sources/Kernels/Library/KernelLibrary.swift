@@ -40,11 +40,19 @@ public struct KernelTuning: Sendable, Equatable {
     /// Logits per workgroup of the sampler reduction, and its workgroup.
     public var samplerSlice: Int
     public var samplerWorkgroup: Int
-    /// Grouped MoE of prefill (`KernelLibrary+GroupedExperts.swift`): threads along the rows of a
-    /// tile (which holds 8× as many weight rows), the largest token tile, the fewest tokens a
-    /// step needs for the forward pass to group, and the grouping kernel's workgroup.
+    /// Grouped MoE of prefill (`KernelLibrary+GroupedExperts.swift`, `GroupedShape`):
+    /// - `groupedRowGroups`: threads along the rows of a tile, each with two quads of 4 weight
+    ///   rows (a tile holds 8× as many weight rows: 4× gate/up outputs, 8× down outputs); a
+    ///   multiple of 4, at least 8 (16 with `groupedTokenVecs` 2).
+    /// - `groupedMaxTokenTile`: the largest token tile (8, 16, 32 or 64) a step may pick.
+    /// - `groupedTokenVecs`: 1 or 2 vec4s of tokens per thread for 32-token tiles (8 threads ×
+    ///   4 tokens, or 4 threads × 8 tokens: fewer threads, more sums per shared load); 64-token
+    ///   tiles always use 2, smaller ones 1.
+    /// - `groupedMinTokens`: the fewest tokens a step needs for the forward pass to group.
+    /// - `groupingWorkgroup`: the grouping (counting sort) kernel's workgroup.
     public var groupedRowGroups: Int = 16
     public var groupedMaxTokenTile: Int = 32
+    public var groupedTokenVecs: Int = 2
     public var groupedMinTokens: Int = 8
     public var groupingWorkgroup: Int = 256
 
@@ -60,7 +68,8 @@ public struct KernelTuning: Sendable, Equatable {
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
-                                          groupedRowGroups: 64, groupedMaxTokenTile: 32, groupedMinTokens: Self.groupingOff,
+                                          groupedRowGroups: 32, groupedMaxTokenTile: 64, groupedTokenVecs: 2,
+                                          groupedMinTokens: Self.groupingOff,
                                           groupingWorkgroup: 1024)
 
     /// A `groupedMinTokens` no step reaches: the grouped MoE kernels are not used. On the H200

@@ -9,7 +9,7 @@ extension KernelTuning {
         "decodeSplitKeys": \.decodeSplitKeys, "decodeWorkgroup": \.decodeWorkgroup,
         "prefillQueryTile": \.prefillQueryTile, "prefillKeyTile": \.prefillKeyTile,
         "samplerSlice": \.samplerSlice, "samplerWorkgroup": \.samplerWorkgroup,
-        "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile,
+        "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile, "groupedTokenVecs": \.groupedTokenVecs,
         "groupedMinTokens": \.groupedMinTokens, "groupingWorkgroup": \.groupingWorkgroup,
     ]
 
