@@ -18,6 +18,10 @@ const uint THREADS_PER_ROW = uint(OVERRIDE_THREADS_PER_ROW);
 #define OVERRIDE_TOKEN_TILE 1
 #endif
 const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
+#ifndef OVERRIDE_NORMALIZE
+#define OVERRIDE_NORMALIZE 0
+#endif
+const uint NORMALIZE = uint(OVERRIDE_NORMALIZE);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -35,7 +39,7 @@ struct Params {
     uint data_vec4_per_row;
     uint out_offset;
     uint x_offset;
-    uint pad0;
+    float eps;
     uint pad1;
     uint pad2;
 };
@@ -72,7 +76,7 @@ layout(std140, binding = 0) uniform params_block {
     uint data_vec4_per_row;
     uint out_offset;
     uint x_offset;
-    uint pad0;
+    float eps;
     uint pad1;
     uint pad2;
 } params;
@@ -91,7 +95,11 @@ layout(std430, binding = 4) restrict readonly buffer x_block {
 layout(std430, binding = 5) restrict buffer y_block {
     float y[];
 };
+layout(std430, binding = 6) restrict readonly buffer norm_block {
+    vec4 norm[];
+};
 shared float[(WG_SIZE * TOKEN_TILE)] partial_sums;
+shared float[(((WG_SIZE - 1u) * NORMALIZE) + 1u)] partial_squares;
 
 vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
@@ -137,32 +145,61 @@ uint vec_units_per_row() {
     return params.cols / 8u;
 }
 
+vec4 xin(uint xv, uint j) {
+    if (NORMALIZE == 1u) {
+        return x[min((xv + j), (uint(x.length()) - 1u))] * norm[min(j, (uint(norm.length()) - 1u))];
+    }
+    return x[min((xv + j), (uint(x.length()) - 1u))];
+}
+
+uvec2 vec_unit_x(uint v) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return uvec2((8u * v), 8u);
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        return uvec2((4u * v), 4u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return uvec2(v, 1u);
+    }
+    return uvec2((2u * v), 2u);
+}
+
+float vec_unit_squares(uint v, uint xv) {
+    uvec2 span = vec_unit_x(v);
+    float s = 0.0;
+    for (uint j = 0u; j < span.y; j++) {
+        vec4 a = x[min(((xv + span.x) + j), (uint(x.length()) - 1u))];
+        s += dot(a, a);
+    }
+    return s;
+}
+
 float vec_unit_dot(uint row, uint v, uvec4 w, uint xv) {
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))]);
         float d = (((v / 2u) & 1u) == 1u) ? pair.y : pair.x;
-        uint xb = xv + (4u * v);
-        return d * (((dot(q8x4(w.x), x[min(xb, (uint(x.length()) - 1u))]) + dot(q8x4(w.y), x[min((xb + 1u), (uint(x.length()) - 1u))])) + dot(q8x4(w.z), x[min((xb + 2u), (uint(x.length()) - 1u))])) + dot(q8x4(w.w), x[min((xb + 3u), (uint(x.length()) - 1u))]));
+        uint j = 4u * v;
+        return d * (((dot(q8x4(w.x), xin(xv, j)) + dot(q8x4(w.y), xin(xv, (j + 1u)))) + dot(q8x4(w.z), xin(xv, (j + 2u)))) + dot(q8x4(w.w), xin(xv, (j + 3u))));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         uint e = (scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))] >> (((v & 3u) * 8u) & 31u)) & 255u;
-        uint xb_1 = xv + (8u * v);
-        float lo = ((dot(fp4x4(w.x, 0u), x[min(xb_1, (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 0u), x[min((xb_1 + 1u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 0u), x[min((xb_1 + 2u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 0u), x[min((xb_1 + 3u), (uint(x.length()) - 1u))]);
-        float hi = ((dot(fp4x4(w.x, 4u), x[min((xb_1 + 4u), (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 4u), x[min((xb_1 + 5u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 4u), x[min((xb_1 + 6u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 4u), x[min((xb_1 + 7u), (uint(x.length()) - 1u))]);
+        uint j_1 = 8u * v;
+        float lo = ((dot(fp4x4(w.x, 0u), xin(xv, j_1)) + dot(fp4x4(w.y, 0u), xin(xv, (j_1 + 1u)))) + dot(fp4x4(w.z, 0u), xin(xv, (j_1 + 2u)))) + dot(fp4x4(w.w, 0u), xin(xv, (j_1 + 3u)));
+        float hi = ((dot(fp4x4(w.x, 4u), xin(xv, (j_1 + 4u))) + dot(fp4x4(w.y, 4u), xin(xv, (j_1 + 5u)))) + dot(fp4x4(w.z, 4u), xin(xv, (j_1 + 6u)))) + dot(fp4x4(w.w, 4u), xin(xv, (j_1 + 7u)));
         return e8m0_f16(e) * (lo + hi);
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(uintBitsToFloat(w), x[min((xv + v), (uint(x.length()) - 1u))]);
+        return dot(uintBitsToFloat(w), xin(xv, v));
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(half4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+        return dot(half4(w.x, w.y), xin(xv, (2u * v))) + dot(half4(w.z, w.w), xin(xv, ((2u * v) + 1u)));
     }
-    return dot(bf4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(bf4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+    return dot(bf4(w.x, w.y), xin(xv, (2u * v))) + dot(bf4(w.z, w.w), xin(xv, ((2u * v) + 1u)));
 }
 
-float row_dot(uint row, uint lane, uint xv) {
+vec2 row_dot(uint row, uint lane, uint xv) {
     uint units = vec_units_per_row();
     uint last = units - 1u;
     uint base = row * params.data_vec4_per_row;
     float s0 = 0.0;
     float s1 = 0.0;
+    float squares = 0.0;
     for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
         uint u1 = min((u0 + THREADS_PER_ROW), last);
         uint u2 = min((u0 + (2u * THREADS_PER_ROW)), last);
@@ -171,12 +208,18 @@ float row_dot(uint row, uint lane, uint xv) {
         uvec4 w1 = data[min((base + u1), (uint(data.length()) - 1u))];
         uvec4 w2 = data[min((base + u2), (uint(data.length()) - 1u))];
         uvec4 w3 = data[min((base + u3), (uint(data.length()) - 1u))];
+        bool has1 = (u0 + THREADS_PER_ROW) < units;
+        bool has2 = (u0 + (2u * THREADS_PER_ROW)) < units;
+        bool has3 = (u0 + (3u * THREADS_PER_ROW)) < units;
         s0 += vec_unit_dot(row, u0, w0, xv);
-        s1 += ((u0 + THREADS_PER_ROW) < units) ? vec_unit_dot(row, u1, w1, xv) : 0.0;
-        s0 += ((u0 + (2u * THREADS_PER_ROW)) < units) ? vec_unit_dot(row, u2, w2, xv) : 0.0;
-        s1 += ((u0 + (3u * THREADS_PER_ROW)) < units) ? vec_unit_dot(row, u3, w3, xv) : 0.0;
+        s1 += has1 ? vec_unit_dot(row, u1, w1, xv) : 0.0;
+        s0 += has2 ? vec_unit_dot(row, u2, w2, xv) : 0.0;
+        s1 += has3 ? vec_unit_dot(row, u3, w3, xv) : 0.0;
+        if (NORMALIZE == 1u) {
+            squares += ((vec_unit_squares(u0, xv) + (has1 ? vec_unit_squares(u1, xv) : 0.0)) + (has2 ? vec_unit_squares(u2, xv) : 0.0)) + (has3 ? vec_unit_squares(u3, xv) : 0.0);
+        }
     }
-    return s0 + s1;
+    return vec2((s0 + s1), squares);
 }
 
 uint units_per_row() {
@@ -234,10 +277,13 @@ void main() {
     for (uint tt = 0u; tt < TOKEN_TILE; tt++) {
         acc[min(tt, 15u)] = 0.0;
     }
+    float squares = 0.0;
     if (row < params.rows) {
         uint wrow = params.weight_row_offset + row;
         if (TOKEN_TILE == 1u) {
-            acc[0u] = row_dot(wrow, lane, (x_vec4_offset + (t0 * x_vec4_stride)));
+            vec2 sums = row_dot(wrow, lane, (x_vec4_offset + (t0 * x_vec4_stride)));
+            acc[0u] = sums.x;
+            squares = sums.y;
         } else {
             uint units = units_per_row();
             for (uint u = lane; u < units; u += THREADS_PER_ROW) {
@@ -261,6 +307,9 @@ void main() {
     for (uint tt_2 = 0u; tt_2 < TOKEN_TILE; tt_2++) {
         partial_sums[min(((tt_2 * WG_SIZE) + lid.x), ((WG_SIZE * TOKEN_TILE) - 1u))] = acc[min(tt_2, 15u)];
     }
+    if (NORMALIZE == 1u) {
+        partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = squares;
+    }
     memoryBarrierShared();
     barrier();
     for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
@@ -268,6 +317,9 @@ void main() {
             for (uint tt_3 = 0u; tt_3 < TOKEN_TILE; tt_3++) {
                 uint i = (tt_3 * WG_SIZE) + lid.x;
                 partial_sums[min(i, ((WG_SIZE * TOKEN_TILE) - 1u))] = partial_sums[min(i, ((WG_SIZE * TOKEN_TILE) - 1u))] + partial_sums[min((i + stride), ((WG_SIZE * TOKEN_TILE) - 1u))];
+            }
+            if (NORMALIZE == 1u) {
+                partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] + partial_squares[min((lid.x + stride), ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))];
             }
         }
         memoryBarrierShared();
@@ -279,6 +331,9 @@ void main() {
             uint t_1 = t0 + tt_4;
             if (t_1 < params.n_tokens) {
                 float v = partial_sums[min(((tt_4 * WG_SIZE) + lid.x), ((WG_SIZE * TOKEN_TILE) - 1u))];
+                if (NORMALIZE == 1u) {
+                    v *= inversesqrt(((partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] / float(params.cols)) + params.eps));
+                }
                 if (params.has_bias == 1u) {
                     v += bias[min(out_row, (uint(bias.length()) - 1u))];
                 }

@@ -15,6 +15,11 @@
 //   3  bias   : array<f32>        [out rows]                          read (when has_bias = 1)
 //   4  x      : array<vec4<f32>>  token t at x[(x_offset + t * x_stride) / 4]   read (x_offset, x_stride multiples of 4)
 //   5  y      : array<f32>        [n_tokens][y_stride]                read_write
+//   6  norm   : array<vec4<f32>>  [cols / 4] RMSNorm weights           read (when NORMALIZE = 1)
+// NORMALIZE = 1 (one token only) folds the RMSNorm that precedes the layer into it:
+//   y[r] (+)= inv_rms * (W[r] . (x * norm)) + bias[r],  inv_rms = 1 / sqrt(mean(x^2) + eps)
+// Each row group sums x^2 over the units it walks anyway (together they cover the row once), so
+// the norm costs a second reduction value, not a launch of its own.
 // Row r of this dispatch is bound weight row (weight_row_offset + r) and matrix row
 // m = row_base + r: it reads bias[m] and writes y[t * y_stride + out_offset + m]. A matrix split
 // into several bound row ranges is one dispatch per range.
@@ -35,7 +40,7 @@ struct Params {
     data_vec4_per_row: u32,
     out_offset: u32,
     x_offset: u32,
-    pad0: u32,
+    eps: f32,
     pad1: u32,
     pad2: u32,
 }
@@ -51,6 +56,7 @@ override WEIGHT_FORMAT: u32 = 3u;
 override WG_SIZE: u32 = 64u;
 override THREADS_PER_ROW: u32 = 16u;
 override TOKEN_TILE: u32 = 1u;
+override NORMALIZE: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -58,8 +64,11 @@ override TOKEN_TILE: u32 = 1u;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read> norm: array<vec4<f32>>;
 
 var<workgroup> partial_sums: array<f32, WG_SIZE * TOKEN_TILE>;
+// One word when NORMALIZE is off (an array may not be empty).
+var<workgroup> partial_squares: array<f32, (WG_SIZE - 1u) * NORMALIZE + 1u>;
 
 // Four int8 of a little-endian word as floats.
 fn q8x4(w: u32) -> vec4<f32> {
@@ -122,42 +131,76 @@ fn vec_units_per_row() -> u32 {
     return params.cols / 8u;
 }
 
+// Activation vec4 `j` of the token whose first vec4 is `xv`, times the RMSNorm weights when
+// NORMALIZE (the 1 / rms factor is applied to the finished dot product).
+fn xin(xv: u32, j: u32) -> vec4<f32> {
+    if (NORMALIZE == 1u) {
+        return x[xv + j] * norm[j];
+    }
+    return x[xv + j];
+}
+
+// The activation vec4s vec unit `v` meets: the first and how many.
+fn vec_unit_x(v: u32) -> vec2<u32> {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return vec2<u32>(8u * v, 8u);
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        return vec2<u32>(4u * v, 4u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return vec2<u32>(v, 1u);
+    }
+    return vec2<u32>(2u * v, 2u);
+}
+
+// Sum of squares of the raw activations vec unit `v` meets (for NORMALIZE's mean(x^2)).
+fn vec_unit_squares(v: u32, xv: u32) -> f32 {
+    let span = vec_unit_x(v);
+    var s = 0.0;
+    for (var j = 0u; j < span.y; j += 1u) {
+        let a = x[xv + span.x + j];
+        s += dot(a, a);
+    }
+    return s;
+}
+
 // Dot product of vec unit `v` (already loaded as `w`) of bound weight row `row` with its
 // activations; `xv` is the vec4 index of the token's first activation.
 fn vec_unit_dot(row: u32, v: u32, w: vec4<u32>, xv: u32) -> f32 {
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         let pair = unpack2x16float(scales[row * params.scale_words_per_row + v / 4u]);
         let d = select(pair.x, pair.y, ((v / 2u) & 1u) == 1u);
-        let xb = xv + 4u * v;
-        return d * (dot(q8x4(w.x), x[xb]) + dot(q8x4(w.y), x[xb + 1u])
-                  + dot(q8x4(w.z), x[xb + 2u]) + dot(q8x4(w.w), x[xb + 3u]));
+        let j = 4u * v;
+        return d * (dot(q8x4(w.x), xin(xv, j)) + dot(q8x4(w.y), xin(xv, j + 1u))
+                  + dot(q8x4(w.z), xin(xv, j + 2u)) + dot(q8x4(w.w), xin(xv, j + 3u)));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         let e = (scales[row * params.scale_words_per_row + v / 4u] >> ((v & 3u) * 8u)) & 255u;
-        let xb = xv + 8u * v;
-        let lo = dot(fp4x4(w.x, 0u), x[xb]) + dot(fp4x4(w.y, 0u), x[xb + 1u])
-               + dot(fp4x4(w.z, 0u), x[xb + 2u]) + dot(fp4x4(w.w, 0u), x[xb + 3u]);
-        let hi = dot(fp4x4(w.x, 4u), x[xb + 4u]) + dot(fp4x4(w.y, 4u), x[xb + 5u])
-               + dot(fp4x4(w.z, 4u), x[xb + 6u]) + dot(fp4x4(w.w, 4u), x[xb + 7u]);
+        let j = 8u * v;
+        let lo = dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.y, 0u), xin(xv, j + 1u))
+               + dot(fp4x4(w.z, 0u), xin(xv, j + 2u)) + dot(fp4x4(w.w, 0u), xin(xv, j + 3u));
+        let hi = dot(fp4x4(w.x, 4u), xin(xv, j + 4u)) + dot(fp4x4(w.y, 4u), xin(xv, j + 5u))
+               + dot(fp4x4(w.z, 4u), xin(xv, j + 6u)) + dot(fp4x4(w.w, 4u), xin(xv, j + 7u));
         return e8m0_f16(e) * (lo + hi);
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), x[xv + v]);
+        return dot(bitcast<vec4<f32>>(w), xin(xv, v));
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), x[xv + 2u * v]) + dot(half4(w.z, w.w), x[xv + 2u * v + 1u]);
+        return dot(half4(w.x, w.y), xin(xv, 2u * v)) + dot(half4(w.z, w.w), xin(xv, 2u * v + 1u));
     }
-    return dot(bf4(w.x, w.y), x[xv + 2u * v]) + dot(bf4(w.z, w.w), x[xv + 2u * v + 1u]);
+    return dot(bf4(w.x, w.y), xin(xv, 2u * v)) + dot(bf4(w.z, w.w), xin(xv, 2u * v + 1u));
 }
 
 // Sum over the vec units lane, lane + THREADS_PER_ROW, … of `row`. Four units a step, and all
 // four 16-byte loads are issued before any math: a decode matrix is only a few MB, so each
 // thread has just a handful of units and the kernel is bound by how many loads are in flight,
 // not by arithmetic. Units past the row's end load its last unit again (in bounds, cached) and
-// count zero.
-fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
+// count zero. Returns the dot product and, when NORMALIZE, the sum of the squared activations
+// the thread met (else 0).
+fn row_dot(row: u32, lane: u32, xv: u32) -> vec2<f32> {
     let units = vec_units_per_row();
     let last = units - 1u;
     let base = row * params.data_vec4_per_row;
     var s0 = 0.0;
     var s1 = 0.0;
+    var squares = 0.0;
     for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
         let u1 = min(u0 + THREADS_PER_ROW, last);
         let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
@@ -166,12 +209,19 @@ fn row_dot(row: u32, lane: u32, xv: u32) -> f32 {
         let w1 = data[base + u1];
         let w2 = data[base + u2];
         let w3 = data[base + u3];
+        let has1 = u0 + THREADS_PER_ROW < units;
+        let has2 = u0 + 2u * THREADS_PER_ROW < units;
+        let has3 = u0 + 3u * THREADS_PER_ROW < units;
         s0 += vec_unit_dot(row, u0, w0, xv);
-        s1 += select(0.0, vec_unit_dot(row, u1, w1, xv), u0 + THREADS_PER_ROW < units);
-        s0 += select(0.0, vec_unit_dot(row, u2, w2, xv), u0 + 2u * THREADS_PER_ROW < units);
-        s1 += select(0.0, vec_unit_dot(row, u3, w3, xv), u0 + 3u * THREADS_PER_ROW < units);
+        s1 += select(0.0, vec_unit_dot(row, u1, w1, xv), has1);
+        s0 += select(0.0, vec_unit_dot(row, u2, w2, xv), has2);
+        s1 += select(0.0, vec_unit_dot(row, u3, w3, xv), has3);
+        if (NORMALIZE == 1u) {
+            squares += vec_unit_squares(u0, xv) + select(0.0, vec_unit_squares(u1, xv), has1)
+                     + select(0.0, vec_unit_squares(u2, xv), has2) + select(0.0, vec_unit_squares(u3, xv), has3);
+        }
     }
-    return s0 + s1;
+    return vec2<f32>(s0 + s1, squares);
 }
 
 // Prefill (a tile of tokens) walks a row in word units, each dequantised once for the whole
@@ -236,10 +286,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
         acc[tt] = 0.0;
     }
+    var squares = 0.0;
     if (row < params.rows) {
         let wrow = params.weight_row_offset + row;
         if (TOKEN_TILE == 1u) {
-            acc[0] = row_dot(wrow, lane, x_vec4_offset + t0 * x_vec4_stride);
+            let sums = row_dot(wrow, lane, x_vec4_offset + t0 * x_vec4_stride);
+            acc[0] = sums.x;
+            squares = sums.y;
         } else {
             // Dequantise each unit once and apply it to every token of the tile.
             let units = units_per_row();
@@ -264,12 +317,18 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
         partial_sums[tt * WG_SIZE + lid.x] = acc[tt];
     }
+    if (NORMALIZE == 1u) {
+        partial_squares[lid.x] = squares;
+    }
     workgroupBarrier();
     for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
             for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
                 let i = tt * WG_SIZE + lid.x;
                 partial_sums[i] = partial_sums[i] + partial_sums[i + stride];
+            }
+            if (NORMALIZE == 1u) {
+                partial_squares[lid.x] = partial_squares[lid.x] + partial_squares[lid.x + stride];
             }
         }
         workgroupBarrier();
@@ -280,6 +339,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
             let t = t0 + tt;
             if (t < params.n_tokens) {
                 var v = partial_sums[tt * WG_SIZE + lid.x];
+                if (NORMALIZE == 1u) {
+                    v *= inverseSqrt(partial_squares[lid.x] / f32(params.cols) + params.eps);
+                }
                 if (params.has_bias == 1u) {
                     v += bias[out_row];
                 }

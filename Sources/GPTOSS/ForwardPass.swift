@@ -58,17 +58,24 @@ struct ForwardPass {
             func name(_ t: Intermediate.LayerTensor) -> Intermediate { .layer(n, t) }
 
             // MARK: - Attention: h = rmsnorm(x)·attn_norm; [q|k|v] = W·h + b; RoPE on q and k
-            note(try kernels.rmsNorm(RMSNormArgs(
-                input: b.residual, weight: layer.attentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
-            try dump(name(.attentionNorm), b.normed, stride: h, width: h)
+            // A decode step folds the norm into the QKV launch (unless a dump wants h itself).
+            let normInQKV = decode && !wanted.contains(name(.attentionNorm))
+            let qkvNorm = normInQKV ? (weight: layer.attentionNorm, eps: Float(c.rmsEpsilon)) : nil
+            if !normInQKV {
+                note(try kernels.rmsNorm(RMSNormArgs(
+                    input: b.residual, weight: layer.attentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
+                try dump(name(.attentionNorm), b.normed, stride: h, width: h)
+            }
+            let qkvInput = normInQKV ? b.residual : b.normed
             switch layer.qkv {
             case .fused(let w, let bias):
-                note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: b.normed, output: b.qkv, tokens: count)))
+                note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: qkvInput, output: b.qkv, tokens: count,
+                                                   normalize: qkvNorm)))
             case .separate(let parts):
                 var offset = 0
                 for (w, bias) in parts {
-                    note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: b.normed, output: b.qkv, tokens: count,
-                        outputStride: b.qkvWidth, outputOffset: offset)))
+                    note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: qkvInput, output: b.qkv, tokens: count,
+                        outputStride: b.qkvWidth, outputOffset: offset, normalize: qkvNorm)))
                     offset += w.rows
                 }
             }
@@ -177,11 +184,15 @@ struct ForwardPass {
             try b.lastResidual.copy(from: b.residual, sourceOffset: (count - 1) * h * 4, to: 0, byteCount: h * 4)
             headInput = b.lastResidual; headRows = 1
         }
-        note(try kernels.rmsNorm(RMSNormArgs(input: headInput, weight: weights.outputNorm, output: b.normed,
-            width: h, tokens: headRows, eps: Float(c.rmsEpsilon))))
-        try dump(.outputNorm, b.normed, stride: h, width: h, rows: headRows)
-        note(try kernels.linear(LinearArgs(weights: weights.output, bias: nil, input: b.normed, output: b.logits,
-            tokens: headRows)))
+        // One row: the norm rides in the head's launch (unless a dump wants it).
+        let normInHead = headRows == 1 && !wanted.contains(.outputNorm)
+        if !normInHead {
+            note(try kernels.rmsNorm(RMSNormArgs(input: headInput, weight: weights.outputNorm, output: b.normed,
+                width: h, tokens: headRows, eps: Float(c.rmsEpsilon))))
+            try dump(.outputNorm, b.normed, stride: h, width: h, rows: headRows)
+        }
+        note(try kernels.linear(LinearArgs(weights: weights.output, bias: nil, input: normInHead ? headInput : b.normed,
+            output: b.logits, tokens: headRows, normalize: normInHead ? (weights.outputNorm, Float(c.rmsEpsilon)) : nil)))
         try dump(.logits, b.logits, stride: c.vocabularySize, width: c.vocabularySize, rows: headRows)
     }
 }

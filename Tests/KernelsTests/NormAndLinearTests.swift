@@ -42,6 +42,36 @@ final class NormAndLinearTests: XCTestCase {
         }
     }
 
+    /// The RMSNorm folded into a one-token linear against RMSNorm then linear on the CPU, every
+    /// format, one and several load steps a row, the token in the middle of a batch buffer, with
+    /// a bias and added to what the output holds.
+    func testLinearWithFusedRMSNorm() throws {
+        var rng = SeededRNG(test: "linear.norm")
+        let kernels = try GPU.library()
+        let rows = 21
+        for cols in [96, 1120] {
+            for format in WeightFormat.allCases {
+                let (raw, w) = try rng.tensor(format, rows: rows, cols: cols)
+                let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: format, rows: rows, cols: cols),
+                                             label: "w.norm.\(format)")
+                let bias = rng.floats(rows), norm = rng.floats(cols, scale: 1), batch = rng.floats(3 * cols, scale: 3)
+                let start = rng.floats(rows)
+                let out = try GPU.buffer(start, "y")
+                try kernels.linear(LinearArgs(weights: weights, bias: try GPU.buffer(bias, "b"), input: try GPU.buffer(batch, "x"),
+                                              output: out, tokens: 1, inputOffset: cols, accumulate: true,
+                                              normalize: (try GPU.buffer(norm, "norm"), 1e-5)))
+                let h = CPUReference.rmsNorm(Array(batch[cols ..< 2 * cols]), weight: norm, tokens: 1, eps: 1e-5)
+                let expected = zip(CPUReference.linear(weights: w, bias: bias, x: h, rows: rows, cols: cols, tokens: 1), start).map { $0 + $1 }
+                assertClose(try GPU.read(out, rows), expected, relative: 1e-5, "linear+rmsnorm \(format) cols=\(cols)")
+            }
+        }
+        let one = try GPU.zeros(96, "one")
+        let (raw, _) = try rng.tensor(.f32, rows: 4, cols: 96)
+        let small = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .f32, rows: 4, cols: 96), label: "w4")
+        XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: small, bias: nil, input: try GPU.zeros(192, "x2"), output: try GPU.zeros(8, "y2"),
+                                                           tokens: 2, normalize: (one, 1e-5))), "two tokens with a fused norm")
+    }
+
     /// A matrix split over several bindings, written at an offset into a wider output and added
     /// to what is there (the residual stream).
     func testLinearSplitAccumulateAtOffset() throws {

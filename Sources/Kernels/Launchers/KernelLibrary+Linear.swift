@@ -18,10 +18,14 @@ public struct LinearArgs {
     public var outputOffset: Int
     /// Add to the output instead of overwriting it (the residual stream).
     public var accumulate: Bool
+    /// One token only: apply this RMSNorm to the input first (`weight` [cols] floats), inside the
+    /// same launch: y = (W · (x·weight)) / rms(x) + bias. Saves the norm's own launch in decode.
+    public var normalize: (weight: GPUBuffer, eps: Float)?
 
     public init(weights: GPUWeights, bias: GPUBuffer?, input: GPUBuffer, output: GPUBuffer, tokens: Int,
                 inputOffset: Int = 0, inputStride: Int? = nil, outputStride: Int? = nil, outputOffset: Int = 0,
-                accumulate: Bool = false) {
+                accumulate: Bool = false, normalize: (weight: GPUBuffer, eps: Float)? = nil) {
+        self.normalize = normalize
         self.inputOffset = inputOffset
         self.weights = weights
         self.bias = bias
@@ -52,6 +56,10 @@ extension KernelLibrary {
         try requireFloats(a.input, inputFloats, name)
         try requireFloats(a.output, outputFloats, name)
         if let bias = a.bias { try requireFloats(bias, w.rows, name) }
+        if let norm = a.normalize {
+            try require(a.tokens == 1, name, "the fused RMSNorm takes one token, got \(a.tokens)")
+            try requireFloats(norm.weight, w.cols, name)
+        }
 
         let threadsPerRow = tuning.linearThreadsPerRow
         let rowsPerGroup = tuning.linearWorkgroup / threadsPerRow
@@ -60,8 +68,11 @@ extension KernelLibrary {
         try groupsFit(1, tokenGroups, name)
         let (program, key) = try program(name, [
             "WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
-            "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile)])
-        let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
+            "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile),
+            "NORMALIZE": a.normalize == nil ? 0 : 1])
+        let placeholder = try scratchBuffer("placeholder", bytes: 16)
+        let bias = a.bias ?? placeholder
+        let norm = a.normalize.map { use(6, $0.weight, floats: w.cols) } ?? use(6, placeholder)
         let maxRowsPerDispatch = context.limits.maxComputeWorkGroupCount[0] * rowsPerGroup
         var dispatches = 0
         for chunk in w.chunks {
@@ -72,10 +83,10 @@ extension KernelLibrary {
                 p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
                 p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
                 p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
-                p.u32(a.inputOffset); p.u32(0); p.u32(0); p.u32(0)
+                p.u32(a.inputOffset); p.f32(a.normalize?.eps ?? 0); p.u32(0); p.u32(0)
                 try run(program, params: p,
                         storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
-                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats)],
+                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats), norm],
                         groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
                 dispatches += 1
                 first += rows
