@@ -120,6 +120,36 @@ final class GroupedExpertTests: XCTestCase {
         }
     }
 
+    /// The `wide` tuning's shapes (and the variants to time) fit an NVIDIA card's limits (1024
+    /// threads, 48 KiB shared memory) for every token tile, so `groupedMinTokens=8` really runs
+    /// the grouped kernels there instead of falling back to the per-slot ones; and a shape over
+    /// the limits is refused with a reason, which makes `groupExpertsIfWorthwhile` fall back.
+    func testWideShapesFitTheCard() throws {
+        var card = GPU.context.limits
+        card.maxComputeWorkGroupInvocations = 1024
+        card.maxComputeSharedMemorySize = 48 * 1024
+        for rowThreads in [KernelTuning.wide.groupedRowGroups, 16] {
+            for vecs in [1, 2] {
+                for tile in [8, 16, 32, 64] {
+                    let shape = GroupedShape(rowThreads: rowThreads, tokenTile: tile, tokenVecs: vecs)
+                    XCTAssertNil(shape.problem(limits: card), "row threads \(rowThreads), tile \(tile), vecs \(vecs)")
+                    XCTAssertEqual(4 * shape.tokenVecs * shape.tokenThreads, tile)
+                }
+            }
+        }
+        XCTAssertNotNil(GroupedShape(rowThreads: 64, tokenTile: 64, tokenVecs: 2).problem(limits: card), "84 KB of tiles")
+        XCTAssertNotNil(GroupedShape(rowThreads: 8, tokenTile: 64, tokenVecs: 2).problem(limits: card), "too few rows for 8 tokens a thread")
+        var tuning = KernelTuning.portable
+        tuning.groupedRowGroups = 64
+        tuning.groupedMaxTokenTile = 64
+        let kernels = try GPU.library(tuning: tuning)
+        var rng = SeededRNG(test: "moe-grouped-fallback")
+        let fixture = try ExpertFixture(format: .q8_0, experts: 4, hidden: 32, ff: 32, expertsPerChunk: nil, rng: &rng)
+        let ids = try GPU.buffer(ids: [Int](repeating: 1, count: 2 * 64), "ids")
+        XCTAssertNil(try kernels.groupExpertsIfWorthwhile(ids: ids, down: fixture.down, k: 2, tokens: 64),
+                     "tiles over llvmpipe's 32 KiB of shared memory fall back to the per-slot kernels")
+    }
+
     /// A 4096-token step (16384 slots over 32 experts, the size of the depth-4096 prefill of
     /// gpt-oss-20b in one step) with the tile the tuning picks (64) and with 8-token tiles (2000+
     /// tiles), every output element against the CPU reference.
