@@ -29,6 +29,9 @@ public struct KernelTuning: Sendable, Equatable {
     public var linearThreadsPerRow: Int
     /// Tokens a linear workgroup processes at once (≤ 16).
     public var linearTokenTile: Int
+    /// Weight units a decode thread of the linear and MoE kernels loads before any math (≤ 16;
+    /// gate/up takes half as many of each row, down a quarter of each of four experts).
+    public var linearUnitsInFlight: Int = 8
     /// Threads of the element-wise and norm kernels.
     public var elementWorkgroup: Int
     /// Keys per split of the decode attention, and its workgroup.
@@ -73,10 +76,11 @@ public struct KernelTuning: Sendable, Equatable {
                                           groupingWorkgroup: 1024)
 
     /// A `groupedMinTokens` no step reaches: the grouped MoE kernels are not used. On the H200
-    /// (2026-11-27, synthetic 20b, 512-token steps) they took 2.11 s against 0.85 s for the
-    /// per-slot kernels, and a 4096-token prefill through them ended in NaN logits (not yet
-    /// explained; the per-slot path gives finite logits there), so `wide` leaves them off until
-    /// they win on the card. `GPTOSS_GL_TUNE=groupedMinTokens=8` turns them on for measuring.
+    /// (2026-11-27, synthetic 20b, 512-token steps) the first grouped kernels took 2.11 s against
+    /// 0.85 s for the per-slot kernels (and one 4096-token prefill through them ended in NaN
+    /// logits, not reproduced since: docs/nan-hunt.md). They have been rewritten as a
+    /// register-tiled SGEMM; `wide` leaves them off until they win on the card.
+    /// `GPTOSS_GL_TUNE=groupedMinTokens=8` turns them on for measuring.
     public static let groupingOff = 1 << 30
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
@@ -144,6 +148,13 @@ public final class KernelLibrary {
         if count * 4 > buffer.byteCount {
             throw KernelsError.bufferTooSmall(kernel: kernel, buffer: buffer.label, needed: count * 4, available: buffer.byteCount)
         }
+    }
+
+    /// The tuning's decode units in flight, checked against what the kernels' register arrays hold.
+    func checkedUnitsInFlight(_ kernel: String) throws -> Int {
+        let n = tuning.linearUnitsInFlight
+        try require((1 ... 16).contains(n), kernel, "linearUnitsInFlight \(n) must be between 1 and 16")
+        return n
     }
 
     func groupsFit(_ x: Int, _ y: Int, _ kernel: String) throws {
