@@ -160,6 +160,11 @@ final class GroupedExpertTests: XCTestCase {
         let kernels = try GPU.library(tuning: tuning)
         let experts = 32, hidden = 32, ff = 32, k = 4, tokens = 4096
         XCTAssertEqual(kernels.groupedTokenTile(tokens: tokens, k: k, experts: experts), 64)
+        XCTAssertEqual(kernels.groupedTokenTile(tokens: 512, k: k, experts: experts), 32, "half the 64 slots an expert gets")
+        XCTAssertEqual(try GPU.library(tuning: try tuning.overridden(by: "groupedMinTokenTile=64"))
+            .groupedTokenTile(tokens: 512, k: k, experts: experts), 64, "a pinned tile")
+        XCTAssertEqual(try GPU.library(tuning: try tuning.overridden(by: "groupedMaxTokenTile=16"))
+            .groupedTokenTile(tokens: tokens, k: k, experts: experts), 16)
         var ids: [Int] = []
         for _ in 0 ..< tokens {
             var chosen: [Int] = []

@@ -52,11 +52,14 @@ public struct MoEGroupArgs {
 extension KernelLibrary {
     /// The token tile the tuning picks for a batch: the largest of 8, 16, 32, 64 (at most
     /// `groupedMaxTokenTile`) not above half the average slots per expert, so the partly filled
-    /// last tile of each expert wastes little.
+    /// last tile of each expert wastes little, but at least `groupedMinTokenTile` (so a timing
+    /// run can pin the tile: min = max).
     public func groupedTokenTile(tokens: Int, k: Int, experts: Int) -> Int {
         let average = tokens * k / max(experts, 1)
         var tile = 8
-        while tile * 2 <= min(tuning.groupedMaxTokenTile, 64) && tile * 2 <= average / 2 { tile *= 2 }
+        while tile * 2 <= min(tuning.groupedMaxTokenTile, 64) && (tile * 2 <= average / 2 || tile < tuning.groupedMinTokenTile) {
+            tile *= 2
+        }
         return tile
     }
 

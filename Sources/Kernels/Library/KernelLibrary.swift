@@ -47,7 +47,8 @@ public struct KernelTuning: Sendable, Equatable {
     /// - `groupedRowGroups`: threads along the rows of a tile, each with two quads of 4 weight
     ///   rows (a tile holds 8× as many weight rows: 4× gate/up outputs, 8× down outputs); a
     ///   multiple of 4, at least 8 (16 with `groupedTokenVecs` 2).
-    /// - `groupedMaxTokenTile`: the largest token tile (8, 16, 32 or 64) a step may pick.
+    /// - `groupedMaxTokenTile`, `groupedMinTokenTile`: the largest and smallest token tile (8,
+    ///   16, 32 or 64) a step may pick (see `KernelLibrary.groupedTokenTile`).
     /// - `groupedTokenVecs`: 1 or 2 vec4s of tokens per thread for 32-token tiles (8 threads ×
     ///   4 tokens, or 4 threads × 8 tokens: fewer threads, more sums per shared load); 64-token
     ///   tiles always use 2, smaller ones 1.
@@ -55,6 +56,7 @@ public struct KernelTuning: Sendable, Equatable {
     /// - `groupingWorkgroup`: the grouping (counting sort) kernel's workgroup.
     public var groupedRowGroups: Int = 16
     public var groupedMaxTokenTile: Int = 32
+    public var groupedMinTokenTile: Int = 8
     public var groupedTokenVecs: Int = 2
     public var groupedMinTokens: Int = 8
     public var groupingWorkgroup: Int = 256
@@ -71,7 +73,7 @@ public struct KernelTuning: Sendable, Equatable {
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
-                                          groupedRowGroups: 32, groupedMaxTokenTile: 64, groupedTokenVecs: 2,
+                                          groupedRowGroups: 32, groupedMaxTokenTile: 64, groupedMinTokenTile: 8, groupedTokenVecs: 2,
                                           groupedMinTokens: Self.groupingOff,
                                           groupingWorkgroup: 1024)
 

@@ -5,11 +5,12 @@ extension KernelTuning {
     /// The integer fields `GPTOSS_GL_TUNE` may set, by name.
     private static let tunableFields: [String: WritableKeyPath<KernelTuning, Int>] = [
         "linearWorkgroup": \.linearWorkgroup, "linearThreadsPerRow": \.linearThreadsPerRow,
-        "linearTokenTile": \.linearTokenTile, "elementWorkgroup": \.elementWorkgroup,
+        "linearTokenTile": \.linearTokenTile, "linearUnitsInFlight": \.linearUnitsInFlight, "elementWorkgroup": \.elementWorkgroup,
         "decodeSplitKeys": \.decodeSplitKeys, "decodeWorkgroup": \.decodeWorkgroup,
         "prefillQueryTile": \.prefillQueryTile, "prefillKeyTile": \.prefillKeyTile,
         "samplerSlice": \.samplerSlice, "samplerWorkgroup": \.samplerWorkgroup,
-        "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile, "groupedTokenVecs": \.groupedTokenVecs,
+        "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile,
+        "groupedMinTokenTile": \.groupedMinTokenTile, "groupedTokenVecs": \.groupedTokenVecs,
         "groupedMinTokens": \.groupedMinTokens, "groupingWorkgroup": \.groupingWorkgroup,
     ]
 
