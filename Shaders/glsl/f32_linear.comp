@@ -84,7 +84,7 @@ layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
 };
 layout(std430, binding = 2) restrict readonly buffer data_block {
-    uvec4 data[];
+    uint data[];
 };
 layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
@@ -122,104 +122,11 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-vec4 half4(uint w0, uint w1) {
-    return vec4(unpackHalf2x16(w0), unpackHalf2x16(w1));
-}
-
-vec4 bf4(uint w0, uint w1) {
-    return vec4(bf16x2(w0), bf16x2(w1));
-}
-
-uint data_word(uint row, uint i) {
-    return data[min(((row * params.data_vec4_per_row) + (i / 4u)), (uint(data.length()) - 1u))][min((i & 3u), 3u)];
-}
-
-uint vec_units_per_row() {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 32u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return params.cols / 16u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return params.cols / 4u;
-    }
-    return params.cols / 8u;
-}
-
 vec4 xin(uint xv, uint j) {
     if (NORMALIZE == 1u) {
         return x[min((xv + j), (uint(x.length()) - 1u))] * norm[min(j, (uint(norm.length()) - 1u))];
     }
     return x[min((xv + j), (uint(x.length()) - 1u))];
-}
-
-uvec2 vec_unit_x(uint v) {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return uvec2((8u * v), 8u);
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return uvec2((4u * v), 4u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return uvec2(v, 1u);
-    }
-    return uvec2((2u * v), 2u);
-}
-
-float vec_unit_squares(uint v, uint xv) {
-    uvec2 span = vec_unit_x(v);
-    float s = 0.0;
-    for (uint j = 0u; j < span.y; j++) {
-        vec4 a = x[min(((xv + span.x) + j), (uint(x.length()) - 1u))];
-        s += dot(a, a);
-    }
-    return s;
-}
-
-float vec_unit_dot(uint row, uint v, uvec4 w, uint xv) {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))]);
-        float d = (((v / 2u) & 1u) == 1u) ? pair.y : pair.x;
-        uint j = 4u * v;
-        return d * (((dot(q8x4(w.x), xin(xv, j)) + dot(q8x4(w.y), xin(xv, (j + 1u)))) + dot(q8x4(w.z), xin(xv, (j + 2u)))) + dot(q8x4(w.w), xin(xv, (j + 3u))));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint e = (scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))] >> (((v & 3u) * 8u) & 31u)) & 255u;
-        uint j_1 = 8u * v;
-        float lo = ((dot(fp4x4(w.x, 0u), xin(xv, j_1)) + dot(fp4x4(w.y, 0u), xin(xv, (j_1 + 1u)))) + dot(fp4x4(w.z, 0u), xin(xv, (j_1 + 2u)))) + dot(fp4x4(w.w, 0u), xin(xv, (j_1 + 3u)));
-        float hi = ((dot(fp4x4(w.x, 4u), xin(xv, (j_1 + 4u))) + dot(fp4x4(w.y, 4u), xin(xv, (j_1 + 5u)))) + dot(fp4x4(w.z, 4u), xin(xv, (j_1 + 6u)))) + dot(fp4x4(w.w, 4u), xin(xv, (j_1 + 7u)));
-        return e8m0_f16(e) * (lo + hi);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(uintBitsToFloat(w), xin(xv, v));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), xin(xv, (2u * v))) + dot(half4(w.z, w.w), xin(xv, ((2u * v) + 1u)));
-    }
-    return dot(bf4(w.x, w.y), xin(xv, (2u * v))) + dot(bf4(w.z, w.w), xin(xv, ((2u * v) + 1u)));
-}
-
-vec2 row_dot(uint row, uint lane, uint xv) {
-    uint units = vec_units_per_row();
-    uint last = units - 1u;
-    uint base = row * params.data_vec4_per_row;
-    float s0 = 0.0;
-    float s1 = 0.0;
-    float squares = 0.0;
-    for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
-        uint u1 = min((u0 + THREADS_PER_ROW), last);
-        uint u2 = min((u0 + (2u * THREADS_PER_ROW)), last);
-        uint u3 = min((u0 + (3u * THREADS_PER_ROW)), last);
-        uvec4 w0 = data[min((base + u0), (uint(data.length()) - 1u))];
-        uvec4 w1 = data[min((base + u1), (uint(data.length()) - 1u))];
-        uvec4 w2 = data[min((base + u2), (uint(data.length()) - 1u))];
-        uvec4 w3 = data[min((base + u3), (uint(data.length()) - 1u))];
-        bool has1 = (u0 + THREADS_PER_ROW) < units;
-        bool has2 = (u0 + (2u * THREADS_PER_ROW)) < units;
-        bool has3 = (u0 + (3u * THREADS_PER_ROW)) < units;
-        s0 += vec_unit_dot(row, u0, w0, xv);
-        s1 += has1 ? vec_unit_dot(row, u1, w1, xv) : 0.0;
-        s0 += has2 ? vec_unit_dot(row, u2, w2, xv) : 0.0;
-        s1 += has3 ? vec_unit_dot(row, u3, w3, xv) : 0.0;
-        if (NORMALIZE == 1u) {
-            squares += ((vec_unit_squares(u0, xv) + (has1 ? vec_unit_squares(u1, xv) : 0.0)) + (has2 ? vec_unit_squares(u2, xv) : 0.0)) + (has3 ? vec_unit_squares(u3, xv) : 0.0);
-        }
-    }
-    return vec2((s0 + s1), squares);
 }
 
 uint units_per_row() {
@@ -229,39 +136,103 @@ uint units_per_row() {
     return params.cols / 4u;
 }
 
-vec4 unit_weights(uint row, uint u) {
+uint unit_x(uint u) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return ((u / 4u) * 8u) + (u & 3u);
+    }
+    return u;
+}
+
+uvec4 unit_load(uint words, uint u) {
+    if ((WEIGHT_FORMAT == FORMAT_Q8_0) || (WEIGHT_FORMAT == FORMAT_MXFP4)) {
+        return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        uint i = words + (4u * u);
+        return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
+    }
+    uint i_1 = words + (2u * u);
+    return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
+}
+
+float unit_dot(uint row, uint u, uvec4 w, uint xv) {
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         uint b = u / 8u;
         vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        return (((b & 1u) == 1u) ? pair.y : pair.x) * q8x4(data_word(row, u));
+        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
+        return d * dot(q8x4(w.x), xin(xv, u));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         uint b_1 = u / 4u;
         uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data_word(row, u), 0u);
+        uint j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return uintBitsToFloat(data[min(((row * params.data_vec4_per_row) + u), (uint(data.length()) - 1u))]);
+        return dot(uintBitsToFloat(w), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
     }
-    uint i = 2u * u;
-    if (WEIGHT_FORMAT == FORMAT_F16) {
-        return half4(data_word(row, i), data_word(row, (i + 1u)));
+    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
+}
+
+float unit_squares(uint u, uint xv) {
+    vec4 a = x[min((xv + unit_x(u)), (uint(x.length()) - 1u))];
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        vec4 b = x[min(((xv + unit_x(u)) + 4u), (uint(x.length()) - 1u))];
+        return dot(a, a) + dot(b, b);
     }
-    return bf4(data_word(row, i), data_word(row, (i + 1u)));
+    return dot(a, a);
+}
+
+vec2 row_dot(uint row, uint lane, uint xv) {
+    uint units = units_per_row();
+    uint last = units - 1u;
+    uint words = (row * params.data_vec4_per_row) * 4u;
+    float s0 = 0.0;
+    float s1 = 0.0;
+    float squares = 0.0;
+    for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
+        uint u1 = u0 + THREADS_PER_ROW;
+        uint u2 = u0 + (2u * THREADS_PER_ROW);
+        uint u3 = u0 + (3u * THREADS_PER_ROW);
+        uvec4 w0 = unit_load(words, u0);
+        uvec4 w1 = unit_load(words, min(u1, last));
+        uvec4 w2 = unit_load(words, min(u2, last));
+        uvec4 w3 = unit_load(words, min(u3, last));
+        s0 += unit_dot(row, u0, w0, xv);
+        s1 += (u1 < units) ? unit_dot(row, min(u1, last), w1, xv) : 0.0;
+        s0 += (u2 < units) ? unit_dot(row, min(u2, last), w2, xv) : 0.0;
+        s1 += (u3 < units) ? unit_dot(row, min(u3, last), w3, xv) : 0.0;
+        if (NORMALIZE == 1u) {
+            squares += ((unit_squares(u0, xv) + ((u1 < units) ? unit_squares(min(u1, last), xv) : 0.0)) + ((u2 < units) ? unit_squares(min(u2, last), xv) : 0.0)) + ((u3 < units) ? unit_squares(min(u3, last), xv) : 0.0);
+        }
+    }
+    return vec2((s0 + s1), squares);
+}
+
+vec4 unit_weights(uint row, uint u) {
+    uvec4 w = unit_load(((row * params.data_vec4_per_row) * 4u), u);
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        uint b = u / 8u;
+        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+        return (((b & 1u) == 1u) ? pair.y : pair.x) * q8x4(w.x);
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        uint b_1 = u / 4u;
+        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+        return e8m0_f16(e) * fp4x4(w.x, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return uintBitsToFloat(w);
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
+    }
+    return vec4(bf16x2(w.x), bf16x2(w.y));
 }
 
 vec4 unit_weights_hi(uint row, uint u) {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         uint b = u / 4u;
         uint e = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data_word(row, u), 4u);
+        return e8m0_f16(e) * fp4x4(data[min((((row * params.data_vec4_per_row) * 4u) + u), (uint(data.length()) - 1u))], 4u);
     }
     return vec4(0.0);
-}
-
-uint unit_x(uint u) {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return ((u / 4u) * 8u) + (u & 3u);
-    }
-    return u;
 }
 
 void main() {

@@ -67,7 +67,7 @@ layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
 };
 layout(std430, binding = 2) restrict readonly buffer data_block {
-    uvec4 data[];
+    uint data[];
 };
 layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
@@ -107,86 +107,95 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-vec4 half4(uint w0, uint w1) {
-    return vec4(unpackHalf2x16(w0), unpackHalf2x16(w1));
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
-vec4 bf4(uint w0, uint w1) {
-    return vec4(bf16x2(w0), bf16x2(w1));
-}
-
-uint vec_units_per_row() {
+uint units_per_row() {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 32u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return params.cols / 16u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return params.cols / 4u;
+        return params.cols / 8u;
     }
-    return params.cols / 8u;
+    return params.cols / 4u;
 }
 
-float vec_unit_dot(uint row, uint v, uvec4 w, uint xv) {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))]);
-        float d = (((v / 2u) & 1u) == 1u) ? pair.y : pair.x;
-        uint xb = xv + (4u * v);
-        return d * (((dot(q8x4(w.x), x[min(xb, (uint(x.length()) - 1u))]) + dot(q8x4(w.y), x[min((xb + 1u), (uint(x.length()) - 1u))])) + dot(q8x4(w.z), x[min((xb + 2u), (uint(x.length()) - 1u))])) + dot(q8x4(w.w), x[min((xb + 3u), (uint(x.length()) - 1u))]));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint e = (scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))] >> (((v & 3u) * 8u) & 31u)) & 255u;
-        uint xb_1 = xv + (8u * v);
-        float lo = ((dot(fp4x4(w.x, 0u), x[min(xb_1, (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 0u), x[min((xb_1 + 1u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 0u), x[min((xb_1 + 2u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 0u), x[min((xb_1 + 3u), (uint(x.length()) - 1u))]);
-        float hi = ((dot(fp4x4(w.x, 4u), x[min((xb_1 + 4u), (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 4u), x[min((xb_1 + 5u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 4u), x[min((xb_1 + 6u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 4u), x[min((xb_1 + 7u), (uint(x.length()) - 1u))]);
-        return e8m0_f16(e) * (lo + hi);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(uintBitsToFloat(w), x[min((xv + v), (uint(x.length()) - 1u))]);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(half4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+uint unit_x(uint u) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return ((u / 4u) * 8u) + (u & 3u);
     }
-    return dot(bf4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(bf4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+    return u;
+}
+
+uvec4 unit_load(uint words, uint u) {
+    if ((WEIGHT_FORMAT == FORMAT_Q8_0) || (WEIGHT_FORMAT == FORMAT_MXFP4)) {
+        return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        uint i = words + (4u * u);
+        return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
+    }
+    uint i_1 = words + (2u * u);
+    return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
+}
+
+float unit_dot(uint row, uint u, uvec4 w, uint xv) {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        uint b = u / 8u;
+        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
+        return d * dot(q8x4(w.x), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        uint b_1 = u / 4u;
+        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+        uint j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return dot(uintBitsToFloat(w), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    }
+    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
 vec2 experts_dot(uint t, uint row, uint lane) {
-    uint units = vec_units_per_row();
+    uint units = units_per_row();
     uint last = units - 1u;
     uint x_vec4_stride = params.cols / 4u;
+    uint row_words = params.data_vec4_per_row * 4u;
     float acc = 0.0;
     float bias_sum = 0.0;
     for (uint j0 = 0u; j0 < params.k; j0 += 4u) {
-        uint[4] wrow = uint[4](0u, 0u, 0u, 0u);
-        float[4] weight = float[4](0.0, 0.0, 0.0, 0.0);
-        uint[4] xv = uint[4](0u, 0u, 0u, 0u);
-        bvec4 used_mask = bvec4(false);
+        uvec4 wrow = uvec4(0u);
+        vec4 weight = vec4(0.0);
+        uvec4 xv = uvec4(0u);
+        bvec4 used = bvec4(false);
         for (uint j = 0u; j < 4u; j++) {
             uint slot = (t * params.k) + min((j0 + j), (params.k - 1u));
             uint expert = ids[min(slot, (uint(ids.length()) - 1u))];
-            bool used = (((j0 + j) < params.k) && (expert >= params.expert_begin)) && (expert < params.expert_end);
-            wrow[j] = used ? (((expert - params.expert_begin) * params.rows) + row) : 0u;
-            weight[j] = used ? weights[min(slot, (uint(weights.length()) - 1u))] : 0.0;
-            xv[j] = slot * x_vec4_stride;
-            used_mask[min(j, 3u)] = used;
-            if (used && (params.has_bias == 1u)) {
-                bias_sum += weight[j] * bias[min(((expert * params.rows) + row), (uint(bias.length()) - 1u))];
+            bool in_range = (((j0 + j) < params.k) && (expert >= params.expert_begin)) && (expert < params.expert_end);
+            wrow[min(j, 3u)] = in_range ? (((expert - params.expert_begin) * params.rows) + row) : 0u;
+            weight[min(j, 3u)] = in_range ? weights[min(slot, (uint(weights.length()) - 1u))] : 0.0;
+            xv[min(j, 3u)] = slot * x_vec4_stride;
+            used[min(j, 3u)] = in_range;
+            if (in_range && (params.has_bias == 1u)) {
+                bias_sum += weight[min(j, 3u)] * bias[min(((expert * params.rows) + row), (uint(bias.length()) - 1u))];
             }
         }
+        uvec4 words = wrow * row_words;
         vec4 s = vec4(0.0);
         for (uint u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
             uint u1 = min((u0 + THREADS_PER_ROW), last);
-            bool second = (u0 + THREADS_PER_ROW) < units;
-            uvec4 a0 = data[min(((wrow[0u] * params.data_vec4_per_row) + u0), (uint(data.length()) - 1u))];
-            uvec4 a1 = data[min(((wrow[1u] * params.data_vec4_per_row) + u0), (uint(data.length()) - 1u))];
-            uvec4 a2 = data[min(((wrow[2u] * params.data_vec4_per_row) + u0), (uint(data.length()) - 1u))];
-            uvec4 a3 = data[min(((wrow[3u] * params.data_vec4_per_row) + u0), (uint(data.length()) - 1u))];
-            uvec4 b0 = data[min(((wrow[0u] * params.data_vec4_per_row) + u1), (uint(data.length()) - 1u))];
-            uvec4 b1 = data[min(((wrow[1u] * params.data_vec4_per_row) + u1), (uint(data.length()) - 1u))];
-            uvec4 b2 = data[min(((wrow[2u] * params.data_vec4_per_row) + u1), (uint(data.length()) - 1u))];
-            uvec4 b3 = data[min(((wrow[3u] * params.data_vec4_per_row) + u1), (uint(data.length()) - 1u))];
-            s += vec4(vec_unit_dot(wrow[0u], u0, a0, xv[0u]), vec_unit_dot(wrow[1u], u0, a1, xv[1u]), vec_unit_dot(wrow[2u], u0, a2, xv[2u]), vec_unit_dot(wrow[3u], u0, a3, xv[3u]));
-            vec4 more = vec4(vec_unit_dot(wrow[0u], u1, b0, xv[0u]), vec_unit_dot(wrow[1u], u1, b1, xv[1u]), vec_unit_dot(wrow[2u], u1, b2, xv[2u]), vec_unit_dot(wrow[3u], u1, b3, xv[3u]));
-            s += second ? more : vec4(0.0);
+            uvec4 a0 = unit_load(words.x, u0);
+            uvec4 a1 = unit_load(words.y, u0);
+            uvec4 a2 = unit_load(words.z, u0);
+            uvec4 a3 = unit_load(words.w, u0);
+            uvec4 b0 = unit_load(words.x, u1);
+            uvec4 b1 = unit_load(words.y, u1);
+            uvec4 b2 = unit_load(words.z, u1);
+            uvec4 b3 = unit_load(words.w, u1);
+            s += vec4(unit_dot(wrow.x, u0, a0, xv.x), unit_dot(wrow.y, u0, a1, xv.y), unit_dot(wrow.z, u0, a2, xv.z), unit_dot(wrow.w, u0, a3, xv.w));
+            vec4 more = vec4(unit_dot(wrow.x, u1, b0, xv.x), unit_dot(wrow.y, u1, b1, xv.y), unit_dot(wrow.z, u1, b2, xv.z), unit_dot(wrow.w, u1, b3, xv.w));
+            s += ((u0 + THREADS_PER_ROW) < units) ? more : vec4(0.0);
         }
-        vec4 weighted = s * vec4(weight[0u], weight[1u], weight[2u], weight[3u]);
-        acc += dot(mix(vec4(0.0), weighted, used_mask), vec4(1.0));
+        acc += dot(mix(vec4(0.0), (s * weight), used), vec4(1.0));
     }
     return vec2(acc, bias_sum);
 }

@@ -67,7 +67,7 @@ layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
 };
 layout(std430, binding = 2) restrict readonly buffer data_block {
-    uvec4 data[];
+    uint data[];
 };
 layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
@@ -105,60 +105,76 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-vec4 half4(uint w0, uint w1) {
-    return vec4(unpackHalf2x16(w0), unpackHalf2x16(w1));
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
-vec4 bf4(uint w0, uint w1) {
-    return vec4(bf16x2(w0), bf16x2(w1));
-}
-
-uint vec_units_per_row() {
+uint units_per_row() {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 32u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return params.cols / 16u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return params.cols / 4u;
+        return params.cols / 8u;
     }
-    return params.cols / 8u;
+    return params.cols / 4u;
 }
 
-float vec_unit_dot(uint row, uint v, uvec4 w, uint xv) {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))]);
-        float d = (((v / 2u) & 1u) == 1u) ? pair.y : pair.x;
-        uint xb = xv + (4u * v);
-        return d * (((dot(q8x4(w.x), x[min(xb, (uint(x.length()) - 1u))]) + dot(q8x4(w.y), x[min((xb + 1u), (uint(x.length()) - 1u))])) + dot(q8x4(w.z), x[min((xb + 2u), (uint(x.length()) - 1u))])) + dot(q8x4(w.w), x[min((xb + 3u), (uint(x.length()) - 1u))]));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint e = (scales[min(((row * params.scale_words_per_row) + (v / 4u)), (uint(scales.length()) - 1u))] >> (((v & 3u) * 8u) & 31u)) & 255u;
-        uint xb_1 = xv + (8u * v);
-        float lo = ((dot(fp4x4(w.x, 0u), x[min(xb_1, (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 0u), x[min((xb_1 + 1u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 0u), x[min((xb_1 + 2u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 0u), x[min((xb_1 + 3u), (uint(x.length()) - 1u))]);
-        float hi = ((dot(fp4x4(w.x, 4u), x[min((xb_1 + 4u), (uint(x.length()) - 1u))]) + dot(fp4x4(w.y, 4u), x[min((xb_1 + 5u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.z, 4u), x[min((xb_1 + 6u), (uint(x.length()) - 1u))])) + dot(fp4x4(w.w, 4u), x[min((xb_1 + 7u), (uint(x.length()) - 1u))]);
-        return e8m0_f16(e) * (lo + hi);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(uintBitsToFloat(w), x[min((xv + v), (uint(x.length()) - 1u))]);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(half4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+uint unit_x(uint u) {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return ((u / 4u) * 8u) + (u & 3u);
     }
-    return dot(bf4(w.x, w.y), x[min((xv + (2u * v)), (uint(x.length()) - 1u))]) + dot(bf4(w.z, w.w), x[min(((xv + (2u * v)) + 1u), (uint(x.length()) - 1u))]);
+    return u;
+}
+
+uvec4 unit_load(uint words, uint u) {
+    if ((WEIGHT_FORMAT == FORMAT_Q8_0) || (WEIGHT_FORMAT == FORMAT_MXFP4)) {
+        return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        uint i = words + (4u * u);
+        return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
+    }
+    uint i_1 = words + (2u * u);
+    return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
+}
+
+float unit_dot(uint row, uint u, uvec4 w, uint xv) {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        uint b = u / 8u;
+        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
+        return d * dot(q8x4(w.x), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        uint b_1 = u / 4u;
+        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+        uint j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return dot(uintBitsToFloat(w), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    }
+    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
 vec2 pair_dot(uint gate_row, uint up_row, uint lane, uint xv) {
-    uint units = vec_units_per_row();
+    uint units = units_per_row();
     uint last = units - 1u;
-    uint gate_base = gate_row * params.data_vec4_per_row;
-    uint up_base = up_row * params.data_vec4_per_row;
+    uint gate_words = (gate_row * params.data_vec4_per_row) * 4u;
+    uint up_words = (up_row * params.data_vec4_per_row) * 4u;
     vec2 s = vec2(0.0);
-    for (uint u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
+    for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
         uint u1 = min((u0 + THREADS_PER_ROW), last);
-        uvec4 g0 = data[min((gate_base + u0), (uint(data.length()) - 1u))];
-        uvec4 p0 = data[min((up_base + u0), (uint(data.length()) - 1u))];
-        uvec4 g1 = data[min((gate_base + u1), (uint(data.length()) - 1u))];
-        uvec4 p1 = data[min((up_base + u1), (uint(data.length()) - 1u))];
-        s += vec2(vec_unit_dot(gate_row, u0, g0, xv), vec_unit_dot(up_row, u0, p0, xv));
-        vec2 second = vec2(vec_unit_dot(gate_row, u1, g1, xv), vec_unit_dot(up_row, u1, p1, xv));
-        s += ((u0 + THREADS_PER_ROW) < units) ? second : vec2(0.0);
+        uint u2 = min((u0 + (2u * THREADS_PER_ROW)), last);
+        uint u3 = min((u0 + (3u * THREADS_PER_ROW)), last);
+        uvec4 g0 = unit_load(gate_words, u0);
+        uvec4 p0 = unit_load(up_words, u0);
+        uvec4 g1 = unit_load(gate_words, u1);
+        uvec4 p1 = unit_load(up_words, u1);
+        uvec4 g2 = unit_load(gate_words, u2);
+        uvec4 p2 = unit_load(up_words, u2);
+        uvec4 g3 = unit_load(gate_words, u3);
+        uvec4 p3 = unit_load(up_words, u3);
+        s += vec2(unit_dot(gate_row, u0, g0, xv), unit_dot(up_row, u0, p0, xv));
+        s += ((u0 + THREADS_PER_ROW) < units) ? vec2(unit_dot(gate_row, u1, g1, xv), unit_dot(up_row, u1, p1, xv)) : vec2(0.0);
+        s += ((u0 + (2u * THREADS_PER_ROW)) < units) ? vec2(unit_dot(gate_row, u2, g2, xv), unit_dot(up_row, u2, p2, xv)) : vec2(0.0);
+        s += ((u0 + (3u * THREADS_PER_ROW)) < units) ? vec2(unit_dot(gate_row, u3, g3, xv), unit_dot(up_row, u3, p3, xv)) : vec2(0.0);
     }
     return s;
 }

@@ -11,7 +11,7 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales : array<u32>        [rows_bound][scale_words_per_row]   read (unused for float formats)
-//   2  data   : array<vec4<u32>>  [rows_bound][data_vec4_per_row]     read
+//   2  data   : array<u32>        [rows_bound][data_vec4_per_row * 4]  read
 //   3  bias   : array<f32>        [out rows]                          read (when has_bias = 1)
 //   4  x      : array<vec4<f32>>  token t at x[(x_offset + t * x_stride) / 4]   read (x_offset, x_stride multiples of 4)
 //   5  y      : array<f32>        [n_tokens][y_stride]                read_write
@@ -60,7 +60,7 @@ override NORMALIZE: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
-@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> data: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
@@ -103,34 +103,6 @@ fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-fn half4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
-}
-
-fn bf4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(bf16x2(w0), bf16x2(w1));
-}
-
-// Word `i` of bound weight row `row` in the data plane.
-fn data_word(row: u32, i: u32) -> u32 {
-    return data[row * params.data_vec4_per_row + i / 4u][i & 3u];
-}
-
-// Decode (one token) walks a row in vec units: one vec4<u32> of the data plane per thread and
-// step (16 B, the widest load), neighbouring threads on neighbouring vec4s. A vec unit holds
-// 16 Q8_0 quants (half a block), 32 MXFP4 values (a block: word k has elements 4k..4k+3 in its
-// low nibbles and 16+4k.. in its high ones), 4 F32 or 8 F16/BF16 values.
-fn vec_units_per_row() -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 32u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return params.cols / 16u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return params.cols / 4u;
-    }
-    return params.cols / 8u;
-}
-
 // Activation vec4 `j` of the token whose first vec4 is `xv`, times the RMSNorm weights when
 // NORMALIZE (the 1 / rms factor is applied to the finished dot product).
 fn xin(xv: u32, j: u32) -> vec4<f32> {
@@ -140,93 +112,13 @@ fn xin(xv: u32, j: u32) -> vec4<f32> {
     return x[xv + j];
 }
 
-// The activation vec4s vec unit `v` meets: the first and how many.
-fn vec_unit_x(v: u32) -> vec2<u32> {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return vec2<u32>(8u * v, 8u);
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return vec2<u32>(4u * v, 4u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return vec2<u32>(v, 1u);
-    }
-    return vec2<u32>(2u * v, 2u);
-}
-
-// Sum of squares of the raw activations vec unit `v` meets (for NORMALIZE's mean(x^2)).
-fn vec_unit_squares(v: u32, xv: u32) -> f32 {
-    let span = vec_unit_x(v);
-    var s = 0.0;
-    for (var j = 0u; j < span.y; j += 1u) {
-        let a = x[xv + span.x + j];
-        s += dot(a, a);
-    }
-    return s;
-}
-
-// Dot product of vec unit `v` (already loaded as `w`) of bound weight row `row` with its
-// activations; `xv` is the vec4 index of the token's first activation.
-fn vec_unit_dot(row: u32, v: u32, w: vec4<u32>, xv: u32) -> f32 {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + v / 4u]);
-        let d = select(pair.x, pair.y, ((v / 2u) & 1u) == 1u);
-        let j = 4u * v;
-        return d * (dot(q8x4(w.x), xin(xv, j)) + dot(q8x4(w.y), xin(xv, j + 1u))
-                  + dot(q8x4(w.z), xin(xv, j + 2u)) + dot(q8x4(w.w), xin(xv, j + 3u)));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let e = (scales[row * params.scale_words_per_row + v / 4u] >> ((v & 3u) * 8u)) & 255u;
-        let j = 8u * v;
-        let lo = dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.y, 0u), xin(xv, j + 1u))
-               + dot(fp4x4(w.z, 0u), xin(xv, j + 2u)) + dot(fp4x4(w.w, 0u), xin(xv, j + 3u));
-        let hi = dot(fp4x4(w.x, 4u), xin(xv, j + 4u)) + dot(fp4x4(w.y, 4u), xin(xv, j + 5u))
-               + dot(fp4x4(w.z, 4u), xin(xv, j + 6u)) + dot(fp4x4(w.w, 4u), xin(xv, j + 7u));
-        return e8m0_f16(e) * (lo + hi);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), xin(xv, v));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), xin(xv, 2u * v)) + dot(half4(w.z, w.w), xin(xv, 2u * v + 1u));
-    }
-    return dot(bf4(w.x, w.y), xin(xv, 2u * v)) + dot(bf4(w.z, w.w), xin(xv, 2u * v + 1u));
-}
-
-// Sum over the vec units lane, lane + THREADS_PER_ROW, … of `row`. Four units a step, and all
-// four 16-byte loads are issued before any math: a decode matrix is only a few MB, so each
-// thread has just a handful of units and the kernel is bound by how many loads are in flight,
-// not by arithmetic. Units past the row's end load its last unit again (in bounds, cached) and
-// count zero. Returns the dot product and, when NORMALIZE, the sum of the squared activations
-// the thread met (else 0).
-fn row_dot(row: u32, lane: u32, xv: u32) -> vec2<f32> {
-    let units = vec_units_per_row();
-    let last = units - 1u;
-    let base = row * params.data_vec4_per_row;
-    var s0 = 0.0;
-    var s1 = 0.0;
-    var squares = 0.0;
-    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
-        let u1 = min(u0 + THREADS_PER_ROW, last);
-        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
-        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
-        let w0 = data[base + u0];
-        let w1 = data[base + u1];
-        let w2 = data[base + u2];
-        let w3 = data[base + u3];
-        let has1 = u0 + THREADS_PER_ROW < units;
-        let has2 = u0 + 2u * THREADS_PER_ROW < units;
-        let has3 = u0 + 3u * THREADS_PER_ROW < units;
-        s0 += vec_unit_dot(row, u0, w0, xv);
-        s1 += select(0.0, vec_unit_dot(row, u1, w1, xv), has1);
-        s0 += select(0.0, vec_unit_dot(row, u2, w2, xv), has2);
-        s1 += select(0.0, vec_unit_dot(row, u3, w3, xv), has3);
-        if (NORMALIZE == 1u) {
-            squares += vec_unit_squares(u0, xv) + select(0.0, vec_unit_squares(u1, xv), has1)
-                     + select(0.0, vec_unit_squares(u2, xv), has2) + select(0.0, vec_unit_squares(u3, xv), has3);
-        }
-    }
-    return vec2<f32>(s0 + s1, squares);
-}
-
-// Prefill (a tile of tokens) walks a row in word units, each dequantised once for the whole
-// tile: Q8_0 one word (4 int8, x vec4 u); MXFP4 one word (low nibbles meet x vec4 unit_x(u),
-// high nibbles the vec4 four further); F32 four words; F16/BF16 two words (x vec4 u each).
+// A row is walked in word units: the slice one thread takes per step, chosen so that
+// neighbouring threads read neighbouring words of the data plane and neighbouring activations
+// (each load instruction of a warp touches one contiguous span). A 16-byte unit per thread was
+// tried and was slower on the H200: its activation loads then stride 64-128 bytes across a warp.
+// Q8_0: one word (4 int8, x vec4 u); MXFP4: one word (its low nibbles are elements 4k..4k+3 of
+// block u/4 and meet x vec4 unit_x(u), its high nibbles elements 16+4k.. and vec4 unit_x(u) + 4,
+// k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
 fn units_per_row() -> u32 {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         return params.cols / 8u;
@@ -234,43 +126,121 @@ fn units_per_row() -> u32 {
     return params.cols / 4u;
 }
 
-// The weights of word unit `u` of bound row `row`, dequantised once for a tile of tokens: the
-// four that meet activation vec4 unit_x(u) (for MXFP4 the low nibbles; unit_weights_hi has its
-// high nibbles, which meet vec4 unit_x(u) + 4; zero for the other formats).
-fn unit_weights(row: u32, u: u32) -> vec4<f32> {
+// The activation vec4 (relative to a token's first) that unit `u`'s (low) weights meet.
+fn unit_x(u: u32) -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return (u / 4u) * 8u + (u & 3u);
+    }
+    return u;
+}
+
+// The data words of unit `u` of the row whose first data word is `words` (those the format
+// uses; the rest zero).
+fn unit_load(words: u32, u: u32) -> vec4<u32> {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return vec4<u32>(data[words + u], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let i = words + 4u * u;
+        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
+    }
+    let i = words + 2u * u;
+    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
+}
+
+// Unit `u` of bound weight row `row`, already loaded as `w`, times its activations; `xv` is the
+// vec4 index of the token's first activation.
+fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
         let b = u / 8u;
         let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        return select(pair.x, pair.y, (b & 1u) == 1u) * q8x4(data_word(row, u));
+        let d = select(pair.x, pair.y, (b & 1u) == 1u);
+        return d * dot(q8x4(w.x), xin(xv, u));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         let b = u / 4u;
         let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data_word(row, u), 0u);
+        let j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return bitcast<vec4<f32>>(data[row * params.data_vec4_per_row + u]);
+        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
     }
-    let i = 2u * u;
-    if (WEIGHT_FORMAT == FORMAT_F16) {
-        return half4(data_word(row, i), data_word(row, i + 1u));
+    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
+}
+
+// Sum of squares of the raw activations unit `u` meets (for NORMALIZE's mean(x^2)).
+fn unit_squares(u: u32, xv: u32) -> f32 {
+    let a = x[xv + unit_x(u)];
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let b = x[xv + unit_x(u) + 4u];
+        return dot(a, a) + dot(b, b);
     }
-    return bf4(data_word(row, i), data_word(row, i + 1u));
+    return dot(a, a);
+}
+
+// Decode: the sum over the units lane, lane + THREADS_PER_ROW, … of `row`, four units a round
+// whose loads are all issued before any of their math (a decode matrix is a few MB, each thread
+// has only a few dozen words, and the kernel is bound by loads in flight, not arithmetic). Named
+// variables, not an array: an indexed array may live in local memory (on the H200 a 16-entry
+// one halved the decode rate). Units past the row's end load its last unit again (in bounds,
+// cached) and count zero. Returns the dot product and, when NORMALIZE, the sum of the squared
+// activations the thread met (else 0).
+fn row_dot(row: u32, lane: u32, xv: u32) -> vec2<f32> {
+    let units = units_per_row();
+    let last = units - 1u;
+    let words = row * params.data_vec4_per_row * 4u;
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var squares = 0.0;
+    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
+        let u1 = u0 + THREADS_PER_ROW;
+        let u2 = u0 + 2u * THREADS_PER_ROW;
+        let u3 = u0 + 3u * THREADS_PER_ROW;
+        let w0 = unit_load(words, u0);
+        let w1 = unit_load(words, min(u1, last));
+        let w2 = unit_load(words, min(u2, last));
+        let w3 = unit_load(words, min(u3, last));
+        s0 += unit_dot(row, u0, w0, xv);
+        s1 += select(0.0, unit_dot(row, min(u1, last), w1, xv), u1 < units);
+        s0 += select(0.0, unit_dot(row, min(u2, last), w2, xv), u2 < units);
+        s1 += select(0.0, unit_dot(row, min(u3, last), w3, xv), u3 < units);
+        if (NORMALIZE == 1u) {
+            squares += unit_squares(u0, xv) + select(0.0, unit_squares(min(u1, last), xv), u1 < units)
+                     + select(0.0, unit_squares(min(u2, last), xv), u2 < units)
+                     + select(0.0, unit_squares(min(u3, last), xv), u3 < units);
+        }
+    }
+    return vec2<f32>(s0 + s1, squares);
+}
+
+// Prefill: the weights of unit `u` of bound row `row`, dequantised once for a tile of tokens:
+// the four that meet activation vec4 unit_x(u) (for MXFP4 the low nibbles; unit_weights_hi has
+// its high nibbles, which meet vec4 unit_x(u) + 4; zero for the other formats).
+fn unit_weights(row: u32, u: u32) -> vec4<f32> {
+    let w = unit_load(row * params.data_vec4_per_row * 4u, u);
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let b = u / 8u;
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
+        return select(pair.x, pair.y, (b & 1u) == 1u) * q8x4(w.x);
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let b = u / 4u;
+        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+        return e8m0_f16(e) * fp4x4(w.x, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return bitcast<vec4<f32>>(w);
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+    }
+    return vec4<f32>(bf16x2(w.x), bf16x2(w.y));
 }
 
 fn unit_weights_hi(row: u32, u: u32) -> vec4<f32> {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
         let b = u / 4u;
         let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data_word(row, u), 4u);
+        return e8m0_f16(e) * fp4x4(data[row * params.data_vec4_per_row * 4u + u], 4u);
     }
     return vec4<f32>(0.0);
-}
-
-// The activation vec4 (relative to a token's first) that unit_weights(row, u) meets.
-fn unit_x(u: u32) -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return (u / 4u) * 8u + (u & 3u);
-    }
-    return u;
 }
 
 @compute @workgroup_size(WG_SIZE)

@@ -7,7 +7,7 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales  : array<u32>        [bound experts * rows][scale_words_per_row]   read
-//   2  data    : array<vec4<u32>>  [bound experts * rows][data_vec4_per_row]     read
+//   2  data    : array<u32>        [bound experts * rows][data_vec4_per_row * 4] read
 //   3  bias    : array<f32>        [n_experts][rows]                             read (has_bias = 1)
 //   4  x       : array<vec4<f32>>  [n_tokens * k][cols / 4] (the SwiGLU output)  read
 //   5  ids     : array<u32>        [n_tokens][k]                                 read
@@ -42,7 +42,7 @@ override THREADS_PER_ROW: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
-@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> data: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> ids: array<u32>;
@@ -84,102 +84,117 @@ fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-fn half4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
+// Activation vec4 `j` of the token whose first vec4 is `xv`.
+fn xin(xv: u32, j: u32) -> vec4<f32> {
+    return x[xv + j];
 }
 
-fn bf4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(bf16x2(w0), bf16x2(w1));
-}
-
-// A row is walked in vec units: one vec4<u32> of the data plane per thread and step (16 B, the
-// widest load), neighbouring threads on neighbouring vec4s. A vec unit holds 16 Q8_0 quants
-// (half a block), 32 MXFP4 values (a block: word k has elements 4k..4k+3 in its low nibbles and
-// 16+4k.. in its high ones), 4 F32 or 8 F16/BF16 values.
-fn vec_units_per_row() -> u32 {
+// A row is walked in word units: the slice one thread takes per step, chosen so that
+// neighbouring threads read neighbouring words of the data plane and neighbouring activations
+// (each load instruction of a warp touches one contiguous span). A 16-byte unit per thread was
+// tried and was slower on the H200: its activation loads then stride 64-128 bytes across a warp.
+// Q8_0: one word (4 int8, x vec4 u); MXFP4: one word (its low nibbles are elements 4k..4k+3 of
+// block u/4 and meet x vec4 unit_x(u), its high nibbles elements 16+4k.. and vec4 unit_x(u) + 4,
+// k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
+fn units_per_row() -> u32 {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 32u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return params.cols / 16u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return params.cols / 4u;
+        return params.cols / 8u;
     }
-    return params.cols / 8u;
+    return params.cols / 4u;
 }
 
-// Vec unit `v` of bound row `row`, loaded as `w`, times the activations from vec4 `xv`.
-fn vec_unit_dot(row: u32, v: u32, w: vec4<u32>, xv: u32) -> f32 {
+// The activation vec4 (relative to a token's first) that unit `u`'s (low) weights meet.
+fn unit_x(u: u32) -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return (u / 4u) * 8u + (u & 3u);
+    }
+    return u;
+}
+
+// The data words of unit `u` of the row whose first data word is `words` (those the format
+// uses; the rest zero).
+fn unit_load(words: u32, u: u32) -> vec4<u32> {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return vec4<u32>(data[words + u], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let i = words + 4u * u;
+        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
+    }
+    let i = words + 2u * u;
+    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
+}
+
+// Unit `u` of bound weight row `row`, already loaded as `w`, times its activations; `xv` is the
+// vec4 index of the token's first activation.
+fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + v / 4u]);
-        let d = select(pair.x, pair.y, ((v / 2u) & 1u) == 1u);
-        let xb = xv + 4u * v;
-        return d * (dot(q8x4(w.x), x[xb]) + dot(q8x4(w.y), x[xb + 1u])
-                  + dot(q8x4(w.z), x[xb + 2u]) + dot(q8x4(w.w), x[xb + 3u]));
+        let b = u / 8u;
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
+        let d = select(pair.x, pair.y, (b & 1u) == 1u);
+        return d * dot(q8x4(w.x), xin(xv, u));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let e = (scales[row * params.scale_words_per_row + v / 4u] >> ((v & 3u) * 8u)) & 255u;
-        let xb = xv + 8u * v;
-        let lo = dot(fp4x4(w.x, 0u), x[xb]) + dot(fp4x4(w.y, 0u), x[xb + 1u])
-               + dot(fp4x4(w.z, 0u), x[xb + 2u]) + dot(fp4x4(w.w, 0u), x[xb + 3u]);
-        let hi = dot(fp4x4(w.x, 4u), x[xb + 4u]) + dot(fp4x4(w.y, 4u), x[xb + 5u])
-               + dot(fp4x4(w.z, 4u), x[xb + 6u]) + dot(fp4x4(w.w, 4u), x[xb + 7u]);
-        return e8m0_f16(e) * (lo + hi);
+        let b = u / 4u;
+        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+        let j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), x[xv + v]);
+        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), x[xv + 2u * v]) + dot(half4(w.z, w.w), x[xv + 2u * v + 1u]);
+        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
     }
-    return dot(bf4(w.x, w.y), x[xv + 2u * v]) + dot(bf4(w.z, w.w), x[xv + 2u * v + 1u]);
+    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
-// The weighted sum over the token's k experts of row `row`: four experts at a time, two vec
-// units of each a step, all eight 16-byte loads issued before any math (each expert row is
-// read once per decode step, so the kernel is bound by loads in flight). Experts outside the
-// bound range, and the padding past k, read expert slot 0's row and count zero; units past the
-// row's end load its last unit again and count zero. Also returns the weighted bias.
+// The weighted sum over the token's k experts of row `row`: four experts at a time, two units
+// of each a round, all eight loads issued before any math (each expert row is read once per
+// decode step, so the kernel is bound by loads in flight; named variables keep them in
+// registers). Experts outside the bound range, and the padding past k, read expert slot 0's
+// row and count zero; units past the row's end load its last unit again and count zero. Also
+// returns the weighted bias.
 fn experts_dot(t: u32, row: u32, lane: u32) -> vec2<f32> {
-    let units = vec_units_per_row();
+    let units = units_per_row();
     let last = units - 1u;
     let x_vec4_stride = params.cols / 4u;
+    let row_words = params.data_vec4_per_row * 4u;
     var acc = 0.0;
     var bias_sum = 0.0;
     for (var j0 = 0u; j0 < params.k; j0 += 4u) {
-        var wrow: array<u32, 4>;
-        var weight: array<f32, 4>;
-        var xv: array<u32, 4>;
-        var used_mask = vec4<bool>(false);
+        var wrow = vec4<u32>(0u);
+        var weight = vec4<f32>(0.0);
+        var xv = vec4<u32>(0u);
+        var used = vec4<bool>(false);
         for (var j = 0u; j < 4u; j += 1u) {
             let slot = t * params.k + min(j0 + j, params.k - 1u);
             let expert = ids[slot];
-            let used = j0 + j < params.k && expert >= params.expert_begin && expert < params.expert_end;
-            wrow[j] = select(0u, (expert - params.expert_begin) * params.rows + row, used);
-            weight[j] = select(0.0, weights[slot], used);
+            let in_range = j0 + j < params.k && expert >= params.expert_begin && expert < params.expert_end;
+            wrow[j] = select(0u, (expert - params.expert_begin) * params.rows + row, in_range);
+            weight[j] = select(0.0, weights[slot], in_range);
             xv[j] = slot * x_vec4_stride;
-            used_mask[j] = used;
-            if (used && params.has_bias == 1u) {
+            used[j] = in_range;
+            if (in_range && params.has_bias == 1u) {
                 bias_sum += weight[j] * bias[expert * params.rows + row];
             }
         }
+        let words = wrow * row_words;
         var s = vec4<f32>(0.0);
         for (var u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
             let u1 = min(u0 + THREADS_PER_ROW, last);
-            let second = u0 + THREADS_PER_ROW < units;
-            let a0 = data[wrow[0] * params.data_vec4_per_row + u0];
-            let a1 = data[wrow[1] * params.data_vec4_per_row + u0];
-            let a2 = data[wrow[2] * params.data_vec4_per_row + u0];
-            let a3 = data[wrow[3] * params.data_vec4_per_row + u0];
-            let b0 = data[wrow[0] * params.data_vec4_per_row + u1];
-            let b1 = data[wrow[1] * params.data_vec4_per_row + u1];
-            let b2 = data[wrow[2] * params.data_vec4_per_row + u1];
-            let b3 = data[wrow[3] * params.data_vec4_per_row + u1];
-            s += vec4<f32>(vec_unit_dot(wrow[0], u0, a0, xv[0]), vec_unit_dot(wrow[1], u0, a1, xv[1]),
-                           vec_unit_dot(wrow[2], u0, a2, xv[2]), vec_unit_dot(wrow[3], u0, a3, xv[3]));
-            let more = vec4<f32>(vec_unit_dot(wrow[0], u1, b0, xv[0]), vec_unit_dot(wrow[1], u1, b1, xv[1]),
-                                 vec_unit_dot(wrow[2], u1, b2, xv[2]), vec_unit_dot(wrow[3], u1, b3, xv[3]));
-            s += select(vec4<f32>(0.0), more, second);
+            let a0 = unit_load(words.x, u0);
+            let a1 = unit_load(words.y, u0);
+            let a2 = unit_load(words.z, u0);
+            let a3 = unit_load(words.w, u0);
+            let b0 = unit_load(words.x, u1);
+            let b1 = unit_load(words.y, u1);
+            let b2 = unit_load(words.z, u1);
+            let b3 = unit_load(words.w, u1);
+            s += vec4<f32>(unit_dot(wrow.x, u0, a0, xv.x), unit_dot(wrow.y, u0, a1, xv.y),
+                           unit_dot(wrow.z, u0, a2, xv.z), unit_dot(wrow.w, u0, a3, xv.w));
+            let more = vec4<f32>(unit_dot(wrow.x, u1, b0, xv.x), unit_dot(wrow.y, u1, b1, xv.y),
+                                 unit_dot(wrow.z, u1, b2, xv.z), unit_dot(wrow.w, u1, b3, xv.w));
+            s += select(vec4<f32>(0.0), more, u0 + THREADS_PER_ROW < units);
         }
         // select, not a zero weight: an unused slot's activations may be stale, even NaN.
-        let weighted = s * vec4<f32>(weight[0], weight[1], weight[2], weight[3]);
-        acc += dot(select(vec4<f32>(0.0), weighted, used_mask), vec4<f32>(1.0));
+        acc += dot(select(vec4<f32>(0.0), s * weight, used), vec4<f32>(1.0));
     }
     return vec2<f32>(acc, bias_sum);
 }

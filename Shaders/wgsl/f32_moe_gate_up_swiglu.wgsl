@@ -10,7 +10,7 @@
 // Bindings (group 0):
 //   0  uniform Params
 //   1  scales : array<u32>        [bound experts * 2 * rows][scale_words_per_row]   read
-//   2  data   : array<vec4<u32>>  [bound experts * 2 * rows][data_vec4_per_row]     read
+//   2  data   : array<u32>        [bound experts * 2 * rows][data_vec4_per_row * 4] read
 //   3  bias   : array<f32>        [n_experts][2 * rows] (gate bias, then up bias)   read (has_bias = 1)
 //   4  x      : array<vec4<f32>>  [n_tokens][x_stride / 4]                         read
 //   5  ids    : array<u32>        [n_tokens][k]                                    read
@@ -44,7 +44,7 @@ override THREADS_PER_ROW: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
-@group(0) @binding(2) var<storage, read> data: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> data: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> ids: array<u32>;
@@ -86,73 +86,97 @@ fn bf16x2(w: u32) -> vec2<f32> {
     return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
 }
 
-fn half4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(unpack2x16float(w0), unpack2x16float(w1));
+// Activation vec4 `j` of the token whose first vec4 is `xv`.
+fn xin(xv: u32, j: u32) -> vec4<f32> {
+    return x[xv + j];
 }
 
-fn bf4(w0: u32, w1: u32) -> vec4<f32> {
-    return vec4<f32>(bf16x2(w0), bf16x2(w1));
-}
-
-// A row is walked in vec units: one vec4<u32> of the data plane per thread and step (16 B, the
-// widest load), neighbouring threads on neighbouring vec4s. A vec unit holds 16 Q8_0 quants
-// (half a block), 32 MXFP4 values (a block: word k has elements 4k..4k+3 in its low nibbles and
-// 16+4k.. in its high ones), 4 F32 or 8 F16/BF16 values.
-fn vec_units_per_row() -> u32 {
+// A row is walked in word units: the slice one thread takes per step, chosen so that
+// neighbouring threads read neighbouring words of the data plane and neighbouring activations
+// (each load instruction of a warp touches one contiguous span). A 16-byte unit per thread was
+// tried and was slower on the H200: its activation loads then stride 64-128 bytes across a warp.
+// Q8_0: one word (4 int8, x vec4 u); MXFP4: one word (its low nibbles are elements 4k..4k+3 of
+// block u/4 and meet x vec4 unit_x(u), its high nibbles elements 16+4k.. and vec4 unit_x(u) + 4,
+// k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
+fn units_per_row() -> u32 {
     if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 32u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        return params.cols / 16u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return params.cols / 4u;
+        return params.cols / 8u;
     }
-    return params.cols / 8u;
+    return params.cols / 4u;
 }
 
-// Vec unit `v` of bound row `row`, loaded as `w`, times the activations from vec4 `xv`.
-fn vec_unit_dot(row: u32, v: u32, w: vec4<u32>, xv: u32) -> f32 {
+// The activation vec4 (relative to a token's first) that unit `u`'s (low) weights meet.
+fn unit_x(u: u32) -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return (u / 4u) * 8u + (u & 3u);
+    }
+    return u;
+}
+
+// The data words of unit `u` of the row whose first data word is `words` (those the format
+// uses; the rest zero).
+fn unit_load(words: u32, u: u32) -> vec4<u32> {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return vec4<u32>(data[words + u], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let i = words + 4u * u;
+        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
+    }
+    let i = words + 2u * u;
+    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
+}
+
+// Unit `u` of bound weight row `row`, already loaded as `w`, times its activations; `xv` is the
+// vec4 index of the token's first activation.
+fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
     if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + v / 4u]);
-        let d = select(pair.x, pair.y, ((v / 2u) & 1u) == 1u);
-        let xb = xv + 4u * v;
-        return d * (dot(q8x4(w.x), x[xb]) + dot(q8x4(w.y), x[xb + 1u])
-                  + dot(q8x4(w.z), x[xb + 2u]) + dot(q8x4(w.w), x[xb + 3u]));
+        let b = u / 8u;
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
+        let d = select(pair.x, pair.y, (b & 1u) == 1u);
+        return d * dot(q8x4(w.x), xin(xv, u));
     } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let e = (scales[row * params.scale_words_per_row + v / 4u] >> ((v & 3u) * 8u)) & 255u;
-        let xb = xv + 8u * v;
-        let lo = dot(fp4x4(w.x, 0u), x[xb]) + dot(fp4x4(w.y, 0u), x[xb + 1u])
-               + dot(fp4x4(w.z, 0u), x[xb + 2u]) + dot(fp4x4(w.w, 0u), x[xb + 3u]);
-        let hi = dot(fp4x4(w.x, 4u), x[xb + 4u]) + dot(fp4x4(w.y, 4u), x[xb + 5u])
-               + dot(fp4x4(w.z, 4u), x[xb + 6u]) + dot(fp4x4(w.w, 4u), x[xb + 7u]);
-        return e8m0_f16(e) * (lo + hi);
+        let b = u / 4u;
+        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+        let j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
     } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), x[xv + v]);
+        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
     } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(half4(w.x, w.y), x[xv + 2u * v]) + dot(half4(w.z, w.w), x[xv + 2u * v + 1u]);
+        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
     }
-    return dot(bf4(w.x, w.y), x[xv + 2u * v]) + dot(bf4(w.z, w.w), x[xv + 2u * v + 1u]);
+    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
-// Gate and up sums of one expert row pair over the vec units lane, lane + THREADS_PER_ROW, …:
-// two units of each row a step, and all four 16-byte loads issued before any math (a decode
-// step reads each expert row once, so the kernel is bound by loads in flight, not arithmetic);
-// both rows meet the same activations, which the compiler loads once. Units past the row's end
-// load its last unit again (in bounds, cached) and count zero.
+// Gate and up sums of one expert row pair over the units lane, lane + THREADS_PER_ROW, …: four
+// units of each row a round, all eight loads issued before any math (a decode step reads each
+// expert row once, so the kernel is bound by loads in flight, not arithmetic; named variables
+// keep them in registers). Both rows meet the same activations, loaded once. Units past the
+// row's end load its last unit again (in bounds, cached) and count zero.
 fn pair_dot(gate_row: u32, up_row: u32, lane: u32, xv: u32) -> vec2<f32> {
-    let units = vec_units_per_row();
+    let units = units_per_row();
     let last = units - 1u;
-    let gate_base = gate_row * params.data_vec4_per_row;
-    let up_base = up_row * params.data_vec4_per_row;
+    let gate_words = gate_row * params.data_vec4_per_row * 4u;
+    let up_words = up_row * params.data_vec4_per_row * 4u;
     var s = vec2<f32>(0.0);
-    for (var u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
+    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
         let u1 = min(u0 + THREADS_PER_ROW, last);
-        let g0 = data[gate_base + u0];
-        let p0 = data[up_base + u0];
-        let g1 = data[gate_base + u1];
-        let p1 = data[up_base + u1];
-        s += vec2<f32>(vec_unit_dot(gate_row, u0, g0, xv), vec_unit_dot(up_row, u0, p0, xv));
-        let second = vec2<f32>(vec_unit_dot(gate_row, u1, g1, xv), vec_unit_dot(up_row, u1, p1, xv));
-        s += select(vec2<f32>(0.0), second, u0 + THREADS_PER_ROW < units);
+        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
+        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
+        let g0 = unit_load(gate_words, u0);
+        let p0 = unit_load(up_words, u0);
+        let g1 = unit_load(gate_words, u1);
+        let p1 = unit_load(up_words, u1);
+        let g2 = unit_load(gate_words, u2);
+        let p2 = unit_load(up_words, u2);
+        let g3 = unit_load(gate_words, u3);
+        let p3 = unit_load(up_words, u3);
+        s += vec2<f32>(unit_dot(gate_row, u0, g0, xv), unit_dot(up_row, u0, p0, xv));
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(gate_row, u1, g1, xv), unit_dot(up_row, u1, p1, xv)),
+                    u0 + THREADS_PER_ROW < units);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(gate_row, u2, g2, xv), unit_dot(up_row, u2, p2, xv)),
+                    u0 + 2u * THREADS_PER_ROW < units);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(gate_row, u3, g3, xv), unit_dot(up_row, u3, p3, xv)),
+                    u0 + 3u * THREADS_PER_ROW < units);
     }
     return s;
 }

@@ -27,6 +27,8 @@ public enum GPTOSSError: LocalizedError, Equatable {
     case badSamplingParameter(String)
     /// The attention telemetry was asked for a layer, head count or column count the model lacks.
     case badAttentionProbe(String)
+    /// The logits of a step hold no finite value to choose (NaN or infinity from the forward pass).
+    case nonFiniteLogits(position: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -62,6 +64,9 @@ public enum GPTOSSError: LocalizedError, Equatable {
             return message
         case .badAttentionProbe(let message):
             return "attention telemetry: \(message). Hint: leave --attention-layer out for the last full-attention layer."
+        case .nonFiniteLogits(let position):
+            return "the logits after position \(position) are not finite (NaN or infinity): the forward pass overflowed or "
+                + "read bad data. Hint: `gptoss-gl logits --dump` shows the first layer where it happens; report it with the model file."
         }
     }
 }

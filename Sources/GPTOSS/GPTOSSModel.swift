@@ -186,7 +186,12 @@ public final class GPTOSSModel {
                                                             result: buffers.summary))
         reportMode(r)
         let words = try buffers.summary.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
-        return LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
+        let summary = LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
+        // NaN logits compare false with everything, so the reduction finds no best id.
+        guard summary.argmax < config.vocabularySize, summary.maxLogit.isFinite else {
+            throw GPTOSSError.nonFiniteLogits(position: cache.length - 1)
+        }
+        return summary
     }
 
     /// The last computed logits row, read back in full (for `logits --decode` and tests only).

@@ -29,9 +29,6 @@ public struct KernelTuning: Sendable, Equatable {
     public var linearThreadsPerRow: Int
     /// Tokens a linear workgroup processes at once (≤ 16).
     public var linearTokenTile: Int
-    /// Weight units a decode thread of the linear and MoE kernels loads before any math (≤ 16;
-    /// gate/up takes half as many of each row, down a quarter of each of four experts).
-    public var linearUnitsInFlight: Int = 8
     /// Threads of the element-wise and norm kernels.
     public var elementWorkgroup: Int
     /// Keys per split of the decode attention, and its workgroup.
@@ -150,13 +147,6 @@ public final class KernelLibrary {
         if count * 4 > buffer.byteCount {
             throw KernelsError.bufferTooSmall(kernel: kernel, buffer: buffer.label, needed: count * 4, available: buffer.byteCount)
         }
-    }
-
-    /// The tuning's decode units in flight, checked against what the kernels' register arrays hold.
-    func checkedUnitsInFlight(_ kernel: String) throws -> Int {
-        let n = tuning.linearUnitsInFlight
-        try require((1 ... 16).contains(n), kernel, "linearUnitsInFlight \(n) must be between 1 and 16")
-        return n
     }
 
     func groupsFit(_ x: Int, _ y: Int, _ kernel: String) throws {

@@ -5,7 +5,7 @@ extension KernelTuning {
     /// The integer fields `GPTOSS_GL_TUNE` may set, by name.
     private static let tunableFields: [String: WritableKeyPath<KernelTuning, Int>] = [
         "linearWorkgroup": \.linearWorkgroup, "linearThreadsPerRow": \.linearThreadsPerRow,
-        "linearTokenTile": \.linearTokenTile, "linearUnitsInFlight": \.linearUnitsInFlight, "elementWorkgroup": \.elementWorkgroup,
+        "linearTokenTile": \.linearTokenTile, "elementWorkgroup": \.elementWorkgroup,
         "decodeSplitKeys": \.decodeSplitKeys, "decodeWorkgroup": \.decodeWorkgroup,
         "prefillQueryTile": \.prefillQueryTile, "prefillKeyTile": \.prefillKeyTile,
         "samplerSlice": \.samplerSlice, "samplerWorkgroup": \.samplerWorkgroup,
