@@ -9,6 +9,7 @@ struct GptossGL: ParsableCommand {
         subcommands: [
             // One line per subcommand; keep this list sorted.
             BenchCommand.self,
+            BenchKernelsCommand.self,
             DetokenizeCommand.self,
             GenerateCommand.self,
             InspectCommand.self,
