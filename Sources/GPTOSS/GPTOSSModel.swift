@@ -277,7 +277,7 @@ public final class GPTOSSModel {
     static func operation(of kernel: String) -> String {
         let shader = kernel.split(separator: "[").first.map(String.init) ?? kernel
         switch shader {
-        case "f32_linear": return KernelOp.matmul
+        case "f32_linear", "f32_linear_tiled": return KernelOp.matmul
         case "f32_rmsnorm": return KernelOp.rmsnorm
         case "f32_rope_yarn": return KernelOp.rope
         case "f32_sdpa_sinks_decode": return KernelOp.attentionDecode

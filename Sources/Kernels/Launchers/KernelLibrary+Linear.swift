@@ -21,11 +21,15 @@ public struct LinearArgs {
     /// One token only: apply this RMSNorm to the input first (`weight` [cols] floats), inside the
     /// same launch: y = (W · (x·weight)) / rms(x) + bias. Saves the norm's own launch in decode.
     public var normalize: (weight: GPUBuffer, eps: Float)?
+    /// One token only: the fused QKV projection of attention also applies RoPE and appends K
+    /// and V to an f32 cache (see `LinearRope`), saving the RoPE launch.
+    public var rope: LinearRope?
 
     public init(weights: GPUWeights, bias: GPUBuffer?, input: GPUBuffer, output: GPUBuffer, tokens: Int,
                 inputOffset: Int = 0, inputStride: Int? = nil, outputStride: Int? = nil, outputOffset: Int = 0,
-                accumulate: Bool = false, normalize: (weight: GPUBuffer, eps: Float)? = nil) {
+                accumulate: Bool = false, normalize: (weight: GPUBuffer, eps: Float)? = nil, rope: LinearRope? = nil) {
         self.normalize = normalize
+        self.rope = rope
         self.inputOffset = inputOffset
         self.weights = weights
         self.bias = bias
@@ -39,9 +43,31 @@ public struct LinearArgs {
     }
 }
 
+/// What the QKV projection of one decoded token needs to rotate Q and K itself and append K and
+/// V to the cache: rows are `qHeads` Q heads, then the cache's K heads, then its V heads, each
+/// `table.headDim` rows; the token sits at `position`.
+public struct LinearRope {
+    public var table: RopeTable
+    public var position: Int
+    public var qHeads: Int
+    public var cache: KVCacheLayer
+
+    public init(table: RopeTable, position: Int, qHeads: Int, cache: KVCacheLayer) {
+        self.table = table; self.position = position; self.qHeads = qHeads; self.cache = cache
+    }
+}
+
 extension KernelLibrary {
+    /// Whether `linear` can fold RoPE and the KV append into a QKV projection of `weights`
+    /// (f32 cache, one binding, and a device with the 9 storage blocks the kernel then binds).
+    public func canFuseRope(into weights: GPUWeights, cache: KVCacheLayer) -> Bool {
+        weights.chunks.count == 1 && cache.storage == .f32 && context.limits.maxComputeShaderStorageBlocks >= 9
+    }
+
     @discardableResult
     public func linear(_ a: LinearArgs) throws -> KernelReport {
+        // Prefill batches: the register-tiled kernel (KernelLibrary+TiledLinear.swift).
+        if usesTiledLinear(a) { return try tiledLinear(a) }
         let name = "f32_linear"
         let w = a.weights
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
@@ -60,19 +86,32 @@ extension KernelLibrary {
             try require(a.tokens == 1, name, "the fused RMSNorm takes one token, got \(a.tokens)")
             try requireFloats(norm.weight, w.cols, name)
         }
+        if let rope = a.rope {
+            let c = rope.cache, d = rope.table.headDim
+            try require(a.tokens == 1 && !a.accumulate && a.outputOffset == 0, name,
+                        "the fused RoPE takes one token, written (not added) at offset 0")
+            try require(canFuseRope(into: w, cache: c), name,
+                        "the fused RoPE needs one weight binding, an f32 cache and 9 storage blocks (device: \(context.limits.maxComputeShaderStorageBlocks))")
+            try require(c.headDim == d && rope.qHeads > 0 && w.rows == (rope.qHeads + 2 * c.kvHeads) * d, name,
+                        "'\(w.label)' has \(w.rows) rows, not \(rope.qHeads) Q + 2 × \(c.kvHeads) KV heads of \(d)")
+            try require(rope.position >= 0, name, "position must be ≥ 0")
+        }
 
         let threadsPerRow = tuning.linearThreadsPerRow
-        let rowsPerGroup = tuning.linearWorkgroup / threadsPerRow
+        // A decode row group computes two rows (f32_linear.wgsl).
+        let rowsPerGroup = tuning.linearWorkgroup / threadsPerRow * (a.tokens == 1 ? 2 : 1)
         let tokenTile = a.tokens == 1 ? 1 : min(tuning.linearTokenTile, 16)
         let tokenGroups = (a.tokens + tokenTile - 1) / tokenTile
         try groupsFit(1, tokenGroups, name)
         let (program, key) = try program(name, [
             "WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
             "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile),
-            "NORMALIZE": a.normalize == nil ? 0 : 1])
+            "NORMALIZE": a.normalize == nil ? 0 : 1, "ROPE": a.rope == nil ? 0 : 1])
         let placeholder = try scratchBuffer("placeholder", bytes: 16)
         let bias = a.bias ?? placeholder
         let norm = a.normalize.map { use(6, $0.weight, floats: w.cols) } ?? use(6, placeholder)
+        let ropeBindings = [use(7, a.rope?.table.buffer ?? placeholder), use(8, a.rope?.cache.keys ?? placeholder),
+                            use(9, a.rope?.cache.values ?? placeholder)]
         let maxRowsPerDispatch = context.limits.maxComputeWorkGroupCount[0] * rowsPerGroup
         var dispatches = 0
         for chunk in w.chunks {
@@ -84,9 +123,13 @@ extension KernelLibrary {
                 p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
                 p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
                 p.u32(a.inputOffset); p.f32(a.normalize?.eps ?? 0); p.u32(0); p.u32(0)
+                p.u32(a.rope?.position ?? 0); p.u32(a.rope?.table.headDim ?? 2); p.u32(a.rope?.qHeads ?? 0)
+                p.u32(a.rope?.cache.kvHeads ?? 1); p.u32(a.rope?.cache.capacity ?? 1); p.u32(a.rope?.cache.rowFloats ?? 0)
+                p.f32(a.rope?.table.concentration ?? 1); p.u32(0)
                 try run(program, params: p,
                         storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
-                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats), norm],
+                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats), norm]
+                                 + ropeBindings,
                         groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
                 dispatches += 1
                 first += rows

@@ -57,6 +57,15 @@ public struct KernelTuning: Sendable, Equatable {
     public var groupedTokenVecs: Int = 2
     public var groupedMinTokens: Int = 8
     public var groupingWorkgroup: Int = 256
+    /// Tiled linear of prefill (`KernelLibrary+TiledLinear.swift`, `f32_linear_tiled.wgsl`):
+    /// batches of at least `tiledMinTokens` tokens go through the register-tiled kernel
+    /// (`tiledRowGroups` threads along the rows, 8 rows each; token tiles of `tiledTokenTile`
+    /// = 8, 16, 32 or 64 tokens; `tiledTokenVecs` as `groupedTokenVecs`), smaller ones and the
+    /// fused RMSNorm through `f32_linear`. Portable: 64 threads, ~12.7 KiB of shared memory.
+    public var tiledMinTokens: Int = 16
+    public var tiledRowGroups: Int = 8
+    public var tiledTokenTile: Int = 32
+    public var tiledTokenVecs: Int = 1
 
     /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
     public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
@@ -72,7 +81,8 @@ public struct KernelTuning: Sendable, Equatable {
                                           samplerSlice: 4096, samplerWorkgroup: 256,
                                           groupedRowGroups: 32, groupedMaxTokenTile: 64, groupedMinTokenTile: 8, groupedTokenVecs: 2,
                                           groupedMinTokens: Self.groupingOff,
-                                          groupingWorkgroup: 1024)
+                                          groupingWorkgroup: 1024,
+                                          tiledMinTokens: 32, tiledRowGroups: 16, tiledTokenTile: 32, tiledTokenVecs: 1)
 
     /// A `groupedMinTokens` no step reaches: the grouped MoE kernels are not used. On the H200
     /// (2026-11-27, synthetic 20b, 512-token steps) the first grouped kernels took 2.11 s against

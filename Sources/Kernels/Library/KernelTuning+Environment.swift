@@ -12,6 +12,8 @@ extension KernelTuning {
         "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile,
         "groupedMinTokenTile": \.groupedMinTokenTile, "groupedTokenVecs": \.groupedTokenVecs,
         "groupedMinTokens": \.groupedMinTokens, "groupingWorkgroup": \.groupingWorkgroup,
+        "tiledMinTokens": \.tiledMinTokens, "tiledRowGroups": \.tiledRowGroups,
+        "tiledTokenTile": \.tiledTokenTile, "tiledTokenVecs": \.tiledTokenVecs,
     ]
 
     /// This tuning with the overrides of `spec`, e.g. "linearWorkgroup=256,linearThreadsPerRow=16"

@@ -1,0 +1,437 @@
+#version 310 es
+precision highp float;
+precision highp int;
+
+#ifndef OVERRIDE_WEIGHT_FORMAT
+#define OVERRIDE_WEIGHT_FORMAT 3
+#endif
+const uint WEIGHT_FORMAT = uint(OVERRIDE_WEIGHT_FORMAT);
+#ifndef OVERRIDE_ROW_THREADS
+#define OVERRIDE_ROW_THREADS 16
+#endif
+const uint ROW_THREADS = uint(OVERRIDE_ROW_THREADS);
+#ifndef OVERRIDE_TOKEN_THREADS
+#define OVERRIDE_TOKEN_THREADS 8
+#endif
+const uint TOKEN_THREADS = uint(OVERRIDE_TOKEN_THREADS);
+#ifndef OVERRIDE_TOKEN_VECS
+#define OVERRIDE_TOKEN_VECS 1
+#endif
+const uint TOKEN_VECS = uint(OVERRIDE_TOKEN_VECS);
+#ifndef OVERRIDE_WG_SIZE
+#define OVERRIDE_WG_SIZE 128
+#endif
+const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
+#ifndef OVERRIDE_TOKEN_TILE
+#define OVERRIDE_TOKEN_TILE 32
+#endif
+const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
+#ifndef OVERRIDE_W_PARTS
+#define OVERRIDE_W_PARTS 1
+#endif
+const uint W_PARTS = uint(OVERRIDE_W_PARTS);
+
+layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
+
+struct Params {
+    uint rows;
+    uint cols;
+    uint weight_row_offset;
+    uint row_base;
+    uint n_tokens;
+    uint x_stride;
+    uint y_stride;
+    uint accumulate;
+    uint has_bias;
+    uint scale_words_per_row;
+    uint data_vec4_per_row;
+    uint out_offset;
+    uint x_offset;
+    uint pad0;
+    uint pad1;
+    uint pad2;
+};
+
+struct RawPart {
+    uvec4 lo;
+    uvec4 hi;
+    uint s;
+};
+
+struct RawQuad {
+    RawPart r0;
+    RawPart r1;
+    RawPart r2;
+    RawPart r3;
+};
+
+struct Cols {
+    vec4 lo;
+    vec4 hi;
+};
+
+struct XBase {
+    uint t0;
+    uint t1;
+    uint t2;
+    uint t3;
+};
+
+struct RawX {
+    vec4 t0;
+    vec4 t1;
+    vec4 t2;
+    vec4 t3;
+};
+
+// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
+uint wgsl_div(uint a, uint b) {
+    return a / ((b == 0u) ? 1u : b);
+}
+
+// WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
+uint wgsl_rem(uint a, uint b) {
+    uint d = ((b == 0u) ? 1u : b);
+    return a - (a / d) * d;
+}
+
+const uint FORMAT_F32 = 0u;
+const uint FORMAT_F16 = 1u;
+const uint FORMAT_BF16 = 2u;
+const uint FORMAT_Q8_0 = 3u;
+const uint FORMAT_MXFP4 = 4u;
+
+layout(std140, binding = 0) uniform params_block {
+    uint rows;
+    uint cols;
+    uint weight_row_offset;
+    uint row_base;
+    uint n_tokens;
+    uint x_stride;
+    uint y_stride;
+    uint accumulate;
+    uint has_bias;
+    uint scale_words_per_row;
+    uint data_vec4_per_row;
+    uint out_offset;
+    uint x_offset;
+    uint pad0;
+    uint pad1;
+    uint pad2;
+} params;
+layout(std430, binding = 1) restrict readonly buffer scales_block {
+    uint scales[];
+};
+layout(std430, binding = 2) restrict readonly buffer data_block {
+    uvec4 data[];
+};
+layout(std430, binding = 3) restrict readonly buffer bias_block {
+    float bias[];
+};
+layout(std430, binding = 4) restrict readonly buffer x_block {
+    vec4 x[];
+};
+layout(std430, binding = 5) restrict buffer y_block {
+    float y[];
+};
+shared vec4[(2u * ROW_THREADS)][33] w_tile;
+shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
+
+vec4 fp4x4(uint w, uint shift) {
+    uint t = (w >> (shift & 31u)) & 252645135u;
+    uint lo = (t & 15u) | ((t & 3840u) << 8u);
+    uint hi = ((t >> 16u) & 15u) | ((t >> 8u) & 983040u);
+    uint h01 = ((lo & 458759u) << 9u) | ((lo & 524296u) << 12u);
+    uint h23 = ((hi & 458759u) << 9u) | ((hi & 524296u) << 12u);
+    return vec4(unpackHalf2x16(h01), unpackHalf2x16(h23));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
+}
+
+vec4 q8x4(uint w) {
+    uint b = w ^ 2155905152u;
+    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
+}
+
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+RawPart load_part(uint row, uint b, uint k) {
+    RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
+    uint base = row * params.data_vec4_per_row;
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
+        raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
+        raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
+        raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
+        raw.hi = data[min((((base + (8u * b)) + 4u) + k), (uint(data.length()) - 1u))];
+    } else {
+        uvec4 a = data[min(((base + (4u * b)) + (k / 2u)), (uint(data.length()) - 1u))];
+        uvec4 c = data[min((((base + (4u * b)) + 2u) + (k / 2u)), (uint(data.length()) - 1u))];
+        bool odd = (k & 1u) == 1u;
+        raw.lo = uvec4((odd ? a.zw : a.xy), 0u, 0u);
+        raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
+    }
+    return raw;
+}
+
+Cols decode_part(RawPart raw) {
+    Cols c = Cols(vec4(0.0), vec4(0.0));
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        float s = e8m0_f16(raw.s);
+        c.lo = fp4x4(raw.lo.x, 0u) * s;
+        c.hi = fp4x4(raw.lo.x, 4u) * s;
+    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        float d = unpackHalf2x16(raw.s).x;
+        c.lo = q8x4(raw.lo.x) * d;
+        c.hi = q8x4(raw.hi.x) * d;
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        c.lo = uintBitsToFloat(raw.lo);
+        c.hi = uintBitsToFloat(raw.hi);
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
+        c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
+    } else {
+        c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+        c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
+    }
+    return c;
+}
+
+uint unit_quad(uint u) {
+    return ((u / 32u) * 8u) + (u % 8u);
+}
+
+uint unit_part(uint u) {
+    return (u / 8u) % 4u;
+}
+
+RawQuad load_quad(uint u, uint b, uint r0) {
+    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    uint o = r0 + (4u * q);
+    uint row = params.weight_row_offset + o;
+    if (o < params.rows) {
+        raw.r0 = load_part(row, b, k);
+    }
+    if ((o + 1u) < params.rows) {
+        raw.r1 = load_part((row + 1u), b, k);
+    }
+    if ((o + 2u) < params.rows) {
+        raw.r2 = load_part((row + 2u), b, k);
+    }
+    if ((o + 3u) < params.rows) {
+        raw.r3 = load_part((row + 3u), b, k);
+    }
+    return raw;
+}
+
+void store_quad(uint u, RawQuad raw) {
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    Cols c0 = decode_part(raw.r0);
+    Cols c1 = decode_part(raw.r1);
+    Cols c2 = decode_part(raw.r2);
+    Cols c3 = decode_part(raw.r3);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+}
+
+uint x_base(uint first, uint t) {
+    uint token = min((first + t), (params.n_tokens - 1u));
+    return (params.x_offset + (token * params.x_stride)) / 4u;
+}
+
+RawX load_x(uint u, uint b, XBase base) {
+    uint c = (b * 8u) + (u % 8u);
+    RawX raw = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    raw.t0 = x[min((base.t0 + c), (uint(x.length()) - 1u))];
+    raw.t1 = x[min((base.t1 + c), (uint(x.length()) - 1u))];
+    raw.t2 = x[min((base.t2 + c), (uint(x.length()) - 1u))];
+    raw.t3 = x[min((base.t3 + c), (uint(x.length()) - 1u))];
+    return raw;
+}
+
+void store_x(uint u, RawX raw) {
+    uint v = u / 8u;
+    uint cq = u % 8u;
+    uint p = ((cq / 4u) * 16u) + (cq % 4u);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
+}
+
+void put(uint t, uint m, float v) {
+    uint o = ((t * params.y_stride) + params.out_offset) + m;
+    if (params.accumulate == 1u) {
+        y[min(o, (uint(y.length()) - 1u))] = y[min(o, (uint(y.length()) - 1u))] + v;
+    } else {
+        y[min(o, (uint(y.length()) - 1u))] = v;
+    }
+}
+
+void emit4(uint r, uint t, vec4 s) {
+    if ((r >= params.rows) || (t >= params.n_tokens)) {
+        return;
+    }
+    uint m = params.row_base + r;
+    float b = 0.0;
+    if (params.has_bias == 1u) {
+        b = bias[min(m, (uint(bias.length()) - 1u))];
+    }
+    vec4 v = s + vec4(b);
+    put(t, m, v.x);
+    if ((t + 1u) < params.n_tokens) {
+        put((t + 1u), m, v.y);
+    }
+    if ((t + 2u) < params.n_tokens) {
+        put((t + 2u), m, v.z);
+    }
+    if ((t + 3u) < params.n_tokens) {
+        put((t + 3u), m, v.w);
+    }
+}
+
+void main() {
+    uint lid = gl_LocalInvocationIndex;
+    uvec3 wid = gl_WorkGroupID;
+    uint r0 = (wid.x * 8u) * ROW_THREADS;
+    uint first = wid.y * TOKEN_TILE;
+    uint rt = wgsl_div(lid, TOKEN_THREADS);
+    uint tt = wgsl_rem(lid, TOKEN_THREADS);
+    vec4 l0a = vec4(0.0);
+    vec4 l1a = vec4(0.0);
+    vec4 l2a = vec4(0.0);
+    vec4 l3a = vec4(0.0);
+    vec4 h0a = vec4(0.0);
+    vec4 h1a = vec4(0.0);
+    vec4 h2a = vec4(0.0);
+    vec4 h3a = vec4(0.0);
+    vec4 l0b = vec4(0.0);
+    vec4 l1b = vec4(0.0);
+    vec4 l2b = vec4(0.0);
+    vec4 l3b = vec4(0.0);
+    vec4 h0b = vec4(0.0);
+    vec4 h1b = vec4(0.0);
+    vec4 h2b = vec4(0.0);
+    vec4 h3b = vec4(0.0);
+    uint steps = params.cols / 32u;
+    bool has_x = lid < (2u * TOKEN_TILE);
+    XBase xb = XBase(0u, 0u, 0u, 0u);
+    if (has_x) {
+        uint v = lid / 8u;
+        xb.t0 = x_base(first, (4u * v));
+        xb.t1 = x_base(first, ((4u * v) + 1u));
+        xb.t2 = x_base(first, ((4u * v) + 2u));
+        xb.t3 = x_base(first, ((4u * v) + 3u));
+    }
+    RawQuad w0 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawQuad w1 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawQuad w2 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawQuad w3 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    RawX xs = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    if (steps > 0u) {
+        w0 = load_quad(lid, 0u, r0);
+        if (W_PARTS > 1u) {
+            w1 = load_quad((lid + WG_SIZE), 0u, r0);
+        }
+        if (W_PARTS > 2u) {
+            w2 = load_quad((lid + (2u * WG_SIZE)), 0u, r0);
+            w3 = load_quad((lid + (3u * WG_SIZE)), 0u, r0);
+        }
+        if (has_x) {
+            xs = load_x(lid, 0u, xb);
+        }
+    }
+    for (uint step_1 = 0u; step_1 < steps; step_1++) {
+        memoryBarrierShared();
+        barrier();
+        store_quad(lid, w0);
+        if (W_PARTS > 1u) {
+            store_quad((lid + WG_SIZE), w1);
+        }
+        if (W_PARTS > 2u) {
+            store_quad((lid + (2u * WG_SIZE)), w2);
+            store_quad((lid + (3u * WG_SIZE)), w3);
+        }
+        if (has_x) {
+            store_x(lid, xs);
+        }
+        memoryBarrierShared();
+        barrier();
+        if ((step_1 + 1u) < steps) {
+            w0 = load_quad(lid, (step_1 + 1u), r0);
+            if (W_PARTS > 1u) {
+                w1 = load_quad((lid + WG_SIZE), (step_1 + 1u), r0);
+            }
+            if (W_PARTS > 2u) {
+                w2 = load_quad((lid + (2u * WG_SIZE)), (step_1 + 1u), r0);
+                w3 = load_quad((lid + (3u * WG_SIZE)), (step_1 + 1u), r0);
+            }
+            if (has_x) {
+                xs = load_x(lid, (step_1 + 1u), xb);
+            }
+        }
+        for (uint p = 0u; p < 32u; p++) {
+            vec4 wl = w_tile[min(rt, ((2u * ROW_THREADS) - 1u))][p];
+            vec4 wh = w_tile[min((ROW_THREADS + rt), ((2u * ROW_THREADS) - 1u))][p];
+            vec4 xa = x_tile[min(tt, ((TOKEN_TILE / 4u) - 1u))][p];
+            l0a = vec4(wl.x) * xa + l0a;
+            l1a = vec4(wl.y) * xa + l1a;
+            l2a = vec4(wl.z) * xa + l2a;
+            l3a = vec4(wl.w) * xa + l3a;
+            h0a = vec4(wh.x) * xa + h0a;
+            h1a = vec4(wh.y) * xa + h1a;
+            h2a = vec4(wh.z) * xa + h2a;
+            h3a = vec4(wh.w) * xa + h3a;
+            if (TOKEN_VECS == 2u) {
+                vec4 xv = x_tile[min((TOKEN_THREADS + tt), ((TOKEN_TILE / 4u) - 1u))][p];
+                l0b = vec4(wl.x) * xv + l0b;
+                l1b = vec4(wl.y) * xv + l1b;
+                l2b = vec4(wl.z) * xv + l2b;
+                l3b = vec4(wl.w) * xv + l3b;
+                h0b = vec4(wh.x) * xv + h0b;
+                h1b = vec4(wh.y) * xv + h1b;
+                h2b = vec4(wh.z) * xv + h2b;
+                h3b = vec4(wh.w) * xv + h3b;
+            }
+        }
+    }
+    uint r = r0 + (4u * rt);
+    uint rh = r + (4u * ROW_THREADS);
+    uint ta = first + (4u * tt);
+    emit4(r, ta, l0a);
+    emit4((r + 1u), ta, l1a);
+    emit4((r + 2u), ta, l2a);
+    emit4((r + 3u), ta, l3a);
+    emit4(rh, ta, h0a);
+    emit4((rh + 1u), ta, h1a);
+    emit4((rh + 2u), ta, h2a);
+    emit4((rh + 3u), ta, h3a);
+    if (TOKEN_VECS == 2u) {
+        uint tb = first + (4u * (TOKEN_THREADS + tt));
+        emit4(r, tb, l0b);
+        emit4((r + 1u), tb, l1b);
+        emit4((r + 2u), tb, l2b);
+        emit4((r + 3u), tb, l3b);
+        emit4(rh, tb, h0b);
+        emit4((rh + 1u), tb, h1b);
+        emit4((rh + 2u), tb, h2b);
+        emit4((rh + 3u), tb, h3b);
+    }
+}
