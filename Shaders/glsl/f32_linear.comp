@@ -22,6 +22,10 @@ const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
 #define OVERRIDE_NORMALIZE 0
 #endif
 const uint NORMALIZE = uint(OVERRIDE_NORMALIZE);
+#ifndef OVERRIDE_ROPE
+#define OVERRIDE_ROPE 0
+#endif
+const uint ROPE = uint(OVERRIDE_ROPE);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -42,6 +46,14 @@ struct Params {
     float eps;
     uint pad1;
     uint pad2;
+    uint position;
+    uint head_dim;
+    uint q_heads;
+    uint kv_heads;
+    uint capacity;
+    uint kv_row_floats;
+    float concentration;
+    uint pad3;
 };
 
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
@@ -79,6 +91,14 @@ layout(std140, binding = 0) uniform params_block {
     float eps;
     uint pad1;
     uint pad2;
+    uint position;
+    uint head_dim;
+    uint q_heads;
+    uint kv_heads;
+    uint capacity;
+    uint kv_row_floats;
+    float concentration;
+    uint pad3;
 } params;
 layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
@@ -98,7 +118,16 @@ layout(std430, binding = 5) restrict buffer y_block {
 layout(std430, binding = 6) restrict readonly buffer norm_block {
     vec4 norm[];
 };
-shared float[(WG_SIZE * TOKEN_TILE)] partial_sums;
+layout(std430, binding = 7) restrict readonly buffer inv_freq_block {
+    float inv_freq[];
+};
+layout(std430, binding = 8) restrict buffer k_cache_block {
+    float k_cache[];
+};
+layout(std430, binding = 9) restrict buffer v_cache_block {
+    float v_cache[];
+};
+shared float[(WG_SIZE * (TOKEN_TILE + 1u))] partial_sums;
 shared float[(((WG_SIZE - 1u) * NORMALIZE) + 1u)] partial_squares;
 
 vec4 q8x4(uint w) {
@@ -182,30 +211,125 @@ float unit_squares(uint u, uint xv) {
     return dot(a, a);
 }
 
-vec2 row_dot(uint row, uint lane, uint xv) {
+vec3 pair_dot(uint row_a, uint row_b, uint lane, uint xv) {
     uint units = units_per_row();
     uint last = units - 1u;
-    uint words = (row * params.data_vec4_per_row) * 4u;
-    float s0 = 0.0;
-    float s1 = 0.0;
+    uint words_a = (row_a * params.data_vec4_per_row) * 4u;
+    uint words_b = (row_b * params.data_vec4_per_row) * 4u;
+    vec2 s = vec2(0.0);
     float squares = 0.0;
     for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
-        uint u1 = u0 + THREADS_PER_ROW;
-        uint u2 = u0 + (2u * THREADS_PER_ROW);
-        uint u3 = u0 + (3u * THREADS_PER_ROW);
-        uvec4 w0 = unit_load(words, u0);
-        uvec4 w1 = unit_load(words, min(u1, last));
-        uvec4 w2 = unit_load(words, min(u2, last));
-        uvec4 w3 = unit_load(words, min(u3, last));
-        s0 += unit_dot(row, u0, w0, xv);
-        s1 += (u1 < units) ? unit_dot(row, min(u1, last), w1, xv) : 0.0;
-        s0 += (u2 < units) ? unit_dot(row, min(u2, last), w2, xv) : 0.0;
-        s1 += (u3 < units) ? unit_dot(row, min(u3, last), w3, xv) : 0.0;
+        uint u1 = min((u0 + THREADS_PER_ROW), last);
+        uint u2 = min((u0 + (2u * THREADS_PER_ROW)), last);
+        uint u3 = min((u0 + (3u * THREADS_PER_ROW)), last);
+        uvec4 a0 = unit_load(words_a, u0);
+        uvec4 b0 = unit_load(words_b, u0);
+        uvec4 a1 = unit_load(words_a, u1);
+        uvec4 b1 = unit_load(words_b, u1);
+        uvec4 a2 = unit_load(words_a, u2);
+        uvec4 b2 = unit_load(words_b, u2);
+        uvec4 a3 = unit_load(words_a, u3);
+        uvec4 b3 = unit_load(words_b, u3);
+        bool has1 = (u0 + THREADS_PER_ROW) < units;
+        bool has2 = (u0 + (2u * THREADS_PER_ROW)) < units;
+        bool has3 = (u0 + (3u * THREADS_PER_ROW)) < units;
+        s += vec2(unit_dot(row_a, u0, a0, xv), unit_dot(row_b, u0, b0, xv));
+        s += has1 ? vec2(unit_dot(row_a, u1, a1, xv), unit_dot(row_b, u1, b1, xv)) : vec2(0.0);
+        s += has2 ? vec2(unit_dot(row_a, u2, a2, xv), unit_dot(row_b, u2, b2, xv)) : vec2(0.0);
+        s += has3 ? vec2(unit_dot(row_a, u3, a3, xv), unit_dot(row_b, u3, b3, xv)) : vec2(0.0);
         if (NORMALIZE == 1u) {
-            squares += ((unit_squares(u0, xv) + ((u1 < units) ? unit_squares(min(u1, last), xv) : 0.0)) + ((u2 < units) ? unit_squares(min(u2, last), xv) : 0.0)) + ((u3 < units) ? unit_squares(min(u3, last), xv) : 0.0);
+            squares += ((unit_squares(u0, xv) + (has1 ? unit_squares(u1, xv) : 0.0)) + (has2 ? unit_squares(u2, xv) : 0.0)) + (has3 ? unit_squares(u3, xv) : 0.0);
         }
     }
-    return vec2((s0 + s1), squares);
+    return vec3(s, squares);
+}
+
+uvec3 decode_rows(uint group) {
+    if (ROPE == 1u) {
+        uint half_1 = params.head_dim / 2u;
+        uint first = (wgsl_div(group, half_1) * params.head_dim) + wgsl_rem(group, half_1);
+        return uvec3(first, (first + half_1), 1u);
+    }
+    uint first_1 = 2u * group;
+    return uvec3(first_1, min((first_1 + 1u), (params.rows - 1u)), (((first_1 + 1u) < params.rows) ? 1u : 0u));
+}
+
+void write_rotated(uint group, uvec3 rows, vec2 v) {
+    uint half_1 = params.head_dim / 2u;
+    uint head = wgsl_div(group, half_1);
+    uint j = wgsl_rem(group, half_1);
+    vec2 r = v;
+    if (head < (params.q_heads + params.kv_heads)) {
+        float angle = float(params.position) * inv_freq[min(j, (uint(inv_freq.length()) - 1u))];
+        float c = cos(angle) * params.concentration;
+        float s = sin(angle) * params.concentration;
+        r = vec2(((v.x * c) - (v.y * s)), ((v.y * c) + (v.x * s)));
+    }
+    y[min((params.out_offset + rows.x), (uint(y.length()) - 1u))] = r.x;
+    y[min((params.out_offset + rows.y), (uint(y.length()) - 1u))] = r.y;
+    if (head >= params.q_heads) {
+        uint kv_head = wgsl_rem((head - params.q_heads), params.kv_heads);
+        uint dst = ((wgsl_rem(params.position, params.capacity) * params.kv_row_floats) + (kv_head * params.head_dim)) + j;
+        if (head < (params.q_heads + params.kv_heads)) {
+            k_cache[min(dst, (uint(k_cache.length()) - 1u))] = r.x;
+            k_cache[min((dst + half_1), (uint(k_cache.length()) - 1u))] = r.y;
+        } else {
+            v_cache[min(dst, (uint(v_cache.length()) - 1u))] = r.x;
+            v_cache[min((dst + half_1), (uint(v_cache.length()) - 1u))] = r.y;
+        }
+    }
+}
+
+void decode_step(uint lidx, uint wg) {
+    uint lane = wgsl_rem(lidx, THREADS_PER_ROW);
+    uint group = (wg * wgsl_div(WG_SIZE, THREADS_PER_ROW)) + wgsl_div(lidx, THREADS_PER_ROW);
+    uint pairs = (params.rows + 1u) / 2u;
+    bool valid = group < pairs;
+    uvec3 rows = decode_rows(min(group, (pairs - 1u)));
+    vec3 sums = vec3(0.0);
+    if (valid) {
+        sums = pair_dot((params.weight_row_offset + rows.x), (params.weight_row_offset + rows.y), lane, (params.x_offset / 4u));
+    }
+    partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = sums.x;
+    partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = sums.y;
+    if (NORMALIZE == 1u) {
+        partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = sums.z;
+    }
+    memoryBarrierShared();
+    barrier();
+    for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] + partial_sums[min((lidx + stride), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))];
+            partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] + partial_sums[min(((WG_SIZE + lidx) + stride), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))];
+            if (NORMALIZE == 1u) {
+                partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] + partial_squares[min((lidx + stride), ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))];
+            }
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    if ((lane == 0u) && valid) {
+        vec2 v = vec2(partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))], partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))]);
+        if (NORMALIZE == 1u) {
+            v *= inversesqrt(((partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] / float(params.cols)) + params.eps));
+        }
+        uvec2 out_rows = uvec2((params.row_base + rows.x), (params.row_base + rows.y));
+        if (params.has_bias == 1u) {
+            v += vec2(bias[min(out_rows.x, (uint(bias.length()) - 1u))], bias[min(out_rows.y, (uint(bias.length()) - 1u))]);
+        }
+        if (ROPE == 1u) {
+            write_rotated(group, rows, v);
+            return;
+        }
+        uvec2 o = uvec2(params.out_offset) + out_rows;
+        if (params.accumulate == 1u) {
+            v += vec2(y[min(o.x, (uint(y.length()) - 1u))], y[min(o.y, (uint(y.length()) - 1u))]);
+        }
+        y[min(o.x, (uint(y.length()) - 1u))] = v.x;
+        if (rows.z == 1u) {
+            y[min(o.y, (uint(y.length()) - 1u))] = v.y;
+        }
+    }
 }
 
 vec4 unit_weights(uint row, uint u) {
@@ -235,12 +359,10 @@ vec4 unit_weights_hi(uint row, uint u) {
     return vec4(0.0);
 }
 
-void main() {
-    uvec3 lid = gl_LocalInvocationID;
-    uvec3 wid = gl_WorkGroupID;
+void prefill_step(uint lidx, uvec3 wid) {
     uint rows_per_group = wgsl_div(WG_SIZE, THREADS_PER_ROW);
-    uint lane = wgsl_rem(lid.x, THREADS_PER_ROW);
-    uint row = (wid.x * rows_per_group) + wgsl_div(lid.x, THREADS_PER_ROW);
+    uint lane = wgsl_rem(lidx, THREADS_PER_ROW);
+    uint row = (wid.x * rows_per_group) + wgsl_div(lidx, THREADS_PER_ROW);
     uint t0 = wid.y * TOKEN_TILE;
     uint x_vec4_stride = params.x_stride / 4u;
     uint x_vec4_offset = params.x_offset / 4u;
@@ -248,14 +370,9 @@ void main() {
     for (uint tt = 0u; tt < TOKEN_TILE; tt++) {
         acc[min(tt, 15u)] = 0.0;
     }
-    float squares = 0.0;
     if (row < params.rows) {
         uint wrow = params.weight_row_offset + row;
-        if (TOKEN_TILE == 1u) {
-            vec2 sums = row_dot(wrow, lane, (x_vec4_offset + (t0 * x_vec4_stride)));
-            acc[0u] = sums.x;
-            squares = sums.y;
-        } else {
+        {
             uint units = units_per_row();
             for (uint u = lane; u < units; u += THREADS_PER_ROW) {
                 vec4 w_lo = unit_weights(wrow, u);
@@ -276,21 +393,15 @@ void main() {
         }
     }
     for (uint tt_2 = 0u; tt_2 < TOKEN_TILE; tt_2++) {
-        partial_sums[min(((tt_2 * WG_SIZE) + lid.x), ((WG_SIZE * TOKEN_TILE) - 1u))] = acc[min(tt_2, 15u)];
-    }
-    if (NORMALIZE == 1u) {
-        partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = squares;
+        partial_sums[min(((tt_2 * WG_SIZE) + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = acc[min(tt_2, 15u)];
     }
     memoryBarrierShared();
     barrier();
     for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
             for (uint tt_3 = 0u; tt_3 < TOKEN_TILE; tt_3++) {
-                uint i = (tt_3 * WG_SIZE) + lid.x;
-                partial_sums[min(i, ((WG_SIZE * TOKEN_TILE) - 1u))] = partial_sums[min(i, ((WG_SIZE * TOKEN_TILE) - 1u))] + partial_sums[min((i + stride), ((WG_SIZE * TOKEN_TILE) - 1u))];
-            }
-            if (NORMALIZE == 1u) {
-                partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] + partial_squares[min((lid.x + stride), ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))];
+                uint i = (tt_3 * WG_SIZE) + lidx;
+                partial_sums[min(i, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = partial_sums[min(i, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] + partial_sums[min((i + stride), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))];
             }
         }
         memoryBarrierShared();
@@ -301,10 +412,7 @@ void main() {
         for (uint tt_4 = 0u; tt_4 < TOKEN_TILE; tt_4++) {
             uint t_1 = t0 + tt_4;
             if (t_1 < params.n_tokens) {
-                float v = partial_sums[min(((tt_4 * WG_SIZE) + lid.x), ((WG_SIZE * TOKEN_TILE) - 1u))];
-                if (NORMALIZE == 1u) {
-                    v *= inversesqrt(((partial_squares[min(lid.x, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] / float(params.cols)) + params.eps));
-                }
+                float v = partial_sums[min(((tt_4 * WG_SIZE) + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))];
                 if (params.has_bias == 1u) {
                     v += bias[min(out_row, (uint(bias.length()) - 1u))];
                 }
@@ -315,5 +423,15 @@ void main() {
                 y[min(o, (uint(y.length()) - 1u))] = v;
             }
         }
+    }
+}
+
+void main() {
+    uvec3 lid = gl_LocalInvocationID;
+    uvec3 wid = gl_WorkGroupID;
+    if (TOKEN_TILE == 1u) {
+        decode_step(lid.x, wid.x);
+    } else {
+        prefill_step(lid.x, wid);
     }
 }

@@ -16,6 +16,15 @@
 //   4  x      : array<vec4<f32>>  token t at x[(x_offset + t * x_stride) / 4]   read (x_offset, x_stride multiples of 4)
 //   5  y      : array<f32>        [n_tokens][y_stride]                read_write
 //   6  norm   : array<vec4<f32>>  [cols / 4] RMSNorm weights           read (when NORMALIZE = 1)
+//   7  inv_freq : array<f32>      [head_dim / 2] RoPE frequencies      read (when ROPE = 1)
+//   8  k_cache  : array<f32>      [capacity][kv_row_floats]            write (when ROPE = 1)
+//   9  v_cache  : array<f32>      as k_cache                           write (when ROPE = 1)
+// One token (decode) takes two rows per row group, which share every activation load: rows
+// 2g and 2g + 1, or with ROPE = 1 (the fused QKV projection of attention) rows j and
+// j + head_dim / 2 of one head, so that the group can apply the NEOX rotation of
+// f32_rope_yarn.wgsl itself: heads below q_heads + kv_heads (Q, then K) are rotated at
+// `position`, K heads and the V heads after them also go to the f32 KV cache ring at slot
+// position % capacity. That saves the RoPE launch of every layer.
 // NORMALIZE = 1 (one token only) folds the RMSNorm that precedes the layer into it:
 //   y[r] (+)= inv_rms * (W[r] . (x * norm)) + bias[r],  inv_rms = 1 / sqrt(mean(x^2) + eps)
 // Each row group sums x^2 over the units it walks anyway (together they cover the row once), so
@@ -43,6 +52,14 @@ struct Params {
     eps: f32,
     pad1: u32,
     pad2: u32,
+    position: u32,
+    head_dim: u32,
+    q_heads: u32,
+    kv_heads: u32,
+    capacity: u32,
+    kv_row_floats: u32,
+    concentration: f32,
+    pad3: u32,
 }
 
 const FORMAT_F32: u32 = 0u;
@@ -57,6 +74,7 @@ override WG_SIZE: u32 = 64u;
 override THREADS_PER_ROW: u32 = 16u;
 override TOKEN_TILE: u32 = 1u;
 override NORMALIZE: u32 = 0u;
+override ROPE: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -65,8 +83,12 @@ override NORMALIZE: u32 = 0u;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<storage, read> norm: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> inv_freq: array<f32>;
+@group(0) @binding(8) var<storage, read_write> k_cache: array<f32>;
+@group(0) @binding(9) var<storage, read_write> v_cache: array<f32>;
 
-var<workgroup> partial_sums: array<f32, WG_SIZE * TOKEN_TILE>;
+// TOKEN_TILE sums a thread in prefill, two (a row pair) in decode.
+var<workgroup> partial_sums: array<f32, WG_SIZE * (TOKEN_TILE + 1u)>;
 // One word when NORMALIZE is off (an array may not be empty).
 var<workgroup> partial_squares: array<f32, (WG_SIZE - 1u) * NORMALIZE + 1u>;
 
@@ -178,39 +200,136 @@ fn unit_squares(u: u32, xv: u32) -> f32 {
     return dot(a, a);
 }
 
-// Decode: the sum over the units lane, lane + THREADS_PER_ROW, … of `row`, four units a round
-// whose loads are all issued before any of their math (a decode matrix is a few MB, each thread
-// has only a few dozen words, and the kernel is bound by loads in flight, not arithmetic). Named
-// variables, not an array: an indexed array may live in local memory (on the H200 a 16-entry
-// one halved the decode rate). Units past the row's end load its last unit again (in bounds,
-// cached) and count zero. Returns the dot product and, when NORMALIZE, the sum of the squared
-// activations the thread met (else 0).
-fn row_dot(row: u32, lane: u32, xv: u32) -> vec2<f32> {
+// Decode: the sums of rows `row_a` and `row_b` over the units lane, lane + THREADS_PER_ROW, …,
+// four units of each a round, all eight loads issued before any of their math (a decode
+// matrix is a few MB, each thread has only a few dozen words, and the kernel is bound by loads
+// in flight and launches, not arithmetic). Named variables, not an array: an indexed array may
+// live in local memory (on the H200 a 16-entry one halved the decode rate). The two rows meet
+// the same activations, loaded once. Units past the row's end load its last unit again (in
+// bounds, cached) and count zero. Returns both dot products and, when NORMALIZE, the sum of
+// the squared activations the thread met (else 0).
+fn pair_dot(row_a: u32, row_b: u32, lane: u32, xv: u32) -> vec3<f32> {
     let units = units_per_row();
     let last = units - 1u;
-    let words = row * params.data_vec4_per_row * 4u;
-    var s0 = 0.0;
-    var s1 = 0.0;
+    let words_a = row_a * params.data_vec4_per_row * 4u;
+    let words_b = row_b * params.data_vec4_per_row * 4u;
+    var s = vec2<f32>(0.0);
     var squares = 0.0;
     for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
-        let u1 = u0 + THREADS_PER_ROW;
-        let u2 = u0 + 2u * THREADS_PER_ROW;
-        let u3 = u0 + 3u * THREADS_PER_ROW;
-        let w0 = unit_load(words, u0);
-        let w1 = unit_load(words, min(u1, last));
-        let w2 = unit_load(words, min(u2, last));
-        let w3 = unit_load(words, min(u3, last));
-        s0 += unit_dot(row, u0, w0, xv);
-        s1 += select(0.0, unit_dot(row, min(u1, last), w1, xv), u1 < units);
-        s0 += select(0.0, unit_dot(row, min(u2, last), w2, xv), u2 < units);
-        s1 += select(0.0, unit_dot(row, min(u3, last), w3, xv), u3 < units);
+        let u1 = min(u0 + THREADS_PER_ROW, last);
+        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
+        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
+        let a0 = unit_load(words_a, u0);
+        let b0 = unit_load(words_b, u0);
+        let a1 = unit_load(words_a, u1);
+        let b1 = unit_load(words_b, u1);
+        let a2 = unit_load(words_a, u2);
+        let b2 = unit_load(words_b, u2);
+        let a3 = unit_load(words_a, u3);
+        let b3 = unit_load(words_b, u3);
+        let has1 = u0 + THREADS_PER_ROW < units;
+        let has2 = u0 + 2u * THREADS_PER_ROW < units;
+        let has3 = u0 + 3u * THREADS_PER_ROW < units;
+        s += vec2<f32>(unit_dot(row_a, u0, a0, xv), unit_dot(row_b, u0, b0, xv));
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u1, a1, xv), unit_dot(row_b, u1, b1, xv)), has1);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u2, a2, xv), unit_dot(row_b, u2, b2, xv)), has2);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u3, a3, xv), unit_dot(row_b, u3, b3, xv)), has3);
         if (NORMALIZE == 1u) {
-            squares += unit_squares(u0, xv) + select(0.0, unit_squares(min(u1, last), xv), u1 < units)
-                     + select(0.0, unit_squares(min(u2, last), xv), u2 < units)
-                     + select(0.0, unit_squares(min(u3, last), xv), u3 < units);
+            squares += unit_squares(u0, xv) + select(0.0, unit_squares(u1, xv), has1)
+                     + select(0.0, unit_squares(u2, xv), has2) + select(0.0, unit_squares(u3, xv), has3);
         }
     }
-    return vec2<f32>(s0 + s1, squares);
+    return vec3<f32>(s, squares);
+}
+
+// The two rows of decode row group `group` and whether the second one exists.
+fn decode_rows(group: u32) -> vec3<u32> {
+    if (ROPE == 1u) {
+        let half = params.head_dim / 2u;
+        let first = (group / half) * params.head_dim + group % half;
+        return vec3<u32>(first, first + half, 1u);
+    }
+    let first = 2u * group;
+    return vec3<u32>(first, min(first + 1u, params.rows - 1u), select(0u, 1u, first + 1u < params.rows));
+}
+
+// ROPE: rotates the finished pair (rows j and j + head_dim / 2 of head `group / (head_dim / 2)`)
+// if it belongs to a Q or K head, writes it, and appends K and V heads to the cache.
+fn write_rotated(group: u32, rows: vec3<u32>, v: vec2<f32>) {
+    let half = params.head_dim / 2u;
+    let head = group / half;
+    let j = group % half;
+    var r = v;
+    if (head < params.q_heads + params.kv_heads) {
+        let angle = f32(params.position) * inv_freq[j];
+        let c = cos(angle) * params.concentration;
+        let s = sin(angle) * params.concentration;
+        r = vec2<f32>(v.x * c - v.y * s, v.y * c + v.x * s);
+    }
+    y[params.out_offset + rows.x] = r.x;
+    y[params.out_offset + rows.y] = r.y;
+    if (head >= params.q_heads) {
+        let kv_head = (head - params.q_heads) % params.kv_heads;
+        let dst = (params.position % params.capacity) * params.kv_row_floats + kv_head * params.head_dim + j;
+        if (head < params.q_heads + params.kv_heads) {
+            k_cache[dst] = r.x;
+            k_cache[dst + half] = r.y;
+        } else {
+            v_cache[dst] = r.x;
+            v_cache[dst + half] = r.y;
+        }
+    }
+}
+
+// One token: row group `group` of workgroup `wg` computes its pair of rows.
+fn decode_step(lidx: u32, wg: u32) {
+    let lane = lidx % THREADS_PER_ROW;
+    let group = wg * (WG_SIZE / THREADS_PER_ROW) + lidx / THREADS_PER_ROW;
+    let pairs = (params.rows + 1u) / 2u;
+    let valid = group < pairs;
+    let rows = decode_rows(min(group, pairs - 1u));
+    var sums = vec3<f32>(0.0);
+    if (valid) {
+        sums = pair_dot(params.weight_row_offset + rows.x, params.weight_row_offset + rows.y, lane, params.x_offset / 4u);
+    }
+    partial_sums[lidx] = sums.x;
+    partial_sums[WG_SIZE + lidx] = sums.y;
+    if (NORMALIZE == 1u) {
+        partial_squares[lidx] = sums.z;
+    }
+    workgroupBarrier();
+    for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            partial_sums[lidx] = partial_sums[lidx] + partial_sums[lidx + stride];
+            partial_sums[WG_SIZE + lidx] = partial_sums[WG_SIZE + lidx] + partial_sums[WG_SIZE + lidx + stride];
+            if (NORMALIZE == 1u) {
+                partial_squares[lidx] = partial_squares[lidx] + partial_squares[lidx + stride];
+            }
+        }
+        workgroupBarrier();
+    }
+    if (lane == 0u && valid) {
+        var v = vec2<f32>(partial_sums[lidx], partial_sums[WG_SIZE + lidx]);
+        if (NORMALIZE == 1u) {
+            v *= inverseSqrt(partial_squares[lidx] / f32(params.cols) + params.eps);
+        }
+        let out_rows = vec2<u32>(params.row_base + rows.x, params.row_base + rows.y);
+        if (params.has_bias == 1u) {
+            v += vec2<f32>(bias[out_rows.x], bias[out_rows.y]);
+        }
+        if (ROPE == 1u) {
+            write_rotated(group, rows, v);
+            return;
+        }
+        let o = vec2<u32>(params.out_offset) + out_rows;
+        if (params.accumulate == 1u) {
+            v += vec2<f32>(y[o.x], y[o.y]);
+        }
+        y[o.x] = v.x;
+        if (rows.z == 1u) {
+            y[o.y] = v.y;
+        }
+    }
 }
 
 // Prefill: the weights of unit `u` of bound row `row`, dequantised once for a tile of tokens:
@@ -245,9 +364,18 @@ fn unit_weights_hi(row: u32, u: u32) -> vec4<f32> {
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    if (TOKEN_TILE == 1u) {
+        decode_step(lid.x, wid.x);
+    } else {
+        prefill_step(lid.x, wid);
+    }
+}
+
+// A tile of tokens: each row group computes one row for TOKEN_TILE tokens.
+fn prefill_step(lidx: u32, wid: vec3<u32>) {
     let rows_per_group = WG_SIZE / THREADS_PER_ROW;
-    let lane = lid.x % THREADS_PER_ROW;
-    let row = wid.x * rows_per_group + lid.x / THREADS_PER_ROW;
+    let lane = lidx % THREADS_PER_ROW;
+    let row = wid.x * rows_per_group + lidx / THREADS_PER_ROW;
     let t0 = wid.y * TOKEN_TILE;
     let x_vec4_stride = params.x_stride / 4u;
     let x_vec4_offset = params.x_offset / 4u;
@@ -256,14 +384,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
         acc[tt] = 0.0;
     }
-    var squares = 0.0;
     if (row < params.rows) {
         let wrow = params.weight_row_offset + row;
-        if (TOKEN_TILE == 1u) {
-            let sums = row_dot(wrow, lane, x_vec4_offset + t0 * x_vec4_stride);
-            acc[0] = sums.x;
-            squares = sums.y;
-        } else {
+        {
             // Dequantise each unit once and apply it to every token of the tile.
             let units = units_per_row();
             for (var u = lane; u < units; u += THREADS_PER_ROW) {
@@ -285,20 +408,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         }
     }
     for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
-        partial_sums[tt * WG_SIZE + lid.x] = acc[tt];
-    }
-    if (NORMALIZE == 1u) {
-        partial_squares[lid.x] = squares;
+        partial_sums[tt * WG_SIZE + lidx] = acc[tt];
     }
     workgroupBarrier();
     for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
             for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
-                let i = tt * WG_SIZE + lid.x;
+                let i = tt * WG_SIZE + lidx;
                 partial_sums[i] = partial_sums[i] + partial_sums[i + stride];
-            }
-            if (NORMALIZE == 1u) {
-                partial_squares[lid.x] = partial_squares[lid.x] + partial_squares[lid.x + stride];
             }
         }
         workgroupBarrier();
@@ -308,10 +425,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         for (var tt = 0u; tt < TOKEN_TILE; tt += 1u) {
             let t = t0 + tt;
             if (t < params.n_tokens) {
-                var v = partial_sums[tt * WG_SIZE + lid.x];
-                if (NORMALIZE == 1u) {
-                    v *= inverseSqrt(partial_squares[lid.x] / f32(params.cols) + params.eps);
-                }
+                var v = partial_sums[tt * WG_SIZE + lidx];
                 if (params.has_bias == 1u) {
                     v += bias[out_row];
                 }

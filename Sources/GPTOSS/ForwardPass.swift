@@ -67,10 +67,20 @@ struct ForwardPass {
                 try dump(name(.attentionNorm), b.normed, stride: h, width: h)
             }
             let qkvInput = normInQKV ? b.residual : b.normed
+            // q: [tokens][heads·headDim] at offset 0; k at qWidth; v at qWidth + kvWidth (stride qkvWidth).
+            // A decode step with the fused QKV weights also rotates q and k and appends k and v
+            // to an f32 cache in that launch; otherwise one RoPE launch rotates both (the K heads
+            // follow the Q heads in each row), and a decode step appends in it too.
+            let keyOffset = c.qWidth, valueOffset = c.qWidth + c.kvWidth
+            var ropeInQKV = false
             switch layer.qkv {
             case .fused(let w, let bias):
-                note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: qkvInput, output: b.qkv, tokens: count,
-                                                   normalize: qkvNorm)))
+                var project = LinearArgs(weights: w, bias: bias, input: qkvInput, output: b.qkv, tokens: count, normalize: qkvNorm)
+                if decode && kernels.canFuseRope(into: w, cache: kv) {
+                    project.rope = LinearRope(table: weights.rope, position: position0, qHeads: c.headCount, cache: kv)
+                    ropeInQKV = true
+                }
+                note(try kernels.linear(project))
             case .separate(let parts):
                 var offset = 0
                 for (w, bias) in parts {
@@ -79,15 +89,11 @@ struct ForwardPass {
                     offset += w.rows
                 }
             }
-            // q: [tokens][heads·headDim] at offset 0; k at qWidth; v at qWidth + kvWidth (stride qkvWidth).
-            // The K heads follow the Q heads in each row, so one launch rotates both.
-            // A decode step also appends K and V to an f32 cache in that launch.
-            let keyOffset = c.qWidth, valueOffset = c.qWidth + c.kvWidth
             var rope = RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
                                 position0: position0, stride: b.qkvWidth, offset: 0)
-            let appendInRope = decode && kv.storage == .f32
+            let appendInRope = decode && kv.storage == .f32 && !ropeInQKV
             if appendInRope { rope.append = (kv, c.headCount, valueOffset - keyOffset) }
-            note(try kernels.rope(rope))
+            if !ropeInQKV { note(try kernels.rope(rope)) }
             try dump(name(.query), b.qkv, stride: b.qkvWidth, width: c.qWidth)
             try dump(name(.key), b.qkv, stride: b.qkvWidth, offset: keyOffset, width: c.kvWidth)
             try dump(name(.value), b.qkv, stride: b.qkvWidth, offset: valueOffset, width: c.kvWidth)
@@ -96,7 +102,7 @@ struct ForwardPass {
             let append = KVAppendArgs(cache: kv, keys: b.qkv, values: b.qkv, tokens: count, position0: position0,
                                       sourceStride: b.qkvWidth, keyOffset: keyOffset, valueOffset: valueOffset)
             if decode {
-                if !appendInRope { note(try kernels.appendKV(append)) }
+                if !appendInRope && !ropeInQKV { note(try kernels.appendKV(append)) }
                 note(try kernels.attentionDecode(AttentionDecodeArgs(
                     query: b.qkv, cache: kv, sinks: layer.sinks, heads: c.headCount, position: position0, output: b.attention)))
             } else {
