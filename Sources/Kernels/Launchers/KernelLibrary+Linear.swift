@@ -68,8 +68,6 @@ extension KernelLibrary {
     public func linear(_ a: LinearArgs) throws -> KernelReport {
         // Prefill batches: the register-tiled kernel (KernelLibrary+TiledLinear.swift).
         if usesTiledLinear(a) { return try tiledLinear(a) }
-        // Prefill batches: the register-tiled kernel (KernelLibrary+TiledLinear.swift).
-        if usesTiledLinear(a) { return try tiledLinear(a) }
         let name = "f32_linear"
         let w = a.weights
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")

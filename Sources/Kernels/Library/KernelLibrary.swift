@@ -74,23 +74,19 @@ public struct KernelTuning: Sendable, Equatable {
                                               samplerSlice: 2048, samplerWorkgroup: 128)
 
     /// Sizes for discrete GPUs (1024 invocations, 48 KiB shared memory): a warp per row,
-    /// 8-token tiles, 64-query prefill tiles. Not timed yet: `gptoss-gl bench` decides.
+    /// 8-token tiles, 64-query prefill tiles. Grouped MoE as timed on the H200 (2026-11-27,
+    /// synthetic 20b, BENCHMARKS.md): 16 row threads and 32-token tiles of 8 × 4 tokens gave
+    /// 1612 tok/s for a 512-token prefill against 665 for the per-slot kernels, but a 64-token
+    /// prefill ran at 228–471 grouped against 640 per slot (too few slots per expert to fill a
+    /// tile), so steps under 128 tokens keep the per-slot kernels.
     public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
-                                          groupedRowGroups: 32, groupedMaxTokenTile: 64, groupedMinTokenTile: 8, groupedTokenVecs: 2,
-                                          groupedMinTokens: Self.groupingOff,
+                                          groupedRowGroups: 16, groupedMaxTokenTile: 32, groupedMinTokenTile: 8, groupedTokenVecs: 1,
+                                          groupedMinTokens: 128,
                                           groupingWorkgroup: 1024,
                                           tiledMinTokens: 32, tiledRowGroups: 16, tiledTokenTile: 32, tiledTokenVecs: 1)
-
-    /// A `groupedMinTokens` no step reaches: the grouped MoE kernels are not used. On the H200
-    /// (2026-11-27, synthetic 20b, 512-token steps) the first grouped kernels took 2.11 s against
-    /// 0.85 s for the per-slot kernels (and one 4096-token prefill through them ended in NaN
-    /// logits, not reproduced since: docs/nan-hunt.md). They have been rewritten as a
-    /// register-tiled SGEMM; `wide` leaves them off until they win on the card.
-    /// `GPTOSS_GL_TUNE=groupedMinTokens=8` turns them on for measuring.
-    public static let groupingOff = 1 << 30
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {
