@@ -101,10 +101,11 @@ final class TiledLinearTests: XCTestCase {
     }
 
     /// `linear(_:)` takes the tiled kernel from `tiledMinTokens` tokens on, never with the fused
-    /// RMSNorm, and falls back to `f32_linear` (same result) when the shape does not fit.
-    func testLinearRoutesBatchesByTokensAndFit() throws {
+    /// RMSNorm or for fewer rows than a row tile, and falls back to `f32_linear` (same result)
+    /// when the shape does not fit.
+    func testLinearRoutesBatchesByTokensRowsAndFit() throws {
         var rng = SeededRNG(test: "tiled linear routing")
-        let rows = 40, cols = 32
+        let rows = 72, cols = 32
         let (raw, w) = try rng.tensor(.q8_0, rows: rows, cols: cols)
         let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .q8_0, rows: rows, cols: cols),
                                      label: "route")
@@ -115,6 +116,11 @@ final class TiledLinearTests: XCTestCase {
         XCTAssertFalse(small.kernel.contains("tiled"), "15 tokens are under tiledMinTokens: \(small.kernel)")
         let batch = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: input, output: out, tokens: 16))
         XCTAssertTrue(batch.kernel.contains("f32_linear_tiled"), batch.kernel)
+        let (narrowRaw, _) = try rng.tensor(.q8_0, rows: 40, cols: cols)
+        let narrow = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: narrowRaw, format: .q8_0, rows: 40, cols: cols),
+                                    label: "narrow")
+        XCTAssertFalse(kernels.usesTiledLinear(LinearArgs(weights: narrow, bias: nil, input: input, output: out, tokens: 16)),
+                       "40 rows are under one 64-row tile")
 
         let norm = try GPU.buffer([Float](repeating: 1, count: cols), "norm")
         let fused = LinearArgs(weights: weights, bias: nil, input: input, output: out, tokens: 1, normalize: (norm, 1e-5))

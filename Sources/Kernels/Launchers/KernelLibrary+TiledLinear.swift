@@ -46,10 +46,14 @@ extension KernelLibrary {
     }
 
     /// Whether `linear(_:)` runs `a` through the tiled kernel: a batch of at least
-    /// `tiledMinTokens` (and 2) tokens, no fused RMSNorm, and a shape the device runs (else the
-    /// row-reduction `f32_linear` takes it).
+    /// `tiledMinTokens` (and 2) tokens, no fused RMSNorm or RoPE (one-token decode paths), a
+    /// matrix of at least one row tile (the router's 32 rows would leave most of a 128-row tile
+    /// empty and make a handful of workgroups), and a shape the device runs. Everything else
+    /// goes through the row-reduction `f32_linear`.
     public func usesTiledLinear(_ a: LinearArgs) -> Bool {
-        a.normalize == nil && a.tokens >= max(2, tuning.tiledMinTokens) && tiledLinearShape.problem(limits: context.limits) == nil
+        let shape = tiledLinearShape
+        return a.normalize == nil && a.rope == nil && a.tokens >= max(2, tuning.tiledMinTokens)
+            && a.weights.rows >= shape.rowsPerGroup && shape.problem(limits: context.limits) == nil
     }
 
     /// `linear(_:)` for a batch through `f32_linear_tiled`, a register-tiled matrix product
@@ -59,7 +63,7 @@ extension KernelLibrary {
     public func tiledLinear(_ a: LinearArgs) throws -> KernelReport {
         let name = "f32_linear_tiled"
         let w = a.weights
-        try require(a.normalize == nil, name, "the fused RMSNorm is a one-token path of f32_linear; call linear(_:)")
+        try require(a.normalize == nil && a.rope == nil, name, "the fused RMSNorm and RoPE are one-token paths of f32_linear; call linear(_:)")
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
         try require(a.inputStride % 4 == 0 && a.inputStride >= w.cols, name,
                     "input stride \(a.inputStride) must be a multiple of 4 and at least the \(w.cols) columns of '\(w.label)'")
