@@ -112,8 +112,19 @@ void main() {
     float s = 0.0;
     if (e < params.n_experts) {
         uint row = e * params.row_vec4;
-        for (uint i_2 = sub; i_2 < quads; i_2 += per_expert) {
-            s += dot(w[min((row + i_2), (uint(w.length()) - 1u))], h[min(i_2, ((COLS / 4u) - 1u))]);
+        uint last = quads - 1u;
+        for (uint i_2 = sub; i_2 < quads; i_2 += 4u * per_expert) {
+            uint i1 = min((i_2 + per_expert), last);
+            uint i2 = min((i_2 + (2u * per_expert)), last);
+            uint i3 = min((i_2 + (3u * per_expert)), last);
+            vec4 w0 = w[min((row + i_2), (uint(w.length()) - 1u))];
+            vec4 w1 = w[min((row + i1), (uint(w.length()) - 1u))];
+            vec4 w2 = w[min((row + i2), (uint(w.length()) - 1u))];
+            vec4 w3 = w[min((row + i3), (uint(w.length()) - 1u))];
+            s += dot(w0, h[min(i_2, ((COLS / 4u) - 1u))]);
+            s += ((i_2 + per_expert) < quads) ? dot(w1, h[min(i1, ((COLS / 4u) - 1u))]) : 0.0;
+            s += ((i_2 + (2u * per_expert)) < quads) ? dot(w2, h[min(i2, ((COLS / 4u) - 1u))]) : 0.0;
+            s += ((i_2 + (3u * per_expert)) < quads) ? dot(w3, h[min(i3, ((COLS / 4u) - 1u))]) : 0.0;
         }
     }
     sums[lane] = s;

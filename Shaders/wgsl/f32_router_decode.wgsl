@@ -83,9 +83,23 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let sub = lane % per_expert;
     var s = 0.0;
     if (e < params.n_experts) {
+        // Four row vec4s a round, all loaded before the math (the loop is bound by load
+        // latency: one workgroup reads the whole router); past the row's end they re-read its
+        // last vec4 and count zero.
         let row = e * params.row_vec4;
-        for (var i = sub; i < quads; i += per_expert) {
-            s += dot(w[row + i], h[i]);
+        let last = quads - 1u;
+        for (var i = sub; i < quads; i += 4u * per_expert) {
+            let i1 = min(i + per_expert, last);
+            let i2 = min(i + 2u * per_expert, last);
+            let i3 = min(i + 3u * per_expert, last);
+            let w0 = w[row + i];
+            let w1 = w[row + i1];
+            let w2 = w[row + i2];
+            let w3 = w[row + i3];
+            s += dot(w0, h[i]);
+            s += select(0.0, dot(w1, h[i1]), i + per_expert < quads);
+            s += select(0.0, dot(w2, h[i2]), i + 2u * per_expert < quads);
+            s += select(0.0, dot(w3, h[i3]), i + 3u * per_expert < quads);
         }
     }
     sums[lane] = s;

@@ -76,15 +76,16 @@ public struct KernelTuning: Sendable, Equatable {
     /// Sizes for discrete GPUs (1024 invocations, 48 KiB shared memory): a warp per row,
     /// 8-token tiles, 64-query prefill tiles. Grouped MoE as timed on the H200 (2026-11-27,
     /// synthetic 20b, BENCHMARKS.md): 16 row threads and 32-token tiles of 8 × 4 tokens gave
-    /// 1612 tok/s for a 512-token prefill against 665 for the per-slot kernels, but a 64-token
-    /// prefill ran at 228–471 grouped against 640 per slot (too few slots per expert to fill a
-    /// tile), so steps under 128 tokens keep the per-slot kernels.
+    /// 1612 tok/s for a 512-token prefill against 665 for the per-slot kernels, and 918 against
+    /// 699 at 256 tokens, but 297 against 667 at 128 (too few slots per expert to fill a tile),
+    /// so steps under 256 tokens keep the per-slot kernels. Tiled linear (16 row threads,
+    /// 32-token tiles): 1905 against 1504 tok/s for the 512-token prefill.
     public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
                                           groupedRowGroups: 16, groupedMaxTokenTile: 32, groupedMinTokenTile: 8, groupedTokenVecs: 1,
-                                          groupedMinTokens: 128,
+                                          groupedMinTokens: 256,
                                           groupingWorkgroup: 1024,
                                           tiledMinTokens: 32, tiledRowGroups: 16, tiledTokenTile: 32, tiledTokenVecs: 1)
 
