@@ -135,12 +135,12 @@ vec4 q8x4(uint w) {
 }
 
 vec4 fp4x4(uint w, uint shift) {
-    uint t = (w >> (shift & 31u)) & 252645135u;
-    uint lo = (t & 15u) | ((t & 3840u) << 8u);
-    uint hi = ((t >> 16u) & 15u) | ((t >> 8u) & 983040u);
-    uint h01 = ((lo & 458759u) << 9u) | ((lo & 524296u) << 12u);
-    uint h23 = ((hi & 458759u) << 9u) | ((hi & 524296u) << 12u);
-    return vec4(unpackHalf2x16(h01), unpackHalf2x16(h23));
+    uint t = w >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
 }
 
 float e8m0_f16(uint e) {

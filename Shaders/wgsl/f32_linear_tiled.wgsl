@@ -84,12 +84,14 @@ var<workgroup> x_tile: array<array<vec4<f32>, 33>, TOKEN_TILE / 4u>;
 // bit patterns (sign to bit 15, e1e0m to bits 11..9; e1e0 = 0 lands on f16 subnormals, which
 // unpack2x16float converts exactly). The 2^14 goes into the block scale (e8m0_f16).
 fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    let t = (w >> shift) & 0x0f0f0f0fu;
-    let lo = (t & 0xfu) | ((t & 0xf00u) << 8u);
-    let hi = ((t >> 16u) & 0xfu) | ((t >> 8u) & 0xf0000u);
-    let h01 = ((lo & 0x00070007u) << 9u) | ((lo & 0x00080008u) << 12u);
-    let h23 = ((hi & 0x00070007u) << 9u) | ((hi & 0x00080008u) << 12u);
-    return vec4<f32>(unpack2x16float(h01), unpack2x16float(h23));
+    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
+    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
+    let t = w >> shift;
+    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
+    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
+    let v02 = unpack2x16float(h02);
+    let v13 = unpack2x16float(h13);
+    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
 }
 
 // 2^(e - 127) * 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out; exponents

@@ -68,12 +68,14 @@ fn q8x4(w: u32) -> vec4<f32> {
 // unpack2x16float converts exactly). A few shifts and masks per pair instead of a branchy
 // decode per nibble; the 2^14 goes into the block scale (e8m0_f16).
 fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    let t = (w >> shift) & 0x0f0f0f0fu;
-    let lo = (t & 0xfu) | ((t & 0xf00u) << 8u);
-    let hi = ((t >> 16u) & 0xfu) | ((t >> 8u) & 0xf0000u);
-    let h01 = ((lo & 0x00070007u) << 9u) | ((lo & 0x00080008u) << 12u);
-    let h23 = ((hi & 0x00070007u) << 9u) | ((hi & 0x00080008u) << 12u);
-    return vec4<f32>(unpack2x16float(h01), unpack2x16float(h23));
+    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
+    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
+    let t = w >> shift;
+    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
+    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
+    let v02 = unpack2x16float(h02);
+    let v13 = unpack2x16float(h13);
+    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
 }
 
 // 2^(e - 127) · 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out. Exponents
