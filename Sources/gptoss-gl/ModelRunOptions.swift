@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GLES
 import GPTOSS
+import Kernels
 import HUD
 import RepositoryPaths
 import Telemetry
@@ -18,8 +19,8 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: "Positions the KV cache holds (default: min(model context, 4096)).")
     var context: Int?
 
-    @Option(help: "Tokens per prefill step.")
-    var batch: Int = 32
+    @Option(help: "Tokens per prefill step (default: the GPU's tuning, 512 on discrete GPUs and 32 on CPU renderers and small GPUs).")
+    var batch: Int?
 
     @Option(help: ArgumentHelp("GPU memory the model may use, like 8G or 512M; when weights, KV cache and scratch exceed it, "
                                + "experts stay in host memory and each layer caches some on the GPU (docs/residency.md).",
@@ -43,7 +44,7 @@ struct ModelRunOptions: ParsableArguments {
 
     func validate() throws {
         if let context, context <= 0 { throw ValidationError("--context must be positive, got \(context).") }
-        if batch <= 0 { throw ValidationError("--batch must be positive, got \(batch).") }
+        if let batch, batch <= 0 { throw ValidationError("--batch must be positive, got \(batch).") }
         if let gpuMemoryBudget, ByteSize.parse(gpuMemoryBudget) == nil {
             throw ValidationError("--gpu-memory-budget must be a size like 8G, 512M or 1073741824, got '\(gpuMemoryBudget)'.")
         }
@@ -101,8 +102,11 @@ struct ModelRunOptions: ParsableArguments {
         bus.emit(.session(SessionInfo(tool: tool, model: (location as NSString).lastPathComponent, source: location)))
         bus.emit(.limits(DeviceLimits(context.limits)))
         do {
+            // Big prefill steps keep a discrete GPU busy (and let its tiled kernels reuse weights);
+            // CPU renderers and small GPUs keep short ones.
+            let prefillBatch = try batch ?? KernelTuning.forLimits(context.limits, environment: ProcessInfo.processInfo.environment).prefillBatch
             let model = try GPTOSSModel.load(location: location, context: context,
-                                             options: ModelOptions(context: self.context, batch: batch,
+                                             options: ModelOptions(context: self.context, batch: prefillBatch,
                                                                    gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse)),
                                              telemetry: bus)
             if let cache = model.weights.expertCache {

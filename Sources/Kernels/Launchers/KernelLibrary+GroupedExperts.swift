@@ -90,12 +90,14 @@ extension KernelLibrary {
                          sortedSlots: sorted, tiles: tiles, report: KernelReport(kernel: key.description, site: .gpu, dispatches: 1))
     }
 
-    /// Groups the batch when the grouped kernels pay off (at least `groupedMinTokens` tokens)
+    /// Groups the batch when the grouped kernels pay off (at least `groupedMinTokens` tokens and
+    /// `groupedMinSlotsPerExpert` slots per expert on average)
     /// and fit (the per-slot down outputs within one binding, the tiles within the device's
     /// threads and shared memory); nil means: use the per-slot
     /// kernels (`moeGateUp(_:groups:)` and `moeDown(_:groups:)` take the nil as it is).
     public func groupExpertsIfWorthwhile(ids: GPUBuffer, down: GPUExperts, k: Int, tokens: Int) throws -> MoEGroups? {
-        guard tokens >= max(2, tuning.groupedMinTokens) else { return nil }
+        guard tokens >= max(2, tuning.groupedMinTokens),
+              tokens * k >= tuning.groupedMinSlotsPerExpert * down.count else { return nil }
         guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return nil }
         let tile = groupedTokenTile(tokens: tokens, k: k, experts: down.count)
         let shape = GroupedShape(rowThreads: tuning.groupedRowGroups, tokenTile: tile, tokenVecs: tuning.groupedTokenVecs)

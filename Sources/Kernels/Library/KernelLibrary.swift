@@ -56,6 +56,10 @@ public struct KernelTuning: Sendable, Equatable {
     public var groupedMinTokenTile: Int = 8
     public var groupedTokenVecs: Int = 2
     public var groupedMinTokens: Int = 8
+    /// The fewest slots per expert (tokens × k / experts) a step needs to group: fewer leave
+    /// the token tiles so empty that decoding each weight for a tile costs more than the
+    /// per-slot kernels' re-reads.
+    public var groupedMinSlotsPerExpert: Int = 1
     public var groupingWorkgroup: Int = 256
     /// Tiled linear of prefill (`KernelLibrary+TiledLinear.swift`, `f32_linear_tiled.wgsl`):
     /// batches of at least `tiledMinTokens` tokens go through the register-tiled kernel
@@ -67,6 +71,10 @@ public struct KernelTuning: Sendable, Equatable {
     public var tiledTokenTile: Int = 32
     public var tiledTokenVecs: Int = 1
 
+    /// Tokens a prefill step takes when the caller does not say (`--batch`): enough to fill a
+    /// discrete GPU's tiles, few enough to keep a CPU renderer's steps (and their scratch) short.
+    public var prefillBatch: Int = 32
+
     /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
     public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
                                               elementWorkgroup: 64, decodeSplitKeys: 256, decodeWorkgroup: 64,
@@ -77,17 +85,19 @@ public struct KernelTuning: Sendable, Equatable {
     /// 8-token tiles, 64-query prefill tiles. Grouped MoE as timed on the H200 (2026-11-27,
     /// synthetic 20b, BENCHMARKS.md): 16 row threads and 32-token tiles of 8 × 4 tokens gave
     /// 1612 tok/s for a 512-token prefill against 665 for the per-slot kernels, and 918 against
-    /// 699 at 256 tokens, but 297 against 667 at 128 (too few slots per expert to fill a tile),
-    /// so steps under 256 tokens keep the per-slot kernels. Tiled linear (16 row threads,
+    /// 699 at 256 tokens, but 297 against 667 at 128 tokens (too few slots per expert to fill a
+    /// tile; 120b's 128 experts at 512 tokens: 219 grouped), so a step groups from 32 slots per
+    /// expert (256 tokens of 20b, 1024 of 120b). Tiled linear (16 row threads,
     /// 32-token tiles): 1905 against 1504 tok/s for the 512-token prefill.
     public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
                                           elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                           prefillQueryTile: 64, prefillKeyTile: 16,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
                                           groupedRowGroups: 16, groupedMaxTokenTile: 32, groupedMinTokenTile: 8, groupedTokenVecs: 1,
-                                          groupedMinTokens: 256,
+                                          groupedMinTokens: 8, groupedMinSlotsPerExpert: 32,
                                           groupingWorkgroup: 1024,
-                                          tiledMinTokens: 32, tiledRowGroups: 16, tiledTokenTile: 32, tiledTokenVecs: 1)
+                                          tiledMinTokens: 32, tiledRowGroups: 16, tiledTokenTile: 32, tiledTokenVecs: 1,
+                                          prefillBatch: 512)
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {

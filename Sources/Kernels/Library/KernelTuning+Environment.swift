@@ -11,7 +11,8 @@ extension KernelTuning {
         "samplerSlice": \.samplerSlice, "samplerWorkgroup": \.samplerWorkgroup,
         "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile,
         "groupedMinTokenTile": \.groupedMinTokenTile, "groupedTokenVecs": \.groupedTokenVecs,
-        "groupedMinTokens": \.groupedMinTokens, "groupingWorkgroup": \.groupingWorkgroup,
+        "groupedMinTokens": \.groupedMinTokens, "groupedMinSlotsPerExpert": \.groupedMinSlotsPerExpert,
+        "prefillBatch": \.prefillBatch, "groupingWorkgroup": \.groupingWorkgroup,
         "tiledMinTokens": \.tiledMinTokens, "tiledRowGroups": \.tiledRowGroups,
         "tiledTokenTile": \.tiledTokenTile, "tiledTokenVecs": \.tiledTokenVecs,
     ]
