@@ -23,8 +23,6 @@ public enum GLESError: Error, LocalizedError, Equatable {
     case invalidArgument(String)
     case mapFailed(buffer: String, offset: Int, byteCount: Int, code: String)
     case framebufferIncomplete(status: String)
-    /// A fence did not signal in time, or waiting on it failed (a hung or lost GPU).
-    case fenceWaitFailed(String)
 
     public var errorDescription: String? {
         switch self {
@@ -73,8 +71,6 @@ public enum GLESError: Error, LocalizedError, Equatable {
             return "Could not map bytes \(offset)..<\(offset + byteCount) of buffer '\(buffer)' for reading (\(code))."
         case .framebufferIncomplete(let status):
             return "The offscreen framebuffer is incomplete (\(status)). Hint: try a smaller size; see GPULimits.maxRenderbufferSize."
-        case .fenceWaitFailed(let detail):
-            return "waiting for the GPU failed: \(detail). Hint: the GPU may be hung or lost; run `gptoss-gl probe`."
         }
     }
 }

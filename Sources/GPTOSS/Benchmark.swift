@@ -113,18 +113,8 @@ public enum Benchmark {
             var next = sampler.choose(from: try model.summarize(sampler))
             try drain(model)
             let elapsed = try clock {
-                if GreedyChain.enabled() {
-                    // As `generate` decodes greedily: each step queued before the previous one is read.
-                    let chain = try GreedyChain(model: model, sampler: sampler)
-                    try chain.queue(token: next)
-                    for step in 0 ..< settings.genTokens {
-                        if step + 1 < settings.genTokens { try chain.queueFromGPU() }
-                        next = sampler.choose(from: try chain.next())
-                    }
-                } else {
-                    for _ in 0 ..< settings.genTokens {
-                        next = sampler.choose(from: try model.decode(next, sampler: sampler))
-                    }
+                for _ in 0 ..< settings.genTokens {
+                    next = sampler.choose(from: try model.decode(next, sampler: sampler))
                 }
                 try drain(model)
             }

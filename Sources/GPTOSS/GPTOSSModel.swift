@@ -173,46 +173,23 @@ public final class GPTOSSModel {
     /// One decode step: `token` goes in at the current position; the logits stay on the GPU and
     /// the sampler's reduction of them is read back (a few hundred bytes).
     public func decode(_ token: Int, sampler: Sampler) throws -> LogitSummary {
-        try queueDecode(token)
-        return try summarize(sampler)
-    }
-
-    /// Queues the decode step of `token`, reading nothing back.
-    func queueDecode(_ token: Int) throws {
         try check([token])
         try step([token], logits: .last, wanted: []) { _, _ in }
-    }
-
-    /// Moves the position back to `position` (≤ the current one): later cache rows are ignored
-    /// until written again. For a step queued ahead and then not wanted (`GreedyChain`).
-    func rewind(to position: Int) {
-        cache.length = min(cache.length, max(0, position))
+        return try summarize(sampler)
     }
 
     /// The reduction of the last computed logits row (after `prefill(…, logits: .last)`).
     public func summarize(_ sampler: Sampler) throws -> LogitSummary {
-        try queueSummary(sampler)
-        return try readSummary(from: buffers.summary, sampler: sampler, position: cache.length - 1)
-    }
-
-    /// Queues the sampler's reduction of the last logits row into `buffers.summary` (word 0:
-    /// the argmax id), reading nothing back.
-    func queueSummary(_ sampler: Sampler) throws {
         let candidates = min(sampler.candidateCount, config.vocabularySize)
         let r = try kernels.reduceLogits(LogitReductionArgs(logits: buffers.logits, vocab: config.vocabularySize,
                                                             candidates: candidates, temperature: sampler.reductionTemperature,
                                                             result: buffers.summary))
         reportMode(r)
-    }
-
-    /// Reads back a reduction written by `queueSummary` (or a copy of one) for the token at `position`.
-    func readSummary(from buffer: GPUBuffer, sampler: Sampler, position: Int) throws -> LogitSummary {
-        let candidates = min(sampler.candidateCount, config.vocabularySize)
-        let words = try buffer.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
+        let words = try buffers.summary.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
         let summary = LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
         // NaN logits compare false with everything, so the reduction finds no best id.
         guard summary.argmax < config.vocabularySize, summary.maxLogit.isFinite else {
-            throw GPTOSSError.nonFiniteLogits(position: position)
+            throw GPTOSSError.nonFiniteLogits(position: cache.length - 1)
         }
         return summary
     }
@@ -261,36 +238,19 @@ public final class GPTOSSModel {
 
     private func step(_ tokens: [Int], logits: LogitRows, wanted: Set<Intermediate>,
                       capture: (Intermediate, [Float]) -> Void) throws {
-        try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
-        try run(count: tokens.count, logits: logits, wanted: wanted, capture: capture)
-    }
-
-    /// One decode step whose token is the argmax of the last queued reduction, copied on the
-    /// GPU from `buffers.summary` (so nothing waits for the CPU to read it first).
-    func stepOnGPUArgmax() throws {
-        guard cache.length + 1 <= cache.context else {
-            throw GPTOSSError.badSequence("\(cache.length) + 1 tokens exceed the context of \(cache.context) positions. "
-                                          + "Hint: pass a larger --context.")
-        }
-        try buffers.tokenIDs.copy(from: buffers.summary, sourceOffset: 0, to: 0, byteCount: 4)
-        try run(count: 1, logits: .last, wanted: []) { _, _ in }
-    }
-
-    /// Runs the forward pass over the `count` token ids already in `buffers.tokenIDs`.
-    private func run(count: Int, logits: LogitRows, wanted: Set<Intermediate>,
-                     capture: (Intermediate, [Float]) -> Void) throws {
         let enqueueStart = DispatchTime.now().uptimeNanoseconds
         defer { enqueueSeconds += Double(DispatchTime.now().uptimeNanoseconds - enqueueStart) / 1e9 }
+        try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
         let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
                                routerTrace: routerTrace, attentionProbe: attentionProbe) { [self] r in
             reportMode(r)
         }
-        try pass.run(tokens: count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
+        try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
         // Launches skip glGetError (see init); a GL error of any launch is still pending here.
-        try kernels.context.checkErrors("the forward step of \(count) token(s) at position \(cache.length) "
+        try kernels.context.checkErrors("the forward step of \(tokens.count) token(s) at position \(cache.length) "
                                         + "(set GPTOSS_GL_CHECK_DISPATCH=1 to find the launch)")
         if let experts = weights.expertCache { telemetry?.emit(.expertCache(ExpertCacheStats(hits: experts.hits, misses: experts.misses))) }
-        cache.length += count
+        cache.length += tokens.count
     }
 
     /// Emits a kernel-mode event the first time an op family runs somewhere.

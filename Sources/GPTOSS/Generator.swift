@@ -94,18 +94,11 @@ public final class Generator {
         var reason = FinishReason.maxTokens
         let decodeStart = Date()
         var stepStart = prefillStart
-        // Greedy runs one step ahead on the GPU (GreedyChain) unless telemetry wants per-step
-        // readbacks (router choices, attention) that a step queued ahead would overwrite.
-        let chain = telemetry == nil && sampler.parameters.isGreedy && GreedyChain.enabled()
-            ? try GreedyChain(model: model, sampler: sampler) : nil
-        defer { chain?.discardQueued() }
         telemetry?.emit(.stage(StageChange(stage: .decode, status: .started)))
         while generated.count < request.maxTokens {
             let id = sampler.choose(from: summary)
-            // The position `id` goes in at: a chained step queued ahead already holds the next one.
-            let position = model.position - (chain?.pending ?? 0)
             let token = GeneratedToken(
-                position: position, id: id,
+                position: model.position, id: id,
                 top: summary.candidates.prefix(5).map { ($0.id, summary.probability(ofLogit: $0.logit)) },
                 entropy: summary.entropy, seconds: Date().timeIntervalSince(stepStart))
             generated.append(id)
@@ -113,16 +106,9 @@ public final class Generator {
             try onEvent(.token(token))
             if request.stopTokens.contains(id) { reason = .stopToken; break }
             if generated.count == request.maxTokens { break }
-            if position >= model.cache.context { reason = .contextFull; break }
+            if model.position >= model.cache.context { reason = .contextFull; break }
             stepStart = Date()
-            if let chain {
-                if chain.pending == 0 { try chain.queue(token: id) }
-                // The step after this one, fed by its argmax on the GPU, if another token is wanted.
-                if generated.count + 1 < request.maxTokens && model.position < model.cache.context { try chain.queueFromGPU() }
-                summary = try chain.next()
-            } else {
-                summary = try model.decode(id, sampler: sampler)
-            }
+            summary = try model.decode(id, sampler: sampler)
         }
         let decodeSeconds = Date().timeIntervalSince(decodeStart)
         let rate = generated.count > 1 ? Double(generated.count - 1) / max(decodeSeconds, 1e-9) : 0
