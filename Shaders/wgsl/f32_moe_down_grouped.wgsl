@@ -49,14 +49,14 @@ const FORMAT_MXFP4: u32 = 4u;
 
 override WEIGHT_FORMAT: u32 = 4u;
 // Threads along the rows (each two quads of 4 rows); at least 8.
-override ROW_THREADS: u32 = 32u;
+override ROW_THREADS: u32 = 16u;
 // Threads along the tokens: 2, 4 or 8; each takes TOKEN_VECS groups of 4 tokens (1 or 2).
 override TOKEN_THREADS: u32 = 8u;
-override TOKEN_VECS: u32 = 2u;
+override TOKEN_VECS: u32 = 1u;
 // The launcher sets these three from the above: ROW_THREADS * TOKEN_THREADS,
 // 4 * TOKEN_VECS * TOKEN_THREADS, and the staging parts per thread 8 / TOKEN_THREADS (1, 2 or 4).
-override WG_SIZE: u32 = 256u;
-override TOKEN_TILE: u32 = 64u;
+override WG_SIZE: u32 = 128u;
+override TOKEN_TILE: u32 = 32u;
 override W_PARTS: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> params: Params;
