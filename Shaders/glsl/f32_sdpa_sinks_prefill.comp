@@ -18,6 +18,10 @@ const uint Q_TILE = uint(OVERRIDE_Q_TILE);
 #define OVERRIDE_K_TILE 16
 #endif
 const uint K_TILE = uint(OVERRIDE_K_TILE);
+#ifndef OVERRIDE_REGISTER_ROWS
+#define OVERRIDE_REGISTER_ROWS 0
+#endif
+const uint REGISTER_ROWS = uint(OVERRIDE_REGISTER_ROWS);
 
 layout(local_size_x = OVERRIDE_Q_TILE, local_size_y = 1, local_size_z = 1) in;
 
@@ -40,17 +44,18 @@ struct Params {
     uint pad2;
 };
 
-// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
-uint wgsl_div(uint a, uint b) {
-    return a / ((b == 0u) ? 1u : b);
-}
-
 // WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
 uint wgsl_rem(uint a, uint b) {
     uint d = ((b == 0u) ? 1u : b);
     return a - (a / d) * d;
 }
 
+// WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
+uint wgsl_div(uint a, uint b) {
+    return a / ((b == 0u) ? 1u : b);
+}
+
+const uint MAX_HEAD_VECS = 16u;
 const float NEG_BIG = -3e+38;
 
 layout(std140, binding = 0) uniform params_block {
@@ -92,10 +97,12 @@ layout(std430, binding = 6) restrict readonly buffer sinks_block {
 layout(std430, binding = 7) restrict buffer out_block {
     float out_1[];
 };
-shared float[(Q_TILE * HEAD_DIM)] q_tile;
-shared float[(Q_TILE * HEAD_DIM)] acc_tile;
-shared float[(K_TILE * HEAD_DIM)] k_tile;
-shared float[(K_TILE * HEAD_DIM)] v_tile;
+shared float[(((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u)] q_tile;
+shared float[(((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u)] acc_tile;
+shared float[(((K_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u)] k_tile;
+shared float[(((K_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u)] v_tile;
+shared vec4[((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u)] k_vecs;
+shared vec4[((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u)] v_vecs;
 shared float[(Q_TILE * K_TILE)] p_tile;
 
 float load_k(uint i) {
@@ -114,10 +121,116 @@ float load_v(uint i) {
     return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
 }
 
-void main() {
-    uvec3 lid = gl_LocalInvocationID;
-    uvec3 wid = gl_WorkGroupID;
-    uint lane = lid.x;
+float key_at(uint kp, uint kv_head, uint d) {
+    if (kp >= params.position0) {
+        return k_new[min((((((kp - params.position0) * params.kv_stride) + (kv_head * HEAD_DIM)) + d) + params.k_offset), (uint(k_new.length()) - 1u))];
+    }
+    return load_k(((((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d));
+}
+
+float value_at(uint kp, uint kv_head, uint d) {
+    if (kp >= params.position0) {
+        return v_new[min((((((kp - params.position0) * params.kv_stride) + (kv_head * HEAD_DIM)) + d) + params.v_offset), (uint(v_new.length()) - 1u))];
+    }
+    return load_v(((((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d));
+}
+
+void main_registers(uint lane, uvec3 wid) {
+    uint head = wid.y;
+    uint kv_head = wgsl_div(head, wgsl_div(params.n_heads, params.n_kv_heads));
+    uint t_first = wid.x * Q_TILE;
+    uint t = t_first + lane;
+    bool valid = t < params.n_tokens;
+    uint qp = params.position0 + t;
+    uint head_vecs = HEAD_DIM / 4u;
+    uint t_last = min((t_first + Q_TILE), params.n_tokens) - 1u;
+    uint first_query = params.position0 + t_first;
+    uint k_begin = 0u;
+    if ((params.window > 0u) && ((first_query + 1u) > params.window)) {
+        k_begin = (first_query + 1u) - params.window;
+    }
+    uint k_end = (params.position0 + t_last) + 1u;
+    vec4[16] qv = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    vec4[16] acc = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    uint q_base = ((min(t, (params.n_tokens - 1u)) * params.q_stride) + params.q_offset) + (head * HEAD_DIM);
+    for (uint v = 0u; v < head_vecs; v++) {
+        uint i = q_base + (4u * v);
+        qv[min(v, 15u)] = valid ? vec4(q[min(i, (uint(q.length()) - 1u))], q[min((i + 1u), (uint(q.length()) - 1u))], q[min((i + 2u), (uint(q.length()) - 1u))], q[min((i + 3u), (uint(q.length()) - 1u))]) : vec4(0.0);
+        acc[min(v, 15u)] = vec4(0.0);
+    }
+    float m = NEG_BIG;
+    float l = 0.0;
+    for (uint kt = k_begin; kt < k_end; kt += K_TILE) {
+        for (uint i_1 = lane; i_1 < (K_TILE * head_vecs); i_1 += Q_TILE) {
+            uint kp = kt + wgsl_div(i_1, head_vecs);
+            uint d = 4u * wgsl_rem(i_1, head_vecs);
+            vec4 kv = vec4(0.0);
+            vec4 vv = vec4(0.0);
+            if (kp < k_end) {
+                kv = vec4(key_at(kp, kv_head, d), key_at(kp, kv_head, (d + 1u)), key_at(kp, kv_head, (d + 2u)), key_at(kp, kv_head, (d + 3u)));
+                vv = vec4(value_at(kp, kv_head, d), value_at(kp, kv_head, (d + 1u)), value_at(kp, kv_head, (d + 2u)), value_at(kp, kv_head, (d + 3u)));
+            }
+            k_vecs[min(i_1, (((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u) - 1u))] = kv;
+            v_vecs[min(i_1, (((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u) - 1u))] = vv;
+        }
+        memoryBarrierShared();
+        barrier();
+        if (valid) {
+            float tile_max = NEG_BIG;
+            for (uint j = 0u; j < K_TILE; j++) {
+                uint kp_1 = kt + j;
+                float s = NEG_BIG;
+                if ((kp_1 <= qp) && ((params.window == 0u) || ((qp - kp_1) < params.window))) {
+                    vec4 dot_qk = vec4(0.0);
+                    for (uint v_1 = 0u; v_1 < head_vecs; v_1++) {
+                        dot_qk += qv[min(v_1, 15u)] * k_vecs[min(((j * head_vecs) + v_1), (((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u) - 1u))];
+                    }
+                    s = (((dot_qk.x + dot_qk.y) + dot_qk.z) + dot_qk.w) * params.scale;
+                }
+                p_tile[min(((j * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))] = s;
+                tile_max = max(tile_max, s);
+            }
+            float m_new = max(m, tile_max);
+            float correction = exp((m - m_new));
+            float tile_sum = 0.0;
+            for (uint v_2 = 0u; v_2 < head_vecs; v_2++) {
+                acc[min(v_2, 15u)] *= correction;
+            }
+            for (uint j_1 = 0u; j_1 < K_TILE; j_1++) {
+                float s_1 = p_tile[min(((j_1 * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))];
+                float p = 0.0;
+                if (s_1 > NEG_BIG) {
+                    p = exp((s_1 - m_new));
+                }
+                tile_sum += p;
+                for (uint v_3 = 0u; v_3 < head_vecs; v_3++) {
+                    acc[min(v_3, 15u)] += p * v_vecs[min(((j_1 * head_vecs) + v_3), (((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u) - 1u))];
+                }
+            }
+            l = (l * correction) + tile_sum;
+            m = m_new;
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    if (valid) {
+        float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
+        float m_all = max(m, sink);
+        float correction_1 = exp((m - m_all));
+        float total = (l * correction_1) + exp((sink - m_all));
+        float scale_out = correction_1 / total;
+        uint o = (t * params.out_stride) + (head * HEAD_DIM);
+        for (uint v_4 = 0u; v_4 < head_vecs; v_4++) {
+            vec4 r = acc[min(v_4, 15u)] * scale_out;
+            out_1[min((o + (4u * v_4)), (uint(out_1.length()) - 1u))] = r.x;
+            out_1[min(((o + (4u * v_4)) + 1u), (uint(out_1.length()) - 1u))] = r.y;
+            out_1[min(((o + (4u * v_4)) + 2u), (uint(out_1.length()) - 1u))] = r.z;
+            out_1[min(((o + (4u * v_4)) + 3u), (uint(out_1.length()) - 1u))] = r.w;
+        }
+    }
+}
+
+void main_shared(uint lane, uvec3 wid) {
     uint head = wid.y;
     uint kv_head = wgsl_div(head, wgsl_div(params.n_heads, params.n_kv_heads));
     uint t_first = wid.x * Q_TILE;
@@ -136,8 +249,8 @@ void main() {
         if (valid) {
             v = q[min(((((t * params.q_stride) + params.q_offset) + (head * HEAD_DIM)) + d), (uint(q.length()) - 1u))];
         }
-        q_tile[min(((d * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] = v;
-        acc_tile[min(((d * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] = 0.0;
+        q_tile[min(((d * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] = v;
+        acc_tile[min(((d * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] = 0.0;
     }
     float m = NEG_BIG;
     float l = 0.0;
@@ -158,8 +271,8 @@ void main() {
                     vv = load_v(src_1);
                 }
             }
-            k_tile[min(i, ((K_TILE * HEAD_DIM) - 1u))] = kv;
-            v_tile[min(i, ((K_TILE * HEAD_DIM) - 1u))] = vv;
+            k_tile[min(i, ((((K_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] = kv;
+            v_tile[min(i, ((((K_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] = vv;
         }
         memoryBarrierShared();
         barrier();
@@ -171,7 +284,7 @@ void main() {
                 if ((kp_1 <= qp) && ((params.window == 0u) || ((qp - kp_1) < params.window))) {
                     float dot_qk = 0.0;
                     for (uint d_2 = 0u; d_2 < HEAD_DIM; d_2++) {
-                        dot_qk += q_tile[min(((d_2 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] * k_tile[min(((j * HEAD_DIM) + d_2), ((K_TILE * HEAD_DIM) - 1u))];
+                        dot_qk += q_tile[min(((d_2 * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] * k_tile[min(((j * HEAD_DIM) + d_2), ((((K_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))];
                     }
                     s = dot_qk * params.scale;
                 }
@@ -192,11 +305,11 @@ void main() {
             }
             l = (l * correction) + tile_sum;
             for (uint d_3 = 0u; d_3 < HEAD_DIM; d_3++) {
-                float a = acc_tile[min(((d_3 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] * correction;
+                float a = acc_tile[min(((d_3 * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] * correction;
                 for (uint j_2 = 0u; j_2 < K_TILE; j_2++) {
-                    a += p_tile[min(((j_2 * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))] * v_tile[min(((j_2 * HEAD_DIM) + d_3), ((K_TILE * HEAD_DIM) - 1u))];
+                    a += p_tile[min(((j_2 * Q_TILE) + lane), ((Q_TILE * K_TILE) - 1u))] * v_tile[min(((j_2 * HEAD_DIM) + d_3), ((((K_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))];
                 }
-                acc_tile[min(((d_3 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] = a;
+                acc_tile[min(((d_3 * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] = a;
             }
             m = m_new;
         }
@@ -210,7 +323,17 @@ void main() {
         float total = (l * correction_1) + exp((sink - m_all));
         float scale_out = correction_1 / total;
         for (uint d_4 = 0u; d_4 < HEAD_DIM; d_4++) {
-            out_1[min((((t * params.out_stride) + (head * HEAD_DIM)) + d_4), (uint(out_1.length()) - 1u))] = acc_tile[min(((d_4 * Q_TILE) + lane), ((Q_TILE * HEAD_DIM) - 1u))] * scale_out;
+            out_1[min((((t * params.out_stride) + (head * HEAD_DIM)) + d_4), (uint(out_1.length()) - 1u))] = acc_tile[min(((d_4 * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] * scale_out;
         }
+    }
+}
+
+void main() {
+    uvec3 lid = gl_LocalInvocationID;
+    uvec3 wid = gl_WorkGroupID;
+    if (REGISTER_ROWS == 1u) {
+        main_registers(lid.x, wid);
+    } else {
+        main_shared(lid.x, wid);
     }
 }

@@ -17,6 +17,11 @@
 //   6  sinks   : array<f32>  [n_heads]                                                          read
 //   7  out     : array<f32>  query t, head h at out[t * out_stride + h * HEAD_DIM]              write
 // Dispatch: (ceil(n_tokens / Q_TILE), n_heads, 1), workgroups of Q_TILE threads.
+//
+// REGISTER_ROWS = 1 keeps each thread's query and output row in registers (HEAD_DIM / 4 vec4s,
+// HEAD_DIM ≤ 4 * MAX_HEAD_VECS) and the key/value tiles as vec4s that every thread of the
+// workgroup reads at the same address (a broadcast): a score or an accumulation then costs one
+// shared load per four multiply-adds instead of a shared read-modify-write per value.
 
 struct Params {
     n_tokens: u32,
@@ -41,6 +46,8 @@ override HEAD_DIM: u32 = 64u;
 override KV_HALF: u32 = 0u;
 override Q_TILE: u32 = 16u;
 override K_TILE: u32 = 16u;
+override REGISTER_ROWS: u32 = 0u;
+const MAX_HEAD_VECS: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -54,10 +61,13 @@ override K_TILE: u32 = 16u;
 // Per-query rows are stored transposed ([d][query], [j][query]): the threads of a warp read
 // neighbouring words (distinct banks) instead of words HEAD_DIM or K_TILE apart, which put
 // every thread of a warp on the same shared-memory bank.
-var<workgroup> q_tile: array<f32, Q_TILE * HEAD_DIM>;
-var<workgroup> acc_tile: array<f32, Q_TILE * HEAD_DIM>;
-var<workgroup> k_tile: array<f32, K_TILE * HEAD_DIM>;
-var<workgroup> v_tile: array<f32, K_TILE * HEAD_DIM>;
+// (One word each when REGISTER_ROWS keeps the rows in registers and the tiles as vec4s.)
+var<workgroup> q_tile: array<f32, Q_TILE * HEAD_DIM * (1u - REGISTER_ROWS) + 1u>;
+var<workgroup> acc_tile: array<f32, Q_TILE * HEAD_DIM * (1u - REGISTER_ROWS) + 1u>;
+var<workgroup> k_tile: array<f32, K_TILE * HEAD_DIM * (1u - REGISTER_ROWS) + 1u>;
+var<workgroup> v_tile: array<f32, K_TILE * HEAD_DIM * (1u - REGISTER_ROWS) + 1u>;
+var<workgroup> k_vecs: array<vec4<f32>, K_TILE * HEAD_DIM / 4u * REGISTER_ROWS + 1u>;
+var<workgroup> v_vecs: array<vec4<f32>, K_TILE * HEAD_DIM / 4u * REGISTER_ROWS + 1u>;
 var<workgroup> p_tile: array<f32, Q_TILE * K_TILE>;
 
 const NEG_BIG: f32 = -3.0e38;
@@ -79,9 +89,132 @@ fn load_v(i: u32) -> f32 {
     return bitcast<f32>(v_cache[i]);
 }
 
+// Key (or value) d of position kp for KV head `kv_head`: from the batch when kp ≥ position0,
+// else from the cache ring.
+fn key_at(kp: u32, kv_head: u32, d: u32) -> f32 {
+    if (kp >= params.position0) {
+        return k_new[(kp - params.position0) * params.kv_stride + kv_head * HEAD_DIM + d + params.k_offset];
+    }
+    return load_k(((kp % params.capacity) * params.n_kv_heads + kv_head) * HEAD_DIM + d);
+}
+
+fn value_at(kp: u32, kv_head: u32, d: u32) -> f32 {
+    if (kp >= params.position0) {
+        return v_new[(kp - params.position0) * params.kv_stride + kv_head * HEAD_DIM + d + params.v_offset];
+    }
+    return load_v(((kp % params.capacity) * params.n_kv_heads + kv_head) * HEAD_DIM + d);
+}
+
 @compute @workgroup_size(Q_TILE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let lane = lid.x;
+    if (REGISTER_ROWS == 1u) {
+        main_registers(lid.x, wid);
+    } else {
+        main_shared(lid.x, wid);
+    }
+}
+
+// REGISTER_ROWS = 1: the query and output rows of thread `lane` live in registers.
+fn main_registers(lane: u32, wid: vec3<u32>) {
+    let head = wid.y;
+    let kv_head = head / (params.n_heads / params.n_kv_heads);
+    let t_first = wid.x * Q_TILE;
+    let t = t_first + lane;
+    let valid = t < params.n_tokens;
+    let qp = params.position0 + t;
+    let head_vecs = HEAD_DIM / 4u;
+
+    let t_last = min(t_first + Q_TILE, params.n_tokens) - 1u;
+    let first_query = params.position0 + t_first;
+    var k_begin = 0u;
+    if (params.window > 0u && first_query + 1u > params.window) {
+        k_begin = first_query + 1u - params.window;
+    }
+    let k_end = params.position0 + t_last + 1u;
+
+    var qv: array<vec4<f32>, MAX_HEAD_VECS>;
+    var acc: array<vec4<f32>, MAX_HEAD_VECS>;
+    let q_base = min(t, params.n_tokens - 1u) * params.q_stride + params.q_offset + head * HEAD_DIM;
+    for (var v = 0u; v < head_vecs; v += 1u) {
+        let i = q_base + 4u * v;
+        qv[v] = select(vec4<f32>(0.0), vec4<f32>(q[i], q[i + 1u], q[i + 2u], q[i + 3u]), valid);
+        acc[v] = vec4<f32>(0.0);
+    }
+    var m = NEG_BIG;
+    var l = 0.0;
+
+    for (var kt = k_begin; kt < k_end; kt += K_TILE) {
+        for (var i = lane; i < K_TILE * head_vecs; i += Q_TILE) {
+            let kp = kt + i / head_vecs;
+            let d = 4u * (i % head_vecs);
+            var kv = vec4<f32>(0.0);
+            var vv = vec4<f32>(0.0);
+            if (kp < k_end) {
+                kv = vec4<f32>(key_at(kp, kv_head, d), key_at(kp, kv_head, d + 1u), key_at(kp, kv_head, d + 2u), key_at(kp, kv_head, d + 3u));
+                vv = vec4<f32>(value_at(kp, kv_head, d), value_at(kp, kv_head, d + 1u), value_at(kp, kv_head, d + 2u),
+                               value_at(kp, kv_head, d + 3u));
+            }
+            k_vecs[i] = kv;
+            v_vecs[i] = vv;
+        }
+        workgroupBarrier();
+        if (valid) {
+            var tile_max = NEG_BIG;
+            for (var j = 0u; j < K_TILE; j += 1u) {
+                let kp = kt + j;
+                var s = NEG_BIG;
+                if (kp <= qp && (params.window == 0u || qp - kp < params.window)) {
+                    var dot_qk = vec4<f32>(0.0);
+                    for (var v = 0u; v < head_vecs; v += 1u) {
+                        dot_qk += qv[v] * k_vecs[j * head_vecs + v];
+                    }
+                    s = (dot_qk.x + dot_qk.y + dot_qk.z + dot_qk.w) * params.scale;
+                }
+                p_tile[j * Q_TILE + lane] = s;
+                tile_max = max(tile_max, s);
+            }
+            let m_new = max(m, tile_max);
+            let correction = exp(m - m_new);
+            var tile_sum = 0.0;
+            for (var v = 0u; v < head_vecs; v += 1u) {
+                acc[v] *= correction;
+            }
+            for (var j = 0u; j < K_TILE; j += 1u) {
+                let s = p_tile[j * Q_TILE + lane];
+                var p = 0.0;
+                if (s > NEG_BIG) {
+                    p = exp(s - m_new);
+                }
+                tile_sum += p;
+                for (var v = 0u; v < head_vecs; v += 1u) {
+                    acc[v] += p * v_vecs[j * head_vecs + v];
+                }
+            }
+            l = l * correction + tile_sum;
+            m = m_new;
+        }
+        workgroupBarrier();
+    }
+
+    if (valid) {
+        let sink = sinks[head];
+        let m_all = max(m, sink);
+        let correction = exp(m - m_all);
+        let total = l * correction + exp(sink - m_all);
+        let scale_out = correction / total;
+        let o = t * params.out_stride + head * HEAD_DIM;
+        for (var v = 0u; v < head_vecs; v += 1u) {
+            let r = acc[v] * scale_out;
+            out[o + 4u * v] = r.x;
+            out[o + 4u * v + 1u] = r.y;
+            out[o + 4u * v + 2u] = r.z;
+            out[o + 4u * v + 3u] = r.w;
+        }
+    }
+}
+
+// REGISTER_ROWS = 0: rows in shared memory, stored transposed.
+fn main_shared(lane: u32, wid: vec3<u32>) {
     let head = wid.y;
     let kv_head = head / (params.n_heads / params.n_kv_heads);
     let t_first = wid.x * Q_TILE;

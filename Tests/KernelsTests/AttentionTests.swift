@@ -154,7 +154,7 @@ final class AttentionTests: XCTestCase {
     /// batch is appended and one decode step must agree with the reference too.
     func testPrefillWindowBoundaryFromRingAndBatch() throws {
         var rng = SeededRNG(test: "prefill window")
-        let kernels = try GPU.library()
+        for kernels in try prefillVariants() {
         let heads = 6, kvHeads = 2, d = 32, window = 8, position0 = 20, tokens = 13
         let row = kvHeads * d
         let total = position0 + tokens + 1
@@ -192,6 +192,7 @@ final class AttentionTests: XCTestCase {
                                                sinks: sinks, heads: heads, kvHeads: kvHeads, headDim: d, window: window)
         assertClose(try GPU.read(out1, heads * d), expected1, relative: tolerance(storage), "decode after prefill, \(storage) cache")
         }
+        }
     }
 
     /// Full causal prefill in two chunks: 19 queries from position 0 (a partial query tile),
@@ -199,7 +200,7 @@ final class AttentionTests: XCTestCase {
     /// Multi-query (1 KV head).
     func testPrefillCausalInTwoChunksMultiQuery() throws {
         var rng = SeededRNG(test: "prefill causal")
-        let kernels = try GPU.library()
+        for kernels in try prefillVariants() {
         let heads = 4, kvHeads = 1, d = 16, first = 19, second = 7
         let row = kvHeads * d, total = first + second
         let keys = rng.floats(total * row, scale: 2), values = rng.floats(total * row), sinks = rng.floats(heads)
@@ -219,7 +220,14 @@ final class AttentionTests: XCTestCase {
             assertClose(try GPU.read(out, count * heads * d), Array(expected[position0 * heads * d ..< (position0 + count) * heads * d]),
                         relative: 1e-5, "prefill causal from \(position0)")
         }
+        }
     }
+}
+
+/// The prefill attention with rows in shared memory and with rows in registers
+/// (`prefillRegisterRows`), on this device's tuning.
+func prefillVariants() throws -> [KernelLibrary] {
+    [try GPU.library(), try GPU.library(tuning: try KernelTuning.portable.overridden(by: "prefillRegisterRows=1"))]
 }
 
 /// The sizes chosen for big GPUs (`KernelTuning.wide`) must compute the same thing: run the

@@ -157,7 +157,11 @@ extension KernelLibrary {
 
         var queryTile = tuning.prefillQueryTile
         var keyTile = tuning.prefillKeyTile
-        func sharedBytes() -> Int { (2 * queryTile * d + 2 * keyTile * d + queryTile * keyTile) * 4 }
+        // Rows in registers need whole vec4s and at most 16 of them (f32_sdpa_sinks_prefill.wgsl).
+        let registerRows = tuning.prefillRegisterRows == 1 && d % 4 == 0 && d <= 64
+        func sharedBytes() -> Int {
+            registerRows ? (2 * keyTile * d + queryTile * keyTile + 16) * 4 : (2 * queryTile * d + 2 * keyTile * d + queryTile * keyTile) * 4
+        }
         while sharedBytes() > context.limits.maxComputeSharedMemorySize && (queryTile > 1 || keyTile > 1) {
             if keyTile >= queryTile { keyTile = max(1, keyTile / 2) } else { queryTile = max(1, queryTile / 2) }
         }
@@ -167,7 +171,7 @@ extension KernelLibrary {
         let groupsX = (a.tokens + queryTile - 1) / queryTile
         try groupsFit(groupsX, a.heads, name)
         let (program, key) = try program(name, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile),
-                                                   "KV_HALF": c.storage == .f16 ? 1 : 0])
+                                                   "KV_HALF": c.storage == .f16 ? 1 : 0, "REGISTER_ROWS": registerRows ? 1 : 0])
         var p = UniformWriter()
         p.u32(a.tokens); p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position0)
         p.u32(c.capacity); p.u32(c.window); p.u32(a.queryStride); p.u32(a.queryOffset)

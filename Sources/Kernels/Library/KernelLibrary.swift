@@ -37,6 +37,9 @@ public struct KernelTuning: Sendable, Equatable {
     /// Query and key tiles of the prefill attention (query tile = workgroup).
     public var prefillQueryTile: Int
     public var prefillKeyTile: Int
+    /// 1: the prefill attention keeps each query's row and output in registers and reads the
+    /// key/value tiles as vec4 broadcasts (head size ≤ 64); 0: rows in shared memory.
+    public var prefillRegisterRows: Int = 0
     /// Logits per workgroup of the sampler reduction, and its workgroup.
     public var samplerSlice: Int
     public var samplerWorkgroup: Int

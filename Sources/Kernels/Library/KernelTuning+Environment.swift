@@ -8,6 +8,7 @@ extension KernelTuning {
         "linearTokenTile": \.linearTokenTile, "elementWorkgroup": \.elementWorkgroup,
         "decodeSplitKeys": \.decodeSplitKeys, "decodeWorkgroup": \.decodeWorkgroup,
         "prefillQueryTile": \.prefillQueryTile, "prefillKeyTile": \.prefillKeyTile,
+        "prefillRegisterRows": \.prefillRegisterRows,
         "samplerSlice": \.samplerSlice, "samplerWorkgroup": \.samplerWorkgroup,
         "groupedRowGroups": \.groupedRowGroups, "groupedMaxTokenTile": \.groupedMaxTokenTile,
         "groupedMinTokenTile": \.groupedMinTokenTile, "groupedTokenVecs": \.groupedTokenVecs,
