@@ -135,6 +135,24 @@ float value_at(uint kp, uint kv_head, uint d) {
     return load_v(((((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d));
 }
 
+uvec2 key_range(uint t_first) {
+    uint t_last = min((t_first + Q_TILE), params.n_tokens) - 1u;
+    uint first_query = params.position0 + t_first;
+    uint k_begin = 0u;
+    if ((params.window > 0u) && ((first_query + 1u) > params.window)) {
+        k_begin = (first_query + 1u) - params.window;
+    }
+    return uvec2(k_begin, ((params.position0 + t_last) + 1u));
+}
+
+float output_scale(uint head, float m, float l) {
+    float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
+    float m_all = max(m, sink);
+    float correction = exp((m - m_all));
+    float total = (l * correction) + exp((sink - m_all));
+    return correction / total;
+}
+
 void main_registers(uint lane, uvec3 wid) {
     uint head = wid.y;
     uint kv_head = wgsl_div(head, wgsl_div(params.n_heads, params.n_kv_heads));
@@ -143,13 +161,9 @@ void main_registers(uint lane, uvec3 wid) {
     bool valid = t < params.n_tokens;
     uint qp = params.position0 + t;
     uint head_vecs = HEAD_DIM / 4u;
-    uint t_last = min((t_first + Q_TILE), params.n_tokens) - 1u;
-    uint first_query = params.position0 + t_first;
-    uint k_begin = 0u;
-    if ((params.window > 0u) && ((first_query + 1u) > params.window)) {
-        k_begin = (first_query + 1u) - params.window;
-    }
-    uint k_end = (params.position0 + t_last) + 1u;
+    uvec2 keys = key_range(t_first);
+    uint k_begin = keys.x;
+    uint k_end = keys.y;
     vec4[16] qv = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     vec4[16] acc = vec4[16](vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     uint q_base = ((min(t, (params.n_tokens - 1u)) * params.q_stride) + params.q_offset) + (head * HEAD_DIM);
@@ -214,11 +228,7 @@ void main_registers(uint lane, uvec3 wid) {
         barrier();
     }
     if (valid) {
-        float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
-        float m_all = max(m, sink);
-        float correction_1 = exp((m - m_all));
-        float total = (l * correction_1) + exp((sink - m_all));
-        float scale_out = correction_1 / total;
+        float scale_out = output_scale(head, m, l);
         uint o = (t * params.out_stride) + (head * HEAD_DIM);
         for (uint v_4 = 0u; v_4 < head_vecs; v_4++) {
             vec4 r = acc[min(v_4, 15u)] * scale_out;
@@ -237,13 +247,9 @@ void main_shared(uint lane, uvec3 wid) {
     uint t = t_first + lane;
     bool valid = t < params.n_tokens;
     uint qp = params.position0 + t;
-    uint t_last = min((t_first + Q_TILE), params.n_tokens) - 1u;
-    uint first_query = params.position0 + t_first;
-    uint k_begin = 0u;
-    if ((params.window > 0u) && ((first_query + 1u) > params.window)) {
-        k_begin = (first_query + 1u) - params.window;
-    }
-    uint k_end = (params.position0 + t_last) + 1u;
+    uvec2 keys = key_range(t_first);
+    uint k_begin = keys.x;
+    uint k_end = keys.y;
     for (uint d = 0u; d < HEAD_DIM; d++) {
         float v = 0.0;
         if (valid) {
@@ -317,11 +323,7 @@ void main_shared(uint lane, uvec3 wid) {
         barrier();
     }
     if (valid) {
-        float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
-        float m_all = max(m, sink);
-        float correction_1 = exp((m - m_all));
-        float total = (l * correction_1) + exp((sink - m_all));
-        float scale_out = correction_1 / total;
+        float scale_out = output_scale(head, m, l);
         for (uint d_4 = 0u; d_4 < HEAD_DIM; d_4++) {
             out_1[min((((t * params.out_stride) + (head * HEAD_DIM)) + d_4), (uint(out_1.length()) - 1u))] = acc_tile[min(((d_4 * Q_TILE) + lane), ((((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u) - 1u))] * scale_out;
         }

@@ -105,6 +105,28 @@ fn value_at(kp: u32, kv_head: u32, d: u32) -> f32 {
     return load_v(((kp % params.capacity) * params.n_kv_heads + kv_head) * HEAD_DIM + d);
 }
 
+// The keys [x, y) a workgroup whose first query is token `t_first` visits: up to its last query,
+// from the first key its first query sees (the window on sliding layers).
+fn key_range(t_first: u32) -> vec2<u32> {
+    let t_last = min(t_first + Q_TILE, params.n_tokens) - 1u;
+    let first_query = params.position0 + t_first;
+    var k_begin = 0u;
+    if (params.window > 0u && first_query + 1u > params.window) {
+        k_begin = first_query + 1u - params.window;
+    }
+    return vec2<u32>(k_begin, params.position0 + t_last + 1u);
+}
+
+// What the unnormalised output of a query with running max `m` and sum `l` is multiplied by:
+// the head's sink logit joins the softmax denominator only.
+fn output_scale(head: u32, m: f32, l: f32) -> f32 {
+    let sink = sinks[head];
+    let m_all = max(m, sink);
+    let correction = exp(m - m_all);
+    let total = l * correction + exp(sink - m_all);
+    return correction / total;
+}
+
 @compute @workgroup_size(Q_TILE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     if (REGISTER_ROWS == 1u) {
@@ -124,13 +146,9 @@ fn main_registers(lane: u32, wid: vec3<u32>) {
     let qp = params.position0 + t;
     let head_vecs = HEAD_DIM / 4u;
 
-    let t_last = min(t_first + Q_TILE, params.n_tokens) - 1u;
-    let first_query = params.position0 + t_first;
-    var k_begin = 0u;
-    if (params.window > 0u && first_query + 1u > params.window) {
-        k_begin = first_query + 1u - params.window;
-    }
-    let k_end = params.position0 + t_last + 1u;
+    let keys = key_range(t_first);
+    let k_begin = keys.x;
+    let k_end = keys.y;
 
     var qv: array<vec4<f32>, MAX_HEAD_VECS>;
     var acc: array<vec4<f32>, MAX_HEAD_VECS>;
@@ -197,11 +215,7 @@ fn main_registers(lane: u32, wid: vec3<u32>) {
     }
 
     if (valid) {
-        let sink = sinks[head];
-        let m_all = max(m, sink);
-        let correction = exp(m - m_all);
-        let total = l * correction + exp(sink - m_all);
-        let scale_out = correction / total;
+        let scale_out = output_scale(head, m, l);
         let o = t * params.out_stride + head * HEAD_DIM;
         for (var v = 0u; v < head_vecs; v += 1u) {
             let r = acc[v] * scale_out;
@@ -222,13 +236,9 @@ fn main_shared(lane: u32, wid: vec3<u32>) {
     let valid = t < params.n_tokens;
     let qp = params.position0 + t;
 
-    let t_last = min(t_first + Q_TILE, params.n_tokens) - 1u;
-    let first_query = params.position0 + t_first;
-    var k_begin = 0u;
-    if (params.window > 0u && first_query + 1u > params.window) {
-        k_begin = first_query + 1u - params.window;
-    }
-    let k_end = params.position0 + t_last + 1u;
+    let keys = key_range(t_first);
+    let k_begin = keys.x;
+    let k_end = keys.y;
 
     for (var d = 0u; d < HEAD_DIM; d += 1u) {
         var v = 0.0;
@@ -303,11 +313,7 @@ fn main_shared(lane: u32, wid: vec3<u32>) {
     }
 
     if (valid) {
-        let sink = sinks[head];
-        let m_all = max(m, sink);
-        let correction = exp(m - m_all);
-        let total = l * correction + exp(sink - m_all);
-        let scale_out = correction / total;
+        let scale_out = output_scale(head, m, l);
         for (var d = 0u; d < HEAD_DIM; d += 1u) {
             out[t * params.out_stride + head * HEAD_DIM + d] = acc_tile[d * Q_TILE + lane] * scale_out;
         }
