@@ -166,6 +166,7 @@ struct ForwardPass {
                 let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: ids,
                                        routeWeights: b.expertWeights, k: c.expertUsedCount, tokens: count,
                                        residual: b.residual, residualStride: h)
+                try GroupedMoECheck.compare(kernels, groups, gateUp: layer.gateUp, gateUpBias: layer.gateUpBias, input: b.normed, down: down, layer: n)
                 if wanted.contains(name(.feedForwardOutput)) {
                     if first { try b.dumpScratch.zero() }
                     var alone = down

@@ -29,16 +29,26 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Override the number of layers (blocks).")
     var layers: Int?
 
+    @Option(help: "Override the number of experts per layer (e.g. 128 with --preset tiny: 120b's routing at toy width).")
+    var experts: Int?
+
+    @Option(help: "Override the experts each token uses (k).")
+    var expertsUsed: Int?
+
     func validate() throws {
         guard GPTOSSSyntheticSpec.Preset(rawValue: preset) != nil else {
             throw ValidationError("--preset must be one of \(GPTOSSSyntheticSpec.Preset.allCases.map(\.rawValue).joined(separator: ", ")); got '\(preset)'.")
         }
         if let layers, layers < 1 { throw ValidationError("--layers must be at least 1, got \(layers).") }
+        if let experts, experts < 1 { throw ValidationError("--experts must be at least 1, got \(experts).") }
+        if let expertsUsed, expertsUsed < 1 { throw ValidationError("--experts-used must be at least 1, got \(expertsUsed).") }
     }
 
     func run() throws {
         var spec = GPTOSSSyntheticSpec.preset(GPTOSSSyntheticSpec.Preset(rawValue: preset)!)
         if let layers { spec.layers = layers }
+        if let experts { spec.expertCount = experts }
+        if let expertsUsed { spec.expertsUsed = expertsUsed }
         let started = Date()
         do {
             let vocabulary = try O200kVocabulary.bundled()
