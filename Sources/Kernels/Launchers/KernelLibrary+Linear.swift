@@ -113,6 +113,9 @@ extension KernelLibrary {
         let ropeBindings = [use(7, a.rope?.table.buffer ?? placeholder), use(8, a.rope?.cache.keys ?? placeholder),
                             use(9, a.rope?.cache.values ?? placeholder)]
         let maxRowsPerDispatch = context.limits.maxComputeWorkGroupCount[0] * rowsPerGroup
+        // The fused RoPE maps row groups to head pairs within one dispatch.
+        try require(a.rope == nil || w.rows <= maxRowsPerDispatch, name,
+                    "the fused RoPE needs '\(w.label)' in one dispatch (\(w.rows) rows, at most \(maxRowsPerDispatch))")
         var dispatches = 0
         for chunk in w.chunks {
             var first = 0
