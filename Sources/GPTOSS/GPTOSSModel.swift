@@ -151,8 +151,11 @@ public final class GPTOSSModel {
         try check(tokens)
         var out: [Float] = []
         var start = 0
+        // Every row's logits go through one binding: steps small enough for it to hold them.
+        let stepTokens = rows == .all ? max(1, min(batch, kernels.context.limits.maxShaderStorageBlockSize / (4 * config.vocabularySize)))
+                                : batch
         while start < tokens.count {
-            let chunk = Array(tokens[start ..< min(start + batch, tokens.count)])
+            let chunk = Array(tokens[start ..< min(start + stepTokens, tokens.count)])
             let isLast = start + chunk.count == tokens.count
             let chunkRows: LogitRows = rows == .all ? .all : (isLast ? rows : .none)
             try step(chunk, logits: chunkRows, wanted: wanted) { name, values in dumps[name, default: []] += values }
