@@ -116,28 +116,47 @@ extension KernelLibrary {
         // The fused RoPE maps row groups to head pairs within one dispatch.
         try require(a.rope == nil || w.rows <= maxRowsPerDispatch, name,
                     "the fused RoPE needs '\(w.label)' in one dispatch (\(w.rows) rows, at most \(maxRowsPerDispatch))")
-        var dispatches = 0
+        let dispatches = try forEachRowRange(of: w, maxRows: maxRowsPerDispatch) { chunk, first, rows in
+            var p = linearParams(a, chunk: chunk, first: first, rows: rows)
+            p.f32(a.normalize?.eps ?? 0); p.u32(0); p.u32(0)
+            p.u32(a.rope?.position ?? 0); p.u32(a.rope?.table.headDim ?? 2); p.u32(a.rope?.qHeads ?? 0)
+            p.u32(a.rope?.cache.kvHeads ?? 1); p.u32(a.rope?.cache.capacity ?? 1); p.u32(a.rope?.cache.rowFloats ?? 0)
+            p.f32(a.rope?.table.concentration ?? 1); p.u32(0)
+            try run(program, params: p,
+                    storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
+                              use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats), norm]
+                             + ropeBindings,
+                    groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
+        }
+        return KernelReport(kernel: key.description, site: .gpu, dispatches: dispatches)
+    }
+
+    /// Calls `body` for every bound row range of `w`: each chunk, cut into ranges of at most
+    /// `maxRows` rows (the workgroup-count limit); returns how many ranges there were.
+    func forEachRowRange(of w: GPUWeights, maxRows: Int,
+                         _ body: (_ chunk: GPUWeights.Chunk, _ first: Int, _ rows: Int) throws -> Void) throws -> Int {
+        var ranges = 0
         for chunk in w.chunks {
             var first = 0
             while first < chunk.rowCount {
-                let rows = min(maxRowsPerDispatch, chunk.rowCount - first)
-                var p = UniformWriter()
-                p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
-                p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
-                p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
-                p.u32(a.inputOffset); p.f32(a.normalize?.eps ?? 0); p.u32(0); p.u32(0)
-                p.u32(a.rope?.position ?? 0); p.u32(a.rope?.table.headDim ?? 2); p.u32(a.rope?.qHeads ?? 0)
-                p.u32(a.rope?.cache.kvHeads ?? 1); p.u32(a.rope?.cache.capacity ?? 1); p.u32(a.rope?.cache.rowFloats ?? 0)
-                p.f32(a.rope?.table.concentration ?? 1); p.u32(0)
-                try run(program, params: p,
-                        storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
-                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats), norm]
-                                 + ropeBindings,
-                        groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
-                dispatches += 1
+                let rows = min(maxRows, chunk.rowCount - first)
+                try body(chunk, first, rows)
+                ranges += 1
                 first += rows
             }
         }
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: dispatches)
+        return ranges
+    }
+
+    /// The params both linear kernels open with (f32_linear.wgsl, f32_linear_tiled.wgsl), for
+    /// the `rows` rows from `first` of `chunk`, up to and including the input offset.
+    func linearParams(_ a: LinearArgs, chunk: GPUWeights.Chunk, first: Int, rows: Int) -> UniformWriter {
+        let w = a.weights
+        var p = UniformWriter()
+        p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
+        p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
+        p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
+        p.u32(a.inputOffset)
+        return p
     }
 }

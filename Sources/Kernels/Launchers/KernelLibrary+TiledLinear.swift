@@ -84,23 +84,13 @@ extension KernelLibrary {
         let (program, key) = try program(name, shape.overrides(format: w.format))
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         let maxRowsPerDispatch = context.limits.maxComputeWorkGroupCount[0] * shape.rowsPerGroup
-        var dispatches = 0
-        for chunk in w.chunks {
-            var first = 0
-            while first < chunk.rowCount {
-                let rows = min(maxRowsPerDispatch, chunk.rowCount - first)
-                var p = UniformWriter()
-                p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
-                p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
-                p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
-                p.u32(a.inputOffset); p.u32(0); p.u32(0); p.u32(0)
-                try run(program, params: p,
-                        storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
-                                  use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats)],
-                        groups: ((rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup, tokenGroups, 1))
-                dispatches += 1
-                first += rows
-            }
+        let dispatches = try forEachRowRange(of: w, maxRows: maxRowsPerDispatch) { chunk, first, rows in
+            var p = linearParams(a, chunk: chunk, first: first, rows: rows)
+            p.u32(0); p.u32(0); p.u32(0)
+            try run(program, params: p,
+                    storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
+                              use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats)],
+                    groups: ((rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup, tokenGroups, 1))
         }
         return KernelReport(kernel: key.description, site: .gpu, dispatches: dispatches)
     }
