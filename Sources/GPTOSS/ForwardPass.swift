@@ -89,11 +89,17 @@ struct ForwardPass {
                     offset += w.rows
                 }
             }
-            var rope = RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
-                                position0: position0, stride: b.qkvWidth, offset: 0)
-            let appendInRope = decode && kv.storage == .f32 && !ropeInQKV
-            if appendInRope { rope.append = (kv, c.headCount, valueOffset - keyOffset) }
-            if !ropeInQKV { note(try kernels.rope(rope)) }
+            // Whether this decode step's k and v are in the cache already (no append launch).
+            var kvAppended = ropeInQKV
+            if !ropeInQKV {
+                var rope = RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
+                                    position0: position0, stride: b.qkvWidth, offset: 0)
+                if decode && kv.storage == .f32 {
+                    rope.append = (kv, c.headCount, valueOffset - keyOffset)
+                    kvAppended = true
+                }
+                note(try kernels.rope(rope))
+            }
             try dump(name(.query), b.qkv, stride: b.qkvWidth, width: c.qWidth)
             try dump(name(.key), b.qkv, stride: b.qkvWidth, offset: keyOffset, width: c.kvWidth)
             try dump(name(.value), b.qkv, stride: b.qkvWidth, offset: valueOffset, width: c.kvWidth)
@@ -102,7 +108,7 @@ struct ForwardPass {
             let append = KVAppendArgs(cache: kv, keys: b.qkv, values: b.qkv, tokens: count, position0: position0,
                                       sourceStride: b.qkvWidth, keyOffset: keyOffset, valueOffset: valueOffset)
             if decode {
-                if !appendInRope && !ropeInQKV { note(try kernels.appendKV(append)) }
+                if !kvAppended { note(try kernels.appendKV(append)) }
                 note(try kernels.attentionDecode(AttentionDecodeArgs(
                     query: b.qkv, cache: kv, sinks: layer.sinks, heads: c.headCount, position: position0, output: b.attention)))
             } else {
