@@ -1,5 +1,6 @@
 import CEGL
 import CGLES
+import Foundation
 
 /// Initialises one EGL display and makes an ES 3.2 (else 3.1) context current on it, with no
 /// config and no surface where the driver allows, else a 1×1 pbuffer.
@@ -38,6 +39,12 @@ enum EGLContextOpener {
         for minorVersion in [2, 1] as [EGLint] {
             var attributes: [EGLint] = [EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, minorVersion]
             if GLDebugOutput.requested { attributes += [EGL_CONTEXT_OPENGL_DEBUG, EGLint(EGL_TRUE)] }
+            // GPTOSS_GL_NO_ERROR=1: a context without error checking (KHR_create_context_no_error),
+            // to measure what the driver's validation costs per dispatch. Errors then go unseen.
+            if ProcessInfo.processInfo.environment["GPTOSS_GL_NO_ERROR"] == "1" && !GLDebugOutput.requested
+                && extensions.contains("EGL_KHR_create_context_no_error") {
+                attributes += [EGL_CONTEXT_OPENGL_NO_ERROR_KHR, EGLint(EGL_TRUE)]
+            }
             attributes.append(EGL_NONE)
             guard let context = eglCreateContext(display, canSkipConfig ? nil : config, nil, attributes) else {
                 failures.append("ES 3.\(minorVersion): \(lastEGLError())")

@@ -25,6 +25,12 @@ public final class GLContext {
     /// for its steps and calls `checkErrors` once a step instead.
     public var checksErrorsAfterDispatch = true
 
+    /// Call glFlush after this many dispatches (0: never; the driver flushes when it likes).
+    /// A flush hands queued work to the GPU at once, so a step's first launches need not wait
+    /// for the driver's own flush. GPTOSS_GL_FLUSH_EVERY sets it.
+    public var flushEvery = Int(ProcessInfo.processInfo.environment["GPTOSS_GL_FLUSH_EVERY"] ?? "") ?? 0
+    var dispatchesSinceFlush = 0
+
     /// CPU nanoseconds spent in `dispatch` so far (checks, binding and the GL calls), so a
     /// profile can tell the driver's share of queueing time from the caller's.
     public internal(set) var dispatchNanoseconds: UInt64 = 0
@@ -35,9 +41,18 @@ public final class GLContext {
         try checkGL(operation())
     }
 
+    /// How host-written uniform blocks reach the GPU (see `UniformUploadMode`). Setting it
+    /// starts a fresh set of upload buffers.
+    public var uniformUpload: UniformUploadMode = .fromEnvironment {
+        didSet {
+            guard uniformUpload != oldValue, (try? makeCurrent()) != nil else { return }
+            uniformRingStorage = nil
+        }
+    }
+
     var uniformRing: UniformRing {
         if let ring = uniformRingStorage { return ring }
-        let ring = UniformRing(alignment: limits.uniformBufferOffsetAlignment)
+        let ring = UniformRing(alignment: limits.uniformBufferOffsetAlignment, mode: uniformUpload)
         uniformRingStorage = ring
         return ring
     }

@@ -28,6 +28,15 @@ struct BenchKernelsCommand: ParsableCommand {
     @Option(help: "Launches per timed sample.")
     var launches = 50
 
+    @Option(help: "The barrier after each launch: storage (as in a forward pass), all, uniform, or none (launch cost alone; the launches then overlap). Only storage keeps a forward pass correct.")
+    var barrier = "storage"
+
+    @Option(help: "Launches over a 92160-row matrix queued before each sample, so the sample runs queued ahead of the GPU; adds a column of GPU-only µs a launch.")
+    var leadIn = 0
+
+    @Flag(help: "Check glGetError after every launch (a threaded driver then waits for its worker each time).")
+    var checkErrors = false
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -43,8 +52,14 @@ struct BenchKernelsCommand: ParsableCommand {
                 return n
             }
             let context = try GLContext.createHeadless()
+            context.checksErrorsAfterDispatch = checkErrors
             let kernels = try KernelLibrary(context: context)
-            let timings = try MatvecSweep.run(kernels: kernels, format: weightFormat, cols: cols, rowCounts: rowCounts, launches: launches)
+            let barriers: [String: MemoryBarrier?] = ["storage": .storage, "all": .all, "uniform": .uniform, "none": nil]
+            guard let launchBarrier = barriers[barrier] else {
+                throw ValidationError("unknown --barrier '\(barrier)'; use storage, all, uniform or none")
+            }
+            kernels.launchBarrier = launchBarrier
+            let timings = try MatvecSweep.run(kernels: kernels, format: weightFormat, cols: cols, rowCounts: rowCounts, launches: launches, leadIn: leadIn)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -52,10 +67,11 @@ struct BenchKernelsCommand: ParsableCommand {
                 return
             }
             print("card \(context.limits.renderer) · f32_linear, one token, \(weightFormat), \(cols) columns")
-            print("rows        weight MiB   µs/launch      GB/s")
+            print("rows        weight MiB   µs/launch   CPU µs/launch      GB/s" + (leadIn > 0 ? "   queued-ahead µs/launch" : ""))
             for t in timings {
-                print(String(format: "%-10d %11.2f %11.2f %9.1f", t.rows, Double(t.weightBytes) / 1_048_576,
-                             t.microsecondsPerLaunch, t.gigabytesPerSecond))
+                let ahead = t.queuedAheadMicrosecondsPerLaunch.map { String(format: " %24.2f", $0) } ?? ""
+                print(String(format: "%-10d %11.2f %11.2f %15.2f %9.1f", t.rows, Double(t.weightBytes) / 1_048_576,
+                             t.microsecondsPerLaunch, t.queueMicrosecondsPerLaunch, t.gigabytesPerSecond) + ahead)
             }
         }
     }

@@ -10,6 +10,12 @@ public struct MatvecTiming: Codable, Equatable, Sendable {
     /// Bytes of both weight planes (what one launch must read).
     public var weightBytes: Int
     public var microsecondsPerLaunch: Double
+    /// CPU µs a launch took to queue (the same samples' median): near `microsecondsPerLaunch`,
+    /// the CPU side (caller plus driver) is what limits the launch rate.
+    public var queueMicrosecondsPerLaunch: Double
+    /// With a lead-in: GPU µs a launch took when the whole sample was already queued behind
+    /// the lead-in (sample time minus the lead-in's own time), so the CPU cannot starve it.
+    public var queuedAheadMicrosecondsPerLaunch: Double?
     public var gigabytesPerSecond: Double { Double(weightBytes) / (microsecondsPerLaunch * 1e3) }
 }
 
@@ -22,7 +28,7 @@ public enum MatvecSweep {
     /// `launches` back-to-back launches per size after one warm-up (which compiles the
     /// program); the clock runs from a drained GPU to a drained GPU, `samples` times, median kept.
     public static func run(kernels: KernelLibrary, format: WeightFormat, cols: Int, rowCounts: [Int],
-                           launches: Int = 50, samples: Int = 5) throws -> [MatvecTiming] {
+                           launches: Int = 50, samples: Int = 5, leadIn: Int = 0) throws -> [MatvecTiming] {
         guard format == .q8_0 || format == .mxfp4 || format == .f32 else {
             throw KernelsError.invalidArgument(kernel: "MatvecSweep", message: "format \(format) is not swept; use q8_0, mxfp4 or f32")
         }
@@ -31,6 +37,22 @@ public enum MatvecSweep {
         }
         let context = kernels.context
         let x = try context.makeBuffer(array: (0 ..< cols).map { Float(($0 % 7) - 3) * 0.01 }, label: "sweep.x")
+        // The lead-in: launches over a large matrix queued first, long enough on the GPU for the
+        // CPU to queue the whole sample behind them.
+        var leadInArgs: LinearArgs?
+        var leadInSeconds = 0.0
+        if leadIn > 0 {
+            let rows = 92160
+            let weights = try randomWeights(context: context, format: format, rows: rows, cols: cols)
+            let y = try context.makeBuffer(byteCount: rows * 4, label: "sweep.leadin.y")
+            let args = LinearArgs(weights: weights, bias: nil, input: x, output: y, tokens: 1)
+            leadInArgs = args
+            try kernels.linear(args)
+            try context.finish()
+            leadInSeconds = try median(samples, context) {
+                for _ in 0 ..< leadIn { try kernels.linear(args) }
+            }
+        }
         var timings: [MatvecTiming] = []
         for rows in rowCounts {
             let weights = try randomWeights(context: context, format: format, rows: rows, cols: cols)
@@ -39,18 +61,43 @@ public enum MatvecSweep {
             try kernels.linear(args)
             try context.finish()
             var seconds: [Double] = []
+            var queueSeconds: [Double] = []
             for _ in 0 ..< samples {
                 let start = DispatchTime.now().uptimeNanoseconds
                 for _ in 0 ..< launches { try kernels.linear(args) }
+                queueSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                 try context.finish()
                 seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             try context.checkErrors("the matvec sweep at \(rows) × \(cols)")
+            var queuedAhead: Double?
+            if let leadInArgs {
+                let total = try median(samples, context) {
+                    for _ in 0 ..< leadIn { try kernels.linear(leadInArgs) }
+                    for _ in 0 ..< launches { try kernels.linear(args) }
+                }
+                queuedAhead = (total - leadInSeconds) / Double(launches) * 1e6
+            }
             let median = seconds.sorted()[seconds.count / 2]
-            timings.append(MatvecTiming(format: "\(format)", rows: rows, cols: cols,
-                                        weightBytes: weights.byteCount, microsecondsPerLaunch: median / Double(launches) * 1e6))
+            let queueMedian = queueSeconds.sorted()[queueSeconds.count / 2]
+            timings.append(MatvecTiming(format: "\(format)", rows: rows, cols: cols, weightBytes: weights.byteCount,
+                                        microsecondsPerLaunch: median / Double(launches) * 1e6,
+                                        queueMicrosecondsPerLaunch: queueMedian / Double(launches) * 1e6,
+                                        queuedAheadMicrosecondsPerLaunch: queuedAhead))
         }
         return timings
+    }
+
+    /// Median seconds of `samples` runs of `queue`, each timed from a drained GPU to a drained GPU.
+    static func median(_ samples: Int, _ context: GLContext, _ queue: () throws -> Void) throws -> Double {
+        var seconds: [Double] = []
+        for _ in 0 ..< samples {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try queue()
+            try context.finish()
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return seconds.sorted()[seconds.count / 2]
     }
 
     /// A rows × cols matrix in `format` filled on the CPU: random quants, every block scale the

@@ -123,6 +123,9 @@ public final class KernelLibrary {
     public let tuning: KernelTuning
     let cache: ProgramCache
     var scratch: [String: GPUBuffer] = [:]
+    /// The barrier after every launch: `.storage` (the default, and what the kernels need).
+    /// `bench-kernels --barrier` changes it, or leaves it out, to time what it costs.
+    public var launchBarrier: MemoryBarrier? = .storage
 
     public init(context: GLContext, shaders: ShaderLibrary? = nil, tuning: KernelTuning? = nil) throws {
         self.context = context
@@ -155,7 +158,7 @@ public final class KernelLibrary {
 
     func run(_ program: ComputeProgram, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
         try context.dispatch(program, storage: storage, uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
-        context.barrier(.storage)
+        if let launchBarrier { context.barrier(launchBarrier) }
     }
 
     // MARK: - Checks shared by the launchers
