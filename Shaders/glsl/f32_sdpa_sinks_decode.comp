@@ -3,7 +3,7 @@ precision highp float;
 precision highp int;
 
 #ifndef OVERRIDE_WG_SIZE
-#define OVERRIDE_WG_SIZE 64
+#define OVERRIDE_WG_SIZE 256
 #endif
 const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
 #ifndef OVERRIDE_HEAD_DIM
@@ -47,6 +47,7 @@ uint wgsl_rem(uint a, uint b) {
     return a - (a / d) * d;
 }
 
+const uint GROUP = 8u;
 const float NEG_BIG = -3e+38;
 
 layout(std140, binding = 0) uniform params_block {
@@ -67,7 +68,7 @@ layout(std430, binding = 1) restrict readonly buffer q_block {
     float q[];
 };
 layout(std430, binding = 2) restrict readonly buffer k_cache_block {
-    uint k_cache[];
+    uvec4 k_cache[];
 };
 layout(std430, binding = 3) restrict readonly buffer v_cache_block {
     uint v_cache[];
@@ -81,16 +82,18 @@ layout(std430, binding = 5) restrict readonly buffer sinks_block {
 layout(std430, binding = 6) restrict buffer out_block {
     float out_1[];
 };
-shared float[HEAD_DIM] q_shared;
-shared float[SPLIT_KEYS] scores;
+shared vec4[((GROUP * HEAD_DIM) / 4u)] q_shared;
+shared float[(GROUP * SPLIT_KEYS)] scores;
 shared float[WG_SIZE] reduce_buf;
+shared float[16] head_stats;
+shared float[(WG_SIZE * GROUP)] value_parts;
 
-float load_k(uint i) {
-    if (KV_HALF == 1u) {
-        vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
-        return ((i & 1u) == 1u) ? pair.y : pair.x;
-    }
-    return uintBitsToFloat(k_cache[min(i, (uint(k_cache.length()) - 1u))]);
+vec4 halves_low(uvec4 w) {
+    return vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
+}
+
+vec4 halves_high(uvec4 w) {
+    return vec4(unpackHalf2x16(w.z), unpackHalf2x16(w.w));
 }
 
 float load_v(uint i) {
@@ -105,9 +108,12 @@ void main() {
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
     uint split = wid.x;
-    uint head = wid.y;
     uint lane = lid.x;
-    uint kv_head = wgsl_div(head, wgsl_div(params.n_heads, params.n_kv_heads));
+    uint group_size = wgsl_div(params.n_heads, params.n_kv_heads);
+    uint head_blocks = wgsl_div(((group_size + GROUP) - 1u), GROUP);
+    uint kv_head = wgsl_div(wid.y, head_blocks);
+    uint head0 = (kv_head * group_size) + (wgsl_rem(wid.y, head_blocks) * GROUP);
+    uint heads_here = min(GROUP, (((kv_head * group_size) + group_size) - head0));
     uint first = 0u;
     if ((params.window > 0u) && ((params.position + 1u) > params.window)) {
         first = (params.position + 1u) - params.window;
@@ -118,79 +124,121 @@ void main() {
     if (end > begin) {
         count = end - begin;
     }
-    for (uint d = lane; d < HEAD_DIM; d += WG_SIZE) {
-        q_shared[d] = q[min(((params.q_offset + (head * HEAD_DIM)) + d), (uint(q.length()) - 1u))];
+    for (uint i = lane; i < ((GROUP * HEAD_DIM) / 4u); i += WG_SIZE) {
+        uint g = wgsl_div(i, (HEAD_DIM / 4u));
+        vec4 v = vec4(0.0);
+        if (g < heads_here) {
+            uint at = (params.q_offset + ((head0 + g) * HEAD_DIM)) + (wgsl_rem(i, (HEAD_DIM / 4u)) * 4u);
+            v = vec4(q[min(at, (uint(q.length()) - 1u))], q[min((at + 1u), (uint(q.length()) - 1u))], q[min((at + 2u), (uint(q.length()) - 1u))], q[min((at + 3u), (uint(q.length()) - 1u))]);
+        }
+        q_shared[min(i, (((GROUP * HEAD_DIM) / 4u) - 1u))] = v;
     }
     memoryBarrierShared();
     barrier();
-    float local_max = NEG_BIG;
-    for (uint i = lane; i < count; i += WG_SIZE) {
-        uint slot = wgsl_rem((begin + i), params.capacity);
-        uint base = ((slot * params.n_kv_heads) + kv_head) * HEAD_DIM;
-        float s = 0.0;
-        for (uint d_1 = 0u; d_1 < HEAD_DIM; d_1++) {
-            s += q_shared[d_1] * load_k((base + d_1));
+    uint words_per_row = wgsl_div(HEAD_DIM, ((KV_HALF == 1u) ? 8u : 4u));
+    for (uint i_1 = lane; i_1 < count; i_1 += WG_SIZE) {
+        uint slot = wgsl_rem((begin + i_1), params.capacity);
+        uint row = ((slot * params.n_kv_heads) + kv_head) * words_per_row;
+        float[8] s = float[8](0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for (uint c = 0u; c < words_per_row; c++) {
+            uvec4 w = k_cache[min((row + c), (uint(k_cache.length()) - 1u))];
+            if (KV_HALF == 1u) {
+                vec4 lo = halves_low(w);
+                vec4 hi = halves_high(w);
+                for (uint g_1 = 0u; g_1 < GROUP; g_1++) {
+                    s[g_1] += dot(q_shared[min((((g_1 * HEAD_DIM) / 4u) + (2u * c)), (((GROUP * HEAD_DIM) / 4u) - 1u))], lo) + dot(q_shared[min(((((g_1 * HEAD_DIM) / 4u) + (2u * c)) + 1u), (((GROUP * HEAD_DIM) / 4u) - 1u))], hi);
+                }
+            } else {
+                vec4 k = uintBitsToFloat(w);
+                for (uint g_2 = 0u; g_2 < GROUP; g_2++) {
+                    s[g_2] += dot(q_shared[min((((g_2 * HEAD_DIM) / 4u) + c), (((GROUP * HEAD_DIM) / 4u) - 1u))], k);
+                }
+            }
         }
-        s = s * params.scale;
-        scores[min(i, (SPLIT_KEYS - 1u))] = s;
-        local_max = max(local_max, s);
+        for (uint g_3 = 0u; g_3 < GROUP; g_3++) {
+            scores[min(((g_3 * SPLIT_KEYS) + i_1), ((GROUP * SPLIT_KEYS) - 1u))] = s[g_3] * params.scale;
+        }
+    }
+    memoryBarrierShared();
+    barrier();
+    uint per_head = wgsl_div(WG_SIZE, GROUP);
+    uint g_own = wgsl_div(lane, per_head);
+    uint j = wgsl_rem(lane, per_head);
+    float local_max = NEG_BIG;
+    for (uint i_2 = j; i_2 < count; i_2 += per_head) {
+        local_max = max(local_max, scores[min(((g_own * SPLIT_KEYS) + i_2), ((GROUP * SPLIT_KEYS) - 1u))]);
     }
     reduce_buf[lane] = local_max;
     memoryBarrierShared();
     barrier();
-    for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
-        if (lane < stride) {
+    for (uint stride = per_head / 2u; stride > 0u; stride = stride / 2u) {
+        if (j < stride) {
             reduce_buf[lane] = max(reduce_buf[lane], reduce_buf[min((lane + stride), (WG_SIZE - 1u))]);
         }
         memoryBarrierShared();
         barrier();
     }
-    float m = reduce_buf[0u];
+    float m = reduce_buf[min((g_own * per_head), (WG_SIZE - 1u))];
     memoryBarrierShared();
     barrier();
     float local_sum = 0.0;
-    for (uint i_1 = lane; i_1 < count; i_1 += WG_SIZE) {
-        float p = exp((scores[min(i_1, (SPLIT_KEYS - 1u))] - m));
-        scores[min(i_1, (SPLIT_KEYS - 1u))] = p;
+    for (uint i_3 = j; i_3 < count; i_3 += per_head) {
+        float p = exp((scores[min(((g_own * SPLIT_KEYS) + i_3), ((GROUP * SPLIT_KEYS) - 1u))] - m));
+        scores[min(((g_own * SPLIT_KEYS) + i_3), ((GROUP * SPLIT_KEYS) - 1u))] = p;
         local_sum += p;
     }
     reduce_buf[lane] = local_sum;
     memoryBarrierShared();
     barrier();
-    for (uint stride_1 = WG_SIZE / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
-        if (lane < stride_1) {
+    for (uint stride_1 = per_head / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
+        if (j < stride_1) {
             reduce_buf[lane] = reduce_buf[lane] + reduce_buf[min((lane + stride_1), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();
     }
-    float l = reduce_buf[0u];
-    if (params.finalize == 1u) {
-        float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
-        float big = max(m, sink);
-        float keep = exp((m - big));
-        float norm = keep / ((l * keep) + exp((sink - big)));
-        for (uint d_2 = lane; d_2 < HEAD_DIM; d_2 += WG_SIZE) {
-            float acc = 0.0;
-            for (uint i_2 = 0u; i_2 < count; i_2++) {
-                uint slot_1 = wgsl_rem((begin + i_2), params.capacity);
-                acc += scores[min(i_2, (SPLIT_KEYS - 1u))] * load_v(((((slot_1 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_2));
+    if (j == 0u) {
+        head_stats[min((2u * g_own), 15u)] = m;
+        head_stats[min(((2u * g_own) + 1u), 15u)] = reduce_buf[lane];
+    }
+    uint d = wgsl_rem(lane, HEAD_DIM);
+    uint part = wgsl_div(lane, HEAD_DIM);
+    uint parts = wgsl_div(WG_SIZE, HEAD_DIM);
+    float[8] acc = float[8](0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for (uint i_4 = part; i_4 < count; i_4 += parts) {
+        uint slot_1 = wgsl_rem((begin + i_4), params.capacity);
+        float v_1 = load_v(((((slot_1 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d));
+        for (uint g_4 = 0u; g_4 < GROUP; g_4++) {
+            acc[g_4] += scores[min(((g_4 * SPLIT_KEYS) + i_4), ((GROUP * SPLIT_KEYS) - 1u))] * v_1;
+        }
+    }
+    for (uint g_5 = 0u; g_5 < GROUP; g_5++) {
+        value_parts[min(((((part * GROUP) + g_5) * HEAD_DIM) + d), ((WG_SIZE * GROUP) - 1u))] = acc[g_5];
+    }
+    memoryBarrierShared();
+    barrier();
+    for (uint o = lane; o < (heads_here * HEAD_DIM); o += WG_SIZE) {
+        uint g_6 = wgsl_div(o, HEAD_DIM);
+        uint dim = wgsl_rem(o, HEAD_DIM);
+        float total = 0.0;
+        for (uint p_1 = 0u; p_1 < parts; p_1++) {
+            total += value_parts[min(((((p_1 * GROUP) + g_6) * HEAD_DIM) + dim), ((WG_SIZE * GROUP) - 1u))];
+        }
+        uint head = head0 + g_6;
+        float hm = head_stats[min((2u * g_6), 15u)];
+        float hl = head_stats[min(((2u * g_6) + 1u), 15u)];
+        if (params.finalize == 1u) {
+            float sink = sinks[min(head, (uint(sinks.length()) - 1u))];
+            float big = max(hm, sink);
+            float keep = exp((hm - big));
+            out_1[min(((params.out_offset + (head * HEAD_DIM)) + dim), (uint(out_1.length()) - 1u))] = (total * keep) / ((hl * keep) + exp((sink - big)));
+        } else {
+            uint out_base = ((head * params.n_splits) + split) * (HEAD_DIM + 2u);
+            partials[min(((out_base + 2u) + dim), (uint(partials.length()) - 1u))] = total;
+            if (dim == 0u) {
+                partials[min(out_base, (uint(partials.length()) - 1u))] = hm;
+                partials[min((out_base + 1u), (uint(partials.length()) - 1u))] = hl;
             }
-            out_1[min(((params.out_offset + (head * HEAD_DIM)) + d_2), (uint(out_1.length()) - 1u))] = acc * norm;
         }
-        return;
-    }
-    uint out_base = ((head * params.n_splits) + split) * (HEAD_DIM + 2u);
-    for (uint d_3 = lane; d_3 < HEAD_DIM; d_3 += WG_SIZE) {
-        float acc_1 = 0.0;
-        for (uint i_3 = 0u; i_3 < count; i_3++) {
-            uint slot_2 = wgsl_rem((begin + i_3), params.capacity);
-            acc_1 += scores[min(i_3, (SPLIT_KEYS - 1u))] * load_v(((((slot_2 * params.n_kv_heads) + kv_head) * HEAD_DIM) + d_3));
-        }
-        partials[min(((out_base + 2u) + d_3), (uint(partials.length()) - 1u))] = acc_1;
-    }
-    if (lane == 0u) {
-        partials[min(out_base, (uint(partials.length()) - 1u))] = m;
-        partials[min((out_base + 1u), (uint(partials.length()) - 1u))] = l;
     }
 }

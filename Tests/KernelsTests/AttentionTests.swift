@@ -149,6 +149,32 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    /// A KV head shared by 10 query heads: the decode kernel takes 8 heads a workgroup, so the
+    /// group splits into two head blocks (8 + 2). Position 300 with the wide tuning's 256-key
+    /// splits gives two splits (combine pass); 96-key splits give four.
+    func testDecodeGroupLargerThanAWorkgroupsHeads() throws {
+        var rng = SeededRNG(test: "decode head blocks")
+        let heads = 20, kvHeads = 2, d = 64, position = 300
+        for (kernels, split) in [(try GPU.library(tuning: .wide), 256), (try GPU.library(), 96)] {
+            for storage in KVStorage.allCases {
+                let cache = try KVCacheLayer(context: GPU.context, capacity: 320, kvHeads: kvHeads, headDim: d, window: 0,
+                                             label: "full", storage: storage)
+                let keys = rng.floats((position + 1) * kvHeads * d), values = rng.floats((position + 1) * kvHeads * d)
+                try kernels.appendKV(KVAppendArgs(cache: cache, keys: try GPU.buffer(keys, "k"), values: try GPU.buffer(values, "v"),
+                                                  tokens: position + 1, position0: 0))
+                let q = rng.floats(heads * d, scale: 2), sinks = rng.floats(heads, scale: 2)
+                let out = try GPU.zeros(heads * d, "attn")
+                try kernels.attentionDecode(AttentionDecodeArgs(query: try GPU.buffer(q, "q"), cache: cache, sinks: try GPU.buffer(sinks, "sinks"),
+                                                                heads: heads, position: position, output: out, splitKeys: split))
+                let expected = CPUReference.attention(queries: q, queryPositions: [position], keys: stored(keys, storage),
+                                                      values: stored(values, storage), sinks: sinks,
+                                                      heads: heads, kvHeads: kvHeads, headDim: d, window: 0)
+                assertClose(try GPU.read(out, heads * d), expected, relative: tolerance(storage),
+                            "decode 10-head groups, \(split)-key splits, \(storage) cache")
+            }
+        }
+    }
+
     /// Prefill of 13 tokens at positions 20...32 on a sliding layer (window 8, ring of 8): the
     /// earlier keys come from the ring, the batch's own keys from the batch buffers; then the
     /// batch is appended and one decode step must agree with the reference too.

@@ -93,19 +93,26 @@ extension KernelLibrary {
         let c = a.cache
         let d = c.headDim
         let split = a.splitKeys ?? tuning.decodeSplitKeys
-        let wg = tuning.decodeWorkgroup
+        // A workgroup takes up to `group` query heads of one KV head (GQA) and needs whole head
+        // rows of threads (f32_sdpa_sinks_decode.wgsl).
+        let group = 8
+        let wg = max(tuning.decodeWorkgroup, d)
         try require(a.heads > 0 && a.heads % c.kvHeads == 0, name, "\(a.heads) query heads are not a multiple of \(c.kvHeads) KV heads")
         try require(a.position >= 0, name, "position must be ≥ 0")
         try require(c.holdsKeys(forQueryAt: a.position), name,
                     "a cache of \(c.capacity) positions cannot hold the keys of position \(a.position); use a larger --context")
         try require(split > 0, name, "split size must be positive")
-        try require((split + d + wg) * 4 <= context.limits.maxComputeSharedMemorySize, name,
+        try require(d % 8 == 0 && wg % d == 0 && (wg / group).nonzeroBitCount == 1 && wg % group == 0, name,
+                    "head size \(d) with a \(wg)-thread workgroup: the decode kernel needs head sizes that are multiples of 8 dividing the workgroup")
+        let sharedFloats = group * d + group * split + wg + 2 * group + wg * group
+        try require(sharedFloats * 4 <= context.limits.maxComputeSharedMemorySize, name,
                     "split of \(split) keys with head size \(d) needs more shared memory than the device's \(context.limits.maxComputeSharedMemorySize) bytes")
         try requireFloats(a.query, a.queryOffset + a.heads * d, name)
         try requireFloats(a.sinks, a.heads, name)
         try requireFloats(a.output, a.outputOffset + a.heads * d, name)
         let splits = attentionSplits(cache: c, position: a.position, splitKeys: split)
-        try groupsFit(splits, a.heads, name)
+        let headBlocks = c.kvHeads * ((a.heads / c.kvHeads + group - 1) / group)
+        try groupsFit(splits, headBlocks, name)
         let partialFloats = a.heads * splits * (d + 2)
         try require(partialFloats * 4 <= context.limits.maxShaderStorageBlockSize, name,
                     "\(splits) splits of \(a.heads) heads need \(partialFloats * 4) bytes of partial results, over the binding limit; use a larger split")
@@ -122,10 +129,10 @@ extension KernelLibrary {
         p.u32(a.outputOffset); p.u32(finalize ? 1 : 0); p.u32(0); p.u32(0)
         try run(pass1, params: p, storage: [use(1, a.query, floats: a.queryOffset + a.heads * d), use(2, c.keys), use(3, c.values),
                                                    use(4, partials, floats: partialFloats), use(5, a.sinks),
-                                                   use(6, a.output, floats: a.outputOffset + a.heads * d)], groups: (splits, a.heads, 1))
+                                                   use(6, a.output, floats: a.outputOffset + a.heads * d)], groups: (splits, headBlocks, 1))
         if finalize { return KernelReport(kernel: pass1.name, site: .gpu, dispatches: 1) }
 
-        let (pass2, _) = try program("f32_sdpa_combine", ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d)])
+        let (pass2, _) = try program("f32_sdpa_combine", ["WG_SIZE": UInt32(min(wg, 64)), "HEAD_DIM": UInt32(d)])
         var q = UniformWriter()
         q.u32(a.heads); q.u32(splits); q.u32(a.outputOffset); q.u32(0)
         try run(pass2, params: q, storage: [use(1, partials, floats: partialFloats), use(2, a.sinks),

@@ -78,6 +78,11 @@ public struct KernelTuning: Sendable, Equatable {
     /// discrete GPU's tiles, few enough to keep a CPU renderer's steps (and their scratch) short.
     public var prefillBatch: Int = 32
 
+    /// 1: the decode row reductions (f32_linear for one token, f32_moe_gate_up_swiglu,
+    /// f32_moe_down_sum) use subgroupAdd where the device allows it (KernelTuning+Subgroups.swift);
+    /// 0: always shared memory (`GPTOSS_GL_TUNE=useSubgroups=0` times that fallback).
+    public var useSubgroups: Int = 1
+
     /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
     public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
                                               elementWorkgroup: 64, decodeSplitKeys: 256, decodeWorkgroup: 64,
@@ -94,7 +99,7 @@ public struct KernelTuning: Sendable, Equatable {
     /// 32-token tiles): 1905 against 1504 tok/s for the 512-token prefill. Prefill attention with
     /// rows in registers and 128-query tiles: 2164 against 1957 tok/s (64-query tiles: 2146).
     public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
-                                          elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 64,
+                                          elementWorkgroup: 128, decodeSplitKeys: 256, decodeWorkgroup: 256,
                                           prefillQueryTile: 128, prefillKeyTile: 16, prefillRegisterRows: 1,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
                                           groupedRowGroups: 16, groupedMaxTokenTile: 32, groupedMinTokenTile: 8, groupedTokenVecs: 1,
