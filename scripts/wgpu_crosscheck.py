@@ -15,6 +15,13 @@ Two checks per kernel:
 Usage (from the repository root):
     XDG_RUNTIME_DIR=/tmp/xdg python3 scripts/wgpu_crosscheck.py [--validate-only] [kernel ...]
 
+Kernels with `enable subgroups;` keep their subgroup code behind `if (SUBGROUPS == 1u)` (an
+override whose default is 0; our translator turns that `if` into `#if`). naga 0.32 does not
+implement the `enable subgroups` directive (it accepts subgroup builtins when the device has the
+"subgroup" feature), so the directive is dropped from the source given to wgpu; on an adapter
+without that feature (wgpu's GL backend on llvmpipe here) the SUBGROUPS == 1 branches are dropped
+too, and such kernels are checked with their default SUBGROUPS = 0 path only, as on GLES.
+
 Exit status 0 when everything agrees. Versions used: wgpu 0.32 (PyPI), Mesa 22.3 llvmpipe.
 """
 import argparse
@@ -23,6 +30,7 @@ import json
 import os
 import pathlib
 import random
+import re
 import struct
 import sys
 
@@ -91,6 +99,54 @@ def binding_bytes(binding, rng, increasing=False):
 
 
 # ----------------------------------------------------------------------------- WebGPU side
+
+SUBGROUP_BRANCH = re.compile(r"\bif \(SUBGROUPS == 1u\) \{")
+
+
+def closing_brace(source, open_index):
+    """The index of the brace that closes the one at `open_index`."""
+    depth = 0
+    for index in range(open_index, len(source)):
+        if source[index] == "{":
+            depth += 1
+        elif source[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise ValueError("unbalanced braces after offset %d" % open_index)
+
+
+def without_subgroup_branches(source):
+    """`source` with every `if (SUBGROUPS == 1u) { A } else { B }` replaced by `{ B }` (by
+    nothing without an else): the SUBGROUPS = 0 specialisation, for a device without subgroups."""
+    while True:
+        match = SUBGROUP_BRANCH.search(source)
+        if not match:
+            break
+        then_end = closing_brace(source, match.end() - 1)
+        rest = source[then_end + 1:]
+        otherwise = re.match(r"\s*else\s*\{", rest)
+        if otherwise:
+            else_open = then_end + 1 + otherwise.end() - 1
+            else_end = closing_brace(source, else_open)
+            source = source[:match.start()] + source[else_open:else_end + 1] + source[else_end + 1:]
+        elif re.match(r"\s*else\b", rest):
+            raise ValueError("`if (SUBGROUPS == 1u)` followed by `else if` is not supported here")
+        else:
+            source = source[:match.start()] + source[then_end + 1:]
+    code = re.sub(r"//[^\n]*", "", source)
+    if re.search(r"\bsubgroup[A-Z]\w*\s*\(|subgroup_(size|invocation_id)", code):
+        raise ValueError("subgroup operations outside `if (SUBGROUPS == 1u) { ... }` blocks")
+    return source
+
+
+def wgsl_for_wgpu(source, has_subgroups):
+    """The kernel as wgpu 0.32 takes it (see the module docstring)."""
+    if not re.search(r"^\s*enable\s+subgroups\s*;", source, re.M):
+        return source
+    source = re.sub(r"^\s*enable\s+subgroups\s*;[^\n]*\n", "", source, flags=re.M)
+    return source if has_subgroups else without_subgroup_branches(source)
+
 
 def make_device():
     import wgpu
@@ -250,7 +306,10 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
     wgpu, adapter, device = make_device()
+    has_subgroups = "subgroup" in adapter.features
     print("wgpu adapter: %s (%s)" % (adapter.info["device"], adapter.info["backend_type"]))
+    if not has_subgroups:
+        print("note: the adapter has no 'subgroup' feature: kernels with SUBGROUPS are checked with SUBGROUPS = 0 only")
     gles = None if args.validate_only else GLES()
     names = args.kernels or sorted(p.stem for p in WGSL_DIR.glob("*.wgsl"))
     failures = 0
@@ -258,7 +317,7 @@ def main():
         source = (WGSL_DIR / (name + ".wgsl")).read_text()
         reflection = json.loads((GLSL_DIR / (name + ".json")).read_text())
         try:
-            pipeline, group_layout = wgpu_pipeline(wgpu, device, source, reflection)
+            pipeline, group_layout = wgpu_pipeline(wgpu, device, wgsl_for_wgpu(source, has_subgroups), reflection)
         except Exception as error:  # wgpu raises its own validation error types
             failures += 1
             print("FAIL %-28s not valid WebGPU: %s" % (name, error))

@@ -70,10 +70,10 @@ shared float[WG_SIZE] reduce_max;
 shared float[WG_SIZE] reduce_sum;
 
 float load_k(uint i) {
-    if (KV_HALF == 1u) {
-        vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
-        return ((i & 1u) == 1u) ? pair.y : pair.x;
-    }
+    #if (OVERRIDE_KV_HALF == 1)
+    vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
+    return ((i & 1u) == 1u) ? pair.y : pair.x;
+    #endif
     return uintBitsToFloat(k_cache[min(i, (uint(k_cache.length()) - 1u))]);
 }
 

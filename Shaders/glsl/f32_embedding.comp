@@ -68,30 +68,30 @@ float e8m0_half(uint e) {
 
 float element(uint row, uint c) {
     uint words = (row * params.data_vec4_per_row) * 4u;
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        uint b = c / 32u;
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-        uint w = data[min((words + (c / 4u)), (uint(data.length()) - 1u))];
-        int q = int((w << ((24u - (8u * (c & 3u))) & 31u))) >> 24u;
-        return d * float(q);
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint b_1 = c / 32u;
-        uint j = c & 31u;
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-        uint byte_index = j & 15u;
-        uint w_1 = data[min(((words + (b_1 * 4u)) + (byte_index / 4u)), (uint(data.length()) - 1u))];
-        uint shift = ((byte_index & 3u) * 8u) + ((j >= 16u) ? 4u : 0u);
-        return e8m0_half(e) * e2m1x2(((w_1 >> (shift & 31u)) & 15u));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return uintBitsToFloat(data[min((words + c), (uint(data.length()) - 1u))]);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        vec2 pair_1 = unpackHalf2x16(data[min((words + (c / 2u)), (uint(data.length()) - 1u))]);
-        return ((c & 1u) == 1u) ? pair_1.y : pair_1.x;
-    } else {
-        uint w_2 = data[min((words + (c / 2u)), (uint(data.length()) - 1u))];
-        return uintBitsToFloat((((c & 1u) == 1u) ? (w_2 & 4294901760u) : (w_2 << 16u)));
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    uint b = c / 32u;
+    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
+    uint w = data[min((words + (c / 4u)), (uint(data.length()) - 1u))];
+    int q = int((w << ((24u - (8u * (c & 3u))) & 31u))) >> 24u;
+    return d * float(q);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    uint b_1 = c / 32u;
+    uint j = c & 31u;
+    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+    uint byte_index = j & 15u;
+    uint w_1 = data[min(((words + (b_1 * 4u)) + (byte_index / 4u)), (uint(data.length()) - 1u))];
+    uint shift = ((byte_index & 3u) * 8u) + ((j >= 16u) ? 4u : 0u);
+    return e8m0_half(e) * e2m1x2(((w_1 >> (shift & 31u)) & 15u));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    return uintBitsToFloat(data[min((words + c), (uint(data.length()) - 1u))]);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    vec2 pair_1 = unpackHalf2x16(data[min((words + (c / 2u)), (uint(data.length()) - 1u))]);
+    return ((c & 1u) == 1u) ? pair_1.y : pair_1.x;
+    #else
+    uint w_2 = data[min((words + (c / 2u)), (uint(data.length()) - 1u))];
+    return uintBitsToFloat((((c & 1u) == 1u) ? (w_2 & 4294901760u) : (w_2 << 16u)));
+    #endif
 }
 
 void main() {

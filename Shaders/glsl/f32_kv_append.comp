@@ -64,13 +64,13 @@ void main() {
     uint slot = wgsl_rem((params.position0 + t), params.capacity);
     uint dst = (slot * row_words) + i;
     uint src = t * params.src_stride;
-    if (KV_HALF == 1u) {
-        uint k0 = (src + params.k_offset) + (2u * i);
-        uint v0 = (src + params.v_offset) + (2u * i);
-        k_cache[min(dst, (uint(k_cache.length()) - 1u))] = packHalf2x16(vec2(k_src[min(k0, (uint(k_src.length()) - 1u))], k_src[min((k0 + 1u), (uint(k_src.length()) - 1u))]));
-        v_cache[min(dst, (uint(v_cache.length()) - 1u))] = packHalf2x16(vec2(v_src[min(v0, (uint(v_src.length()) - 1u))], v_src[min((v0 + 1u), (uint(v_src.length()) - 1u))]));
-    } else {
-        k_cache[min(dst, (uint(k_cache.length()) - 1u))] = floatBitsToUint(k_src[min(((src + params.k_offset) + i), (uint(k_src.length()) - 1u))]);
-        v_cache[min(dst, (uint(v_cache.length()) - 1u))] = floatBitsToUint(v_src[min(((src + params.v_offset) + i), (uint(v_src.length()) - 1u))]);
-    }
+    #if (OVERRIDE_KV_HALF == 1)
+    uint k0 = (src + params.k_offset) + (2u * i);
+    uint v0 = (src + params.v_offset) + (2u * i);
+    k_cache[min(dst, (uint(k_cache.length()) - 1u))] = packHalf2x16(vec2(k_src[min(k0, (uint(k_src.length()) - 1u))], k_src[min((k0 + 1u), (uint(k_src.length()) - 1u))]));
+    v_cache[min(dst, (uint(v_cache.length()) - 1u))] = packHalf2x16(vec2(v_src[min(v0, (uint(v_src.length()) - 1u))], v_src[min((v0 + 1u), (uint(v_src.length()) - 1u))]));
+    #else
+    k_cache[min(dst, (uint(k_cache.length()) - 1u))] = floatBitsToUint(k_src[min(((src + params.k_offset) + i), (uint(k_src.length()) - 1u))]);
+    v_cache[min(dst, (uint(v_cache.length()) - 1u))] = floatBitsToUint(v_src[min(((src + params.v_offset) + i), (uint(v_src.length()) - 1u))]);
+    #endif
 }

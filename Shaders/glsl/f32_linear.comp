@@ -1,4 +1,6 @@
 #version 310 es
+#extension GL_KHR_shader_subgroup_arithmetic : enable
+#extension GL_KHR_shader_subgroup_basic : enable
 precision highp float;
 precision highp int;
 
@@ -26,6 +28,10 @@ const uint NORMALIZE = uint(OVERRIDE_NORMALIZE);
 #define OVERRIDE_ROPE 0
 #endif
 const uint ROPE = uint(OVERRIDE_ROPE);
+#ifndef OVERRIDE_SUBGROUPS
+#define OVERRIDE_SUBGROUPS 0
+#endif
+const uint SUBGROUPS = uint(OVERRIDE_SUBGROUPS);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -152,62 +158,62 @@ vec2 bf16x2(uint w) {
 }
 
 vec4 xin(uint xv, uint j) {
-    if (NORMALIZE == 1u) {
-        return x[min((xv + j), (uint(x.length()) - 1u))] * norm[min(j, (uint(norm.length()) - 1u))];
-    }
+    #if (OVERRIDE_NORMALIZE == 1)
+    return x[min((xv + j), (uint(x.length()) - 1u))] * norm[min(j, (uint(norm.length()) - 1u))];
+    #endif
     return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
 uint units_per_row() {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return params.cols / 8u;
+    #endif
     return params.cols / 4u;
 }
 
 uint unit_x(uint u) {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return ((u / 4u) * 8u) + (u & 3u);
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
     return u;
 }
 
 uvec4 unit_load(uint words, uint u) {
-    if ((WEIGHT_FORMAT == FORMAT_Q8_0) || (WEIGHT_FORMAT == FORMAT_MXFP4)) {
-        return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        uint i = words + (4u * u);
-        return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
-    }
+    #if ((OVERRIDE_WEIGHT_FORMAT == 3) || (OVERRIDE_WEIGHT_FORMAT == 4))
+    return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    uint i = words + (4u * u);
+    return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
+    #endif
     uint i_1 = words + (2u * u);
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
 }
 
 float unit_dot(uint row, uint u, uvec4 w, uint xv) {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        uint b = u / 8u;
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-        return d * dot(q8x4(w.x), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint b_1 = u / 4u;
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-        uint j = unit_x(u);
-        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(uintBitsToFloat(w), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    uint b = u / 8u;
+    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
+    return d * dot(q8x4(w.x), xin(xv, u));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    uint b_1 = u / 4u;
+    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+    uint j = unit_x(u);
+    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    return dot(uintBitsToFloat(w), xin(xv, u));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    #endif
     return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
 float unit_squares(uint u, uint xv) {
     vec4 a = x[min((xv + unit_x(u)), (uint(x.length()) - 1u))];
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        vec4 b = x[min(((xv + unit_x(u)) + 4u), (uint(x.length()) - 1u))];
-        return dot(a, a) + dot(b, b);
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    vec4 b = x[min(((xv + unit_x(u)) + 4u), (uint(x.length()) - 1u))];
+    return dot(a, a) + dot(b, b);
+    #endif
     return dot(a, a);
 }
 
@@ -237,19 +243,19 @@ vec3 pair_dot(uint row_a, uint row_b, uint lane, uint xv) {
         s += has1 ? vec2(unit_dot(row_a, u1, a1, xv), unit_dot(row_b, u1, b1, xv)) : vec2(0.0);
         s += has2 ? vec2(unit_dot(row_a, u2, a2, xv), unit_dot(row_b, u2, b2, xv)) : vec2(0.0);
         s += has3 ? vec2(unit_dot(row_a, u3, a3, xv), unit_dot(row_b, u3, b3, xv)) : vec2(0.0);
-        if (NORMALIZE == 1u) {
-            squares += ((unit_squares(u0, xv) + (has1 ? unit_squares(u1, xv) : 0.0)) + (has2 ? unit_squares(u2, xv) : 0.0)) + (has3 ? unit_squares(u3, xv) : 0.0);
-        }
+        #if (OVERRIDE_NORMALIZE == 1)
+        squares += ((unit_squares(u0, xv) + (has1 ? unit_squares(u1, xv) : 0.0)) + (has2 ? unit_squares(u2, xv) : 0.0)) + (has3 ? unit_squares(u3, xv) : 0.0);
+        #endif
     }
     return vec3(s, squares);
 }
 
 uvec3 decode_rows(uint group) {
-    if (ROPE == 1u) {
-        uint half_1 = params.head_dim / 2u;
-        uint first = (wgsl_div(group, half_1) * params.head_dim) + wgsl_rem(group, half_1);
-        return uvec3(first, (first + half_1), 1u);
-    }
+    #if (OVERRIDE_ROPE == 1)
+    uint half_1 = params.head_dim / 2u;
+    uint first = (wgsl_div(group, half_1) * params.head_dim) + wgsl_rem(group, half_1);
+    return uvec3(first, (first + half_1), 1u);
+    #endif
     uint first_1 = 2u * group;
     return uvec3(first_1, min((first_1 + 1u), (params.rows - 1u)), (((first_1 + 1u) < params.rows) ? 1u : 0u));
 }
@@ -290,37 +296,50 @@ void decode_step(uint lidx, uint wg) {
     if (valid) {
         sums = pair_dot((params.weight_row_offset + rows.x), (params.weight_row_offset + rows.y), lane, (params.x_offset / 4u));
     }
+    vec3 total = vec3(0.0);
+    #if (OVERRIDE_SUBGROUPS == 1)
+    vec2 pair = subgroupAdd(sums.xy);
+    total = vec3(pair.x, pair.y, 0.0);
+    #if (OVERRIDE_NORMALIZE == 1)
+    total.z = subgroupAdd(sums.z);
+    #endif
+    #else
     partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = sums.x;
     partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = sums.y;
-    if (NORMALIZE == 1u) {
-        partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = sums.z;
-    }
+    #if (OVERRIDE_NORMALIZE == 1)
+    partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = sums.z;
+    #endif
     memoryBarrierShared();
     barrier();
     for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
         if (lane < stride) {
             partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] + partial_sums[min((lidx + stride), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))];
             partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] = partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))] + partial_sums[min(((WG_SIZE + lidx) + stride), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))];
-            if (NORMALIZE == 1u) {
-                partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] + partial_squares[min((lidx + stride), ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))];
-            }
+            #if (OVERRIDE_NORMALIZE == 1)
+            partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] = partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] + partial_squares[min((lidx + stride), ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))];
+            #endif
         }
         memoryBarrierShared();
         barrier();
     }
+    total = vec3(partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))], partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))], 0.0);
+    #if (OVERRIDE_NORMALIZE == 1)
+    total.z = partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))];
+    #endif
+    #endif
     if ((lane == 0u) && valid) {
-        vec2 v = vec2(partial_sums[min(lidx, ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))], partial_sums[min((WG_SIZE + lidx), ((WG_SIZE * (TOKEN_TILE + 1u)) - 1u))]);
-        if (NORMALIZE == 1u) {
-            v *= inversesqrt(((partial_squares[min(lidx, ((((WG_SIZE - 1u) * NORMALIZE) + 1u) - 1u))] / float(params.cols)) + params.eps));
-        }
+        vec2 v = total.xy;
+        #if (OVERRIDE_NORMALIZE == 1)
+        v *= inversesqrt(((total.z / float(params.cols)) + params.eps));
+        #endif
         uvec2 out_rows = uvec2((params.row_base + rows.x), (params.row_base + rows.y));
         if (params.has_bias == 1u) {
             v += vec2(bias[min(out_rows.x, (uint(bias.length()) - 1u))], bias[min(out_rows.y, (uint(bias.length()) - 1u))]);
         }
-        if (ROPE == 1u) {
-            write_rotated(group, rows, v);
-            return;
-        }
+        #if (OVERRIDE_ROPE == 1)
+        write_rotated(group, rows, v);
+        return;
+        #endif
         uvec2 o = uvec2(params.out_offset) + out_rows;
         if (params.accumulate == 1u) {
             v += vec2(y[min(o.x, (uint(y.length()) - 1u))], y[min(o.y, (uint(y.length()) - 1u))]);
@@ -334,28 +353,28 @@ void decode_step(uint lidx, uint wg) {
 
 vec4 unit_weights(uint row, uint u) {
     uvec4 w = unit_load(((row * params.data_vec4_per_row) * 4u), u);
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        uint b = u / 8u;
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        return (((b & 1u) == 1u) ? pair.y : pair.x) * q8x4(w.x);
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint b_1 = u / 4u;
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-        return e8m0_f16(e) * fp4x4(w.x, 0u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return uintBitsToFloat(w);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    uint b = u / 8u;
+    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+    return (((b & 1u) == 1u) ? pair.y : pair.x) * q8x4(w.x);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    uint b_1 = u / 4u;
+    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+    return e8m0_f16(e) * fp4x4(w.x, 0u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    return uintBitsToFloat(w);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    return vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
+    #endif
     return vec4(bf16x2(w.x), bf16x2(w.y));
 }
 
 vec4 unit_weights_hi(uint row, uint u) {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint b = u / 4u;
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
-        return e8m0_f16(e) * fp4x4(data[min((((row * params.data_vec4_per_row) * 4u) + u), (uint(data.length()) - 1u))], 4u);
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    uint b = u / 4u;
+    uint e = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
+    return e8m0_f16(e) * fp4x4(data[min((((row * params.data_vec4_per_row) * 4u) + u), (uint(data.length()) - 1u))], 4u);
+    #endif
     return vec4(0.0);
 }
 
@@ -383,9 +402,9 @@ void prefill_step(uint lidx, uvec3 wid) {
                     if (t < params.n_tokens) {
                         uint xi = xu + (t * x_vec4_stride);
                         float s = dot(w_lo, x[min(xi, (uint(x.length()) - 1u))]);
-                        if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-                            s += dot(w_hi, x[min((xi + 4u), (uint(x.length()) - 1u))]);
-                        }
+                        #if (OVERRIDE_WEIGHT_FORMAT == 4)
+                        s += dot(w_hi, x[min((xi + 4u), (uint(x.length()) - 1u))]);
+                        #endif
                         acc[min(tt_1, 15u)] += s;
                     }
                 }
@@ -429,9 +448,9 @@ void prefill_step(uint lidx, uvec3 wid) {
 void main() {
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
-    if (TOKEN_TILE == 1u) {
-        decode_step(lid.x, wid.x);
-    } else {
-        prefill_step(lid.x, wid);
-    }
+    #if (OVERRIDE_TOKEN_TILE == 1)
+    decode_step(lid.x, wid.x);
+    #else
+    prefill_step(lid.x, wid);
+    #endif
 }

@@ -158,46 +158,46 @@ vec2 bf16x2(uint w) {
 RawPart load_part(uint row, uint b, uint k) {
     RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
     uint base = row * params.data_vec4_per_row;
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
-        raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
-        raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
-        raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
-        raw.hi = data[min((((base + (8u * b)) + 4u) + k), (uint(data.length()) - 1u))];
-    } else {
-        uvec4 a = data[min(((base + (4u * b)) + (k / 2u)), (uint(data.length()) - 1u))];
-        uvec4 c = data[min((((base + (4u * b)) + 2u) + (k / 2u)), (uint(data.length()) - 1u))];
-        bool odd = (k & 1u) == 1u;
-        raw.lo = uvec4((odd ? a.zw : a.xy), 0u, 0u);
-        raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
+    raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
+    raw.hi = data[min((((base + (8u * b)) + 4u) + k), (uint(data.length()) - 1u))];
+    #else
+    uvec4 a = data[min(((base + (4u * b)) + (k / 2u)), (uint(data.length()) - 1u))];
+    uvec4 c = data[min((((base + (4u * b)) + 2u) + (k / 2u)), (uint(data.length()) - 1u))];
+    bool odd = (k & 1u) == 1u;
+    raw.lo = uvec4((odd ? a.zw : a.xy), 0u, 0u);
+    raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
+    #endif
     return raw;
 }
 
 Cols decode_part(RawPart raw) {
     Cols c = Cols(vec4(0.0), vec4(0.0));
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        float s = e8m0_f16(raw.s);
-        c.lo = fp4x4(raw.lo.x, 0u) * s;
-        c.hi = fp4x4(raw.lo.x, 4u) * s;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        float d = unpackHalf2x16(raw.s).x;
-        c.lo = q8x4(raw.lo.x) * d;
-        c.hi = q8x4(raw.hi.x) * d;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        c.lo = uintBitsToFloat(raw.lo);
-        c.hi = uintBitsToFloat(raw.hi);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
-        c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
-    } else {
-        c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
-        c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    float s = e8m0_f16(raw.s);
+    c.lo = fp4x4(raw.lo.x, 0u) * s;
+    c.hi = fp4x4(raw.lo.x, 4u) * s;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
+    float d = unpackHalf2x16(raw.s).x;
+    c.lo = q8x4(raw.lo.x) * d;
+    c.hi = q8x4(raw.hi.x) * d;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    c.lo = uintBitsToFloat(raw.lo);
+    c.hi = uintBitsToFloat(raw.hi);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
+    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
+    #else
+    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
+    #endif
     return c;
 }
 
@@ -348,13 +348,13 @@ void main() {
     RawX xs = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     if (steps > 0u) {
         w0 = load_quad(lid, 0u, r0, local_expert);
-        if (W_PARTS > 1u) {
-            w1 = load_quad((lid + WG_SIZE), 0u, r0, local_expert);
-        }
-        if (W_PARTS > 2u) {
-            w2 = load_quad((lid + (2u * WG_SIZE)), 0u, r0, local_expert);
-            w3 = load_quad((lid + (3u * WG_SIZE)), 0u, r0, local_expert);
-        }
+        #if (OVERRIDE_W_PARTS > 1)
+        w1 = load_quad((lid + WG_SIZE), 0u, r0, local_expert);
+        #endif
+        #if (OVERRIDE_W_PARTS > 2)
+        w2 = load_quad((lid + (2u * WG_SIZE)), 0u, r0, local_expert);
+        w3 = load_quad((lid + (3u * WG_SIZE)), 0u, r0, local_expert);
+        #endif
         if (has_x) {
             xs = load_x(lid, 0u);
         }
@@ -363,13 +363,13 @@ void main() {
         memoryBarrierShared();
         barrier();
         store_quad(lid, w0);
-        if (W_PARTS > 1u) {
-            store_quad((lid + WG_SIZE), w1);
-        }
-        if (W_PARTS > 2u) {
-            store_quad((lid + (2u * WG_SIZE)), w2);
-            store_quad((lid + (3u * WG_SIZE)), w3);
-        }
+        #if (OVERRIDE_W_PARTS > 1)
+        store_quad((lid + WG_SIZE), w1);
+        #endif
+        #if (OVERRIDE_W_PARTS > 2)
+        store_quad((lid + (2u * WG_SIZE)), w2);
+        store_quad((lid + (3u * WG_SIZE)), w3);
+        #endif
         if (has_x) {
             store_x(lid, xs);
         }
@@ -377,13 +377,13 @@ void main() {
         barrier();
         if ((step_1 + 1u) < steps) {
             w0 = load_quad(lid, (step_1 + 1u), r0, local_expert);
-            if (W_PARTS > 1u) {
-                w1 = load_quad((lid + WG_SIZE), (step_1 + 1u), r0, local_expert);
-            }
-            if (W_PARTS > 2u) {
-                w2 = load_quad((lid + (2u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
-                w3 = load_quad((lid + (3u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
-            }
+            #if (OVERRIDE_W_PARTS > 1)
+            w1 = load_quad((lid + WG_SIZE), (step_1 + 1u), r0, local_expert);
+            #endif
+            #if (OVERRIDE_W_PARTS > 2)
+            w2 = load_quad((lid + (2u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
+            w3 = load_quad((lid + (3u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
+            #endif
             if (has_x) {
                 xs = load_x(lid, (step_1 + 1u));
             }
@@ -400,17 +400,17 @@ void main() {
             h1a = vec4(wh.y) * xa + h1a;
             h2a = vec4(wh.z) * xa + h2a;
             h3a = vec4(wh.w) * xa + h3a;
-            if (TOKEN_VECS == 2u) {
-                vec4 xb = x_tile[min((TOKEN_THREADS + tt), ((TOKEN_TILE / 4u) - 1u))][p];
-                l0b = vec4(wl.x) * xb + l0b;
-                l1b = vec4(wl.y) * xb + l1b;
-                l2b = vec4(wl.z) * xb + l2b;
-                l3b = vec4(wl.w) * xb + l3b;
-                h0b = vec4(wh.x) * xb + h0b;
-                h1b = vec4(wh.y) * xb + h1b;
-                h2b = vec4(wh.z) * xb + h2b;
-                h3b = vec4(wh.w) * xb + h3b;
-            }
+            #if (OVERRIDE_TOKEN_VECS == 2)
+            vec4 xb = x_tile[min((TOKEN_THREADS + tt), ((TOKEN_TILE / 4u) - 1u))][p];
+            l0b = vec4(wl.x) * xb + l0b;
+            l1b = vec4(wl.y) * xb + l1b;
+            l2b = vec4(wl.z) * xb + l2b;
+            l3b = vec4(wl.w) * xb + l3b;
+            h0b = vec4(wh.x) * xb + h0b;
+            h1b = vec4(wh.y) * xb + h1b;
+            h2b = vec4(wh.z) * xb + h2b;
+            h3b = vec4(wh.w) * xb + h3b;
+            #endif
         }
     }
     if (tile_live) {
@@ -425,16 +425,16 @@ void main() {
         emit4(expert, (rh + 1u), ta, count, h1a);
         emit4(expert, (rh + 2u), ta, count, h2a);
         emit4(expert, (rh + 3u), ta, count, h3a);
-        if (TOKEN_VECS == 2u) {
-            uint tb = 4u * (TOKEN_THREADS + tt);
-            emit4(expert, r, tb, count, l0b);
-            emit4(expert, (r + 1u), tb, count, l1b);
-            emit4(expert, (r + 2u), tb, count, l2b);
-            emit4(expert, (r + 3u), tb, count, l3b);
-            emit4(expert, rh, tb, count, h0b);
-            emit4(expert, (rh + 1u), tb, count, h1b);
-            emit4(expert, (rh + 2u), tb, count, h2b);
-            emit4(expert, (rh + 3u), tb, count, h3b);
-        }
+        #if (OVERRIDE_TOKEN_VECS == 2)
+        uint tb = 4u * (TOKEN_THREADS + tt);
+        emit4(expert, r, tb, count, l0b);
+        emit4(expert, (r + 1u), tb, count, l1b);
+        emit4(expert, (r + 2u), tb, count, l2b);
+        emit4(expert, (r + 3u), tb, count, l3b);
+        emit4(expert, rh, tb, count, h0b);
+        emit4(expert, (rh + 1u), tb, count, h1b);
+        emit4(expert, (rh + 2u), tb, count, h2b);
+        emit4(expert, (rh + 3u), tb, count, h3b);
+        #endif
     }
 }

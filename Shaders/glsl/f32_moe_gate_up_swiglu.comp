@@ -1,4 +1,6 @@
 #version 310 es
+#extension GL_KHR_shader_subgroup_arithmetic : enable
+#extension GL_KHR_shader_subgroup_basic : enable
 precision highp float;
 precision highp int;
 
@@ -14,6 +16,10 @@ const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
 #define OVERRIDE_THREADS_PER_ROW 16
 #endif
 const uint THREADS_PER_ROW = uint(OVERRIDE_THREADS_PER_ROW);
+#ifndef OVERRIDE_SUBGROUPS
+#define OVERRIDE_SUBGROUPS 0
+#endif
+const uint SUBGROUPS = uint(OVERRIDE_SUBGROUPS);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -110,46 +116,46 @@ vec4 xin(uint xv, uint j) {
 }
 
 uint units_per_row() {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return params.cols / 8u;
+    #endif
     return params.cols / 4u;
 }
 
 uint unit_x(uint u) {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return ((u / 4u) * 8u) + (u & 3u);
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
     return u;
 }
 
 uvec4 unit_load(uint words, uint u) {
-    if ((WEIGHT_FORMAT == FORMAT_Q8_0) || (WEIGHT_FORMAT == FORMAT_MXFP4)) {
-        return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        uint i = words + (4u * u);
-        return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
-    }
+    #if ((OVERRIDE_WEIGHT_FORMAT == 3) || (OVERRIDE_WEIGHT_FORMAT == 4))
+    return uvec4(data[min((words + u), (uint(data.length()) - 1u))], 0u, 0u, 0u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    uint i = words + (4u * u);
+    return uvec4(data[min(i, (uint(data.length()) - 1u))], data[min((i + 1u), (uint(data.length()) - 1u))], data[min((i + 2u), (uint(data.length()) - 1u))], data[min((i + 3u), (uint(data.length()) - 1u))]);
+    #endif
     uint i_1 = words + (2u * u);
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
 }
 
 float unit_dot(uint row, uint u, uvec4 w, uint xv) {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        uint b = u / 8u;
-        vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-        float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-        return d * dot(q8x4(w.x), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        uint b_1 = u / 4u;
-        uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-        uint j = unit_x(u);
-        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(uintBitsToFloat(w), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
-    }
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    uint b = u / 8u;
+    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
+    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
+    return d * dot(q8x4(w.x), xin(xv, u));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    uint b_1 = u / 4u;
+    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
+    uint j = unit_x(u);
+    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    return dot(uintBitsToFloat(w), xin(xv, u));
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    #endif
     return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
@@ -199,6 +205,10 @@ void main() {
         gate = sums.x;
         up = sums.y;
     }
+    vec2 total = vec2(0.0);
+    #if (OVERRIDE_SUBGROUPS == 1)
+    total = subgroupAdd(vec2(gate, up));
+    #else
     gate_sums[lid.x] = gate;
     up_sums[lid.x] = up;
     memoryBarrierShared();
@@ -211,9 +221,11 @@ void main() {
         memoryBarrierShared();
         barrier();
     }
+    total = vec2(gate_sums[lid.x], up_sums[lid.x]);
+    #endif
     if (in_range && (lane == 0u)) {
-        float g = gate_sums[lid.x];
-        float u = up_sums[lid.x];
+        float g = total.x;
+        float u = total.y;
         if (params.has_bias == 1u) {
             g += bias[min((((expert * 2u) * params.rows) + row), (uint(bias.length()) - 1u))];
             u += bias[min(((((expert * 2u) * params.rows) + params.rows) + row), (uint(bias.length()) - 1u))];

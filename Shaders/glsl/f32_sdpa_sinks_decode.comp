@@ -97,10 +97,10 @@ vec4 halves_high(uvec4 w) {
 }
 
 float load_v(uint i) {
-    if (KV_HALF == 1u) {
-        vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
-        return ((i & 1u) == 1u) ? pair.y : pair.x;
-    }
+    #if (OVERRIDE_KV_HALF == 1)
+    vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
+    return ((i & 1u) == 1u) ? pair.y : pair.x;
+    #endif
     return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
 }
 
@@ -142,18 +142,18 @@ void main() {
         float[8] s = float[8](0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for (uint c = 0u; c < words_per_row; c++) {
             uvec4 w = k_cache[min((row + c), (uint(k_cache.length()) - 1u))];
-            if (KV_HALF == 1u) {
-                vec4 lo = halves_low(w);
-                vec4 hi = halves_high(w);
-                for (uint g_1 = 0u; g_1 < GROUP; g_1++) {
-                    s[g_1] += dot(q_shared[min((((g_1 * HEAD_DIM) / 4u) + (2u * c)), (((GROUP * HEAD_DIM) / 4u) - 1u))], lo) + dot(q_shared[min(((((g_1 * HEAD_DIM) / 4u) + (2u * c)) + 1u), (((GROUP * HEAD_DIM) / 4u) - 1u))], hi);
-                }
-            } else {
-                vec4 k = uintBitsToFloat(w);
-                for (uint g_2 = 0u; g_2 < GROUP; g_2++) {
-                    s[g_2] += dot(q_shared[min((((g_2 * HEAD_DIM) / 4u) + c), (((GROUP * HEAD_DIM) / 4u) - 1u))], k);
-                }
+            #if (OVERRIDE_KV_HALF == 1)
+            vec4 lo = halves_low(w);
+            vec4 hi = halves_high(w);
+            for (uint g_1 = 0u; g_1 < GROUP; g_1++) {
+                s[g_1] += dot(q_shared[min((((g_1 * HEAD_DIM) / 4u) + (2u * c)), (((GROUP * HEAD_DIM) / 4u) - 1u))], lo) + dot(q_shared[min(((((g_1 * HEAD_DIM) / 4u) + (2u * c)) + 1u), (((GROUP * HEAD_DIM) / 4u) - 1u))], hi);
             }
+            #else
+            vec4 k = uintBitsToFloat(w);
+            for (uint g_2 = 0u; g_2 < GROUP; g_2++) {
+                s[g_2] += dot(q_shared[min((((g_2 * HEAD_DIM) / 4u) + c), (((GROUP * HEAD_DIM) / 4u) - 1u))], k);
+            }
+            #endif
         }
         for (uint g_3 = 0u; g_3 < GROUP; g_3++) {
             scores[min(((g_3 * SPLIT_KEYS) + i_1), ((GROUP * SPLIT_KEYS) - 1u))] = s[g_3] * params.scale;

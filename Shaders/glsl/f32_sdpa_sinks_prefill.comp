@@ -106,18 +106,18 @@ shared vec4[((((K_TILE * HEAD_DIM) / 4u) * REGISTER_ROWS) + 1u)] v_vecs;
 shared float[(Q_TILE * K_TILE)] p_tile;
 
 float load_k(uint i) {
-    if (KV_HALF == 1u) {
-        vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
-        return ((i & 1u) == 1u) ? pair.y : pair.x;
-    }
+    #if (OVERRIDE_KV_HALF == 1)
+    vec2 pair = unpackHalf2x16(k_cache[min((i / 2u), (uint(k_cache.length()) - 1u))]);
+    return ((i & 1u) == 1u) ? pair.y : pair.x;
+    #endif
     return uintBitsToFloat(k_cache[min(i, (uint(k_cache.length()) - 1u))]);
 }
 
 float load_v(uint i) {
-    if (KV_HALF == 1u) {
-        vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
-        return ((i & 1u) == 1u) ? pair.y : pair.x;
-    }
+    #if (OVERRIDE_KV_HALF == 1)
+    vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
+    return ((i & 1u) == 1u) ? pair.y : pair.x;
+    #endif
     return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
 }
 
@@ -333,9 +333,9 @@ void main_shared(uint lane, uvec3 wid) {
 void main() {
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
-    if (REGISTER_ROWS == 1u) {
-        main_registers(lid.x, wid);
-    } else {
-        main_shared(lid.x, wid);
-    }
+    #if (OVERRIDE_REGISTER_ROWS == 1)
+    main_registers(lid.x, wid);
+    #else
+    main_shared(lid.x, wid);
+    #endif
 }

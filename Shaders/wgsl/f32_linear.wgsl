@@ -33,7 +33,17 @@
 // m = row_base + r: it reads bias[m] and writes y[t * y_stride + out_offset + m]. A matrix split
 // into several bound row ranges is one dispatch per range.
 // Dispatch: (ceil(rows / (WG_SIZE / THREADS_PER_ROW)), ceil(n_tokens / TOKEN_TILE), 1).
-// THREADS_PER_ROW threads share a row (a power of two dividing WG_SIZE) and reduce in shared memory.
+// THREADS_PER_ROW threads share a row (a power of two dividing WG_SIZE) and reduce in shared memory,
+// or, in decode with SUBGROUPS = 1, with one subgroupAdd: the host sets SUBGROUPS = 1 only where
+// the device has subgroup arithmetic in compute shaders, its subgroup size equals THREADS_PER_ROW
+// and divides WG_SIZE, so that each row group is exactly one subgroup. That relies on the usual
+// mapping of a one-dimensional workgroup to subgroups: invocations
+// [k * subgroup size, (k + 1) * subgroup size) of local_invocation_index form subgroup k (what
+// NVIDIA, AMD and Intel drivers do; GLSL does not promise it). With SUBGROUPS = 0 the subgroup code
+// is preprocessed away (translator: an override-only `if` becomes `#if`), so the kernel compiles
+// on drivers without GL_KHR_shader_subgroup.
+
+enable subgroups;
 
 struct Params {
     rows: u32,
@@ -75,6 +85,8 @@ override THREADS_PER_ROW: u32 = 16u;
 override TOKEN_TILE: u32 = 1u;
 override NORMALIZE: u32 = 0u;
 override ROPE: u32 = 0u;
+// 1: decode reduces each row group with subgroupAdd (see the top of the file); 0: shared memory.
+override SUBGROUPS: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -294,26 +306,41 @@ fn decode_step(lidx: u32, wg: u32) {
     if (valid) {
         sums = pair_dot(params.weight_row_offset + rows.x, params.weight_row_offset + rows.y, lane, params.x_offset / 4u);
     }
-    partial_sums[lidx] = sums.x;
-    partial_sums[WG_SIZE + lidx] = sums.y;
-    if (NORMALIZE == 1u) {
-        partial_squares[lidx] = sums.z;
-    }
-    workgroupBarrier();
-    for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
-        if (lane < stride) {
-            partial_sums[lidx] = partial_sums[lidx] + partial_sums[lidx + stride];
-            partial_sums[WG_SIZE + lidx] = partial_sums[WG_SIZE + lidx] + partial_sums[WG_SIZE + lidx + stride];
-            if (NORMALIZE == 1u) {
-                partial_squares[lidx] = partial_squares[lidx] + partial_squares[lidx + stride];
-            }
+    // The row group's two dot products and sum of squares (valid in lane 0 at least).
+    var total = vec3<f32>(0.0);
+    if (SUBGROUPS == 1u) {
+        // The row group is one subgroup: no shared memory, no barrier.
+        let pair = subgroupAdd(sums.xy);
+        total = vec3<f32>(pair.x, pair.y, 0.0);
+        if (NORMALIZE == 1u) {
+            total.z = subgroupAdd(sums.z);
+        }
+    } else {
+        partial_sums[lidx] = sums.x;
+        partial_sums[WG_SIZE + lidx] = sums.y;
+        if (NORMALIZE == 1u) {
+            partial_squares[lidx] = sums.z;
         }
         workgroupBarrier();
+        for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+            if (lane < stride) {
+                partial_sums[lidx] = partial_sums[lidx] + partial_sums[lidx + stride];
+                partial_sums[WG_SIZE + lidx] = partial_sums[WG_SIZE + lidx] + partial_sums[WG_SIZE + lidx + stride];
+                if (NORMALIZE == 1u) {
+                    partial_squares[lidx] = partial_squares[lidx] + partial_squares[lidx + stride];
+                }
+            }
+            workgroupBarrier();
+        }
+        total = vec3<f32>(partial_sums[lidx], partial_sums[WG_SIZE + lidx], 0.0);
+        if (NORMALIZE == 1u) {
+            total.z = partial_squares[lidx];
+        }
     }
     if (lane == 0u && valid) {
-        var v = vec2<f32>(partial_sums[lidx], partial_sums[WG_SIZE + lidx]);
+        var v = total.xy;
         if (NORMALIZE == 1u) {
-            v *= inverseSqrt(partial_squares[lidx] / f32(params.cols) + params.eps);
+            v *= inverseSqrt(total.z / f32(params.cols) + params.eps);
         }
         let out_rows = vec2<u32>(params.row_base + rows.x, params.row_base + rows.y);
         if (params.has_bias == 1u) {

@@ -14,6 +14,11 @@
 //   6  weights : array<f32>        [n_tokens][k]                                 read
 //   7  y       : array<f32>        [n_tokens][y_stride] (the residual stream)    read_write
 // Dispatch: (ceil(rows / (WG_SIZE / THREADS_PER_ROW)), n_tokens, 1).
+// A row's THREADS_PER_ROW threads reduce in shared memory, or with SUBGROUPS = 1 with one
+// subgroupAdd: each row group is then exactly one subgroup (the host's conditions and the
+// invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
+
+enable subgroups;
 
 struct Params {
     n_tokens: u32,
@@ -39,6 +44,8 @@ const FORMAT_MXFP4: u32 = 4u;
 override WEIGHT_FORMAT: u32 = 4u;
 override WG_SIZE: u32 = 64u;
 override THREADS_PER_ROW: u32 = 16u;
+// 1: each row group reduces with subgroupAdd (see above); 0: in shared memory.
+override SUBGROUPS: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -220,16 +227,24 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         }
     }
     let bias_sum = sums.y;
-    partial_sums[lid.x] = sums.x;
-    workgroupBarrier();
-    for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
-        if (lane < stride) {
-            partial_sums[lid.x] = partial_sums[lid.x] + partial_sums[lid.x + stride];
-        }
+    // The row's weighted sum over its experts (valid in lane 0 at least).
+    var total = 0.0;
+    if (SUBGROUPS == 1u) {
+        // The row group is one subgroup: no shared memory, no barrier.
+        total = subgroupAdd(sums.x);
+    } else {
+        partial_sums[lid.x] = sums.x;
         workgroupBarrier();
+        for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+            if (lane < stride) {
+                partial_sums[lid.x] = partial_sums[lid.x] + partial_sums[lid.x + stride];
+            }
+            workgroupBarrier();
+        }
+        total = partial_sums[lid.x];
     }
     if (any_expert && lane == 0u) {
         let o = t * params.y_stride + row;
-        y[o] = y[o] + partial_sums[lid.x] + bias_sum;
+        y[o] = y[o] + total + bias_sum;
     }
 }

@@ -16,6 +16,11 @@
 //   5  ids    : array<u32>        [n_tokens][k]                                    read
 //   6  out    : array<f32>        [n_tokens * k][rows]                             write
 // Dispatch: (ceil(rows / (WG_SIZE / THREADS_PER_ROW)), n_tokens * k, 1).
+// A row's THREADS_PER_ROW threads reduce in shared memory, or with SUBGROUPS = 1 with one
+// subgroupAdd: each row group is then exactly one subgroup (the host's conditions and the
+// invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
+
+enable subgroups;
 
 struct Params {
     n_tokens: u32,
@@ -41,6 +46,8 @@ const FORMAT_MXFP4: u32 = 4u;
 override WEIGHT_FORMAT: u32 = 4u;
 override WG_SIZE: u32 = 64u;
 override THREADS_PER_ROW: u32 = 16u;
+// 1: each row group reduces with subgroupAdd (see above); 0: in shared memory.
+override SUBGROUPS: u32 = 0u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -203,19 +210,27 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         gate = sums.x;
         up = sums.y;
     }
-    gate_sums[lid.x] = gate;
-    up_sums[lid.x] = up;
-    workgroupBarrier();
-    for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
-        if (lane < stride) {
-            gate_sums[lid.x] = gate_sums[lid.x] + gate_sums[lid.x + stride];
-            up_sums[lid.x] = up_sums[lid.x] + up_sums[lid.x + stride];
-        }
+    // The row's gate and up sums (valid in lane 0 at least).
+    var total = vec2<f32>(0.0);
+    if (SUBGROUPS == 1u) {
+        // The row group is one subgroup: no shared memory, no barrier.
+        total = subgroupAdd(vec2<f32>(gate, up));
+    } else {
+        gate_sums[lid.x] = gate;
+        up_sums[lid.x] = up;
         workgroupBarrier();
+        for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+            if (lane < stride) {
+                gate_sums[lid.x] = gate_sums[lid.x] + gate_sums[lid.x + stride];
+                up_sums[lid.x] = up_sums[lid.x] + up_sums[lid.x + stride];
+            }
+            workgroupBarrier();
+        }
+        total = vec2<f32>(gate_sums[lid.x], up_sums[lid.x]);
     }
     if (in_range && lane == 0u) {
-        var g = gate_sums[lid.x];
-        var u = up_sums[lid.x];
+        var g = total.x;
+        var u = total.y;
         if (params.has_bias == 1u) {
             g += bias[expert * 2u * params.rows + row];
             u += bias[expert * 2u * params.rows + params.rows + row];

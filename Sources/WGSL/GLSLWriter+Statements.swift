@@ -92,6 +92,10 @@ extension GLSLWriter {
         case .callBuiltin(let f, let arguments):
             try builtinStatement(f, arguments)
         case .ifElse(let condition, let then, let otherwise):
+            if let directive = preprocessorCondition(condition) {
+                try writePreprocessorIf(directive, then: then, otherwise: otherwise)
+                return
+            }
             try hoist(from: condition)
             line("if (\(GLSLWriter.bare(try expr(condition)))) {")
             try writeElse(then: then, otherwise: otherwise)
@@ -177,7 +181,8 @@ extension GLSLWriter {
         try indented { try statements(then) }
         if otherwise.isEmpty {
             line("}")
-        } else if otherwise.count == 1, case .ifElse(let condition, let innerThen, let innerOtherwise) = otherwise[0], !needsHoisting(condition) {
+        } else if otherwise.count == 1, case .ifElse(let condition, let innerThen, let innerOtherwise) = otherwise[0],
+                  !needsHoisting(condition), preprocessorCondition(condition) == nil {
             line("} else if (\(GLSLWriter.bare(try expr(condition)))) {")
             try writeElse(then: innerThen, otherwise: innerOtherwise)
         } else {

@@ -92,7 +92,7 @@ final class GLSLWriter {
         }
         output = ""
         line("#version 310 es")
-        for name in extensions.sorted() { line("#extension \(name) : require") }
+        for name in extensions.sorted() { line("#extension \(name) : \(GLSLWriter.extensionBehaviour(name))") }
         line("precision highp float;")
         line("precision highp int;")
         line("")
@@ -164,6 +164,14 @@ final class GLSLWriter {
     }
 
     static func overrideMacro(_ name: String) -> String { "OVERRIDE_\(name)" }
+
+    /// Subgroup extensions are `enable`d, not `require`d: a kernel keeps its subgroup code behind
+    /// an override-decided `#if` (GLSLWriter+Preprocessor.swift), and GLSL ES only warns about
+    /// enabling an extension the driver lacks, so the fallback specialisation compiles there.
+    /// The 16-bit type extensions stay `require`d: f16 types cannot be compiled away that way.
+    static func extensionBehaviour(_ name: String) -> String {
+        name.hasPrefix("GL_KHR_shader_subgroup") ? "enable" : "require"
+    }
 
     /// A default as the host would write it: plain decimal integers (with `u` above i32's range),
     /// floats with a decimal point or exponent, `true`/`false`.

@@ -258,6 +258,58 @@ final class ExecutionTests: XCTestCase {
         }
     }
 
+    /// A kernel with `enable subgroups;` whose subgroup code sits behind `if (SUBGROUPS == 1u)`
+    /// compiles and runs on a driver without GL_KHR_shader_subgroup (llvmpipe) with the default
+    /// SUBGROUPS = 0: the branch is preprocessed away and the extensions are only `enable`d.
+    /// Where the device has subgroup arithmetic, SUBGROUPS = 1 with a subgroup-sized workgroup
+    /// must give the same sums.
+    func testSubgroupGuardedKernelRunsItsFallbackWithoutSubgroups() throws {
+        let wgsl = """
+        enable subgroups;
+        override SUBGROUPS: u32 = 0u;
+        override WG: u32 = 32u;
+        @group(0) @binding(0) var<storage, read> values: array<f32>;
+        @group(0) @binding(1) var<storage, read_write> sums: array<f32>;
+        var<workgroup> partial: array<f32, WG>;
+
+        @compute @workgroup_size(WG)
+        fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) group: vec3<u32>) {
+            let v = values[group.x * WG + lid];
+            var total = 0.0;
+            if (SUBGROUPS == 1u) {
+                total = subgroupAdd(v);
+            } else {
+                partial[lid] = v;
+                workgroupBarrier();
+                for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+                    if lid < stride { partial[lid] += partial[lid + stride]; }
+                    workgroupBarrier();
+                }
+                total = partial[0];
+            }
+            if lid == 0u { sums[group.x] = total; }
+        }
+        """
+        let translated = try WGSLTranslator.translate(source: wgsl, fileName: "guarded.wgsl")
+        XCTAssertTrue(translated.glsl.contains("#extension GL_KHR_shader_subgroup_arithmetic : enable"), translated.glsl)
+        let context = try Self.context.get()
+        var variants: [(workgroup: Int, defines: [String: String])] = [(32, [:]), (16, ["WG": "16", "SUBGROUPS": "0"])]
+        if let subgroups = context.limits.subgroups, subgroups.computeSupported, subgroups.features.contains("arithmetic"),
+           [8, 16, 32, 64].contains(subgroups.size) {
+            variants.append((subgroups.size, ["WG": "\(subgroups.size)", "SUBGROUPS": "1"]))
+        }
+        let values = (0..<256).map { Float(($0 * 7919) % 2001 - 1000) / 1000 }
+        for (workgroup, defines) in variants {
+            let groups = values.count / workgroup
+            let out = try run(wgsl, inputs: ["values": values.map(\.bitPattern)], output: "sums", outputWords: groups,
+                              groups: groups, defines: defines)
+            for g in 0..<groups {
+                let expected = values[(g * workgroup)..<((g + 1) * workgroup)].reduce(0, +)
+                XCTAssertEqual(Float(bitPattern: out[g]), expected, accuracy: 1e-4, "\(defines), group \(g)")
+            }
+        }
+    }
+
     /// Runs where the device has GL_KHR_shader_subgroup with arithmetic in compute (NVIDIA);
     /// llvmpipe has no subgroups, so CI skips it and says why.
     func testSubgroupReductionMatchesCPU() throws {

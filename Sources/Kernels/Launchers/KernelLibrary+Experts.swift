@@ -128,7 +128,8 @@ extension KernelLibrary {
         let groupsX = (ff + rowsPerGroup - 1) / rowsPerGroup
         try groupsFit(groupsX, a.tokens * a.k, name)
         let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
-                                                "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow)])
+                                                "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow),
+                                                "SUBGROUPS": tuning.subgroupReduction(on: context.limits.subgroups)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter()
@@ -162,7 +163,8 @@ extension KernelLibrary {
         let groupsX = (rows + rowsPerGroup - 1) / rowsPerGroup
         try groupsFit(groupsX, a.tokens, name)
         let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
-                                                "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow)])
+                                                "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow),
+                                                "SUBGROUPS": tuning.subgroupReduction(on: context.limits.subgroups)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter()

@@ -16,7 +16,11 @@ extension KernelTuning {
         "prefillBatch": \.prefillBatch, "groupingWorkgroup": \.groupingWorkgroup,
         "tiledMinTokens": \.tiledMinTokens, "tiledRowGroups": \.tiledRowGroups,
         "tiledTokenTile": \.tiledTokenTile, "tiledTokenVecs": \.tiledTokenVecs,
+        "useSubgroups": \.useSubgroups,
     ]
+
+    /// The on/off fields among them: 0 or 1 (the others must be positive).
+    private static let switchFields: Set<String> = ["useSubgroups", "prefillRegisterRows"]
 
     /// This tuning with the overrides of `spec`, e.g. "linearWorkgroup=256,linearThreadsPerRow=16"
     /// (the value of the environment variable GPTOSS_GL_TUNE), so one binary can time several
@@ -25,9 +29,10 @@ extension KernelTuning {
         var tuned = self
         for item in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let field = Self.tunableFields[parts[0]], let value = Int(parts[1]), value > 0 else {
+            guard parts.count == 2, let field = Self.tunableFields[parts[0]], let value = Int(parts[1]),
+                  Self.switchFields.contains(parts[0]) ? value == 0 || value == 1 : value > 0 else {
                 throw KernelsError.invalidArgument(kernel: "GPTOSS_GL_TUNE",
-                    message: "'\(item)' is not NAME=POSITIVE_INTEGER with NAME one of \(Self.tunableFields.keys.sorted().joined(separator: ", "))")
+                    message: "'\(item)' is not NAME=POSITIVE_INTEGER (or NAME=0|1 for \(Self.switchFields.sorted().joined(separator: ", "))) with NAME one of \(Self.tunableFields.keys.sorted().joined(separator: ", "))")
             }
             tuned[keyPath: field] = value
         }

@@ -1,0 +1,68 @@
+import Foundation
+import GLES
+import XCTest
+@testable import Kernels
+
+/// When the row-reduction kernels get SUBGROUPS = 1 (KernelTuning+Subgroups.swift): only where a
+/// row group is exactly one subgroup with arithmetic in compute shaders, and `useSubgroups` is on.
+final class SubgroupSelectionTests: XCTestCase {
+    /// A probed subgroup description, built the way the probe's JSON (`gptoss-gl probe`) has it.
+    private func subgroups(size: Int, stages: [String] = ["compute"], features: [String] = ["basic", "arithmetic"]) throws -> SubgroupSupport {
+        let json: [String: Any] = ["size": size, "stages": stages, "features": features, "quadOperationsInAllStages": false]
+        return try JSONDecoder().decode(SubgroupSupport.self, from: JSONSerialization.data(withJSONObject: json))
+    }
+
+    func testNoSubgroupSupportMeansTheSharedMemoryReduction() {
+        XCTAssertEqual(KernelTuning.portable.subgroupReduction(on: nil), 0)
+        XCTAssertEqual(KernelTuning.wide.subgroupReduction(on: nil), 0)
+        XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(nil, threadsPerRow: 32, workgroup: 128))
+    }
+
+    func testWarpSizedRowGroupsWithComputeArithmeticUseSubgroups() throws {
+        let nvidia = try subgroups(size: 32, features: ["basic", "vote", "arithmetic", "ballot", "shuffle"])
+        XCTAssertEqual(KernelTuning.wide.linearThreadsPerRow, 32, "wide gives a row one warp")
+        XCTAssertEqual(KernelTuning.wide.subgroupReduction(on: nvidia), 1)
+        XCTAssertTrue(KernelTuning.rowGroupIsSubgroup(nvidia, threadsPerRow: 32, workgroup: 64))
+    }
+
+    func testEveryConditionIsNeeded() throws {
+        let wide = KernelTuning.wide
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 32, stages: ["vertex", "fragment"])), 0, "not in compute")
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 32, features: ["basic", "ballot"])), 0, "no arithmetic")
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 64)), 0, "subgroup wider than a row")
+        XCTAssertEqual(KernelTuning.portable.subgroupReduction(on: try subgroups(size: 32)), 0, "16 threads a row, not 32")
+        XCTAssertEqual(KernelTuning.portable.subgroupReduction(on: try subgroups(size: 16)), 1, "16-wide subgroups fit portable rows")
+        XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(try subgroups(size: 32), threadsPerRow: 32, workgroup: 48), "workgroup not whole subgroups")
+        XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(try subgroups(size: 0), threadsPerRow: 0, workgroup: 64), "no size reported")
+        var off = wide
+        off.useSubgroups = 0
+        XCTAssertEqual(off.subgroupReduction(on: try subgroups(size: 32)), 0, "switched off")
+    }
+
+    func testTheSwitchIsSetThroughGPTOSSGLTUNE() throws {
+        XCTAssertEqual(KernelTuning.wide.useSubgroups, 1, "on by default where the device allows it")
+        XCTAssertEqual(try KernelTuning.wide.overridden(by: "useSubgroups=0").useSubgroups, 0)
+        XCTAssertEqual(try KernelTuning.portable.overridden(by: "useSubgroups=0,useSubgroups=1").useSubgroups, 1)
+        XCTAssertEqual(try KernelTuning.wide.overridden(by: "prefillRegisterRows=0").prefillRegisterRows, 0)
+        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "useSubgroups=2"))
+        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "linearWorkgroup=0"), "sizes stay positive")
+        let tuned = try KernelTuning.forLimits(GPU.context.limits, environment: ["GPTOSS_GL_TUNE": "useSubgroups=0"])
+        XCTAssertEqual(tuned.useSubgroups, 0)
+    }
+
+    /// The compiled program's name says which reduction ran, so profiles tell the variants apart;
+    /// on a device without subgroups (llvmpipe) the decode runs the shared-memory path.
+    func testProgramNamesShowTheReduction() throws {
+        let kernels = try GPU.library()
+        let expected = kernels.tuning.subgroupReduction(on: GPU.context.limits.subgroups)
+        if GPU.context.limits.subgroups == nil { XCTAssertEqual(expected, 0) }
+        var rng = SeededRNG(test: "subgroup names")
+        let (raw, _) = try rng.tensor(.q8_0, rows: 8, cols: 64)
+        let weights = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .q8_0, rows: 8, cols: 64), label: "w")
+        let x = try GPU.buffer(rng.floats(4 * 64), "x")
+        let decode = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: x, output: try GPU.zeros(8, "y"), tokens: 1))
+        XCTAssertTrue(decode.kernel.contains("SUBGROUPS=\(expected)"), decode.kernel)
+        let batch = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: x, output: try GPU.zeros(32, "y4"), tokens: 4))
+        XCTAssertTrue(batch.kernel.contains("SUBGROUPS=0") || batch.kernel.hasPrefix("f32_linear_tiled"), batch.kernel)
+    }
+}
