@@ -20,7 +20,14 @@ override whose default is 0; our translator turns that `if` into `#if`). naga 0.
 implement the `enable subgroups` directive (it accepts subgroup builtins when the device has the
 "subgroup" feature), so the directive is dropped from the source given to wgpu; on an adapter
 without that feature (wgpu's GL backend on llvmpipe here) the SUBGROUPS == 1 branches are dropped
-too, and such kernels are checked with their default SUBGROUPS = 0 path only, as on GLES.
+too, and such kernels are checked with their default SUBGROUPS = 0 path.
+
+3. Subgroup paths: where some adapter has the "subgroup" feature (Mesa's lavapipe Vulkan driver,
+   Debian package mesa-vulkan-drivers, on this machine: subgroups of 8), every kernel with a
+   SUBGROUPS override runs on it with SUBGROUPS = 1 and THREADS_PER_ROW = the subgroup size, and
+   must agree with our GLSL's shared-memory path (SUBGROUPS = 0) at the same THREADS_PER_ROW on
+   GLES, on inputs sized so that every lane has work. The first two checks use wgpu's OpenGL
+   adapter when there is one (the one they were written against), whatever else is installed.
 
 Exit status 0 when everything agrees. Versions used: wgpu 0.32 (PyPI), Mesa 22.3 llvmpipe.
 """
@@ -54,8 +61,9 @@ def leaf_scalar(type_name):
     return "u32"
 
 
-def binding_bytes(binding, rng, increasing=False):
-    """Seeded contents for one binding, shaped by its reflected layout."""
+def binding_bytes(binding, rng, increasing=False, fixed=None):
+    """Seeded contents for one binding, shaped by its reflected layout; `fixed` gives chosen
+    values to named parameter-struct members."""
     layout = binding.get("layout")
     stride = binding.get("runtimeArrayStride")
     total = binding["size"] + (stride * RUNTIME_ELEMENTS if stride else 0)
@@ -84,6 +92,8 @@ def binding_bytes(binding, rng, increasing=False):
                     words[index] = ROW_STRIDE
                 else:
                     words[index] = integer_value + (position if increasing else 0)
+                if fixed and member["name"] in fixed:
+                    words[index] = fixed[member["name"]]
         start = binding["size"] // 4
     else:
         start = 0
@@ -148,14 +158,22 @@ def wgsl_for_wgpu(source, has_subgroups):
     return source if has_subgroups else without_subgroup_branches(source)
 
 
-def make_device():
-    import wgpu
-    adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+def open_device(adapter):
     wanted = [f for f in ("shader-f16", "subgroup") if f in adapter.features]
-    return wgpu, adapter, adapter.request_device_sync(required_features=wanted)
+    return adapter.request_device_sync(required_features=wanted)
 
 
-def wgpu_pipeline(wgpu, device, source, reflection):
+def make_device():
+    """wgpu's OpenGL adapter where there is one (installing a Vulkan driver must not move the
+    established checks to another backend), else the default adapter."""
+    import wgpu
+    adapters = wgpu.gpu.enumerate_adapters_sync()
+    gl = [a for a in adapters if a.info["backend_type"] == "OpenGL"]
+    adapter = gl[0] if gl else wgpu.gpu.request_adapter_sync(power_preference="high-performance")
+    return wgpu, adapter, open_device(adapter)
+
+
+def wgpu_pipeline(wgpu, device, source, reflection, constants=None):
     module = device.create_shader_module(code=source)
     entries = []
     for b in reflection["bindings"]:
@@ -165,7 +183,10 @@ def wgpu_pipeline(wgpu, device, source, reflection):
         entries.append({"binding": b["binding"], "visibility": wgpu.ShaderStage.COMPUTE, "buffer": {"type": kind}})
     group_layout = device.create_bind_group_layout(entries=entries)
     layout = device.create_pipeline_layout(bind_group_layouts=[group_layout])
-    pipeline = device.create_compute_pipeline(layout=layout, compute={"module": module, "entry_point": reflection["entryPoint"]})
+    stage = {"module": module, "entry_point": reflection["entryPoint"]}
+    if constants:
+        stage["constants"] = constants
+    pipeline = device.create_compute_pipeline(layout=layout, compute=stage)
     return pipeline, group_layout
 
 
@@ -279,6 +300,13 @@ class GLES:
         return outputs
 
 
+def specialised(glsl, defines):
+    """The GLSL with override macros defined after #version/#extension, as the host does."""
+    lines = glsl.split("\n")
+    at = max(i for i, line in enumerate(lines) if line.startswith("#version") or line.startswith("#extension")) + 1
+    return "\n".join(lines[:at] + ["#define OVERRIDE_%s %d" % item for item in sorted(defines.items())] + lines[at:])
+
+
 # ----------------------------------------------------------------------------- comparison
 
 def compare(binding, ours, theirs):
@@ -296,6 +324,133 @@ def compare(binding, ours, theirs):
         if not same:
             problems.append("%s[%d]: glsl %r, wgpu %r" % (binding["name"], i, x, y))
     return problems
+
+
+# ----------------------------------------------------------------------------- subgroup paths
+
+# Parameter values that give every lane of a row work (f32_linear: 256 columns, 64 Q8_0 or 32
+# MXFP4 units a row; MoE: 128 MXFP4 columns, 16 units) and make every expert id of the inputs
+# (0..15) one the dispatch holds. Weight strides follow the formats' plane layouts of
+# docs/kernels.md and every row read lies inside the generated data: wgpu's Vulkan backend does
+# not clamp reads past a buffer the way our GLSL does.
+SUBGROUP_PARAMS = {
+    "f32_linear": {"rows": 29, "cols": 256, "n_tokens": 1, "data_vec4_per_row": 16, "scale_words_per_row": 4,
+                   "has_bias": 1, "accumulate": 1},
+    "f32_moe_gate_up_swiglu": {"rows": 13, "cols": 128, "expert_begin": 0, "expert_end": 16,
+                               "data_vec4_per_row": 4, "scale_words_per_row": 4, "has_bias": 1},
+    "f32_moe_down_sum": {"rows": 13, "cols": 128, "expert_begin": 0, "expert_end": 16,
+                         "data_vec4_per_row": 4, "scale_words_per_row": 4, "has_bias": 1},
+}
+# Override sets each kernel is checked with (besides SUBGROUPS and THREADS_PER_ROW).
+SUBGROUP_VARIANTS = {
+    "f32_linear": [{}, {"NORMALIZE": 1}, {"WEIGHT_FORMAT": 4}],
+}
+SUBGROUP_PROBE = """
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) i: u32, @builtin(subgroup_size) size: u32,
+        @builtin(subgroup_invocation_id) lane: u32) {
+    out[i] = size;
+    out[64u + i] = lane;
+}
+"""
+
+
+def half_bits(value, bfloat=False):
+    """The 16 bits of `value` as an IEEE half (or the top half of its f32 for bfloat16)."""
+    if bfloat:
+        return struct.unpack("<I", struct.pack("<f", value))[0] >> 16
+    return struct.unpack("<H", struct.pack("<e", value))[0]
+
+
+def realistic_weights(inputs, weight_format, rng):
+    """Weight planes whose values are of order one in `weight_format` (0 f32, 1 f16, 2 bf16,
+    3 Q8_0, 4 MXFP4): small integers as scales would make every dot product vanish next to the
+    bias, and a reduction that dropped lanes would go unseen."""
+    count = len(inputs["data"]) // 4
+    if weight_format == 0:
+        data = [struct.unpack("<I", struct.pack("<f", rng.uniform(-1.0, 1.0)))[0] for _ in range(count)]
+    elif weight_format in (1, 2):
+        data = [half_bits(rng.uniform(-1.0, 1.0), weight_format == 2) | (half_bits(rng.uniform(-1.0, 1.0), weight_format == 2) << 16)
+                for _ in range(count)]
+    else:
+        data = [rng.getrandbits(32) for _ in range(count)]   # int8 quads or E2M1 nibbles: any bits
+    inputs["data"] = struct.pack("<%dI" % count, *data)
+    count = len(inputs["scales"]) // 4
+    if weight_format == 3:      # two f16 block scales a word
+        scales = [half_bits(rng.uniform(0.005, 0.02)) | (half_bits(rng.uniform(0.005, 0.02)) << 16) for _ in range(count)]
+    else:                       # four E8M0 exponents a word, around 2^0
+        scales = [sum(rng.randint(122, 128) << (8 * k) for k in range(4)) for _ in range(count)]
+    inputs["scales"] = struct.pack("<%dI" % count, *scales)
+
+
+def subgroup_layout(wgpu, device):
+    """The device's subgroup size, and whether invocation i of a 64-wide workgroup is lane
+    i % size (the mapping the kernels' SUBGROUPS path relies on)."""
+    reflection = {"entryPoint": "main", "bindings": [{"binding": 0, "kind": "storage-read_write", "name": "out"}]}
+    pipeline, group_layout = wgpu_pipeline(wgpu, device, SUBGROUP_PROBE, reflection)
+    words = run_wgpu(wgpu, device, pipeline, group_layout, reflection, {"out": bytes(512)})["out"]
+    values = struct.unpack("<128I", words)
+    size = values[0]
+    linear = all(values[i] == size and values[64 + i] == i % size for i in range(64))
+    return size, linear
+
+
+def check_subgroup_paths(wgpu, gles, names, seed):
+    """Check 3 of the module docstring; returns the number of failures."""
+    adapter = next((a for a in wgpu.gpu.enumerate_adapters_sync() if "subgroup" in a.features), None)
+    if adapter is None:
+        print("note: no wgpu adapter has the 'subgroup' feature: SUBGROUPS = 1 paths not run "
+              "(apt-get install mesa-vulkan-drivers gives llvmpipe's Vulkan driver, which has it)")
+        return 0
+    device = open_device(adapter)
+    size, linear = subgroup_layout(wgpu, device)
+    print("subgroups: %s (%s), size %d" % (adapter.info["device"], adapter.info["backend_type"], size))
+    if not linear:
+        print("FAIL subgroups: invocations are not mapped to lanes linearly; the SUBGROUPS path assumes they are")
+        return 1
+    failures = 0
+    for name in names:
+        reflection = json.loads((GLSL_DIR / (name + ".json")).read_text())
+        overrides = {o["name"]: o for o in reflection["overrides"]}
+        if "SUBGROUPS" not in overrides:
+            continue
+        workgroup = overrides["WG_SIZE"]["defaultValue"] if "WG_SIZE" in overrides else 0
+        if "THREADS_PER_ROW" not in overrides or not workgroup or workgroup % size:
+            print("FAIL %-28s SUBGROUPS needs THREADS_PER_ROW and a WG_SIZE that subgroups of %d divide" % (name, size))
+            failures += 1
+            continue
+        source = wgsl_for_wgpu((WGSL_DIR / (name + ".wgsl")).read_text(), True)
+        glsl = (GLSL_DIR / (name + ".comp")).read_text()
+        for variant in SUBGROUP_VARIANTS.get(name, [{}]):
+            label = "%s%s" % (name, "".join("[%s=%d]" % item for item in sorted(variant.items())))
+            common = dict(variant, THREADS_PER_ROW=size)
+            try:
+                pipeline, group_layout = wgpu_pipeline(wgpu, device, source, reflection, dict(common, SUBGROUPS=1))
+            except Exception as error:
+                failures += 1
+                print("FAIL %-28s SUBGROUPS = 1 not valid WebGPU: %s" % (label, error))
+                continue
+            program = gles.program(specialised(glsl, common))
+            rng = random.Random("%d:%s:subgroups" % (seed, label))
+            inputs = {b["name"]: binding_bytes(b, rng, fixed=SUBGROUP_PARAMS.get(name)) for b in reflection["bindings"]}
+            if "data" in inputs and "scales" in inputs and "WEIGHT_FORMAT" in overrides:
+                realistic_weights(inputs, common.get("WEIGHT_FORMAT", overrides["WEIGHT_FORMAT"]["defaultValue"]), rng)
+            theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
+            ours = gles.run(program, reflection, inputs)
+            problems = []
+            for b in reflection["bindings"]:
+                if b["kind"] == "storage-read_write":
+                    problems += compare(b, ours[b["name"]], theirs[b["name"]])
+            written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
+            if problems or not written:
+                failures += 1
+                print("FAIL %-28s SUBGROUPS = 1: %s" % (label, "%d differences, first: %s" % (len(problems), "; ".join(problems[:3]))
+                                                       if problems else "the kernel wrote nothing"))
+            else:
+                print("ok   %-28s SUBGROUPS = 1 on wgpu (%d-wide subgroups) agrees with the shared-memory GLSL (%d words written)"
+                      % (label, size, written))
+    return failures
 
 
 def main():
@@ -348,6 +503,8 @@ def main():
         else:
             words = sum(len(v) // 4 for v in ours.values())
             print("ok   %-28s valid WebGPU; %d output words agree (%d written by the kernel)" % (name, words, written))
+    if not args.validate_only:
+        failures += check_subgroup_paths(wgpu, gles, names, args.seed)
     print("%d kernel(s), %d failure(s)" % (len(names), failures))
     return 1 if failures else 0
 
