@@ -8,6 +8,10 @@ public final class ComputeProgram {
     /// The GL program name, for code that issues GL calls of its own.
     public let glName: GLuint
     public let context: GLContext
+    /// Bytes of each active uniform block, by binding point (GL_UNIFORM_BLOCK_DATA_SIZE): a
+    /// dispatch must bind at least this much, or the shader reads past the bound range (on
+    /// NVIDIA that returns whatever lies beyond it, e.g. the next dispatch's parameters).
+    public let uniformBlockBytes: [Int: Int]
 
     init(context: GLContext, name: String, glsl: String) throws {
         let shader = try ShaderCompiler.compile(stage: GL_COMPUTE_SHADER, stageName: "compute", source: glsl, name: name)
@@ -18,6 +22,16 @@ public final class ComputeProgram {
         self.workgroupSize = size.map(Int.init)
         self.glName = program
         self.context = context
+        var blocks: GLint = 0
+        glGetProgramiv(program, gl(GL_ACTIVE_UNIFORM_BLOCKS), &blocks)
+        var blockBytes: [Int: Int] = [:]
+        for block in 0 ..< GLuint(max(0, blocks)) {
+            var binding: GLint = 0, bytes: GLint = 0
+            glGetActiveUniformBlockiv(program, block, gl(GL_UNIFORM_BLOCK_BINDING), &binding)
+            glGetActiveUniformBlockiv(program, block, gl(GL_UNIFORM_BLOCK_DATA_SIZE), &bytes)
+            blockBytes[Int(binding)] = Int(bytes)
+        }
+        self.uniformBlockBytes = blockBytes
         try checkGL("linking compute program '\(name)'")
     }
 

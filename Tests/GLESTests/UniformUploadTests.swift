@@ -1,4 +1,4 @@
-import GLES
+@testable import GLES
 import XCTest
 
 /// Every way of uploading uniform blocks must deliver each dispatch its own block, including
@@ -19,11 +19,12 @@ final class UniformUploadTests: XCTestCase {
         defer { context.uniformUpload = original }
         let program = try context.makeProgram(name: "test_uniform_accumulate", glsl: Self.accumulateShader)
         let slots = 257
-        // 300 blocks twice (the second time `.cached` binds the first uploads again), then 4200
-        // distinct blocks (more than the 4096 slots: every slot is reused), then the first 300
-        // again (`.cached` must upload them anew, not bind the slots it evicted them from).
+        // 300 blocks twice (the second time `.cached` binds the first uploads again), then 8500
+        // distinct blocks (more than the 8192 slots: every slot is reused, after the in-flight
+        // limit has waited for its readers), then the first 300 again (`.cached` must upload
+        // them anew, not bind the slots it evicted them from).
         let early = (0 ..< 300).map { i in (slot: UInt32(i % slots), value: UInt32(i % 11 + 1)) }
-        let fresh = (0 ..< 4200).map { i in (slot: UInt32(i % slots), value: UInt32(1000 + i)) }
+        let fresh = (0 ..< 8500).map { i in (slot: UInt32(i % slots), value: UInt32(1000 + i)) }
         let blocks = early + early + fresh + early
         var expected = [UInt32](repeating: 0, count: slots)
         for b in blocks { expected[Int(b.slot)] += b.value }
@@ -42,5 +43,20 @@ final class UniformUploadTests: XCTestCase {
             }
             XCTAssertEqual(try sums.readUInt32s(count: slots), expected, "uniform upload mode \(mode)")
         }
+    }
+
+    /// The limit's promise: when use n is handed out, every use below n - limit - interval is
+    /// known finished, and nothing is claimed finished before its fence was waited for.
+    func testInFlightLimitKnowsWhatFinished() throws {
+        let context = try SharedContext.get()
+        try context.makeCurrent()
+        let limit = InFlightLimit(interval: 4, limit: 8)
+        for n in 0 ..< 50 {
+            XCTAssertEqual(try limit.next(), n)
+            XCTAssertGreaterThanOrEqual(limit.completedBefore, n - 8 - 4, "use \(n)")
+            XCTAssertLessThanOrEqual(limit.completedBefore, max(0, n - 8 + 1), "use \(n)")
+        }
+        limit.drain()
+        XCTAssertEqual(limit.completedBefore, 50)
     }
 }
