@@ -37,10 +37,15 @@ final class UniformRing {
     private var next = 0
     private let slotBytes: Int
     private let slotCount: Int
-    /// At most 3072 uniform blocks in flight, fenced every 512: a slot is reused only after
-    /// 3584 later binds at the least, fewer than the 8192 slots (and the 64 orphaned buffers
-    /// need no such bound: the driver renames them).
-    private let inFlight = InFlightLimit(interval: 512, limit: 3072)
+    /// At most 3072 uniform blocks in flight (GPTOSS_GL_MAX_IN_FLIGHT, 64…4096), fenced every
+    /// 512 (or limit / 4): a slot is reused only after limit + interval ≤ 4608 later binds at
+    /// the least, fewer than the 8192 slots (the 64 orphaned buffers need no such bound: the
+    /// driver renames them, but the limit bounds the queue there too).
+    private let inFlight: InFlightLimit = {
+        let requested = Int(ProcessInfo.processInfo.environment["GPTOSS_GL_MAX_IN_FLIGHT"] ?? "") ?? 3072
+        let limit = min(4096, max(64, requested))
+        return InFlightLimit(interval: min(512, limit / 4), limit: limit)
+    }()
     /// The bind number that last used each slot.
     private var lastUse: [Int]
     /// `.cached`: the slot holding each uploaded block, the block each slot holds, and whether
@@ -124,8 +129,8 @@ final class UniformRing {
 
     /// The next slot under the hand that was not bound again since the hand last passed it and
     /// that no queued dispatch may still read. Slots bound since the last pass get a second
-    /// chance, so blocks every token uses stay. At most 3584 slots can be too recent, so the
-    /// hand finds one within two turns.
+    /// chance, so blocks every token uses stay. At most limit + interval (≤ 4608) slots can be
+    /// too recent, so the hand finds one within two turns.
     private func evictionVictim() -> Int {
         for turn in 0... {
             if turn == 2 * slotCount { inFlight.drain() }
