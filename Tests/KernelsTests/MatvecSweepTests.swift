@@ -16,6 +16,20 @@ final class MatvecSweepTests: XCTestCase {
         XCTAssertThrowsError(try MatvecSweep.run(kernels: kernels, format: .q8_0, cols: 64, rowCounts: [0]))
     }
 
+    /// A lead-in adds the queued-ahead column (its value is noise on a CPU renderer, which runs
+    /// launches as they are queued); without one it stays empty. Launches without a barrier
+    /// still compute (the kernel library's `launchBarrier` off).
+    func testLeadInAddsTheQueuedAheadTime() throws {
+        let kernels = try GPU.library()
+        let plain = try MatvecSweep.run(kernels: kernels, format: .q8_0, cols: 64, rowCounts: [8], launches: 2, samples: 1)
+        XCTAssertNil(plain[0].queuedAheadMicrosecondsPerLaunch)
+        XCTAssertGreaterThan(plain[0].queueMicrosecondsPerLaunch, 0)
+        kernels.launchBarrier = nil
+        defer { kernels.launchBarrier = .storage }
+        let ahead = try MatvecSweep.run(kernels: kernels, format: .q8_0, cols: 64, rowCounts: [8], launches: 2, samples: 1, leadIn: 1)
+        XCTAssertEqual(ahead[0].queuedAheadMicrosecondsPerLaunch?.isFinite, true)
+    }
+
     /// The random weights decode to finite values in every swept format.
     func testRandomWeightsAreFinite() throws {
         for format in [WeightFormat.q8_0, .mxfp4, .f32] {
