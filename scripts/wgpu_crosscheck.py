@@ -436,13 +436,7 @@ def check_subgroup_paths(wgpu, gles, names, seed):
             inputs = {b["name"]: binding_bytes(b, rng, fixed=SUBGROUP_PARAMS.get(name)) for b in reflection["bindings"]}
             if "data" in inputs and "scales" in inputs and "WEIGHT_FORMAT" in overrides:
                 realistic_weights(inputs, common.get("WEIGHT_FORMAT", overrides["WEIGHT_FORMAT"]["defaultValue"]), rng)
-            theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
-            ours = gles.run(program, reflection, inputs)
-            problems = []
-            for b in reflection["bindings"]:
-                if b["kind"] == "storage-read_write":
-                    problems += compare(b, ours[b["name"]], theirs[b["name"]])
-            written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
+            problems, written, words = run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs)
             if problems or not written:
                 failures += 1
                 print("FAIL %-28s SUBGROUPS = 1: %s" % (label, "%d differences, first: %s" % (len(problems), "; ".join(problems[:3]))
@@ -451,6 +445,19 @@ def check_subgroup_paths(wgpu, gles, names, seed):
                 print("ok   %-28s SUBGROUPS = 1 on wgpu (%d-wide subgroups) agrees with the shared-memory GLSL (%d words written)"
                       % (label, size, written))
     return failures
+
+
+def run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs):
+    """Runs one kernel on wgpu and on our GLSL with the same inputs: the differences in every
+    read-write binding, how many 4-byte words our run changed, and how many it returned."""
+    theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
+    ours = gles.run(program, reflection, inputs)
+    problems = []
+    for b in reflection["bindings"]:
+        if b["kind"] == "storage-read_write":
+            problems += compare(b, ours[b["name"]], theirs[b["name"]])
+    written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
+    return problems, written, sum(len(v) // 4 for v in ours.values())
 
 
 def main():
@@ -488,20 +495,13 @@ def main():
             # [row_begin, row_end) that equal values leave empty.
             increasing = attempt >= ATTEMPTS // 2
             inputs = {b["name"]: binding_bytes(b, rng, increasing) for b in reflection["bindings"]}
-            theirs = run_wgpu(wgpu, device, pipeline, group_layout, reflection, inputs)
-            ours = gles.run(program, reflection, inputs)
-            problems = []
-            for b in reflection["bindings"]:
-                if b["kind"] == "storage-read_write":
-                    problems += compare(b, ours[b["name"]], theirs[b["name"]])
-            written = sum(sum(1 for i in range(0, len(v), 4) if v[i:i + 4] != inputs[k][i:i + 4]) for k, v in ours.items())
+            problems, written, words = run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs)
             if problems or written:
                 break
         if problems:
             failures += 1
             print("FAIL %-28s %d differences, first: %s" % (name, len(problems), "; ".join(problems[:3])))
         else:
-            words = sum(len(v) // 4 for v in ours.values())
             print("ok   %-28s valid WebGPU; %d output words agree (%d written by the kernel)" % (name, words, written))
     if not args.validate_only:
         failures += check_subgroup_paths(wgpu, gles, names, args.seed)
