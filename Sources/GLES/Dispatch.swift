@@ -107,10 +107,8 @@ extension GLContext {
             }
             switch binding.source {
             case .bytes(let bytes):
-                // The ring binds whole 16-byte rows; fewer than the block's bytes would let the
-                // shader read past the range (UniformRing.bind pads the same way).
-                let bound = max(16, (bytes.count + 15) / 16 * 16)
-                if let declared = program.uniformBlockBytes[binding.index], bound < declared {
+                // Fewer bytes than the block declares would let the shader read past the range.
+                if let declared = program.uniformBlockBytes[binding.index], UniformRing.boundSize(of: bytes.count) < declared {
                     throw GLESError.invalidArgument("Program '\(program.name)': uniform block \(binding.index) is \(declared) bytes, but the dispatch supplies \(bytes.count).")
                 }
                 guard bytes.count <= limits.maxUniformBlockSize else {

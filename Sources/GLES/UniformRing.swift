@@ -83,10 +83,13 @@ final class UniformRing {
         glDeleteBuffers(GLsizei(names.count), &names)
     }
 
+    /// The bytes bound for a host block of `count` bytes: std140 blocks are multiples of 16
+    /// bytes, so a short host array must not make the bound range smaller than the block the
+    /// shader declares.
+    static func boundSize(of count: Int) -> Int { max(16, (count + 15) / 16 * 16) }
+
     func bind(_ bytes: [UInt8], at index: Int) throws {
-        // std140 blocks are multiples of 16 bytes; a short host array must not make the bound
-        // range smaller than the block the shader declares.
-        let size = max(16, (bytes.count + 15) / 16 * 16)
+        let size = Self.boundSize(of: bytes.count)
         let use = try inFlight.next()
         switch mode {
         case .orphan:
@@ -107,7 +110,6 @@ final class UniformRing {
             bindSlot(slot, size: size, at: index, use: use)
         case .cached:
             precondition(size <= slotBytes, "uniform block of \(size) bytes over the ring's \(slotBytes)-byte slots")
-            glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
             if let slot = slotOfBlock[bytes] {
                 referenced[slot] = true
                 bindSlot(slot, size: size, at: index, use: use)
@@ -117,6 +119,7 @@ final class UniformRing {
             if let evicted = blockInSlot[slot] { slotOfBlock[evicted] = nil }
             blockInSlot[slot] = bytes
             slotOfBlock[bytes] = slot
+            glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
             upload(bytes, at: slot * slotBytes)
             bindSlot(slot, size: size, at: index, use: use)
         }
