@@ -129,7 +129,7 @@ extension KernelLibrary {
         try groupsFit(groupsX, a.tokens * a.k, name)
         let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
                                                 "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow),
-                                                "SUBGROUPS": tuning.subgroupReduction(on: context.limits.subgroups)])
+                                                "SUBGROUPS": rowReductionSubgroups])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter()
@@ -164,7 +164,7 @@ extension KernelLibrary {
         try groupsFit(groupsX, a.tokens, name)
         let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
                                                 "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow),
-                                                "SUBGROUPS": tuning.subgroupReduction(on: context.limits.subgroups)])
+                                                "SUBGROUPS": rowReductionSubgroups])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter()

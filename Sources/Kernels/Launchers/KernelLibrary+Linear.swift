@@ -108,7 +108,7 @@ extension KernelLibrary {
             "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile),
             "NORMALIZE": a.normalize == nil ? 0 : 1, "ROPE": a.rope == nil ? 0 : 1,
             // Only the one-token path has a subgroup reduction; token tiles keep one program.
-            "SUBGROUPS": a.tokens == 1 ? tuning.subgroupReduction(on: context.limits.subgroups) : 0])
+            "SUBGROUPS": a.tokens == 1 ? rowReductionSubgroups : 0])
         let placeholder = try scratchBuffer("placeholder", bytes: 16)
         let bias = a.bias ?? placeholder
         let norm = a.normalize.map { use(6, $0.weight, floats: w.cols) } ?? use(6, placeholder)

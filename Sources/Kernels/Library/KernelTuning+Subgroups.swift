@@ -24,3 +24,8 @@ extension KernelTuning {
         useSubgroups != 0 && Self.rowGroupIsSubgroup(subgroups, threadsPerRow: linearThreadsPerRow, workgroup: linearWorkgroup) ? 1 : 0
     }
 }
+
+extension KernelLibrary {
+    /// The SUBGROUPS override of the row-reduction kernels on this library's device and tuning.
+    var rowReductionSubgroups: UInt32 { tuning.subgroupReduction(on: context.limits.subgroups) }
+}
