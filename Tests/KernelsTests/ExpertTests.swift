@@ -46,11 +46,39 @@ final class ExpertTests: XCTestCase {
                           routeWeights: (0..<(tokens * k)).map { _ in Float.random(in: 0.05...0.4, using: &rng) })
     }
 
+    /// The MoE kernels with their own row shapes (`moeWorkgroup`, `moe*ThreadsPerRow`), unlike
+    /// the linear kernels': 8 threads a gate/up row, 64 a down row, 128-thread workgroups.
+    func testMoEBlockWithItsOwnRowShapes() throws {
+        let tuning = try KernelTuning.portable.overridden(by: "moeWorkgroup=128,moeGateUpThreadsPerRow=8,moeDownThreadsPerRow=64")
+        XCTAssertEqual(tuning.moeGateUpShape, RowReductionShape(workgroup: 128, threadsPerRow: 8))
+        XCTAssertEqual(tuning.moeDownShape.rowsPerGroup, 2)
+        XCTAssertEqual(KernelTuning.portable.moeDownShape, KernelTuning.portable.linearShape, "unset: the linear kernels' shape")
+        try checkMoEBlock(test: "moe.shapes", experts: 4, hidden: 64, ff: 96, k: 2,
+                          ids: [2, 0, 2, 2, 3, 1], routeWeights: [0.7, 0.3, 0.6, 0.4, 0.55, 0.45], tuning: tuning)
+    }
+
+    /// A row shape the kernels cannot run (threads a row not a power of two) is refused with the
+    /// knob to fix, before anything is dispatched.
+    func testAnUnrunnableMoERowShapeIsAClearError() throws {
+        let kernels = try GPU.library(tuning: try KernelTuning.portable.overridden(by: "moeGateUpThreadsPerRow=24"))
+        var rng = SeededRNG(test: "moe.badshape")
+        let (raw, _) = try rng.tensor(.q8_0, rows: 2 * 2 * 32, cols: 64)
+        let packed = try PackedWeights.repack(raw: raw, format: .q8_0, rows: 2 * 2 * 32, cols: 64)
+        let experts = try GPUExperts(context: GPU.context, packed: packed, experts: 2, label: "gu")
+        XCTAssertThrowsError(try kernels.moeGateUp(MoEGateUpArgs(experts: experts, bias: nil, input: try GPU.buffer(rng.floats(64), "x"),
+                                                                 ids: try GPU.buffer(ids: [1], "ids"), k: 1, tokens: 1,
+                                                                 output: try GPU.zeros(32, "out")))) { error in
+            let text = error.localizedDescription
+            XCTAssertTrue(text.contains("power of two") && text.contains("GPTOSS_GL_TUNE"), text)
+        }
+    }
+
     /// Gate/up + SwiGLU and down + weighted sum + residual against the CPU reference, every format,
     /// each expert in its own binding chunk.
-    private func checkMoEBlock(test: String, experts: Int, hidden: Int, ff: Int, k: Int, ids: [Int], routeWeights: [Float]) throws {
+    private func checkMoEBlock(test: String, experts: Int, hidden: Int, ff: Int, k: Int, ids: [Int], routeWeights: [Float],
+                               tuning: KernelTuning? = nil) throws {
         var rng = SeededRNG(test: test)
-        let kernels = try GPU.library()
+        let kernels = try tuning.map { try GPU.library(tuning: $0) } ?? GPU.library()
         let tokens = ids.count / k
         for format in WeightFormat.allCases {
             let (gateRaw, gate) = try rng.tensor(format, rows: experts * ff, cols: hidden, scale: 0.3)

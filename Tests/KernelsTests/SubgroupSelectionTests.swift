@@ -20,23 +20,29 @@ final class SubgroupSelectionTests: XCTestCase {
 
     func testWarpSizedRowGroupsWithComputeArithmeticUseSubgroups() throws {
         let nvidia = try subgroups(size: 32, features: ["basic", "vote", "arithmetic", "ballot", "shuffle"])
-        XCTAssertEqual(KernelTuning.wide.linearThreadsPerRow, 32, "wide gives a row one warp")
-        XCTAssertEqual(KernelTuning.wide.subgroupReduction(on: nvidia), 1)
+        let wide = KernelTuning.wide
+        XCTAssertEqual(wide.moeGateUpShape, RowReductionShape(workgroup: 128, threadsPerRow: 32), "wide gives an expert row one warp")
+        XCTAssertEqual(wide.subgroupReduction(on: nvidia, shape: wide.moeGateUpShape), 1)
+        XCTAssertEqual(wide.subgroupReduction(on: nvidia, shape: wide.moeDownShape), 1)
+        XCTAssertEqual(wide.linearThreadsPerRow, 64, "a decode linear row has two warps")
+        XCTAssertEqual(wide.subgroupReduction(on: nvidia), 0, "two warps a row: the shared-memory reduction")
         XCTAssertTrue(KernelTuning.rowGroupIsSubgroup(nvidia, threadsPerRow: 32, workgroup: 64))
     }
 
     func testEveryConditionIsNeeded() throws {
         let wide = KernelTuning.wide
-        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 32, stages: ["vertex", "fragment"])), 0, "not in compute")
-        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 32, features: ["basic", "ballot"])), 0, "no arithmetic")
-        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 64)), 0, "subgroup wider than a row")
+        let moe = wide.moeDownShape
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 32, stages: ["vertex", "fragment"]), shape: moe), 0, "not in compute")
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 32, features: ["basic", "ballot"]), shape: moe), 0, "no arithmetic")
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 64), shape: moe), 0, "subgroup wider than a row")
+        XCTAssertEqual(wide.subgroupReduction(on: try subgroups(size: 64)), 1, "64-wide subgroups fit wide's linear rows")
         XCTAssertEqual(KernelTuning.portable.subgroupReduction(on: try subgroups(size: 32)), 0, "16 threads a row, not 32")
         XCTAssertEqual(KernelTuning.portable.subgroupReduction(on: try subgroups(size: 16)), 1, "16-wide subgroups fit portable rows")
         XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(try subgroups(size: 32), threadsPerRow: 32, workgroup: 48), "workgroup not whole subgroups")
         XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(try subgroups(size: 0), threadsPerRow: 0, workgroup: 64), "no size reported")
         var off = wide
         off.useSubgroups = 0
-        XCTAssertEqual(off.subgroupReduction(on: try subgroups(size: 32)), 0, "switched off")
+        XCTAssertEqual(off.subgroupReduction(on: try subgroups(size: 32), shape: moe), 0, "switched off")
     }
 
     func testTheSwitchIsSetThroughGPTOSSGLTUNE() throws {

@@ -124,12 +124,13 @@ extension KernelLibrary {
         try requireFloats(a.ids, a.tokens * a.k, name)
         try requireFloats(a.output, a.tokens * a.k * ff, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * 2 * ff, name) }
-        let rowsPerGroup = tuning.linearWorkgroup / tuning.linearThreadsPerRow
-        let groupsX = (ff + rowsPerGroup - 1) / rowsPerGroup
+        let shape = tuning.moeGateUpShape
+        try requireRowShape(shape, name)
+        let groupsX = (ff + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groupsX, a.tokens * a.k, name)
-        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
-                                                "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow),
-                                                "SUBGROUPS": rowReductionSubgroups])
+        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
+                                                "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
+                                                "SUBGROUPS": rowReductionSubgroups(shape)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter()
@@ -159,12 +160,13 @@ extension KernelLibrary {
         let residualFloats = (a.tokens - 1) * a.residualStride + rows
         try requireFloats(a.residual, residualFloats, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * rows, name) }
-        let rowsPerGroup = tuning.linearWorkgroup / tuning.linearThreadsPerRow
-        let groupsX = (rows + rowsPerGroup - 1) / rowsPerGroup
+        let shape = tuning.moeDownShape
+        try requireRowShape(shape, name)
+        let groupsX = (rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groupsX, a.tokens, name)
-        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
-                                                "THREADS_PER_ROW": UInt32(tuning.linearThreadsPerRow),
-                                                "SUBGROUPS": rowReductionSubgroups])
+        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
+                                                "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
+                                                "SUBGROUPS": rowReductionSubgroups(shape)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter()

@@ -83,13 +83,21 @@ public struct KernelTuning: Sendable, Equatable {
     /// 0: always shared memory (`GPTOSS_GL_TUNE=useSubgroups=0` times that fallback).
     public var useSubgroups: Int = 1
 
+    /// Workgroup and threads per row of the per-slot MoE kernels (f32_moe_gate_up_swiglu,
+    /// f32_moe_down_sum); 0 (the default): the linear kernels' sizes. Separate because the two
+    /// see very different row counts in a decode step (4 × 2880 gate/up pairs against 2880
+    /// down rows for 20b), so the thread count that fills the GPU differs.
+    public var moeWorkgroup: Int = 0
+    public var moeGateUpThreadsPerRow: Int = 0
+    public var moeDownThreadsPerRow: Int = 0
+
     /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
     public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
                                               elementWorkgroup: 64, decodeSplitKeys: 256, decodeWorkgroup: 64,
                                               prefillQueryTile: 16, prefillKeyTile: 16,
                                               samplerSlice: 2048, samplerWorkgroup: 128)
 
-    /// Sizes for discrete GPUs (1024 invocations, 48 KiB shared memory): a warp per row,
+    /// Sizes for discrete GPUs (1024 invocations, 48 KiB shared memory): two warps per row,
     /// 8-token tiles, 64-query prefill tiles. Grouped MoE as timed on the H200 (2026-11-27,
     /// synthetic 20b, BENCHMARKS.md): 16 row threads and 32-token tiles of 8 × 4 tokens gave
     /// 1612 tok/s for a 512-token prefill against 665 for the per-slot kernels, and 918 against
@@ -100,7 +108,12 @@ public struct KernelTuning: Sendable, Equatable {
     /// rows in registers and 128-query tiles: 2164 against 1957 tok/s (64-query tiles: 2146).
     /// Decode attention with 256-thread GQA workgroups: 203.4 tok/s at depth 4096 with 256-key
     /// splits, 207.4 with 128 (128 threads: 182.9; the per-query-head kernel before: 169.9).
-    public static let wide = KernelTuning(linearWorkgroup: 128, linearThreadsPerRow: 32, linearTokenTile: 8,
+    /// Decode linears with 64 threads a row in 256-thread workgroups: 238.6–240.4 against
+    /// 226.6–231.7 tok/s with 32 in 128 (more threads in flight on the 2880- and 5120-row QKV
+    /// and output projections; 128 a row: 234.4, 32 in 256: 233.1). The per-slot MoE kernels
+    /// keep 32 in 128, a warp a row (their subgroup reduction): 16, 64 and 128 a row, 64- to
+    /// 512-thread workgroups were within noise or slower (2026-11-27, H200, synthetic 20b).
+    public static let wide = KernelTuning(linearWorkgroup: 256, linearThreadsPerRow: 64, linearTokenTile: 8,
                                           elementWorkgroup: 128, decodeSplitKeys: 128, decodeWorkgroup: 256,
                                           prefillQueryTile: 128, prefillKeyTile: 16, prefillRegisterRows: 1,
                                           samplerSlice: 4096, samplerWorkgroup: 256,
@@ -108,7 +121,8 @@ public struct KernelTuning: Sendable, Equatable {
                                           groupedMinTokens: 8, groupedMinSlotsPerExpert: 32,
                                           groupingWorkgroup: 1024,
                                           tiledMinTokens: 32, tiledRowGroups: 16, tiledTokenTile: 32, tiledTokenVecs: 1,
-                                          prefillBatch: 512)
+                                          prefillBatch: 512,
+                                          moeWorkgroup: 128, moeGateUpThreadsPerRow: 32, moeDownThreadsPerRow: 32)
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {

@@ -17,6 +17,8 @@ extension KernelTuning {
         "tiledMinTokens": \.tiledMinTokens, "tiledRowGroups": \.tiledRowGroups,
         "tiledTokenTile": \.tiledTokenTile, "tiledTokenVecs": \.tiledTokenVecs,
         "useSubgroups": \.useSubgroups,
+        "moeWorkgroup": \.moeWorkgroup, "moeGateUpThreadsPerRow": \.moeGateUpThreadsPerRow,
+        "moeDownThreadsPerRow": \.moeDownThreadsPerRow,
     ]
 
     /// The on/off fields among them: 0 or 1 (the others must be positive).

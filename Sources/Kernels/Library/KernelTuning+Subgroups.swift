@@ -21,11 +21,21 @@ extension KernelTuning {
     /// The SUBGROUPS value (0 or 1) for the row-reduction kernels of this tuning on a device
     /// with `subgroups`: 1 only when `useSubgroups` is on and a row group is one subgroup.
     public func subgroupReduction(on subgroups: SubgroupSupport?) -> UInt32 {
-        useSubgroups != 0 && Self.rowGroupIsSubgroup(subgroups, threadsPerRow: linearThreadsPerRow, workgroup: linearWorkgroup) ? 1 : 0
+        subgroupReduction(on: subgroups, shape: linearShape)
+    }
+
+    /// The same for a launch of `shape` (the MoE kernels may have their own, KernelTuning+RowShapes).
+    public func subgroupReduction(on subgroups: SubgroupSupport?, shape: RowReductionShape) -> UInt32 {
+        useSubgroups != 0 && Self.rowGroupIsSubgroup(subgroups, threadsPerRow: shape.threadsPerRow, workgroup: shape.workgroup) ? 1 : 0
     }
 }
 
 extension KernelLibrary {
     /// The SUBGROUPS override of the row-reduction kernels on this library's device and tuning.
     var rowReductionSubgroups: UInt32 { tuning.subgroupReduction(on: context.limits.subgroups) }
+
+    /// The same for a launch of `shape`.
+    func rowReductionSubgroups(_ shape: RowReductionShape) -> UInt32 {
+        tuning.subgroupReduction(on: context.limits.subgroups, shape: shape)
+    }
 }
