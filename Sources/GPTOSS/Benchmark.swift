@@ -11,13 +11,18 @@ public struct BenchmarkSettings: Codable, Equatable, Sendable {
     public var repeats: Int
     /// Seed of the prompt's token ids, so runs on different cards see the same input.
     public var seed: UInt64
+    /// Decode steps fed on the GPU (`GPTOSSModel.decodeFedOnGPU`): nothing is read back between
+    /// steps, so the timing is what a decode with no CPU round trip per token would reach.
+    public var feedOnGPU: Bool
 
-    public init(promptTokens: Int = 512, genTokens: Int = 128, depths: [Int] = [0], repeats: Int = 3, seed: UInt64 = 1) {
+    public init(promptTokens: Int = 512, genTokens: Int = 128, depths: [Int] = [0], repeats: Int = 3, seed: UInt64 = 1,
+                feedOnGPU: Bool = false) {
         self.promptTokens = promptTokens
         self.genTokens = genTokens
         self.depths = depths
         self.repeats = repeats
         self.seed = seed
+        self.feedOnGPU = feedOnGPU
     }
 
     /// Tokens the KV cache must hold: the prompt, or the deepest decode run plus its steps, plus one.
@@ -100,6 +105,8 @@ public enum Benchmark {
     }
 
     /// Times `settings.genTokens` greedy decode steps after prefilling `depth` tokens (one when 0).
+    /// With `feedOnGPU` each step takes the previous step's argmax on the GPU and only the last
+    /// step's reduction is read back (after the clock's drain has the GPU idle anyway).
     public static func decode(_ model: GPTOSSModel, depth: Int, _ settings: BenchmarkSettings) throws -> DecodeTiming {
         try checkCapacity(model, settings)
         let context = promptTokens(count: max(depth, 1), vocabularySize: model.config.vocabularySize,
@@ -114,10 +121,15 @@ public enum Benchmark {
             try drain(model)
             let elapsed = try clock {
                 for _ in 0 ..< settings.genTokens {
-                    next = sampler.choose(from: try model.decode(next, sampler: sampler))
+                    if settings.feedOnGPU {
+                        try model.decodeFedOnGPU(sampler)
+                    } else {
+                        next = sampler.choose(from: try model.decode(next, sampler: sampler))
+                    }
                 }
                 try drain(model)
             }
+            if settings.feedOnGPU { next = sampler.choose(from: try model.summary(sampler)) }
             if run > 0 { seconds.append(elapsed) }
         }
         model.reset()

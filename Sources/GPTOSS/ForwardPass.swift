@@ -192,6 +192,9 @@ struct ForwardPass {
             return
         case .all:
             headInput = b.residual; headRows = count
+        case .last where count == 1:
+            // A decode step's residual is its only row: no copy (and none of its barriers).
+            headInput = b.residual; headRows = 1
         case .last:
             kernels.context.barrier(.all)
             try b.lastResidual.copy(from: b.residual, sourceOffset: (count - 1) * h * 4, to: 0, byteCount: h * 4)

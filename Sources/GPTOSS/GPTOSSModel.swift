@@ -183,11 +183,21 @@ public final class GPTOSSModel {
 
     /// The reduction of the last computed logits row (after `prefill(…, logits: .last)`).
     public func summarize(_ sampler: Sampler) throws -> LogitSummary {
+        try reduceLastLogits(sampler)
+        return try summary(sampler)
+    }
+
+    /// Queues the sampler's reduction of the last computed logits row into the summary buffer.
+    private func reduceLastLogits(_ sampler: Sampler) throws {
         let candidates = min(sampler.candidateCount, config.vocabularySize)
-        let r = try kernels.reduceLogits(LogitReductionArgs(logits: buffers.logits, vocab: config.vocabularySize,
-                                                            candidates: candidates, temperature: sampler.reductionTemperature,
-                                                            result: buffers.summary))
-        reportMode(r)
+        reportMode(try kernels.reduceLogits(LogitReductionArgs(logits: buffers.logits, vocab: config.vocabularySize,
+                                                               candidates: candidates, temperature: sampler.reductionTemperature,
+                                                               result: buffers.summary)))
+    }
+
+    /// Reads back the last queued reduction (waits for it).
+    public func summary(_ sampler: Sampler) throws -> LogitSummary {
+        let candidates = min(sampler.candidateCount, config.vocabularySize)
         let words = try buffers.summary.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
         let summary = LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
         // NaN logits compare false with everything, so the reduction finds no best id.
@@ -239,11 +249,22 @@ public final class GPTOSSModel {
         }
     }
 
-    private func step(_ tokens: [Int], logits: LogitRows, wanted: Set<Intermediate>,
+    /// A greedy decode step whose token is the argmax of the last reduction (`summarize`,
+    /// `decode` or this), copied on the GPU: the step and its reduction are queued and nothing is
+    /// read back, so the CPU can queue the next step at once (`bench --feed-on-gpu`). Read the
+    /// result with `summary(_:)`.
+    public func decodeFedOnGPU(_ sampler: Sampler) throws {
+        try check([0])
+        try buffers.tokenIDs.copy(from: buffers.summary, sourceOffset: 0, to: 0, byteCount: 4)
+        try step([0], uploadTokens: false, logits: .last, wanted: []) { _, _ in }
+        try reduceLastLogits(sampler)
+    }
+
+    private func step(_ tokens: [Int], uploadTokens: Bool = true, logits: LogitRows, wanted: Set<Intermediate>,
                       capture: (Intermediate, [Float]) -> Void) throws {
         let enqueueStart = DispatchTime.now().uptimeNanoseconds
         defer { enqueueSeconds += Double(DispatchTime.now().uptimeNanoseconds - enqueueStart) / 1e9 }
-        try buffers.tokenIDs.upload(tokens.map { UInt32($0) })
+        if uploadTokens { try buffers.tokenIDs.upload(tokens.map { UInt32($0) }) }
         let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
                                routerTrace: routerTrace, attentionProbe: attentionProbe) { [self] r in
             reportMode(r)

@@ -40,9 +40,13 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also profile GPU time per kernel (a timestamp after every launch) of --gen-tokens decode steps and one prefill.")
     var profile = false
 
+    @Flag(help: ArgumentHelp("Feed each decode step's token on the GPU (the previous step's argmax) and read nothing back between steps.",
+                             discussion: "What decode would gain with no CPU round trip per token; compare with a run without it."))
+    var feedOnGpu = false
+
     var settings: BenchmarkSettings {
         BenchmarkSettings(promptTokens: promptTokens, genTokens: genTokens, depths: depth.isEmpty ? [0] : depth,
-                          repeats: repeats, seed: seed)
+                          repeats: repeats, seed: seed, feedOnGPU: feedOnGpu)
     }
 
     func validate() throws {
@@ -151,7 +155,7 @@ struct BenchReport: Encodable {
             ("prefill \(prefill.tokens) tok", rate(prefill)),
         ]
         for d in decode {
-            rows.append(("decode \(d.timing.tokens) tok @ depth \(d.depth)", rate(d.timing)))
+            rows.append(("decode \(d.timing.tokens) tok @ depth \(d.depth)\(settings.feedOnGPU ? ", fed on GPU" : "")", rate(d.timing)))
         }
         let width = rows.map(\.0.count).max() ?? 0
         let header = "gptoss-gl bench: medians of \(settings.repeats) repeat(s), seed \(settings.seed)"

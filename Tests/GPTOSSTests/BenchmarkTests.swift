@@ -47,6 +47,34 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertEqual(model.position, 0, "the loops reset the model when done")
     }
 
+    /// Steps fed on the GPU (`bench --feed-on-gpu`) decode the same greedy sequence as steps
+    /// whose token the CPU chose: after five of each the reductions agree bit for bit.
+    func testStepsFedOnTheGPUFollowTheGreedySequence() throws {
+        let model = try load(context: 32)
+        var sampler = try Sampler(.greedy)
+        let prompt = Benchmark.promptTokens(count: 6, vocabularySize: model.config.vocabularySize, seed: 3)
+        try model.prefill(prompt, logits: .last)
+        var next = sampler.choose(from: try model.summarize(sampler))
+        var chosen: [Int] = []
+        for _ in 0 ..< 5 {
+            let summary = try model.decode(next, sampler: sampler)
+            next = summary.argmax
+            chosen.append(next)
+        }
+        let byCPU = try model.summary(sampler)
+        XCTAssertGreaterThan(Set(chosen).count, 1, "a sequence that moves, so a stale token would show")
+
+        model.reset()
+        try model.prefill(prompt, logits: .last)
+        _ = try model.summarize(sampler)
+        for _ in 0 ..< 5 { try model.decodeFedOnGPU(sampler) }
+        XCTAssertEqual(model.position, prompt.count + 5)
+        XCTAssertEqual(try model.summary(sampler), byCPU)
+
+        let settings = BenchmarkSettings(promptTokens: 4, genTokens: 3, depths: [5], repeats: 1, feedOnGPU: true)
+        XCTAssertEqual(try Benchmark.decode(model, depth: 5, settings).timing.seconds.count, 1)
+    }
+
     func testTooSmallCacheIsAClearError() throws {
         let settings = BenchmarkSettings(promptTokens: 4, genTokens: 8, depths: [30], repeats: 1)
         let model = try load(context: 16)
