@@ -37,12 +37,19 @@ final class UniformRing {
     private var next = 0
     private let slotBytes: Int
     private let slotCount: Int
-    /// At most 3072 uniform blocks in flight (GPTOSS_GL_MAX_IN_FLIGHT, 64…4096), fenced every
-    /// 512 (or limit / 4): a slot is reused only after limit + interval ≤ 4608 later binds at
-    /// the least, fewer than the 8192 slots (the 64 orphaned buffers need no such bound: the
-    /// driver renames them, but the limit bounds the queue there too).
+    /// At most 512 uniform blocks in flight by default (GPTOSS_GL_MAX_IN_FLIGHT, 64…4096), fenced
+    /// every limit / 4 (at most 512): a slot is reused only after limit + interval ≤ 4608 later
+    /// binds at the least, fewer than the 8192 slots (the 64 orphaned buffers need no such bound:
+    /// the driver renames them, but the limit bounds the queue there too).
+    ///
+    /// Why 512 and not more: on the H200 (driver 580) a 4096-token prefill of synthetic 120b with
+    /// an upload on almost every launch (`.subdata`, grouped MoE forced) ended in NaN logits when
+    /// 2048 or 3072 blocks could be queued without the CPU ever waiting, and was finite with 64,
+    /// 512 and 1024 (docs/nan-hunt.md, fifth look). Decode never queues that far (it reads back
+    /// every token), and a prefill keeps the GPU busy with 384+ launches still queued, so the
+    /// bound costs no speed there.
     private let inFlight: InFlightLimit = {
-        let requested = Int(ProcessInfo.processInfo.environment["GPTOSS_GL_MAX_IN_FLIGHT"] ?? "") ?? 3072
+        let requested = Int(ProcessInfo.processInfo.environment["GPTOSS_GL_MAX_IN_FLIGHT"] ?? "") ?? 512
         let limit = min(4096, max(64, requested))
         return InFlightLimit(interval: min(512, limit / 4), limit: limit)
     }()
