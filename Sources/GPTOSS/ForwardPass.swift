@@ -132,18 +132,27 @@ struct ForwardPass {
                 try kernels.linear(alone)
                 try dump(name(.attentionOutput), b.dumpScratch, stride: h, width: h)
             }
-            note(try kernels.linear(project))
-            try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
-
             // MARK: - MoE: h2 = rmsnorm(x)·post_attention_norm; router top-k, softmax over the k
-            // A decode step runs all three in one launch unless a dump wants the router logits.
-            if decode && !wanted.contains(name(.routerLogits)),
-               kernels.routerDecodeWorkgroup(for: layer.router, k: c.expertUsedCount) != nil {
-                note(try kernels.routerDecode(RouterDecodeArgs(input: b.residual, norm: layer.postAttentionNorm,
-                    eps: Float(c.rmsEpsilon), router: layer.router, bias: layer.routerBias, k: c.expertUsedCount,
-                    normed: b.normed, ids: b.expertIDs, weights: b.expertWeights)))
+            // A decode step runs all three in one launch unless a dump wants the router logits,
+            // and that launch also does the projection above unless a dump wants the sum between.
+            let router = RouterDecodeArgs(input: b.residual, norm: layer.postAttentionNorm,
+                eps: Float(c.rmsEpsilon), router: layer.router, bias: layer.routerBias, k: c.expertUsedCount,
+                normed: b.normed, ids: b.expertIDs, weights: b.expertWeights)
+            let fusedRouter = decode && !wanted.contains(name(.routerLogits))
+                && kernels.routerDecodeWorkgroup(for: layer.router, k: c.expertUsedCount) != nil
+            if fusedRouter && !wanted.contains(name(.feedForwardInput)),
+               kernels.outRouterDecodeWorkgroup(projection: layer.attentionOutput, router: layer.router, k: c.expertUsedCount) != nil {
+                note(try kernels.outRouterDecode(OutRouterDecodeArgs(projection: layer.attentionOutput,
+                    projectionBias: layer.attentionOutputBias, input: b.attention, residual: b.residual, router: router)))
+                try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
+            } else if fusedRouter {
+                note(try kernels.linear(project))
+                try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
+                note(try kernels.routerDecode(router))
                 try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
             } else {
+                note(try kernels.linear(project))
+                try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
                 note(try kernels.rmsNorm(RMSNormArgs(
                     input: b.residual, weight: layer.postAttentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
                 try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)

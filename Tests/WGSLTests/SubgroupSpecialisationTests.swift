@@ -38,6 +38,6 @@ final class SubgroupSpecialisationTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, ["f32_linear", "f32_moe_down_sum", "f32_moe_gate_up_swiglu"])
+        XCTAssertEqual(checked, ["f32_linear", "f32_moe_down_sum", "f32_moe_gate_up_swiglu", "f32_out_router_decode"])
     }
 }

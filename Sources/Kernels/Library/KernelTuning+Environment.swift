@@ -18,11 +18,11 @@ extension KernelTuning {
         "tiledTokenTile": \.tiledTokenTile, "tiledTokenVecs": \.tiledTokenVecs,
         "useSubgroups": \.useSubgroups,
         "moeWorkgroup": \.moeWorkgroup, "moeGateUpThreadsPerRow": \.moeGateUpThreadsPerRow,
-        "moeDownThreadsPerRow": \.moeDownThreadsPerRow,
+        "moeDownThreadsPerRow": \.moeDownThreadsPerRow, "fuseOutputRouter": \.fuseOutputRouter,
     ]
 
     /// The on/off fields among them: 0 or 1 (the others must be positive).
-    private static let switchFields: Set<String> = ["useSubgroups", "prefillRegisterRows"]
+    private static let switchFields: Set<String> = ["useSubgroups", "prefillRegisterRows", "fuseOutputRouter"]
 
     /// This tuning with the overrides of `spec`, e.g. "linearWorkgroup=256,linearThreadsPerRow=16"
     /// (the value of the environment variable GPTOSS_GL_TUNE), so one binary can time several

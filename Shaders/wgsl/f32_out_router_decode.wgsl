@@ -1,0 +1,369 @@
+// The attention output projection of one decoded token, its residual add, and the router of
+// the MoE block that follows, in one launch (two launches and one storage barrier become one):
+//   x_res[r] += Wo[r] . attn + bo[r]                     (rows r of the projection, as f32_linear)
+//   h = x_res / sqrt(mean(x_res^2) + eps) * norm         (the post-attention RMSNorm; h written out)
+//   logit[e] = Wr[e] . h + br[e]; ids, weights = top-k, softmax over the k    (as f32_router_decode)
+// Every workgroup computes its rows of the projection; the last workgroup to finish (a ticket
+// taken with an atomic counter after its rows are stored) then runs the router over the whole
+// updated residual row. Nothing waits for another workgroup, so no forward-progress guarantee
+// is needed. The residual row is only touched through atomics (single writer per element, so
+// an atomic load and store make the add): atomic accesses are coherent across workgroups, so
+// the last workgroup reads every row the others stored before they took their tickets
+// (storageBarrier orders a workgroup's stores before its ticket). The last workgroup resets the
+// counter for the next launch.
+//
+// The projection: formats, planes layout and the decode row walk as in f32_linear.wgsl (one
+// token, two rows per row group, THREADS_PER_ROW threads a row); the router as in
+// f32_router_decode.wgsl (F32 router rows, EXPERTS a power of two ≥ n_experts, ≤ WG_SIZE; the
+// projection's output width is the router's COLS).
+//
+// Bindings (group 0):
+//   0  uniform Params
+//   1  scales  : array<u32>          projection scale plane [rows][scale_words_per_row]   read
+//   2  data    : array<u32>          projection data plane [rows][data_vec4_per_row * 4] read
+//   3  bias    : array<f32>          [rows] projection bias                               read (has_bias = 1)
+//   4  x       : array<vec4<f32>>    [cols / 4] the attention output                      read
+//   5  y       : array<atomic<u32>>  the residual row (f32 bits) at y[y_offset]           read_write
+//   6  norm    : array<vec4<f32>>    [COLS / 4] post-attention RMSNorm weights            read
+//   7  w       : array<vec4<f32>>    [n_experts][router_row_vec4] router rows             read
+//   8  rbias   : array<f32>          [n_experts]                                          read (router_has_bias = 1)
+//   9  normed  : array<vec4<f32>>    [COLS / 4]                                           write
+//   10 ids     : array<u32>          [k]                                                  write
+//   11 weights : array<f32>          [k]                                                  write
+//   12 counter : array<atomic<u32>>  [1] workgroups finished; zero between launches       read_write
+// Dispatch: (n_groups, 1, 1) with n_groups = ceil(ceil(rows / 2) / (WG_SIZE / THREADS_PER_ROW)).
+
+enable subgroups;
+
+struct Params {
+    rows: u32,
+    cols: u32,
+    has_bias: u32,
+    scale_words_per_row: u32,
+    data_vec4_per_row: u32,
+    y_offset: u32,
+    n_groups: u32,
+    n_experts: u32,
+    k: u32,
+    router_row_vec4: u32,
+    router_has_bias: u32,
+    eps: f32,
+}
+
+const FORMAT_F32: u32 = 0u;
+const FORMAT_F16: u32 = 1u;
+const FORMAT_BF16: u32 = 2u;
+const FORMAT_Q8_0: u32 = 3u;
+const FORMAT_MXFP4: u32 = 4u;
+const NEG_BIG: f32 = -3.0e38;
+const MAX_K: u32 = 32u;
+
+override WEIGHT_FORMAT: u32 = 3u;
+override WG_SIZE: u32 = 256u;
+override THREADS_PER_ROW: u32 = 16u;
+// 1: each row group reduces with subgroupAdd (conditions at the top of f32_linear.wgsl).
+override SUBGROUPS: u32 = 0u;
+override COLS: u32 = 2880u;
+override EXPERTS: u32 = 32u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> scales: array<u32>;
+@group(0) @binding(2) var<storage, read> data: array<u32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> y: array<atomic<u32>>;
+@group(0) @binding(6) var<storage, read> norm: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read> rbias: array<f32>;
+@group(0) @binding(9) var<storage, read_write> normed: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> ids: array<u32>;
+@group(0) @binding(11) var<storage, read_write> weights: array<f32>;
+@group(0) @binding(12) var<storage, read_write> counter: array<atomic<u32>>;
+
+var<workgroup> partial_sums: array<f32, WG_SIZE * 2u>;
+var<workgroup> is_last: u32;
+var<workgroup> h: array<vec4<f32>, COLS / 4u>;
+var<workgroup> expert_logits: array<f32, EXPERTS>;
+var<workgroup> chosen_value: array<f32, MAX_K>;
+var<workgroup> chosen_index: array<u32, MAX_K>;
+
+// Four int8 of a little-endian word as floats.
+fn q8x4(w: u32) -> vec4<f32> {
+    return vec4<f32>(
+        f32(bitcast<i32>(w << 24u) >> 24u),
+        f32(bitcast<i32>(w << 16u) >> 24u),
+        f32(bitcast<i32>(w << 8u) >> 24u),
+        f32(bitcast<i32>(w) >> 24u));
+}
+
+// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14 (see
+// f32_linear.wgsl).
+fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
+    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
+    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
+    let t = w >> shift;
+    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
+    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
+    let v02 = unpack2x16float(h02);
+    let v13 = unpack2x16float(h13);
+    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
+}
+
+// 2^(e - 127) · 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out.
+fn e8m0_f16(e: u32) -> f32 {
+    return bitcast<f32>(min(e + 14u, 254u) << 23u);
+}
+
+fn bf16x2(w: u32) -> vec2<f32> {
+    return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
+}
+
+// Activation vec4 `j` of the token whose first vec4 is `xv` (one token: xv = 0).
+fn xin(xv: u32, j: u32) -> vec4<f32> {
+    return x[xv + j];
+}
+
+// Word units of a row, as in f32_linear.wgsl.
+fn units_per_row() -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return params.cols / 8u;
+    }
+    return params.cols / 4u;
+}
+
+fn unit_x(u: u32) -> u32 {
+    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return (u / 4u) * 8u + (u & 3u);
+    }
+    return u;
+}
+
+fn unit_load(words: u32, u: u32) -> vec4<u32> {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
+        return vec4<u32>(data[words + u], 0u, 0u, 0u);
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        let i = words + 4u * u;
+        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
+    }
+    let i = words + 2u * u;
+    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
+}
+
+fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
+    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
+        let b = u / 8u;
+        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
+        let d = select(pair.x, pair.y, (b & 1u) == 1u);
+        return d * dot(q8x4(w.x), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
+        let b = u / 4u;
+        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
+        let j = unit_x(u);
+        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
+    } else if (WEIGHT_FORMAT == FORMAT_F32) {
+        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
+    } else if (WEIGHT_FORMAT == FORMAT_F16) {
+        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
+    }
+    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
+}
+
+// The sums of rows `row_a` and `row_b` over the units lane, lane + THREADS_PER_ROW, …, four
+// units of each a round with all eight loads issued first (as f32_linear.wgsl's pair_dot).
+fn row_pair_dot(row_a: u32, row_b: u32, lane: u32) -> vec2<f32> {
+    let units = units_per_row();
+    let last = units - 1u;
+    let words_a = row_a * params.data_vec4_per_row * 4u;
+    let words_b = row_b * params.data_vec4_per_row * 4u;
+    var s = vec2<f32>(0.0);
+    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
+        let u1 = min(u0 + THREADS_PER_ROW, last);
+        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
+        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
+        let a0 = unit_load(words_a, u0);
+        let b0 = unit_load(words_b, u0);
+        let a1 = unit_load(words_a, u1);
+        let b1 = unit_load(words_b, u1);
+        let a2 = unit_load(words_a, u2);
+        let b2 = unit_load(words_b, u2);
+        let a3 = unit_load(words_a, u3);
+        let b3 = unit_load(words_b, u3);
+        s += vec2<f32>(unit_dot(row_a, u0, a0, 0u), unit_dot(row_b, u0, b0, 0u));
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u1, a1, 0u), unit_dot(row_b, u1, b1, 0u)),
+                    u0 + THREADS_PER_ROW < units);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u2, a2, 0u), unit_dot(row_b, u2, b2, 0u)),
+                    u0 + 2u * THREADS_PER_ROW < units);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u3, a3, 0u), unit_dot(row_b, u3, b3, 0u)),
+                    u0 + 3u * THREADS_PER_ROW < units);
+    }
+    return s;
+}
+
+// Residual element `i` (f32 bits kept in an atomic word).
+fn residual(i: u32) -> f32 {
+    return bitcast<f32>(atomicLoad(&y[params.y_offset + i]));
+}
+
+fn residual4(q: u32) -> vec4<f32> {
+    let i = 4u * q;
+    return vec4<f32>(residual(i), residual(i + 1u), residual(i + 2u), residual(i + 3u));
+}
+
+// This workgroup's rows of the projection, added to the residual.
+fn project(lidx: u32, wg: u32) {
+    let lane = lidx % THREADS_PER_ROW;
+    let group = wg * (WG_SIZE / THREADS_PER_ROW) + lidx / THREADS_PER_ROW;
+    let pairs = (params.rows + 1u) / 2u;
+    let valid = group < pairs;
+    let first = 2u * min(group, pairs - 1u);
+    let second = min(first + 1u, params.rows - 1u);
+    var sums = vec2<f32>(0.0);
+    if (valid) {
+        sums = row_pair_dot(first, second, lane);
+    }
+    var total = vec2<f32>(0.0);
+    if (SUBGROUPS == 1u) {
+        total = subgroupAdd(sums);
+    } else {
+        partial_sums[lidx] = sums.x;
+        partial_sums[WG_SIZE + lidx] = sums.y;
+        workgroupBarrier();
+        for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
+            if (lane < stride) {
+                partial_sums[lidx] = partial_sums[lidx] + partial_sums[lidx + stride];
+                partial_sums[WG_SIZE + lidx] = partial_sums[WG_SIZE + lidx] + partial_sums[WG_SIZE + lidx + stride];
+            }
+            workgroupBarrier();
+        }
+        total = vec2<f32>(partial_sums[lidx], partial_sums[WG_SIZE + lidx]);
+    }
+    if (lane == 0u && valid) {
+        var v = total;
+        if (params.has_bias == 1u) {
+            v += vec2<f32>(bias[first], bias[second]);
+        }
+        atomicStore(&y[params.y_offset + first], bitcast<u32>(residual(first) + v.x));
+        if (second != first) {
+            atomicStore(&y[params.y_offset + second], bitcast<u32>(residual(second) + v.y));
+        }
+    }
+}
+
+// The router over the finished residual row (the last workgroup only).
+fn route(lane: u32) {
+    let quads = COLS / 4u;
+    var sq = 0.0;
+    for (var i = lane; i < quads; i += WG_SIZE) {
+        let v = residual4(i);
+        h[i] = v;
+        sq += dot(v, v);
+    }
+    partial_sums[lane] = sq;
+    workgroupBarrier();
+    for (var stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            partial_sums[lane] = partial_sums[lane] + partial_sums[lane + stride];
+        }
+        workgroupBarrier();
+    }
+    let inv_rms = inverseSqrt(partial_sums[0] / f32(COLS) + params.eps);
+    workgroupBarrier();
+    // Each thread scales the quads it read above.
+    for (var i = lane; i < quads; i += WG_SIZE) {
+        let v = h[i] * inv_rms * norm[i];
+        h[i] = v;
+        normed[i] = v;
+    }
+    workgroupBarrier();
+
+    // Logits: WG_SIZE / EXPERTS neighbouring threads share an expert's row.
+    let per_expert = WG_SIZE / EXPERTS;
+    let e = lane / per_expert;
+    let sub = lane % per_expert;
+    var s = 0.0;
+    if (e < params.n_experts) {
+        let row = e * params.router_row_vec4;
+        let last = quads - 1u;
+        for (var i = sub; i < quads; i += 4u * per_expert) {
+            let i1 = min(i + per_expert, last);
+            let i2 = min(i + 2u * per_expert, last);
+            let i3 = min(i + 3u * per_expert, last);
+            let w0 = w[row + i];
+            let w1 = w[row + i1];
+            let w2 = w[row + i2];
+            let w3 = w[row + i3];
+            s += dot(w0, h[i]);
+            s += select(0.0, dot(w1, h[i1]), i + per_expert < quads);
+            s += select(0.0, dot(w2, h[i2]), i + 2u * per_expert < quads);
+            s += select(0.0, dot(w3, h[i3]), i + 3u * per_expert < quads);
+        }
+    }
+    partial_sums[lane] = s;
+    workgroupBarrier();
+    for (var stride = per_expert / 2u; stride > 0u; stride = stride / 2u) {
+        if (sub < stride) {
+            partial_sums[lane] = partial_sums[lane] + partial_sums[lane + stride];
+        }
+        workgroupBarrier();
+    }
+
+    // Top-k by rank, then the softmax over the k (as f32_router_decode.wgsl).
+    if (lane < EXPERTS) {
+        var logit = NEG_BIG;
+        if (lane < params.n_experts) {
+            logit = partial_sums[lane * per_expert];
+            if (params.router_has_bias == 1u) {
+                logit += rbias[lane];
+            }
+        }
+        expert_logits[lane] = logit;
+    }
+    if (lane < MAX_K) {
+        chosen_value[lane] = NEG_BIG;
+        chosen_index[lane] = 0xffffffffu;
+    }
+    workgroupBarrier();
+    if (lane < params.n_experts) {
+        let v = expert_logits[lane];
+        var rank = 0u;
+        for (var o = 0u; o < params.n_experts; o += 1u) {
+            let other = expert_logits[o];
+            if (other > v || (other == v && o < lane)) {
+                rank += 1u;
+            }
+        }
+        if (rank < params.k) {
+            chosen_value[rank] = v;
+            chosen_index[rank] = lane;
+        }
+    }
+    workgroupBarrier();
+    if (lane == 0u) {
+        let m = chosen_value[0];
+        var total = 0.0;
+        for (var j = 0u; j < params.k; j += 1u) {
+            total += exp(chosen_value[j] - m);
+        }
+        for (var j = 0u; j < params.k; j += 1u) {
+            ids[j] = chosen_index[j];
+            weights[j] = exp(chosen_value[j] - m) / total;
+        }
+        // Ready for the next launch (this is the only workgroup still running).
+        atomicStore(&counter[0], 0u);
+    }
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    project(lid.x, wid.x);
+    // Every row this workgroup stored is complete before its ticket is taken.
+    storageBarrier();
+    if (lid.x == 0u) {
+        let finished = atomicAdd(&counter[0], 1u);
+        is_last = select(0u, 1u, finished + 1u == params.n_groups);
+    }
+    let last = workgroupUniformLoad(&is_last);
+    if (last == 1u) {
+        route(lid.x);
+    }
+}
