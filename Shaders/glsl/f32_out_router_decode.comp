@@ -267,6 +267,77 @@ void project(uint lidx, uint wg) {
     }
 }
 
+void expert_dots(uint lane) {
+    uint quads = COLS / 4u;
+    uint per_expert = wgsl_div(WG_SIZE, EXPERTS);
+    uint e = wgsl_div(lane, per_expert);
+    uint sub = wgsl_rem(lane, per_expert);
+    float s = 0.0;
+    if (e < params.n_experts) {
+        uint row = e * params.router_row_vec4;
+        uint last = quads - 1u;
+        for (uint i = sub; i < quads; i += 4u * per_expert) {
+            uint i1 = min((i + per_expert), last);
+            uint i2 = min((i + (2u * per_expert)), last);
+            uint i3 = min((i + (3u * per_expert)), last);
+            vec4 w0 = w[min((row + i), (uint(w.length()) - 1u))];
+            vec4 w1 = w[min((row + i1), (uint(w.length()) - 1u))];
+            vec4 w2 = w[min((row + i2), (uint(w.length()) - 1u))];
+            vec4 w3 = w[min((row + i3), (uint(w.length()) - 1u))];
+            s += dot(w0, h[min(i, ((COLS / 4u) - 1u))]);
+            s += ((i + per_expert) < quads) ? dot(w1, h[min(i1, ((COLS / 4u) - 1u))]) : 0.0;
+            s += ((i + (2u * per_expert)) < quads) ? dot(w2, h[min(i2, ((COLS / 4u) - 1u))]) : 0.0;
+            s += ((i + (3u * per_expert)) < quads) ? dot(w3, h[min(i3, ((COLS / 4u) - 1u))]) : 0.0;
+        }
+    }
+    partial_sums[min(lane, ((WG_SIZE * 2u) - 1u))] = s;
+    memoryBarrierShared();
+    barrier();
+    for (uint stride = per_expert / 2u; stride > 0u; stride = stride / 2u) {
+        if (sub < stride) {
+            partial_sums[min(lane, ((WG_SIZE * 2u) - 1u))] = partial_sums[min(lane, ((WG_SIZE * 2u) - 1u))] + partial_sums[min((lane + stride), ((WG_SIZE * 2u) - 1u))];
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+}
+
+void pick_top_k(uint lane) {
+    if (lane < MAX_K) {
+        chosen_value[min(lane, 31u)] = NEG_BIG;
+        chosen_index[min(lane, 31u)] = 4294967295u;
+    }
+    memoryBarrierShared();
+    barrier();
+    if (lane < params.n_experts) {
+        float v = expert_logits[min(lane, (EXPERTS - 1u))];
+        uint rank = 0u;
+        for (uint o = 0u; o < params.n_experts; o++) {
+            float other = expert_logits[min(o, (EXPERTS - 1u))];
+            if ((other > v) || ((other == v) && (o < lane))) {
+                rank++;
+            }
+        }
+        if (rank < params.k) {
+            chosen_value[min(rank, 31u)] = v;
+            chosen_index[min(rank, 31u)] = lane;
+        }
+    }
+    memoryBarrierShared();
+    barrier();
+    if (lane == 0u) {
+        float m = chosen_value[0u];
+        float total = 0.0;
+        for (uint j = 0u; j < params.k; j++) {
+            total += exp((chosen_value[min(j, 31u)] - m));
+        }
+        for (uint j_1 = 0u; j_1 < params.k; j_1++) {
+            ids[min(j_1, (uint(ids.length()) - 1u))] = chosen_index[min(j_1, 31u)];
+            weights[min(j_1, (uint(weights.length()) - 1u))] = exp((chosen_value[min(j_1, 31u)] - m)) / total;
+        }
+    }
+}
+
 void route(uint lane) {
     uint quads = COLS / 4u;
     float sq = 0.0;
@@ -295,37 +366,8 @@ void route(uint lane) {
     }
     memoryBarrierShared();
     barrier();
+    expert_dots(lane);
     uint per_expert = wgsl_div(WG_SIZE, EXPERTS);
-    uint e = wgsl_div(lane, per_expert);
-    uint sub = wgsl_rem(lane, per_expert);
-    float s = 0.0;
-    if (e < params.n_experts) {
-        uint row = e * params.router_row_vec4;
-        uint last = quads - 1u;
-        for (uint i_2 = sub; i_2 < quads; i_2 += 4u * per_expert) {
-            uint i1 = min((i_2 + per_expert), last);
-            uint i2 = min((i_2 + (2u * per_expert)), last);
-            uint i3 = min((i_2 + (3u * per_expert)), last);
-            vec4 w0 = w[min((row + i_2), (uint(w.length()) - 1u))];
-            vec4 w1 = w[min((row + i1), (uint(w.length()) - 1u))];
-            vec4 w2 = w[min((row + i2), (uint(w.length()) - 1u))];
-            vec4 w3 = w[min((row + i3), (uint(w.length()) - 1u))];
-            s += dot(w0, h[min(i_2, ((COLS / 4u) - 1u))]);
-            s += ((i_2 + per_expert) < quads) ? dot(w1, h[min(i1, ((COLS / 4u) - 1u))]) : 0.0;
-            s += ((i_2 + (2u * per_expert)) < quads) ? dot(w2, h[min(i2, ((COLS / 4u) - 1u))]) : 0.0;
-            s += ((i_2 + (3u * per_expert)) < quads) ? dot(w3, h[min(i3, ((COLS / 4u) - 1u))]) : 0.0;
-        }
-    }
-    partial_sums[min(lane, ((WG_SIZE * 2u) - 1u))] = s;
-    memoryBarrierShared();
-    barrier();
-    for (uint stride_1 = per_expert / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
-        if (sub < stride_1) {
-            partial_sums[min(lane, ((WG_SIZE * 2u) - 1u))] = partial_sums[min(lane, ((WG_SIZE * 2u) - 1u))] + partial_sums[min((lane + stride_1), ((WG_SIZE * 2u) - 1u))];
-        }
-        memoryBarrierShared();
-        barrier();
-    }
     if (lane < EXPERTS) {
         float logit = NEG_BIG;
         if (lane < params.n_experts) {
@@ -336,38 +378,8 @@ void route(uint lane) {
         }
         expert_logits[min(lane, (EXPERTS - 1u))] = logit;
     }
-    if (lane < MAX_K) {
-        chosen_value[min(lane, 31u)] = NEG_BIG;
-        chosen_index[min(lane, 31u)] = 4294967295u;
-    }
-    memoryBarrierShared();
-    barrier();
-    if (lane < params.n_experts) {
-        float v_2 = expert_logits[min(lane, (EXPERTS - 1u))];
-        uint rank = 0u;
-        for (uint o = 0u; o < params.n_experts; o++) {
-            float other = expert_logits[min(o, (EXPERTS - 1u))];
-            if ((other > v_2) || ((other == v_2) && (o < lane))) {
-                rank++;
-            }
-        }
-        if (rank < params.k) {
-            chosen_value[min(rank, 31u)] = v_2;
-            chosen_index[min(rank, 31u)] = lane;
-        }
-    }
-    memoryBarrierShared();
-    barrier();
+    pick_top_k(lane);
     if (lane == 0u) {
-        float m = chosen_value[0u];
-        float total = 0.0;
-        for (uint j = 0u; j < params.k; j++) {
-            total += exp((chosen_value[min(j, 31u)] - m));
-        }
-        for (uint j_1 = 0u; j_1 < params.k; j_1++) {
-            ids[min(j_1, (uint(ids.length()) - 1u))] = chosen_index[min(j_1, 31u)];
-            weights[min(j_1, (uint(weights.length()) - 1u))] = exp((chosen_value[min(j_1, 31u)] - m)) / total;
-        }
         atomicExchange(counter[0u], 0u);
     }
 }

@@ -20,7 +20,7 @@ layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 struct Params {
     uint n_experts;
     uint k;
-    uint row_vec4;
+    uint router_row_vec4;
     uint has_bias;
     uint x_vec4_offset;
     float eps;
@@ -45,7 +45,7 @@ const uint MAX_K = 32u;
 layout(std140, binding = 0) uniform params_block {
     uint n_experts;
     uint k;
-    uint row_vec4;
+    uint router_row_vec4;
     uint has_bias;
     uint x_vec4_offset;
     float eps;
@@ -74,79 +74,47 @@ layout(std430, binding = 7) restrict buffer weights_block {
     float weights[];
 };
 shared vec4[(COLS / 4u)] h;
-shared float[WG_SIZE] sums;
+shared float[WG_SIZE] partial_sums;
 shared float[EXPERTS] expert_logits;
 shared float[32] chosen_value;
 shared uint[32] chosen_index;
 
-void main() {
-    uvec3 lid = gl_LocalInvocationID;
-    uint lane = lid.x;
+void expert_dots(uint lane) {
     uint quads = COLS / 4u;
-    float sq = 0.0;
-    for (uint i = lane; i < quads; i += WG_SIZE) {
-        vec4 v = x[min((params.x_vec4_offset + i), (uint(x.length()) - 1u))];
-        sq += dot(v, v);
-    }
-    sums[lane] = sq;
-    memoryBarrierShared();
-    barrier();
-    for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
-        if (lane < stride) {
-            sums[lane] = sums[lane] + sums[min((lane + stride), (WG_SIZE - 1u))];
-        }
-        memoryBarrierShared();
-        barrier();
-    }
-    float inv_rms = inversesqrt(((sums[0u] / float(COLS)) + params.eps));
-    for (uint i_1 = lane; i_1 < quads; i_1 += WG_SIZE) {
-        vec4 v_1 = (x[min((params.x_vec4_offset + i_1), (uint(x.length()) - 1u))] * inv_rms) * norm[min(i_1, (uint(norm.length()) - 1u))];
-        h[min(i_1, ((COLS / 4u) - 1u))] = v_1;
-        normed[min(i_1, (uint(normed.length()) - 1u))] = v_1;
-    }
-    memoryBarrierShared();
-    barrier();
     uint per_expert = wgsl_div(WG_SIZE, EXPERTS);
     uint e = wgsl_div(lane, per_expert);
     uint sub = wgsl_rem(lane, per_expert);
     float s = 0.0;
     if (e < params.n_experts) {
-        uint row = e * params.row_vec4;
+        uint row = e * params.router_row_vec4;
         uint last = quads - 1u;
-        for (uint i_2 = sub; i_2 < quads; i_2 += 4u * per_expert) {
-            uint i1 = min((i_2 + per_expert), last);
-            uint i2 = min((i_2 + (2u * per_expert)), last);
-            uint i3 = min((i_2 + (3u * per_expert)), last);
-            vec4 w0 = w[min((row + i_2), (uint(w.length()) - 1u))];
+        for (uint i = sub; i < quads; i += 4u * per_expert) {
+            uint i1 = min((i + per_expert), last);
+            uint i2 = min((i + (2u * per_expert)), last);
+            uint i3 = min((i + (3u * per_expert)), last);
+            vec4 w0 = w[min((row + i), (uint(w.length()) - 1u))];
             vec4 w1 = w[min((row + i1), (uint(w.length()) - 1u))];
             vec4 w2 = w[min((row + i2), (uint(w.length()) - 1u))];
             vec4 w3 = w[min((row + i3), (uint(w.length()) - 1u))];
-            s += dot(w0, h[min(i_2, ((COLS / 4u) - 1u))]);
-            s += ((i_2 + per_expert) < quads) ? dot(w1, h[min(i1, ((COLS / 4u) - 1u))]) : 0.0;
-            s += ((i_2 + (2u * per_expert)) < quads) ? dot(w2, h[min(i2, ((COLS / 4u) - 1u))]) : 0.0;
-            s += ((i_2 + (3u * per_expert)) < quads) ? dot(w3, h[min(i3, ((COLS / 4u) - 1u))]) : 0.0;
+            s += dot(w0, h[min(i, ((COLS / 4u) - 1u))]);
+            s += ((i + per_expert) < quads) ? dot(w1, h[min(i1, ((COLS / 4u) - 1u))]) : 0.0;
+            s += ((i + (2u * per_expert)) < quads) ? dot(w2, h[min(i2, ((COLS / 4u) - 1u))]) : 0.0;
+            s += ((i + (3u * per_expert)) < quads) ? dot(w3, h[min(i3, ((COLS / 4u) - 1u))]) : 0.0;
         }
     }
-    sums[lane] = s;
+    partial_sums[min(lane, (WG_SIZE - 1u))] = s;
     memoryBarrierShared();
     barrier();
-    for (uint stride_1 = per_expert / 2u; stride_1 > 0u; stride_1 = stride_1 / 2u) {
-        if (sub < stride_1) {
-            sums[lane] = sums[lane] + sums[min((lane + stride_1), (WG_SIZE - 1u))];
+    for (uint stride = per_expert / 2u; stride > 0u; stride = stride / 2u) {
+        if (sub < stride) {
+            partial_sums[min(lane, (WG_SIZE - 1u))] = partial_sums[min(lane, (WG_SIZE - 1u))] + partial_sums[min((lane + stride), (WG_SIZE - 1u))];
         }
         memoryBarrierShared();
         barrier();
     }
-    if (lane < EXPERTS) {
-        float logit = NEG_BIG;
-        if (lane < params.n_experts) {
-            logit = sums[min((lane * per_expert), (WG_SIZE - 1u))];
-            if (params.has_bias == 1u) {
-                logit += bias[min(lane, (uint(bias.length()) - 1u))];
-            }
-        }
-        expert_logits[min(lane, (EXPERTS - 1u))] = logit;
-    }
+}
+
+void pick_top_k(uint lane) {
     if (lane < MAX_K) {
         chosen_value[min(lane, 31u)] = NEG_BIG;
         chosen_index[min(lane, 31u)] = 4294967295u;
@@ -154,16 +122,16 @@ void main() {
     memoryBarrierShared();
     barrier();
     if (lane < params.n_experts) {
-        float v_2 = expert_logits[min(lane, (EXPERTS - 1u))];
+        float v = expert_logits[min(lane, (EXPERTS - 1u))];
         uint rank = 0u;
         for (uint o = 0u; o < params.n_experts; o++) {
             float other = expert_logits[min(o, (EXPERTS - 1u))];
-            if ((other > v_2) || ((other == v_2) && (o < lane))) {
+            if ((other > v) || ((other == v) && (o < lane))) {
                 rank++;
             }
         }
         if (rank < params.k) {
-            chosen_value[min(rank, 31u)] = v_2;
+            chosen_value[min(rank, 31u)] = v;
             chosen_index[min(rank, 31u)] = lane;
         }
     }
@@ -180,4 +148,46 @@ void main() {
             weights[min(j_1, (uint(weights.length()) - 1u))] = exp((chosen_value[min(j_1, 31u)] - m)) / total;
         }
     }
+}
+
+void main() {
+    uvec3 lid = gl_LocalInvocationID;
+    uint lane = lid.x;
+    uint quads = COLS / 4u;
+    float sq = 0.0;
+    for (uint i = lane; i < quads; i += WG_SIZE) {
+        vec4 v = x[min((params.x_vec4_offset + i), (uint(x.length()) - 1u))];
+        sq += dot(v, v);
+    }
+    partial_sums[lane] = sq;
+    memoryBarrierShared();
+    barrier();
+    for (uint stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            partial_sums[lane] = partial_sums[lane] + partial_sums[min((lane + stride), (WG_SIZE - 1u))];
+        }
+        memoryBarrierShared();
+        barrier();
+    }
+    float inv_rms = inversesqrt(((partial_sums[0u] / float(COLS)) + params.eps));
+    for (uint i_1 = lane; i_1 < quads; i_1 += WG_SIZE) {
+        vec4 v_1 = (x[min((params.x_vec4_offset + i_1), (uint(x.length()) - 1u))] * inv_rms) * norm[min(i_1, (uint(norm.length()) - 1u))];
+        h[min(i_1, ((COLS / 4u) - 1u))] = v_1;
+        normed[min(i_1, (uint(normed.length()) - 1u))] = v_1;
+    }
+    memoryBarrierShared();
+    barrier();
+    expert_dots(lane);
+    uint per_expert = wgsl_div(WG_SIZE, EXPERTS);
+    if (lane < EXPERTS) {
+        float logit = NEG_BIG;
+        if (lane < params.n_experts) {
+            logit = partial_sums[min((lane * per_expert), (WG_SIZE - 1u))];
+            if (params.has_bias == 1u) {
+                logit += bias[min(lane, (uint(bias.length()) - 1u))];
+            }
+        }
+        expert_logits[min(lane, (EXPERTS - 1u))] = logit;
+    }
+    pick_top_k(lane);
 }

@@ -249,34 +249,13 @@ fn project(lidx: u32, wg: u32) {
     }
 }
 
-// The router over the finished residual row (the last workgroup only).
-fn route(lane: u32) {
+// Every expert's dot product with the normalised row in `h`: WG_SIZE / EXPERTS neighbouring
+// threads share an expert's row, four row vec4s a round, all loaded before the math (one
+// workgroup reads the whole router, so the loop is bound by load latency); past the row's end
+// they re-read its last vec4 and count zero. Afterwards partial_sums[e * (WG_SIZE / EXPERTS)]
+// holds expert e's sum.
+fn expert_dots(lane: u32) {
     let quads = COLS / 4u;
-    var sq = 0.0;
-    for (var i = lane; i < quads; i += WG_SIZE) {
-        let v = residual4(i);
-        h[i] = v;
-        sq += dot(v, v);
-    }
-    partial_sums[lane] = sq;
-    workgroupBarrier();
-    for (var stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
-        if (lane < stride) {
-            partial_sums[lane] = partial_sums[lane] + partial_sums[lane + stride];
-        }
-        workgroupBarrier();
-    }
-    let inv_rms = inverseSqrt(partial_sums[0] / f32(COLS) + params.eps);
-    workgroupBarrier();
-    // Each thread scales the quads it read above.
-    for (var i = lane; i < quads; i += WG_SIZE) {
-        let v = h[i] * inv_rms * norm[i];
-        h[i] = v;
-        normed[i] = v;
-    }
-    workgroupBarrier();
-
-    // Logits: WG_SIZE / EXPERTS neighbouring threads share an expert's row.
     let per_expert = WG_SIZE / EXPERTS;
     let e = lane / per_expert;
     let sub = lane % per_expert;
@@ -306,19 +285,15 @@ fn route(lane: u32) {
         }
         workgroupBarrier();
     }
+}
 
-    // Top-k by rank, then the softmax over the k (as f32_router_decode.wgsl).
-    if (lane < EXPERTS) {
-        var logit = NEG_BIG;
-        if (lane < params.n_experts) {
-            logit = partial_sums[lane * per_expert];
-            if (params.router_has_bias == 1u) {
-                logit += rbias[lane];
-            }
-        }
-        expert_logits[lane] = logit;
-    }
+// Top-k over expert_logits by rank (an expert's rank is how many experts beat it: a larger
+// logit, or an equal one with a lower index; the k of rank < k are the chosen, in rank order:
+// one pass over EXPERTS values per thread and one barrier instead of k rounds of an arg-max
+// tree), then the softmax over the k into ids and weights.
+fn pick_top_k(lane: u32) {
     if (lane < MAX_K) {
+        // A NaN logit ranks nowhere; its slot keeps an id no expert kernel accepts.
         chosen_value[lane] = NEG_BIG;
         chosen_index[lane] = 0xffffffffu;
     }
@@ -348,6 +323,52 @@ fn route(lane: u32) {
             ids[j] = chosen_index[j];
             weights[j] = exp(chosen_value[j] - m) / total;
         }
+    }
+}
+
+// The router over the finished residual row (the last workgroup only).
+fn route(lane: u32) {
+    let quads = COLS / 4u;
+    var sq = 0.0;
+    for (var i = lane; i < quads; i += WG_SIZE) {
+        let v = residual4(i);
+        h[i] = v;
+        sq += dot(v, v);
+    }
+    partial_sums[lane] = sq;
+    workgroupBarrier();
+    for (var stride = WG_SIZE / 2u; stride > 0u; stride = stride / 2u) {
+        if (lane < stride) {
+            partial_sums[lane] = partial_sums[lane] + partial_sums[lane + stride];
+        }
+        workgroupBarrier();
+    }
+    let inv_rms = inverseSqrt(partial_sums[0] / f32(COLS) + params.eps);
+    workgroupBarrier();
+    // Each thread scales the quads it read above.
+    for (var i = lane; i < quads; i += WG_SIZE) {
+        let v = h[i] * inv_rms * norm[i];
+        h[i] = v;
+        normed[i] = v;
+    }
+    workgroupBarrier();
+
+    expert_dots(lane);
+
+    // The logits with their bias; the k best and their softmax.
+    let per_expert = WG_SIZE / EXPERTS;
+    if (lane < EXPERTS) {
+        var logit = NEG_BIG;
+        if (lane < params.n_experts) {
+            logit = partial_sums[lane * per_expert];
+            if (params.router_has_bias == 1u) {
+                logit += rbias[lane];
+            }
+        }
+        expert_logits[lane] = logit;
+    }
+    pick_top_k(lane);
+    if (lane == 0u) {
         // Ready for the next launch (this is the only workgroup still running).
         atomicStore(&counter[0], 0u);
     }

@@ -11,7 +11,8 @@ final class SharedHelperTests: XCTestCase {
     /// deliberate variants: the per-slot kernels convert int8 with shifts and keep tiny E8M0
     /// scales, the tiled ones build floats from bit patterns and flush exponents below 2.)
     static let shared = ["bf16x2", "fp4x4", "units_per_row", "unit_x", "unit_load", "unit_dot", "load_k", "load_v",
-                         "precedes", "decode_part", "load_part", "store_quad", "store_x", "unit_part", "unit_quad"]
+                         "precedes", "decode_part", "load_part", "store_quad", "store_x", "unit_part", "unit_quad",
+                         "expert_dots", "pick_top_k"]
 
     func testSharedHelpersReadTheSameInEveryKernel() throws {
         let wgsl = try ShaderLibrary.located().directory.deletingLastPathComponent().appendingPathComponent("wgsl")
@@ -27,6 +28,7 @@ final class SharedHelperTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(copies["fp4x4"]?.count ?? 0, 6, "the MXFP4 kernels were found")
+        XCTAssertEqual(copies["pick_top_k"]?.count, 2, "both decode routers were found")
         for (name, found) in copies.sorted(by: { $0.key < $1.key }) {
             for other in found.dropFirst() where other.text != found[0].text {
                 XCTFail("fn \(name) differs between \(found[0].file) and \(other.file): change every copy together")
