@@ -34,7 +34,7 @@ extension KernelLibrary {
         guard tuning.fuseOutputRouter == 1, let wg = routerDecodeWorkgroup(for: router, k: k),
               projection.chunks.count == 1, projection.rows == router.cols, projection.cols % 32 == 0,
               context.limits.maxComputeShaderStorageBlocks >= Self.outRouterStorageBindings,
-              wg % tuning.linearThreadsPerRow == 0 else { return nil }
+              tuning.linearThreadsPerRow.nonzeroBitCount == 1, wg % tuning.linearThreadsPerRow == 0 else { return nil }
         return wg
     }
 

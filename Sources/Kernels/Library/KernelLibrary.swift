@@ -88,13 +88,12 @@ public struct KernelTuning: Sendable, Equatable {
     /// see very different row counts in a decode step (4 × 2880 gate/up pairs against 2880
     /// down rows for 20b), so the thread count that fills the GPU differs.
     public var moeWorkgroup: Int = 0
+    public var moeGateUpThreadsPerRow: Int = 0
+    public var moeDownThreadsPerRow: Int = 0
 
     /// 1: a decode step runs the attention output projection and the router in one launch
     /// (`outRouterDecode`) where the shapes allow; 0: two launches (to time the difference).
     public var fuseOutputRouter: Int = 1
-
-    public var moeGateUpThreadsPerRow: Int = 0
-    public var moeDownThreadsPerRow: Int = 0
 
     /// Conservative sizes every GLES 3.1 device runs (128 invocations, 16 KiB shared memory).
     public static let portable = KernelTuning(linearWorkgroup: 64, linearThreadsPerRow: 16, linearTokenTile: 4,
