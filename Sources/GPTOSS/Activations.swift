@@ -22,18 +22,20 @@ final class Activations {
     let expertWeights: GPUBuffer
     /// SwiGLU outputs of each chosen expert: [batch·k][ff].
     let expertActivations: GPUBuffer
-    /// The last token's residual row, for the output head when only it is needed: [hidden].
-    let lastResidual: GPUBuffer
     /// Logits: [batch][vocab].
     let logits: GPUBuffer
     /// Where fused-into-the-residual results are recomputed when a dump asks for them: [batch][hidden].
     let dumpScratch: GPUBuffer
     /// The sampler's reduction record.
     let summary: GPUBuffer
+    /// One reduction record per sequence slot of a batched step, and all of them side by side
+    /// for a single readback.
+    let sequenceSummaries: [GPUBuffer]
+    let gatheredSummaries: GPUBuffer
 
     let qkvWidth: Int
 
-    init(context: GLContext, config c: ModelConfig, batch: Int) throws {
+    init(context: GLContext, config c: ModelConfig, batch: Int, sequences: Int = 1) throws {
         self.batch = batch
         qkvWidth = c.qWidth + 2 * c.kvWidth
         func floats(_ count: Int, _ label: String) throws -> GPUBuffer {
@@ -48,16 +50,18 @@ final class Activations {
         expertIDs = try floats(batch * c.expertUsedCount, "expert_ids")
         expertWeights = try floats(batch * c.expertUsedCount, "expert_weights")
         expertActivations = try floats(batch * c.expertUsedCount * c.expertFeedForwardLength, "expert_activations")
-        lastResidual = try floats(c.embeddingLength, "last_residual")
         logits = try floats(batch * c.vocabularySize, "logits")
         dumpScratch = try floats(batch * c.embeddingLength, "dump_scratch")
-        summary = try floats(LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates), "sampler_summary")
+        let words = LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates)
+        summary = try floats(words, "sampler_summary")
+        sequenceSummaries = try (0 ..< sequences).map { try floats(words, "sampler_summary.\($0)") }
+        gatheredSummaries = try floats(words * sequences, "sampler_summaries")
     }
 
     /// Bytes these buffers take for `batch` tokens (for the up-front memory check).
     static func byteCount(config c: ModelConfig, batch: Int) -> Int {
         let perToken = 3 * c.embeddingLength + c.qWidth * 2 + 2 * c.kvWidth + c.expertCount
             + 2 * c.expertUsedCount + c.expertUsedCount * c.expertFeedForwardLength + c.vocabularySize + 1
-        return 4 * (batch * perToken + c.embeddingLength + LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates))
+        return 4 * (batch * perToken + LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates))
     }
 }

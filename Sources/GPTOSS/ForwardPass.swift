@@ -2,222 +2,203 @@ import Foundation
 import GLES
 import Kernels
 
-/// Which positions of a step need logits.
-public enum LogitRows: Sendable {
-    /// None (a prefill chunk before the last).
-    case none
-    /// Only the last token's (generation).
-    case last
-    /// Every token's (the `logits` command, tests).
-    case all
-}
-
-/// The forward pass of GPT-OSS as one explicit list of kernel launches (docs/gpt-oss.md §5).
+/// The forward pass of GPT-OSS as one explicit list of kernel launches (docs/gpt-oss.md §5),
+/// following a `StepPlan`: which kernels run was decided before the first launch.
 ///
-/// A step runs `tokens` new tokens at positions `position0 …` through every layer; with one
-/// token it is the decode step (matrix × vector, split-key attention over the cache), with more
-/// the prefill (matrix × matrix, tiled causal attention). Every launch is queued without waiting:
-/// nothing is read back unless a dump or the caller asks. Intermediates carry the names of
-/// `Intermediate` (e.g. `blk.3.attn_out`) and any of them can be captured.
+/// A step runs the rows of its sequences through every layer. One token of one sequence is the
+/// decode step (matrix × vector, fused norm/RoPE/router launches, split-key attention over the
+/// cache); more rows run the matrix × matrix kernels, with RoPE and attention per sequence (each
+/// has its own positions and cache). Every launch is queued without waiting: nothing is read back
+/// unless an observer asks. The CPU twin is `ReferenceModel.forward`.
 struct ForwardPass {
     let config: ModelConfig
     let weights: GPUModelWeights
     let kernels: KernelLibrary
-    let cache: KVCache
     let buffers: Activations
-    /// When set, each layer's chosen experts and weights of the step's last token are copied
-    /// here on the GPU ([layers][k] u32 ids, then [layers][k] f32 weights) for the router telemetry.
-    let routerTrace: GPUBuffer?
-    /// When set, its layer's attention weights of the step's last token go to the HUD telemetry.
-    let attentionProbe: AttentionProbe?
-    /// Sees every launch's report (for the kernel-mode telemetry).
+    let plan: StepPlan
+    /// Dumps, probes, traces and checks (StepObserver.swift).
+    let observers: [StepObserver]
+    /// Sees every launch's report (the kernel-mode telemetry and the profile).
     let report: (KernelReport) -> Void
 
-    /// Runs one step. `capture` is called for every intermediate in `wanted` with its rows
-    /// ([tokens][width] floats), read back right after it is computed.
-    func run(tokens count: Int, position0: Int, logits: LogitRows,
-             wanted: Set<Intermediate> = [], capture: (Intermediate, [Float]) -> Void = { _, _ in }) throws {
-        let c = config, b = buffers, h = c.embeddingLength
-        let decode = count == 1
-        func note(_ r: KernelReport) { report(r) }
-        /// Reads rows of `width` floats starting `offset` into each `stride`-float row of `buffer`.
-        func dump(_ name: Intermediate, _ buffer: GPUBuffer, stride: Int, offset: Int = 0, width: Int, rows: Int? = nil) throws {
-            guard wanted.contains(name) else { return }
-            let n = rows ?? count
-            let all = try buffer.readFloats(count: (n - 1) * stride + offset + width)
-            capture(name, (0 ..< n).flatMap { all[$0 * stride + offset ..< $0 * stride + offset + width] })
+    func run() throws {
+        let b = buffers, h = config.embeddingLength
+        // x[t] = token_embd[id_t]
+        report(try kernels.embedding(EmbeddingArgs(table: weights.tokenEmbedding, tokenIDs: b.tokenIDs,
+                                                   output: b.residual, tokens: rows)))
+        try computed(.embedding, b.residual, width: h)
+        for n in weights.layers.indices {
+            try attention(n)
+            try moe(n)
         }
+        try head()
+    }
 
-        // MARK: - Embedding: x[t] = token_embd[id_t]
-        note(try kernels.embedding(EmbeddingArgs(table: weights.tokenEmbedding, tokenIDs: b.tokenIDs,
-            output: b.residual, tokens: count)))
-        try dump(.embedding, b.residual, stride: h, width: h)
+    private var rows: Int { plan.shape.rows }
+    private var eps: Float { Float(config.rmsEpsilon) }
 
-        for (n, layer) in weights.layers.enumerated() {
-            let kv = cache.layers[n]
-            func name(_ t: Intermediate.LayerTensor) -> Intermediate { .layer(n, t) }
+    // MARK: - Attention: x += Wo · softmax(q·kᵀ/√d, sink) · v + bo, q and k rotated (YaRN)
 
-            // MARK: - Attention: h = rmsnorm(x)·attn_norm; [q|k|v] = W·h + b; RoPE on q and k
-            // A decode step folds the norm into the QKV launch (unless a dump wants h itself).
-            let normInQKV = decode && !wanted.contains(name(.attentionNorm))
-            let qkvNorm = normInQKV ? (weight: layer.attentionNorm, eps: Float(c.rmsEpsilon)) : nil
-            if !normInQKV {
-                note(try kernels.rmsNorm(RMSNormArgs(
-                    input: b.residual, weight: layer.attentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
-                try dump(name(.attentionNorm), b.normed, stride: h, width: h)
-            }
-            let qkvInput = normInQKV ? b.residual : b.normed
-            // q: [tokens][heads·headDim] at offset 0; k at qWidth; v at qWidth + kvWidth (stride qkvWidth).
-            // A decode step with the fused QKV weights also rotates q and k and appends k and v
-            // to an f32 cache in that launch; otherwise one RoPE launch rotates both (the K heads
-            // follow the Q heads in each row), and a decode step appends in it too.
-            let keyOffset = c.qWidth, valueOffset = c.qWidth + c.kvWidth
-            var ropeInQKV = false
-            switch layer.qkv {
-            case .fused(let w, let bias):
-                var project = LinearArgs(weights: w, bias: bias, input: qkvInput, output: b.qkv, tokens: count, normalize: qkvNorm)
-                if decode && kernels.canFuseRope(into: w, cache: kv) {
-                    project.rope = LinearRope(table: weights.rope, position: position0, qHeads: c.headCount, cache: kv)
-                    ropeInQKV = true
-                }
-                note(try kernels.linear(project))
-            case .separate(let parts):
-                var offset = 0
-                for (w, bias) in parts {
-                    note(try kernels.linear(LinearArgs(weights: w, bias: bias, input: qkvInput, output: b.qkv, tokens: count,
-                        outputStride: b.qkvWidth, outputOffset: offset, normalize: qkvNorm)))
-                    offset += w.rows
-                }
-            }
-            // Whether this decode step's k and v are in the cache already (no append launch).
-            var kvAppended = ropeInQKV
-            if !ropeInQKV {
-                var rope = RopeArgs(table: weights.rope, buffer: b.qkv, tokens: count, heads: c.headCount + c.headCountKV,
-                                    position0: position0, stride: b.qkvWidth, offset: 0)
-                if decode && kv.storage == .f32 {
-                    rope.append = (kv, c.headCount, valueOffset - keyOffset)
-                    kvAppended = true
-                }
-                note(try kernels.rope(rope))
-            }
-            try dump(name(.query), b.qkv, stride: b.qkvWidth, width: c.qWidth)
-            try dump(name(.key), b.qkv, stride: b.qkvWidth, offset: keyOffset, width: c.kvWidth)
-            try dump(name(.value), b.qkv, stride: b.qkvWidth, offset: valueOffset, width: c.kvWidth)
-
-            // MARK: - Attention: softmax(q·kᵀ/√d, sink) · v over the cache (window on sliding layers)
-            let append = KVAppendArgs(cache: kv, keys: b.qkv, values: b.qkv, tokens: count, position0: position0,
-                                      sourceStride: b.qkvWidth, keyOffset: keyOffset, valueOffset: valueOffset)
-            if decode {
-                if !kvAppended { note(try kernels.appendKV(append)) }
-                note(try kernels.attentionDecode(AttentionDecodeArgs(
-                    query: b.qkv, cache: kv, sinks: layer.sinks, heads: c.headCount, position: position0, output: b.attention)))
-            } else {
-                note(try kernels.attentionPrefill(AttentionPrefillArgs(
-                    query: b.qkv, queryStride: b.qkvWidth, keys: b.qkv, values: b.qkv, kvStride: b.qkvWidth,
-                    keyOffset: keyOffset, valueOffset: valueOffset, cache: kv, sinks: layer.sinks, heads: c.headCount,
-                    tokens: count, position0: position0, output: b.attention)))
-                note(try kernels.appendKV(append))
-            }
-            try attentionProbe?.record(layer: n, kernels: kernels, query: b.qkv, queryOffset: (count - 1) * b.qkvWidth, cache: kv,
-                                       sinks: layer.sinks, heads: c.headCount, position: position0 + count - 1)
-            try dump(name(.attentionMix), b.attention, stride: c.qWidth, width: c.qWidth)
-
-            // MARK: - Attention: x += Wo·attn + bo
-            let project = LinearArgs(weights: layer.attentionOutput, bias: layer.attentionOutputBias, input: b.attention,
-                                     output: b.residual, tokens: count, accumulate: true)
-            if wanted.contains(name(.attentionOutput)) {
-                var alone = project
-                alone.output = b.dumpScratch
-                alone.accumulate = false
-                try kernels.linear(alone)
-                try dump(name(.attentionOutput), b.dumpScratch, stride: h, width: h)
-            }
-            // MARK: - MoE: h2 = rmsnorm(x)·post_attention_norm; router top-k, softmax over the k
-            // A decode step runs all three in one launch unless a dump wants the router logits,
-            // and that launch also does the projection above unless a dump wants the sum between.
-            let router = RouterDecodeArgs(input: b.residual, norm: layer.postAttentionNorm,
-                eps: Float(c.rmsEpsilon), router: layer.router, bias: layer.routerBias, k: c.expertUsedCount,
-                normed: b.normed, ids: b.expertIDs, weights: b.expertWeights)
-            let fusedRouter = decode && !wanted.contains(name(.routerLogits))
-                && kernels.routerDecodeWorkgroup(for: layer.router, k: c.expertUsedCount) != nil
-            if fusedRouter && !wanted.contains(name(.feedForwardInput)),
-               kernels.outRouterDecodeWorkgroup(projection: layer.attentionOutput, router: layer.router, k: c.expertUsedCount) != nil {
-                note(try kernels.outRouterDecode(OutRouterDecodeArgs(projection: layer.attentionOutput,
-                    projectionBias: layer.attentionOutputBias, input: b.attention, residual: b.residual, router: router)))
-                try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
-            } else if fusedRouter {
-                note(try kernels.linear(project))
-                try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
-                note(try kernels.routerDecode(router))
-                try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
-            } else {
-                note(try kernels.linear(project))
-                try dump(name(.feedForwardInput), b.residual, stride: h, width: h)
-                note(try kernels.rmsNorm(RMSNormArgs(
-                    input: b.residual, weight: layer.postAttentionNorm, output: b.normed, width: h, tokens: count, eps: Float(c.rmsEpsilon))))
-                try dump(name(.feedForwardNorm), b.normed, stride: h, width: h)
-                note(try kernels.linear(LinearArgs(weights: layer.router, bias: layer.routerBias,
-                    input: b.normed, output: b.routerLogits, tokens: count)))
-                try dump(name(.routerLogits), b.routerLogits, stride: c.expertCount, width: c.expertCount)
-                note(try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: c.expertUsedCount,
-                    tokens: count, ids: b.expertIDs, weights: b.expertWeights)))
-            }
-            if let trace = routerTrace {
-                let k = c.expertUsedCount, row = (count - 1) * k * 4
-                kernels.context.barrier(.all)
-                try trace.copy(from: b.expertIDs, sourceOffset: row, to: n * k * 4, byteCount: k * 4)
-                try trace.copy(from: b.expertWeights, sourceOffset: row, to: (c.blockCount + n) * k * 4, byteCount: k * 4)
-            }
-
-            // MARK: - MoE: a = SwiGLU-OAI(gate_e·h2, up_e·h2) for each chosen e; x += Σ w_e·(down_e·a + b_e)
-            // One pass with the router's ids; under a GPU memory budget, passes over slot ids (ExpertCache).
-            try weights.forEachExpertPass(layer: n, routed: b.expertIDs, tokens: count, k: c.expertUsedCount) { ids, first in
-                // Prefill groups the slots by expert (each expert's weights read once per tile); nil: per-slot kernels.
-                let groups = try kernels.groupExpertsIfWorthwhile(ids: ids, down: layer.down, k: c.expertUsedCount, tokens: count)
-                if let groups { note(groups.report) }
-                note(try kernels.moeGateUp(MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed,
-                    ids: ids, k: c.expertUsedCount, tokens: count,
-                    output: b.expertActivations), groups: groups))
-                let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: ids,
-                                       routeWeights: b.expertWeights, k: c.expertUsedCount, tokens: count,
-                                       residual: b.residual, residualStride: h)
-                try GroupedMoECheck.compare(kernels, groups, gateUp: layer.gateUp, gateUpBias: layer.gateUpBias, input: b.normed, down: down, layer: n)
-                if wanted.contains(name(.feedForwardOutput)) {
-                    if first { try b.dumpScratch.zero() }
-                    var alone = down
-                    alone.residual = b.dumpScratch
-                    try kernels.moeDown(alone, groups: groups)
-                }
-                note(try kernels.moeDown(down, groups: groups))
-            }
-            try dump(name(.feedForwardOutput), b.dumpScratch, stride: h, width: h)
-            try dump(name(.layerOutput), b.residual, stride: h, width: h)
+    private func attention(_ n: Int) throws {
+        let layer = weights.layers[n], b = buffers, c = config, h = c.embeddingLength, w = b.qkvWidth
+        let projection = plan.layers[n].projection
+        // h = rmsnorm(x)·attn_norm (inside the QKV launch when fused)
+        let norm = projection == .separate ? nil : (weight: layer.attentionNorm, eps: eps)
+        if norm == nil {
+            report(try kernels.rmsNorm(RMSNormArgs(input: b.residual, weight: layer.attentionNorm, output: b.normed,
+                                                   width: h, tokens: rows, eps: eps)))
+            try computed(.layer(n, .attentionNorm), b.normed, width: h)
         }
+        // [q | k | v] = W·h + b, one row per token
+        try projectQKV(layer.qkv, input: norm == nil ? b.normed : b.residual, norm: norm,
+                       rope: projection == .normRopeAppendInProjection ? n : nil)
+        for s in plan.shape.sequences where projection != .normRopeAppendInProjection {
+            report(try kernels.rope(ropeArgs(s, layer: n)))
+        }
+        try computed(.layer(n, .query), b.qkv, stride: w, width: c.qWidth)
+        try computed(.layer(n, .key), b.qkv, stride: w, offset: c.qWidth, width: c.kvWidth)
+        try computed(.layer(n, .value), b.qkv, stride: w, offset: c.qWidth + c.kvWidth, width: c.kvWidth)
+        // softmax(q·kᵀ/√d, sink) · v over each sequence's cache (window on sliding layers)
+        for s in plan.shape.sequences {
+            try attend(s, layer: n, keysInCache: projection == .normRopeAppendInProjection || appendsInRope(s, layer: n))
+        }
+        for o in observers { try o.attended(layer: n, pass: self) }
+        try computed(.layer(n, .attentionMix), b.attention, stride: c.qWidth, width: c.qWidth)
+    }
 
-        // MARK: - Output head: logits = output · (rmsnorm(x)·output_norm)
-        let headInput: GPUBuffer, headRows: Int
-        switch logits {
-        case .none:
-            return
-        case .all:
-            headInput = b.residual; headRows = count
-        case .last where count == 1:
-            // A decode step's residual is its only row: no copy (and none of its barriers).
-            headInput = b.residual; headRows = 1
-        case .last:
-            kernels.context.barrier(.all)
-            try b.lastResidual.copy(from: b.residual, sourceOffset: (count - 1) * h * 4, to: 0, byteCount: h * 4)
-            headInput = b.lastResidual; headRows = 1
+    private func projectQKV(_ qkv: GPUModelWeights.QKVProjection, input: GPUBuffer, norm: (weight: GPUBuffer, eps: Float)?,
+                            rope layer: Int?) throws {
+        switch qkv {
+        case .fused(let w, let bias):
+            var project = LinearArgs(weights: w, bias: bias, input: input, output: buffers.qkv, tokens: rows, normalize: norm)
+            if let layer {
+                let s = plan.shape.sequences[0]
+                project.rope = LinearRope(table: weights.rope, position: s.position0, qHeads: config.headCount,
+                                          cache: s.cache.layers[layer])
+            }
+            report(try kernels.linear(project))
+        case .separate(let parts):
+            var offset = 0
+            for (w, bias) in parts {
+                report(try kernels.linear(LinearArgs(weights: w, bias: bias, input: input, output: buffers.qkv, tokens: rows,
+                                                     outputStride: buffers.qkvWidth, outputOffset: offset, normalize: norm)))
+                offset += w.rows
+            }
         }
-        // One row: the norm rides in the head's launch (unless a dump wants it).
-        let normInHead = headRows == 1 && !wanted.contains(.outputNorm)
-        if !normInHead {
-            note(try kernels.rmsNorm(RMSNormArgs(input: headInput, weight: weights.outputNorm, output: b.normed,
-                width: h, tokens: headRows, eps: Float(c.rmsEpsilon))))
-            try dump(.outputNorm, b.normed, stride: h, width: h, rows: headRows)
+    }
+
+    /// A one-token share appends its rotated key and value to an f32 cache in the RoPE launch.
+    private func appendsInRope(_ s: StepSequence, layer n: Int) -> Bool {
+        s.tokens == 1 && s.cache.layers[n].storage == .f32
+    }
+
+    /// RoPE on the q and k heads of one sequence's rows (the K heads follow the Q heads in a row).
+    private func ropeArgs(_ s: StepSequence, layer n: Int) -> RopeArgs {
+        let c = config, w = buffers.qkvWidth
+        var rope = RopeArgs(table: weights.rope, buffer: buffers.qkv, tokens: s.tokens, heads: c.headCount + c.headCountKV,
+                            position0: s.position0, stride: w, offset: s.firstRow * w)
+        if appendsInRope(s, layer: n) { rope.append = (s.cache.layers[n], c.headCount, c.kvWidth) }
+        return rope
+    }
+
+    /// One sequence's attention: a single token over its cache (keys appended first), or a
+    /// chunk causally over the cache and itself (keys appended after).
+    private func attend(_ s: StepSequence, layer n: Int, keysInCache: Bool) throws {
+        let c = config, b = buffers, w = b.qkvWidth, kv = s.cache.layers[n], sinks = weights.layers[n].sinks
+        let append = KVAppendArgs(cache: kv, keys: b.qkv, values: b.qkv, tokens: s.tokens, position0: s.position0,
+                                  sourceStride: w, keyOffset: s.firstRow * w + c.qWidth,
+                                  valueOffset: s.firstRow * w + c.qWidth + c.kvWidth)
+        if s.tokens == 1 {
+            if !keysInCache { report(try kernels.appendKV(append)) }
+            report(try kernels.attentionDecode(AttentionDecodeArgs(
+                query: b.qkv, queryOffset: s.firstRow * w, cache: kv, sinks: sinks, heads: c.headCount,
+                position: s.position0, output: b.attention, outputOffset: s.firstRow * c.qWidth)))
+        } else {
+            // The tiled kernel writes from output row 0: StepShape puts a multi-token share first.
+            report(try kernels.attentionPrefill(AttentionPrefillArgs(
+                query: b.qkv, queryStride: w, queryOffset: s.firstRow * w, keys: b.qkv, values: b.qkv, kvStride: w,
+                keyOffset: append.keyOffset, valueOffset: append.valueOffset, cache: kv, sinks: sinks, heads: c.headCount,
+                tokens: s.tokens, position0: s.position0, output: b.attention)))
+            report(try kernels.appendKV(append))
         }
-        note(try kernels.linear(LinearArgs(weights: weights.output, bias: nil, input: normInHead ? headInput : b.normed,
-            output: b.logits, tokens: headRows, normalize: normInHead ? (weights.outputNorm, Float(c.rmsEpsilon)) : nil)))
-        try dump(.logits, b.logits, stride: c.vocabularySize, width: c.vocabularySize, rows: headRows)
+    }
+
+    // MARK: - MoE: x += Σ_e w_e · (down_e · SwiGLU-OAI(gate_e·h2, up_e·h2) + b_e), h2 = rmsnorm(x)·ffn_norm
+
+    private func moe(_ n: Int) throws {
+        let layer = weights.layers[n], b = buffers, c = config, h = c.embeddingLength, k = c.expertUsedCount
+        try route(n)
+        for o in observers { try o.routed(layer: n, pass: self) }
+        // One pass with the router's ids; under a GPU memory budget, passes over slot ids (ExpertCache).
+        try weights.forEachExpertPass(layer: n, routed: b.expertIDs, tokens: rows, k: k) { ids, first in
+            // Prefill-sized steps group the slots by expert (each expert's weights read once per tile).
+            let groups = plan.groupedExperts
+                ? try kernels.groupExperts(MoEGroupArgs(ids: ids, experts: layer.down.count, k: k, tokens: rows)) : nil
+            if let groups { report(groups.report) }
+            let gateUp = MoEGateUpArgs(experts: layer.gateUp, bias: layer.gateUpBias, input: b.normed, ids: ids, k: k,
+                                       tokens: rows, output: b.expertActivations)
+            report(try kernels.moeGateUp(gateUp, groups: groups))
+            let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: ids,
+                                   routeWeights: b.expertWeights, k: k, tokens: rows, residual: b.residual, residualStride: h)
+            for o in observers { try o.expertPass(layer: n, gateUp: gateUp, down: down, groups: groups, first: first, pass: self) }
+            report(try kernels.moeDown(down, groups: groups))
+        }
+        for o in observers { try o.expertsDone(layer: n, pass: self) }
+        try computed(.layer(n, .layerOutput), b.residual, width: h)
+    }
+
+    /// x += Wo·attn + bo; h2 = rmsnorm(x)·post_attention_norm; the router's top-k experts and
+    /// the softmax of their k logits: in one, two or four launches as the plan says.
+    private func route(_ n: Int) throws {
+        let layer = weights.layers[n], b = buffers, c = config, h = c.embeddingLength, k = c.expertUsedCount
+        let project = LinearArgs(weights: layer.attentionOutput, bias: layer.attentionOutputBias, input: b.attention,
+                                 output: b.residual, tokens: rows, accumulate: true)
+        for o in observers { try o.projecting(layer: n, project, pass: self) }
+        let router = RouterDecodeArgs(input: b.residual, norm: layer.postAttentionNorm, eps: eps, router: layer.router,
+                                      bias: layer.routerBias, k: k, normed: b.normed, ids: b.expertIDs, weights: b.expertWeights)
+        switch plan.layers[n].router {
+        case .withOutputProjection:
+            report(try kernels.outRouterDecode(OutRouterDecodeArgs(projection: layer.attentionOutput,
+                projectionBias: layer.attentionOutputBias, input: b.attention, residual: b.residual, router: router)))
+        case .fused:
+            report(try kernels.linear(project))
+            try computed(.layer(n, .feedForwardInput), b.residual, width: h)
+            report(try kernels.routerDecode(router))
+        case .separate:
+            report(try kernels.linear(project))
+            try computed(.layer(n, .feedForwardInput), b.residual, width: h)
+            report(try kernels.rmsNorm(RMSNormArgs(input: b.residual, weight: layer.postAttentionNorm, output: b.normed,
+                                                   width: h, tokens: rows, eps: eps)))
+            report(try kernels.linear(LinearArgs(weights: layer.router, bias: layer.routerBias, input: b.normed,
+                                                 output: b.routerLogits, tokens: rows)))
+            try computed(.layer(n, .routerLogits), b.routerLogits, width: c.expertCount)
+            report(try kernels.routerTopK(RouterTopKArgs(logits: b.routerLogits, experts: c.expertCount, k: k,
+                                                         tokens: rows, ids: b.expertIDs, weights: b.expertWeights)))
+        }
+        try computed(.layer(n, .feedForwardNorm), b.normed, width: h)
+    }
+
+    // MARK: - Output head: logits = output · (rmsnorm(x)·output_norm), for the rows the step wants
+
+    private func head() throws {
+        guard let (first, count) = plan.shape.headRows else { return }
+        let b = buffers, h = config.embeddingLength
+        // The rows are contiguous (StepShape): read them in place, from row `first`.
+        if !plan.normInHead {
+            report(try kernels.rmsNorm(RMSNormArgs(input: b.residual, weight: weights.outputNorm, output: b.normed,
+                                                   width: h, tokens: count, eps: eps, inputOffset: first * h)))
+            try computed(.outputNorm, b.normed, width: h, rows: count)
+        }
+        report(try kernels.linear(LinearArgs(weights: weights.output, bias: nil, input: plan.normInHead ? b.residual : b.normed,
+                                             output: b.logits, tokens: count, inputOffset: plan.normInHead ? first * h : 0,
+                                             normalize: plan.normInHead ? (weights.outputNorm, eps) : nil)))
+        try computed(.logits, b.logits, width: config.vocabularySize, rows: count)
+    }
+
+    private func computed(_ name: Intermediate, _ buffer: GPUBuffer, stride: Int? = nil, offset: Int = 0, width: Int,
+                          rows: Int? = nil) throws {
+        guard !observers.isEmpty else { return }
+        let view = RowsView(buffer: buffer, stride: stride ?? width, offset: offset, width: width, rows: rows ?? self.rows)
+        for o in observers { try o.computed(name, view) }
     }
 }

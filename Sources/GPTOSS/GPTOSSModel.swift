@@ -13,11 +13,15 @@ public struct ModelOptions: Sendable {
     /// GPU bytes the model may use (weights, KV cache, scratch); nil: no limit. When the model
     /// does not fit, experts are cached in GPU slots per layer (ResidencyPlan, ExpertCache).
     public var gpuMemoryBudget: Int?
+    /// Sequences decoded together, each with a KV cache of `context` positions (the server's
+    /// `--parallel`); the single-stream commands use one.
+    public var sequences: Int
 
-    public init(context: Int? = nil, batch: Int = 32, gpuMemoryBudget: Int? = nil) {
+    public init(context: Int? = nil, batch: Int = 32, gpuMemoryBudget: Int? = nil, sequences: Int = 1) {
         self.context = context
         self.batch = batch
         self.gpuMemoryBudget = gpuMemoryBudget
+        self.sequences = sequences
     }
 }
 
@@ -31,7 +35,9 @@ public final class GPTOSSModel {
     public let file: GGUFFile
     public let weights: GPUModelWeights
     public let kernels: KernelLibrary
-    public let cache: KVCache
+    /// One KV cache per sequence slot (`ModelOptions.sequences`); the single-stream API uses the first.
+    public let caches: [KVCache]
+    public var cache: KVCache { caches[0] }
     public let batch: Int
     let buffers: Activations
     let telemetry: TelemetryBus?
@@ -80,7 +86,11 @@ public final class GPTOSSModel {
 
         // Check the cache and scratch fit before uploading gigabytes of weights.
         let fileBytes = model.table.entries.reduce(0) { $0 + Int(model.file.tensor(named: $1.name)?.byteCount ?? 0) }
-        let runtimeBytes = KVCache.byteCount(config: c, context: positions, batch: batch)
+        guard options.sequences >= 1 else { throw GPTOSSError.badSequence("--parallel must be at least 1, got \(options.sequences)") }
+        guard batch >= options.sequences else {
+            throw GPTOSSError.badSequence("a step of \(options.sequences) sequences needs --batch ≥ \(options.sequences), got \(batch)")
+        }
+        let runtimeBytes = options.sequences * KVCache.byteCount(config: c, context: positions, batch: batch)
             + Activations.byteCount(config: c, batch: batch)
         let residency = try ResidencyPlan(model: model, runtimeBytes: runtimeBytes, budget: options.gpuMemoryBudget)
         let weightBytes = options.gpuMemoryBudget == nil ? fileBytes : residency.weightBytes
@@ -113,17 +123,21 @@ public final class GPTOSSModel {
         }
         telemetry?.emit(.stage(StageChange(stage: .weightsFetch, status: .completed, bytes: fileBytes,
                                            durationMs: Date().timeIntervalSince(placementStart) * 1000)))
-        (kernels, cache, buffers) = try Self.stage(.runtime, telemetry) { bytes in
+        let batch = batch
+        (kernels, caches, buffers) = try Self.stage(.runtime, telemetry) { bytes in
             let kernels = try shared ?? KernelLibrary(context: context)
-            let cache = try KVCache(context: context, config: c, context: positions, batch: options.batch)
-            let buffers = try Activations(context: context, config: c, batch: options.batch)
-            bytes = cache.byteCount
-            return (kernels, cache, buffers)
+            let caches = try (0 ..< options.sequences).map { _ in
+                try KVCache(context: context, config: c, context: positions, batch: batch)
+            }
+            let buffers = try Activations(context: context, config: c, batch: batch, sequences: options.sequences)
+            bytes = caches.reduce(0) { $0 + $1.byteCount }
+            return (kernels, caches, buffers)
         }
         // glGetError after every launch makes NVIDIA's threaded driver wait for its worker
         // thread hundreds of times a token; `step` checks once instead.
         context.checksErrorsAfterDispatch = ProcessInfo.processInfo.environment["GPTOSS_GL_CHECK_DISPATCH"] == "1"
-        telemetry?.emit(.kvCache(KVCacheUse(usedTokens: 0, capacityTokens: positions, bytes: cache.byteCount)))
+        telemetry?.emit(.kvCache(KVCacheUse(usedTokens: 0, capacityTokens: positions * caches.count,
+                                            bytes: caches.reduce(0) { $0 + $1.byteCount })))
         telemetry?.emit(.gpuMemory(GPUMemory(inUseBytes: context.memory.allocatedBytes, budgetBytes: context.limits.maxBufferSize,
                                              residentTensors: context.memory.bufferCount)))
     }
@@ -158,7 +172,7 @@ public final class GPTOSSModel {
             let chunk = Array(tokens[start ..< min(start + stepTokens, tokens.count)])
             let isLast = start + chunk.count == tokens.count
             let chunkRows: LogitRows = rows == .all ? .all : (isLast ? rows : .none)
-            try step(chunk, logits: chunkRows, wanted: wanted) { name, values in dumps[name, default: []] += values }
+            for (name, values) in try step(chunk, logits: chunkRows, wanted: wanted) { dumps[name, default: []] += values }
             if chunkRows != .none {
                 out += try buffers.logits.readFloats(count: (chunkRows == .all ? chunk.count : 1) * config.vocabularySize)
             }
@@ -177,7 +191,7 @@ public final class GPTOSSModel {
     /// the sampler's reduction of them is read back (a few hundred bytes).
     public func decode(_ token: Int, sampler: Sampler) throws -> LogitSummary {
         try check([token])
-        try step([token], logits: .last, wanted: []) { _, _ in }
+        try step([token], logits: .last)
         return try summarize(sampler)
     }
 
@@ -215,9 +229,7 @@ public final class GPTOSSModel {
     /// Decode steps that also collect intermediates (for `logits --decode --dump`).
     public func decode(_ token: Int, dumps wanted: Set<Intermediate>, into dumps: inout [Intermediate: [Float]]) throws {
         try check([token])
-        var collected: [Intermediate: [Float]] = [:]
-        try step([token], logits: .last, wanted: wanted) { name, values in collected[name] = values }
-        for (name, values) in collected { dumps[name, default: []] += values }
+        for (name, values) in try step([token], logits: .last, wanted: wanted) { dumps[name, default: []] += values }
     }
 
     /// Turns on recording of the router's choices for the last token of every step (a GPU-side
@@ -238,7 +250,8 @@ public final class GPTOSSModel {
         }
     }
 
-    private func check(_ tokens: [Int]) throws {
+    func check(_ tokens: [Int], cache: KVCache? = nil) throws {
+        let cache = cache ?? self.cache
         guard !tokens.isEmpty else { throw GPTOSSError.badSequence("no tokens to run. Hint: pass at least one token id.") }
         for t in tokens where !(0 ..< config.vocabularySize).contains(t) {
             throw GPTOSSError.tokenOutOfRange(token: t, vocabularySize: config.vocabularySize)
@@ -256,29 +269,45 @@ public final class GPTOSSModel {
     public func decodeFedOnGPU(_ sampler: Sampler) throws {
         try check([0])
         try buffers.tokenIDs.copy(from: buffers.summary, sourceOffset: 0, to: 0, byteCount: 4)
-        try step([0], uploadTokens: false, logits: .last, wanted: []) { _, _ in }
+        try step([0], uploadTokens: false, logits: .last)
         try reduceLastLogits(sampler)
     }
 
-    private func step(_ tokens: [Int], uploadTokens: Bool = true, logits: LogitRows, wanted: Set<Intermediate>,
-                      capture: (Intermediate, [Float]) -> Void) throws {
+    /// One step of the model's own sequence; returns the wanted intermediates.
+    @discardableResult
+    private func step(_ tokens: [Int], uploadTokens: Bool = true, logits: LogitRows,
+                      wanted: Set<Intermediate> = []) throws -> [Intermediate: [Float]] {
+        if uploadTokens { try buffers.tokenIDs.upload(tokens.map { UInt32($0) }) }
+        return try run(StepShape(cache: cache, tokens: tokens.count, logits: logits, wanted: wanted))
+    }
+
+    /// Queues one forward step of `shape` (its token ids already in the scratch's id buffer)
+    /// and advances each of its sequences' caches. Returns the intermediates `shape` wants.
+    @discardableResult
+    func run(_ shape: StepShape) throws -> [Intermediate: [Float]] {
         let enqueueStart = DispatchTime.now().uptimeNanoseconds
         defer { enqueueSeconds += Double(DispatchTime.now().uptimeNanoseconds - enqueueStart) / 1e9 }
-        if uploadTokens { try buffers.tokenIDs.upload(tokens.map { UInt32($0) }) }
-        let pass = ForwardPass(config: config, weights: weights, kernels: kernels, cache: cache, buffers: buffers,
-                               routerTrace: routerTrace, attentionProbe: attentionProbe) { [self] r in
-            reportMode(r)
-        }
-        try pass.run(tokens: tokens.count, position0: cache.length, logits: logits, wanted: wanted, capture: capture)
+        try shape.validate(batch: batch)
+        let plan = StepPlan(shape: shape, weights: weights, kernels: kernels, config: config)
+        var observers: [StepObserver] = []
+        let dumps = shape.wanted.isEmpty ? nil : IntermediateDumps(wanted: shape.wanted, scratch: buffers.dumpScratch)
+        if let dumps { observers.append(dumps) }
+        if let routerTrace { observers.append(RouterTrace(buffer: routerTrace)) }
+        if let attentionProbe { observers.append(attentionProbe) }
+        if GroupedMoECheck.enabled { observers.append(GroupedMoECheck()) }
+        let pass = ForwardPass(config: config, weights: weights, kernels: kernels, buffers: buffers, plan: plan,
+                               observers: observers) { [self] r in reportMode(r) }
+        try pass.run()
         // Launches skip glGetError (see init); a GL error of any launch is still pending here.
-        try kernels.context.checkErrors("the forward step of \(tokens.count) token(s) at position \(cache.length) "
+        try kernels.context.checkErrors("the forward step of \(shape.rows) token(s) at position \(shape.sequences[0].position0) "
                                         + "(set GPTOSS_GL_CHECK_DISPATCH=1 to find the launch)")
         if let experts = weights.expertCache { telemetry?.emit(.expertCache(ExpertCacheStats(hits: experts.hits, misses: experts.misses))) }
-        cache.length += tokens.count
+        for s in shape.sequences { s.cache.length += s.tokens }
+        return dumps?.captured ?? [:]
     }
 
     /// Emits a kernel-mode event the first time an op family runs somewhere.
-    private func reportMode(_ r: KernelReport) {
+    func reportMode(_ r: KernelReport) {
         if let profile { try? profile.mark(Self.profileLabel(of: r.kernel)) }
         // Runs after every launch: return before any string work unless this kernel is new.
         guard let telemetry, reportedKernels.insert(r.kernel).inserted else { return }

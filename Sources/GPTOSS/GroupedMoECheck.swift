@@ -8,7 +8,7 @@ import Kernels
 /// how many non-finite values each path gave, and the first bad slot with its expert. A device
 /// diagnostic (it reads back a few MB per layer), for finding where the grouped path goes
 /// wrong on a card where the kernel tests cannot run (docs/nan-hunt.md).
-enum GroupedMoECheck {
+final class GroupedMoECheck: StepObserver {
     static let enabled = ProcessInfo.processInfo.environment["GPTOSS_GL_CHECK_GROUPED"] != nil
 
     nonisolated(unsafe) private static var scratch: [String: GPUBuffer] = [:]
@@ -20,6 +20,12 @@ enum GroupedMoECheck {
         let b = try context.makeBuffer(byteCount: max(floats, 4) * 4, label: "check.\(name)")
         scratch[name] = b
         return b
+    }
+
+    func expertPass(layer: Int, gateUp: MoEGateUpArgs, down: MoEDownArgs, groups: MoEGroups?, first: Bool,
+                    pass: ForwardPass) throws {
+        try Self.compare(pass.kernels, groups, gateUp: gateUp.experts, gateUpBias: gateUp.bias, input: gateUp.input,
+                         down: down, layer: layer)
     }
 
     /// Call after the grouped gate/up of `layer` and before its down projection: `down` is the

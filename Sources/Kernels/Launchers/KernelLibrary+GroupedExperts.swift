@@ -96,13 +96,20 @@ extension KernelLibrary {
     /// threads and shared memory); nil means: use the per-slot
     /// kernels (`moeGateUp(_:groups:)` and `moeDown(_:groups:)` take the nil as it is).
     public func groupExpertsIfWorthwhile(ids: GPUBuffer, down: GPUExperts, k: Int, tokens: Int) throws -> MoEGroups? {
+        guard groupedExpertsWorthwhile(down: down, k: k, tokens: tokens) else { return nil }
+        return try groupExperts(MoEGroupArgs(ids: ids, experts: down.count, k: k, tokens: tokens))
+    }
+
+    /// Whether a step of `tokens` rows runs its MoE grouped by expert: enough slots per expert
+    /// for each expert's weights to be worth reading once per tile, and a shape this GPU runs.
+    /// Depends on sizes only, so a step plan decides it before any launch.
+    public func groupedExpertsWorthwhile(down: GPUExperts, k: Int, tokens: Int) -> Bool {
         guard tokens >= max(2, tuning.groupedMinTokens),
-              tokens * k >= tuning.groupedMinSlotsPerExpert * down.count else { return nil }
-        guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return nil }
+              tokens * k >= tuning.groupedMinSlotsPerExpert * down.count else { return false }
+        guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return false }
         let tile = groupedTokenTile(tokens: tokens, k: k, experts: down.count)
         let shape = GroupedShape(rowThreads: tuning.groupedRowGroups, tokenTile: tile, tokenVecs: tuning.groupedTokenVecs)
-        guard shape.problem(limits: context.limits) == nil else { return nil }
-        return try groupExperts(MoEGroupArgs(ids: ids, experts: down.count, k: k, tokens: tokens))
+        return shape.problem(limits: context.limits) == nil
     }
 
     /// Gate/up + SwiGLU-OAI grouped by expert when `groups` is given (same output as the

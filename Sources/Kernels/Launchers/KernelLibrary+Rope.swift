@@ -100,7 +100,10 @@ extension KernelLibrary {
         let name = "f32_rope_yarn"
         let d = a.table.headDim
         try require(a.tokens > 0 && a.heads > 0 && a.position0 >= 0, name, "tokens and heads must be positive and position0 ≥ 0")
-        try require(a.stride >= a.offset + a.heads * d, name, "stride \(a.stride) cannot hold \(a.heads) heads of \(d) at offset \(a.offset)")
+        // `offset` is where token 0's first head starts (a column in a row, or a row further in a
+        // batch of several sequences); tokens after it are `stride` apart and must not overlap.
+        try require(a.offset >= 0 && (a.tokens == 1 || a.stride >= a.heads * d), name,
+                    "stride \(a.stride) cannot hold \(a.heads) heads of \(d)")
         var floats = (a.tokens - 1) * a.stride + a.offset + a.heads * d
         if let append = a.append {
             let c = append.cache
