@@ -28,7 +28,8 @@ final class Activations {
     let dumpScratch: GPUBuffer
     /// The sampler's reduction record.
     let summary: GPUBuffer
-    /// One reduction record per sequence slot of a batched step, and all of them side by side
+    /// One reduction record per sampled row of a step (a sequence of a batch, or a row of a
+    /// speculative verification), and all of them side by side
     /// for a single readback.
     let sequenceSummaries: [GPUBuffer]
     let gatheredSummaries: GPUBuffer
@@ -54,8 +55,10 @@ final class Activations {
         dumpScratch = try floats(batch * c.embeddingLength, "dump_scratch")
         let words = LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates)
         summary = try floats(words, "sampler_summary")
-        sequenceSummaries = try (0 ..< sequences).map { try floats(words, "sampler_summary.\($0)") }
-        gatheredSummaries = try floats(words * sequences, "sampler_summaries")
+        // A record per sequence, or per row of a speculative verification step.
+        let records = max(sequences, SpeculationOptions.maxDraftTokens + 1)
+        sequenceSummaries = try (0 ..< records).map { try floats(words, "sampler_summary.\($0)") }
+        gatheredSummaries = try floats(words * records, "sampler_summaries")
     }
 
     /// Bytes these buffers take for `batch` tokens (for the up-front memory check).

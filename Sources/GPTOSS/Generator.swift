@@ -26,6 +26,8 @@ public struct GeneratedToken: Sendable, Equatable {
     public var entropy: Float
     /// Seconds this step took, from queuing to the chosen id.
     public var seconds: Double
+    /// A speculative drafter proposed it and the model accepted it.
+    public var drafted = false
 
     public static func == (a: GeneratedToken, b: GeneratedToken) -> Bool {
         a.position == b.position && a.id == b.id && a.entropy == b.entropy && a.seconds == b.seconds
@@ -62,6 +64,8 @@ public final class Generator {
     /// The attention heatmap's telemetry (one `.attention` event per token, a few KB read back
     /// each step); nil = off. Only used when there is telemetry. See AttentionProbe.swift.
     public var attentionProbe: AttentionProbeOptions?
+    /// Speculative decoding (Speculation/): nil decodes one token a step.
+    public var speculation: SpeculationOptions?
 
     public init(model: GPTOSSModel, telemetry: TelemetryBus? = nil, tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
         self.model = model
@@ -91,24 +95,32 @@ public final class Generator {
         try onEvent(.prefilled(tokens: request.prompt.count, seconds: prefillSeconds))
 
         var generated: [Int] = []
-        var reason = FinishReason.maxTokens
         let decodeStart = Date()
-        var stepStart = prefillStart
         telemetry?.emit(.stage(StageChange(stage: .decode, status: .started)))
-        while generated.count < request.maxTokens {
-            let id = sampler.choose(from: summary)
-            let token = GeneratedToken(
-                position: model.position, id: id,
-                top: summary.candidates.prefix(5).map { ($0.id, summary.probability(ofLogit: $0.logit)) },
-                entropy: summary.entropy, seconds: Date().timeIntervalSince(stepStart))
-            generated.append(id)
+        /// Takes a chosen token: reports it and says whether generation ends with it.
+        func take(_ token: GeneratedToken) throws -> FinishReason? {
+            generated.append(token.id)
             emitTelemetry(token)
             try onEvent(.token(token))
-            if request.stopTokens.contains(id) { reason = .stopToken; break }
-            if generated.count == request.maxTokens { break }
-            if model.position >= model.cache.context { reason = .contextFull; break }
-            stepStart = Date()
-            summary = try model.decode(id, sampler: sampler)
+            if request.stopTokens.contains(token.id) { return .stopToken }
+            if generated.count == request.maxTokens { return .maxTokens }
+            if token.position >= model.cache.context { return .contextFull }
+            return nil
+        }
+        var reason = FinishReason.maxTokens
+        if request.maxTokens > 0 {
+            if let speculation {
+                reason = try decodeSpeculatively(request, first: summary, sampler: &sampler, options: speculation,
+                                                 start: prefillStart, generated: { generated }, take: take)
+            } else {
+                var stepStart = prefillStart
+                while true {
+                    let id = sampler.choose(from: summary)
+                    if let end = try take(Self.token(id, at: model.position, summary, since: stepStart)) { reason = end; break }
+                    stepStart = Date()
+                    summary = try model.decode(id, sampler: sampler)
+                }
+            }
         }
         let decodeSeconds = Date().timeIntervalSince(decodeStart)
         let rate = generated.count > 1 ? Double(generated.count - 1) / max(decodeSeconds, 1e-9) : 0
@@ -143,12 +155,21 @@ public final class Generator {
         }
     }
 
-    private func emitTelemetry(_ token: GeneratedToken) {
+    /// A chosen token with what the sampler saw (top-5, entropy) and the step's time.
+    static func token(_ id: Int, at position: Int, _ summary: LogitSummary, since start: Date, drafted: Bool = false) -> GeneratedToken {
+        var token = GeneratedToken(position: position, id: id,
+                                   top: summary.candidates.prefix(5).map { ($0.id, summary.probability(ofLogit: $0.logit)) },
+                                   entropy: summary.entropy, seconds: Date().timeIntervalSince(start))
+        token.drafted = drafted
+        return token
+    }
+
+    func emitTelemetry(_ token: GeneratedToken) {
         guard let telemetry else { return }
         telemetry.emit(.token(TokenSample(
             position: token.position, id: token.id, text: tokenText(token.id), channel: tokenChannel(token.id),
             top: token.top.map { TokenCandidate(id: $0.id, text: tokenText($0.id), probability: $0.probability) },
-            entropy: token.entropy)))
+            entropy: token.entropy, drafted: speculation == nil ? nil : token.drafted)))
         for (layer, choice) in ((try? model.routerChoices()) ?? []).enumerated() {
             telemetry.emit(.router(RouterChoice(layer: layer, experts: choice.experts, weights: choice.weights)))
         }

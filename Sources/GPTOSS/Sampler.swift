@@ -29,21 +29,38 @@ public struct Sampler: Sendable {
     /// top-k and top-p, weighted by their probabilities.
     public mutating func choose(from summary: LogitSummary) -> Int {
         guard !parameters.isGreedy, summary.candidates.count > 1 else { return summary.argmax }
+        let kept = keptCandidates(summary)
+        guard kept.mass > 0 else { return summary.argmax }
+        var target = Double.random(in: 0 ..< kept.mass, using: &rng)
+        for (id, p) in kept.candidates {
+            target -= p
+            if target < 0 { return id }
+        }
+        return kept.candidates[kept.candidates.count - 1].id
+    }
+
+    /// The distribution `choose` draws from, normalised: one id with probability 1 when greedy.
+    public func distribution(from summary: LogitSummary) -> [(id: Int, probability: Double)] {
+        guard !parameters.isGreedy, summary.candidates.count > 1 else { return [(summary.argmax, 1)] }
+        let kept = keptCandidates(summary)
+        guard kept.mass > 0 else { return [(summary.argmax, 1)] }
+        return kept.candidates.map { ($0.id, $0.probability / kept.mass) }
+    }
+
+    /// A uniform draw in [0, 1) from this sampler's seeded stream (speculative acceptance).
+    public mutating func uniform() -> Double { Double.random(in: 0 ..< 1, using: &rng) }
+
+    /// The candidates top-k and top-p keep, best first, with their probabilities (not normalised).
+    private func keptCandidates(_ summary: LogitSummary) -> (candidates: [(id: Int, probability: Double)], mass: Double) {
         let limit = parameters.topK > 0 ? min(parameters.topK, summary.candidates.count) : summary.candidates.count
-        var kept: [Double] = []
+        var kept: [(id: Int, probability: Double)] = []
         var mass = 0.0
         for candidate in summary.candidates.prefix(limit) {
             let p = Double(summary.probability(ofLogit: candidate.logit))
-            kept.append(p)
+            kept.append((candidate.id, p))
             mass += p
             if mass >= parameters.topP { break }
         }
-        guard mass > 0 else { return summary.argmax }
-        var target = Double.random(in: 0 ..< mass, using: &rng)
-        for (i, p) in kept.enumerated() {
-            target -= p
-            if target < 0 { return summary.candidates[i].id }
-        }
-        return summary.candidates[kept.count - 1].id
+        return (kept, mass)
     }
 }

@@ -72,6 +72,16 @@ public struct HUDState: Sendable, Equatable {
     public private(set) var attention: AttentionSummary?
     public private(set) var errors: [TimedError] = []
     public private(set) var notes: [String] = []
+    /// Speculative decoding so far: verification steps, drafted and accepted tokens (nil: none).
+    public private(set) var speculation: SpeculationTotals?
+
+    public struct SpeculationTotals: Sendable, Equatable {
+        public var steps = 0
+        public var drafted = 0
+        public var accepted = 0
+        /// Accepted drafts over drafted tokens.
+        public var acceptanceRate: Double { drafted > 0 ? Double(accepted) / Double(drafted) : 0 }
+    }
 
     public struct Sample: Sendable, Equatable {
         public var time: Double
@@ -129,6 +139,12 @@ public struct HUDState: Sendable, Equatable {
             }
         case .expertCache(let stats):
             expertCache = stats
+        case .speculation(let step):
+            var totals = speculation ?? SpeculationTotals()
+            totals.steps += 1
+            totals.drafted += step.drafted
+            totals.accepted += step.accepted
+            speculation = totals
         case .router(let choice):
             routerByLayer[choice.layer] = choice
             for expert in choice.experts { expertPicks[expert, default: 0] += 1 }

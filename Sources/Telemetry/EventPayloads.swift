@@ -199,11 +199,26 @@ public struct TokenSample: Codable, Sendable, Equatable {
     public var top: [TokenCandidate]
     /// Entropy of the sampling distribution, in nats.
     public var entropy: Float
+    /// True when a speculative drafter proposed this token and the model accepted it (absent:
+    /// no speculation).
+    public var drafted: Bool?
 
     public init(position: Int, id: Int, text: String, channel: TokenChannel, top: [TokenCandidate],
-                entropy: Float) {
+                entropy: Float, drafted: Bool? = nil) {
         self.position = position; self.id = id; self.text = text; self.channel = channel
-        self.top = top; self.entropy = entropy
+        self.top = top; self.entropy = entropy; self.drafted = drafted
+    }
+}
+
+/// One speculative verification step: the drafter proposed `drafted` tokens after position
+/// `position`, the model accepted the first `accepted` of them and added one of its own.
+public struct SpeculationStep: Codable, Sendable, Equatable {
+    public var position: Int
+    public var drafted: Int
+    public var accepted: Int
+
+    public init(position: Int, drafted: Int, accepted: Int) {
+        self.position = position; self.drafted = drafted; self.accepted = accepted
     }
 }
 

@@ -21,6 +21,7 @@ public enum TelemetryPayload: Sendable, Equatable {
     case attention(AttentionSummary)
     case error(ErrorReport)
     case note(Note)
+    case speculation(SpeculationStep)
 
     /// The tag written as `"event"` in JSON. (Not `"type"`: a tensor has a field of that name.)
     public var typeName: String {
@@ -42,13 +43,14 @@ public enum TelemetryPayload: Sendable, Equatable {
         case .attention: return "attention"
         case .error: return "error"
         case .note: return "note"
+        case .speculation: return "speculation"
         }
     }
 
     static let allTypeNames = [
         "session", "load_plan", "stage", "tensor_fetched", "tensor_uploaded", "gpu_allocation",
         "gpu_memory", "limits", "kernel_mode", "expert_cache", "router", "token", "throughput",
-        "kv_cache", "attention", "error", "note",
+        "kv_cache", "attention", "error", "note", "speculation",
     ]
 }
 
@@ -91,6 +93,7 @@ extension TelemetryEvent: Codable {
         case "attention": payload = .attention(try AttentionSummary(from: decoder))
         case "error": payload = .error(try ErrorReport(from: decoder))
         case "note": payload = .note(try Note(from: decoder))
+        case "speculation": payload = .speculation(try SpeculationStep(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: header,
@@ -120,6 +123,7 @@ extension TelemetryEvent: Codable {
         case .attention(let value): try value.encode(to: encoder)
         case .error(let value): try value.encode(to: encoder)
         case .note(let value): try value.encode(to: encoder)
+        case .speculation(let value): try value.encode(to: encoder)
         }
     }
 }
