@@ -66,6 +66,8 @@ public final class Generator {
     public var attentionProbe: AttentionProbeOptions?
     /// Speculative decoding (Speculation/): nil decodes one token a step.
     public var speculation: SpeculationOptions?
+    /// Drafted and accepted tokens of the last generation (speculative decoding).
+    public internal(set) var speculated = (drafted: 0, accepted: 0)
 
     public init(model: GPTOSSModel, telemetry: TelemetryBus? = nil, tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
         self.model = model

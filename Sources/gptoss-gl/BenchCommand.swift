@@ -44,6 +44,23 @@ struct BenchCommand: ParsableCommand {
                              discussion: "What decode would gain with no CPU round trip per token; compare with a run without it."))
     var feedOnGpu = false
 
+    @Option(help: ArgumentHelp("Also decode this many streams together (comma-separated, e.g. 1,4,16,64): each gets a "
+                               + "--prompt-tokens prompt and --gen-tokens greedy tokens; reports aggregate tok/s, time to "
+                               + "first token and time per output token.", valueName: "N,N,..."))
+    var streams: String?
+
+    @OptionGroup var speculation: SpeculativeOptions
+
+    /// The stream counts of `--streams`.
+    func streamCounts() throws -> [Int] {
+        guard let streams else { return [] }
+        let counts = streams.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--streams takes positive counts separated by commas, got '\(streams)'.")
+        }
+        return counts.map { $0! }
+    }
+
     var settings: BenchmarkSettings {
         BenchmarkSettings(promptTokens: promptTokens, genTokens: genTokens, depths: depth.isEmpty ? [0] : depth,
                           repeats: repeats, seed: seed, feedOnGPU: feedOnGpu)
@@ -51,15 +68,21 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         do { try settings.validate() } catch { throw ValidationError(describe(error)) }
+        _ = try streamCounts()
     }
 
     func run() throws {
         try reportingErrors {
             let settings = self.settings
             var runOptions = options
-            if runOptions.context == nil { runOptions.context = settings.requiredContext }
+            let streamCounts = try self.streamCounts()
+            if runOptions.context == nil {
+                runOptions.context = max(settings.requiredContext, streamCounts.isEmpty ? 0 : settings.promptTokens + settings.genTokens + 1)
+            }
             var loadedModel: ModelRunOptions.Loaded?
-            let loadSeconds = try Benchmark.clock { loadedModel = try runOptions.load(tool: "bench") }
+            let loadSeconds = try Benchmark.clock {
+                loadedModel = try runOptions.load(tool: "bench", sequences: streamCounts.max() ?? 1)
+            }
             let loaded = loadedModel!
             defer { try? loaded.finish() }
             let model = loaded.model
@@ -70,11 +93,16 @@ struct BenchCommand: ParsableCommand {
             let prefill = try Benchmark.prefill(model, settings)
             let decodes = try settings.depths.map { try Benchmark.decode(model, depth: $0, settings) }
             let profiles = profile ? try Benchmark.profile(model, settings) : []
+            let streamRuns = try Benchmark.streams(model, counts: streamCounts, settings)
+            let speculative = try speculation.make(for: model).map {
+                try Benchmark.speculation(model, ks: [1, 2, 4, 8], speculation: $0, settings)
+            }
             let report = BenchReport(
                 card: context.limits.renderer, model: try runOptions.modelLocation(), settings: settings,
                 loadSeconds: loadSeconds, weightBytes: model.weights.byteCount,
                 gpuBytesAfterLoad: memoryAfterLoad.allocatedBytes, gpuPeakBytes: context.memory.peakBytes,
-                kvCachePositions: model.cache.context, prefill: prefill, decode: decodes, profiles: profiles)
+                kvCachePositions: model.cache.context, prefill: prefill, decode: decodes, profiles: profiles,
+                streams: streamRuns, speculation: speculative)
             print(json ? try report.json() : report.table())
         }
     }
@@ -94,12 +122,14 @@ struct BenchReport: Encodable {
     let prefill: PhaseTiming
     let decode: [DecodeTiming]
     let profiles: [KernelProfile]
+    let streams: [StreamsBenchmark]
+    let speculation: SpeculationBenchmark?
 
     var loadGBPerSecond: Double { Double(weightBytes) / 1e9 / loadSeconds }
 
     private enum CodingKeys: String, CodingKey {
         case card, model, settings, loadSeconds, weightBytes, loadGBPerSecond, gpuBytesAfterLoad, gpuPeakBytes,
-             kvCachePositions, prefill, decode, profiles
+             kvCachePositions, prefill, decode, profiles, streams, speculation
     }
 
     func encode(to encoder: Encoder) throws {
@@ -116,6 +146,8 @@ struct BenchReport: Encodable {
         try c.encode(PhaseJSON(prefill), forKey: .prefill)
         try c.encode(decode.map { DecodeJSON(depth: $0.depth, timing: PhaseJSON($0.timing)) }, forKey: .decode)
         if !profiles.isEmpty { try c.encode(profiles, forKey: .profiles) }
+        if !streams.isEmpty { try c.encode(streams, forKey: .streams) }
+        if let speculation { try c.encode(speculation, forKey: .speculation) }
     }
 
     /// A phase with its derived median rate spelled out for machines.
@@ -156,6 +188,23 @@ struct BenchReport: Encodable {
         ]
         for d in decode {
             rows.append(("decode \(d.timing.tokens) tok @ depth \(d.depth)\(settings.feedOnGPU ? ", fed on GPU" : "")", rate(d.timing)))
+        }
+        for r in streams {
+            rows.append(("\(r.streams) stream(s) × \(settings.genTokens) tok", String(
+                format: "%.1f tok/s aggregate; first token p50 %.3f s p99 %.3f s; per token p50 %.2f ms p99 %.2f ms",
+                r.aggregateDecodeTokensPerSecond, r.timeToFirstToken.p50, r.timeToFirstToken.p99,
+                r.timePerOutputToken.p50 * 1000, r.timePerOutputToken.p99 * 1000)))
+        }
+        if let s = speculation {
+            rows.append(("decode step (1 row)", String(format: "%.3f ms", s.decodeStep.medianSeconds / Double(s.decodeStep.tokens) * 1000)))
+            for v in s.verification {
+                rows.append(("verify step, \(v.draftTokens) drafts", String(format: "%.3f ms, %.2f× a decode step",
+                    v.timing.medianSeconds / Double(v.timing.tokens) * 1000, v.costOverDecodeStep)))
+            }
+            for g in s.generation {
+                rows.append((g.speculative ? "greedy, speculative" : "greedy, plain", rate(g.timing)
+                             + (g.speculative ? " — \(g.accepted) of \(g.drafted) drafts accepted" : "")))
+            }
         }
         let width = rows.map(\.0.count).max() ?? 0
         let header = "gptoss-gl bench: medians of \(settings.repeats) repeat(s), seed \(settings.seed)"

@@ -42,6 +42,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Comma-separated ids that stop generation when sampled.")
     var stop: String?
 
+    @OptionGroup var speculation: SpeculativeOptions
+
     @Option(help: "Layer of the attention heatmap in --telemetry/--record (default: the last full-attention layer).")
     var attentionLayer: Int?
 
@@ -82,7 +84,7 @@ struct GenerateCommand: ParsableCommand {
     private func answer(with loaded: ModelRunOptions.Loaded, sampling: SamplingParameters) throws {
         let tokenizer = try BPETokenizer(gguf: loaded.model.file)
         let turn = ChatTurn(tokenizer: tokenizer, showAnalysis: chat.showAnalysis)
-        let generator = makeGenerator(loaded)
+        let generator = try makeGenerator(loaded)
         let outcome = try turn.run(try chat.makeConversation(), generator: generator,
                                    maxTokens: maxTokens, sampling: sampling)
         if outcome.stop == nil, outcome.finish == .maxTokens {
@@ -92,8 +94,9 @@ struct GenerateCommand: ParsableCommand {
 
     /// A generator on the run's telemetry; the attention heatmap's probe (a small readback per
     /// token) only when the telemetry is kept: a --telemetry log or a --record run.
-    private func makeGenerator(_ loaded: ModelRunOptions.Loaded) -> Generator {
+    private func makeGenerator(_ loaded: ModelRunOptions.Loaded) throws -> Generator {
         let generator = Generator(model: loaded.model, telemetry: loaded.telemetry)
+        generator.speculation = try speculation.make(for: loaded.model)
         if options.telemetry != nil || options.record != nil {
             generator.attentionProbe = AttentionProbeOptions(layer: attentionLayer)
         }

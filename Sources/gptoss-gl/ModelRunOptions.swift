@@ -87,7 +87,7 @@ struct ModelRunOptions: ParsableArguments {
     /// ends on the HUD's error frame.
     /// `streamsText`: the answer goes to stdout as it is generated, so the reporter keeps the
     /// terminal free of its per-token decode line (the summary still prints at the end).
-    func load(tool: String, streamsText: Bool = false) throws -> Loaded {
+    func load(tool: String, streamsText: Bool = false, sequences: Int = 1) throws -> Loaded {
         let location = try modelLocation()
         let bus = TelemetryBus()
         bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false), showsDecodeLine: !streamsText))
@@ -107,7 +107,8 @@ struct ModelRunOptions: ParsableArguments {
             let prefillBatch = try batch ?? KernelTuning.forLimits(context.limits, environment: ProcessInfo.processInfo.environment).prefillBatch
             let model = try GPTOSSModel.load(location: location, context: context,
                                              options: ModelOptions(context: self.context, batch: prefillBatch,
-                                                                   gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse)),
+                                                                   gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
+                                                                   sequences: sequences),
                                              telemetry: bus)
             if let cache = model.weights.expertCache {
                 Terminal.stderr("gpu memory budget: experts cached, \(cache.slots) of \(model.config.expertCount) per layer on the GPU, "

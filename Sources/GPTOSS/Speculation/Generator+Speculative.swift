@@ -12,6 +12,7 @@ extension Generator {
         var last = sampler.choose(from: first)
         if let end = try take(Self.token(last, at: model.position, first, since: start)) { return end }
         var k = options.draftTokens
+        speculated = (0, 0)
         while true {
             let stepStart = Date()
             let position = model.position
@@ -35,6 +36,7 @@ extension Generator {
             sampler = draws
             try model.rollback(slot: 0, to: position + 1 + accepted)
             try options.drafter.accepted(accepted, of: proposal.count)
+            speculated = (speculated.drafted + proposal.count, speculated.accepted + accepted)
             telemetry?.emit(.speculation(SpeculationStep(position: position, drafted: proposal.count, accepted: accepted)))
             for i in 0 ..< accepted {
                 let token = Self.token(proposal[i].token, at: position + 1 + i, summaries[i], since: stepStart, drafted: true)
