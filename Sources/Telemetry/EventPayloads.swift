@@ -202,11 +202,13 @@ public struct TokenSample: Codable, Sendable, Equatable {
     /// True when a speculative drafter proposed this token and the model accepted it (absent:
     /// no speculation).
     public var drafted: Bool?
+    /// The server's sequence id of the token (absent: a single-stream run).
+    public var sequence: Int?
 
     public init(position: Int, id: Int, text: String, channel: TokenChannel, top: [TokenCandidate],
-                entropy: Float, drafted: Bool? = nil) {
+                entropy: Float, drafted: Bool? = nil, sequence: Int? = nil) {
         self.position = position; self.id = id; self.text = text; self.channel = channel
-        self.top = top; self.entropy = entropy; self.drafted = drafted
+        self.top = top; self.entropy = entropy; self.drafted = drafted; self.sequence = sequence
     }
 }
 

@@ -25,6 +25,9 @@ enum SampleEvents {
         TelemetryEvent(time: 1.5, .attention(AttentionSummary(layer: 23, heads: 2, positions: [46, 47, 48], weights: [0.1, 0.2, 0.7, 0.5, 0.25, 0.25]))),
         TelemetryEvent(time: 1.6, .error(ErrorReport(message: "out of GPU memory uploading blk.9.ffn_up_exps.weight", stage: .gpuUpload))),
         TelemetryEvent(time: 1.7, .note(Note(message: "prompt: 42 tokens"))),
+        TelemetryEvent(time: 1.8, .speculation(SpeculationStep(position: 50, drafted: 4, accepted: 3))),
+        TelemetryEvent(time: 1.9, .token(TokenSample(position: 51, id: 9, text: "a", channel: .final, top: [], entropy: 0.5,
+                                                    drafted: true, sequence: 3))),
     ]
 }
 
