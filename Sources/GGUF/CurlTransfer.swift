@@ -107,8 +107,10 @@ private let watchProgress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t,
     }
     if state.lowSpeedBytes > 0, now &- state.windowStart >= state.lowSpeedNanoseconds {
         let arrived = state.received - state.windowStartReceived
-        // Only a transfer still waiting for body bytes can be too slow.
-        if arrived < state.lowSpeedBytes, state.received < state.destination.count, state.rejectedStatus == nil {
+        // Only a transfer still waiting for body bytes can be too slow, and only one that is not
+        // silent: a window with nothing at all (not even a header byte) is a stall, retried.
+        let heardFrom = state.lastActivity > state.windowStart
+        if heardFrom, arrived < state.lowSpeedBytes, state.received < state.destination.count, state.rejectedStatus == nil {
             state.tooSlow = (arrived, Double(now &- state.windowStart) / 1e9)
             return 1
         }

@@ -17,7 +17,7 @@ public struct HTTPOptions: Sendable {
     public var stallTimeout: Double
     /// A transfer that brings fewer than `lowSpeedLimit` bytes/s on average over any
     /// `lowSpeedTime` seconds is abandoned with an error (not retried: a server that trickles
-    /// would trickle again). 0 turns the check off. Defaults: 1024 bytes/s over 30 s, or
+    /// would trickle again). 0 turns the check off. Defaults: 4096 bytes/s over 30 s (a 1 KB/s trickle fails in 30 s), or
     /// GPTOSS_GL_HTTP_LOW_SPEED=BYTES_PER_S:SECONDS.
     public var lowSpeedLimit: Int
     public var lowSpeedTime: Double
@@ -50,7 +50,7 @@ public struct HTTPOptions: Sendable {
     }
 
     public static let environmentVariable = "GPTOSS_GL_HTTP_LOW_SPEED"
-    public static let defaultLowSpeed = (limit: 1024, seconds: 30.0)
+    public static let defaultLowSpeed = (limit: 4096, seconds: 30.0)
 
     /// The low-speed limit from GPTOSS_GL_HTTP_LOW_SPEED (`BYTES_PER_S:SECONDS`, `0` for off),
     /// else the default. A malformed value is reported once on stderr and the default used.

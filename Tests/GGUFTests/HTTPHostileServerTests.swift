@@ -76,6 +76,22 @@ final class HTTPHostileServerTests: XCTestCase {
         XCTAssertEqual(try GGUFFile.open(fast.url, options: GGUFOpenOptions(http: options)).tensors.count, 6)
     }
 
+    /// Silence is a stall (retried, resuming), not a trickle: with the low-speed limit on, a range
+    /// that stops half-way still completes.
+    func testSilentServerIsAStallNotTooSlow() throws {
+        let dir = try TestFiles.temporaryDirectory(for: self)
+        let path = dir.appendingPathComponent("large.gguf").path
+        let writer = try GGUFWriter()
+        writer.set("general.architecture", .string("gpt-oss"))
+        try writer.addTensor(name: "w", dimensions: [32 * 9000], type: .q8_0, data: [UInt8].pattern(count: 34 * 9000, seed: 4))
+        try writer.write(to: path)
+        let content = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let server = try FaultServer(content: content, fault: .stallMidRange(threshold: 100_000, times: 1))
+        let options = fastHTTPOptions(chunkSize: 1 << 20, stallTimeout: 0.6, lowSpeedLimit: 4096, lowSpeedTime: 0.25)
+        let file = try GGUFFile.open(server.url, options: GGUFOpenOptions(http: options))
+        XCTAssertEqual(try file.tensorData(file.tensors[0]), try GGUFFile.open(path).tensorData(file.tensors[0]))
+    }
+
     func testLowSpeedSettingParses() {
         XCTAssertEqual(HTTPOptions.parseLowSpeed("2048:10")?.limit, 2048)
         XCTAssertEqual(HTTPOptions.parseLowSpeed("2048:10")?.seconds, 10)
