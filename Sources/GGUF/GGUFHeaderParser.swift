@@ -25,6 +25,12 @@ struct GGUFHeaderParser {
     /// n_dims + type + offset.
     static let minimumMetadataEntrySize: UInt64 = 8 + 4 + 1
     static let minimumTensorInfoSize: UInt64 = 8 + 4 + 4 + 8
+    /// Most entries reserved ahead for a declared count. A count is only bounded by the file's
+    /// size, and a 60 GB file could declare billions of entries: collections grow past this as
+    /// entries are actually read (each one consumes bytes), never on the count's word alone.
+    static let maximumReservation: UInt64 = 1 << 16
+
+    static func reservation(_ count: UInt64) -> Int { Int(min(count, maximumReservation)) }
 
     let cursor: ByteCursor
     let sourceIndex: Int
@@ -54,9 +60,9 @@ struct GGUFHeaderParser {
         try bound(tensorCount, each: Self.minimumTensorInfoSize, "the tensor count", at: tensorCountOffset)
 
         var keys: [String] = []
-        keys.reserveCapacity(Int(metadataCount))
+        keys.reserveCapacity(Self.reservation(metadataCount))
         var metadata: [String: GGUFValue] = [:]
-        metadata.reserveCapacity(Int(metadataCount))
+        metadata.reserveCapacity(Self.reservation(metadataCount))
         var alignmentEntryOffset: UInt64 = 0
         for index in 0..<Int(metadataCount) {
             let keyOffset = cursor.position
@@ -74,8 +80,8 @@ struct GGUFHeaderParser {
 
         let alignment = try Self.alignment(in: metadata, source: sourceName, entryOffset: alignmentEntryOffset)
         var tensors: [TensorRecord] = []
-        tensors.reserveCapacity(Int(tensorCount))
-        var seen = Set<String>(minimumCapacity: Int(tensorCount))
+        tensors.reserveCapacity(Self.reservation(tensorCount))
+        var seen = Set<String>(minimumCapacity: Self.reservation(tensorCount))
         for index in 0..<Int(tensorCount) {
             let record = try readTensorInfo(index: index, alignment: alignment)
             guard seen.insert(record.name).inserted else {
@@ -170,7 +176,7 @@ struct GGUFHeaderParser {
             return GGUFArray(.bool(bytes.map { $0 != 0 }))
         case .string:
             var strings: [String] = []
-            strings.reserveCapacity(count)
+            strings.reserveCapacity(Self.reservation(count64))
             for index in 0..<count { strings.append(try cursor.string(field() + " element \(index)")) }
             return GGUFArray(.string(strings))
         case .array:

@@ -89,6 +89,34 @@ final class GGUFLoaderParityTests: XCTestCase {
         assertGGUFError(try parse(f.bytes), "key over 1 GiB") { if case .overLimit = $0 { return true }; return false }
     }
 
+    /// A huge file (1 TiB of zeros after a real header) whose counts fit its size: nothing is
+    /// reserved on the counts' word, and the zeros fail as the entries they would be.
+    func testHugeCountsInAHugeFileAllocateNothingAhead() {
+        final class ZeroPadded: ByteSource, @unchecked Sendable {
+            let head: [UInt8]
+            let name = "huge.gguf"
+            let size: UInt64 = 1 << 40
+            init(_ head: [UInt8]) { self.head = head }
+            func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
+                for i in 0..<buffer.count {
+                    let at = offset + UInt64(i)
+                    buffer[i] = at < UInt64(head.count) ? head[Int(at)] : 0
+                }
+            }
+        }
+        var f = RawFile()
+        f.tensorCountOverride = 1 << 35
+        f.dataBytes = 0
+        assertGGUFError(try GGUFFile(source: ZeroPadded(f.bytes)), "2^35 tensors") {
+            // The zeros read as tensors with an empty name: the second is a duplicate.
+            if case .duplicateTensor(_, "", _) = $0 { return true }; return false
+        }
+        f = RawFile()
+        f.metadataCountOverride = 1 << 35
+        f.dataBytes = 0
+        assertGGUFError(try GGUFFile(source: ZeroPadded(f.bytes)), "2^35 keys") { if case .emptyKey(_, 0, 24) = $0 { return true }; return false }
+    }
+
     func testCountsLargerThanTheFileAreRefused() {
         for (index, field) in [(0, "the tensor count"), (1, "the metadata count")] {
             var f = base()
