@@ -141,6 +141,11 @@ extension ModelConfig {
         guard ropeFreqBase > 1 else { throw fail(.ropeFreqBase, "RoPE base \(ropeFreqBase) must be above 1") }
         guard rmsEpsilon > 0 else { throw fail(.rmsEpsilon, "RMSNorm epsilon \(rmsEpsilon) must be positive") }
         guard swigluLimit > 0 else { throw fail(.swigluLimit, "clamp limit \(swigluLimit) must be positive") }
+        // The tensor table multiplies these before any shape is compared with the file's: a
+        // product past Int's range must be an error, not a trap.
+        guard !headCount.multipliedReportingOverflow(by: headDim).overflow else {
+            throw fail(.headDim, "\(headDim) × \(headCount) query heads overflows")
+        }
         guard headCount % headCountKV == 0 else {
             throw fail(.headCountKV, "\(headCountKV) does not divide the query head count \(headCount)")
         }

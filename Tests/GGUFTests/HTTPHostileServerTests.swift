@@ -58,6 +58,15 @@ final class HTTPHostileServerTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
 
+    func testRedirectToAnotherSchemeIsRefused() throws {
+        let local = try TestFiles.temporaryDirectory(for: self).appendingPathComponent("secret.gguf")
+        try Data(try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestFiles.fixture("tiny.gguf"))))).write(to: local)
+        let server = try FaultServer(content: [UInt8](repeating: 1, count: 100), fault: .redirectTo(location: "file://" + local.path))
+        assertGGUFError(try GGUFFile.open(server.url, options: GGUFOpenOptions(http: fastHTTPOptions())), "file:// redirect") {
+            if case .http(_, let detail) = $0 { return detail.contains("only http and https") }; return false
+        }
+    }
+
     func testTricklingServerHitsTheLowSpeedLimit() throws {
         let (content, _) = try fixtureAndReplacement()
         // 32 bytes every 50 ms is 640 bytes/s, under a 4096 bytes/s limit over 0.5 s windows; it

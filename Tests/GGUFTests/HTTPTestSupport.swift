@@ -97,6 +97,8 @@ final class FaultServer: @unchecked Sendable {
         case swap(replacement: [UInt8], validators: Validators)
         /// /start redirects to /loop and /loop back to /start, for ever.
         case redirectLoop
+        /// Every request is redirected to `location` (any URL, any scheme).
+        case redirectTo(location: String)
         /// Range replies send the head at once, then `bytes` bytes every `interval` seconds.
         case trickle(bytes: Int, interval: Double)
     }
@@ -203,6 +205,9 @@ final class FaultServer: @unchecked Sendable {
                 }
             }
             let size = UInt64(content.count)
+            if case .redirectTo(let location) = server.fault {
+                return send(context, .found, [("Location", location)], [])
+            }
             if case .redirectLoop = server.fault {
                 return send(context, .found, [("Location", head.uri == "/start" ? "/loop" : "/start")], [])
             }

@@ -99,6 +99,18 @@ final class ModelConfigTests: XCTestCase {
         }
     }
 
+    func testHeadWidthsThatOverflowAreRefusedNotTrapped() {
+        var values = Self.gptOss20b
+        values["gpt-oss.attention.head_count"] = 1 << 33
+        values["gpt-oss.attention.head_count_kv"] = 1 << 32
+        values["gpt-oss.attention.key_length"] = 1 << 32
+        values["gpt-oss.attention.value_length"] = 1 << 32
+        XCTAssertThrowsError(try ModelConfig(metadata: DictionaryMetadata(values: values), vocabularySize: 1)) {
+            XCTAssertEqual(($0 as? GPTOSSError).flatMap { if case .badMetadata(let key, _) = $0 { return key } else { return nil } },
+                           "gpt-oss.attention.key_length", "\($0)")
+        }
+    }
+
     func testOriginalContextIsOnlyNeededWithYaRN() throws {
         var values = Self.gptOss20b
         values["gpt-oss.rope.scaling.type"] = nil
