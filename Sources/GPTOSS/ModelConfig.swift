@@ -160,6 +160,14 @@ extension ModelConfig {
             throw fail(.expertUsedCount, "\(expertUsedCount) experts per token but only \(expertCount) experts")
         }
         guard slidingWindow >= 0 else { throw fail(.slidingWindow, "negative window \(slidingWindow)") }
+        // Both size KV caches: positions are 32-bit in the kernels, and a window wider than the
+        // context cannot be filled (and would size a sliding layer's cache past the context's).
+        guard contextLength <= Int(Int32.max) else {
+            throw fail(.contextLength, "\(contextLength) positions; the kernels address at most \(Int32.max)")
+        }
+        guard slidingWindow <= contextLength else {
+            throw fail(.slidingWindow, "window \(slidingWindow) is wider than the context \(contextLength)")
+        }
         if let type = ropeScalingType, type != "yarn", type != "none" {
             throw fail(.ropeScalingType, "scaling '\(TerminalText.escaped(type))' is not supported (yarn or none)")
         }

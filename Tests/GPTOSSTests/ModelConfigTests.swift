@@ -86,6 +86,8 @@ final class ModelConfigTests: XCTestCase {
             ("gpt-oss.attention.key_length", 0, "positive"),
             ("gpt-oss.expert_feed_forward_length", -1, "positive"),
             ("gpt-oss.expert_swiglu_limit", Double.nan, "finite"),
+            ("gpt-oss.context_length", 1 << 40, "at most"),
+            ("gpt-oss.attention.sliding_window", 1 << 40, "wider than the context"),
         ]
         for (key, value, mention) in cases {
             var values = Self.gptOss20b
