@@ -79,14 +79,20 @@ final class ByteCursor {
     func uint64(_ field: @autoclosure () -> String) throws -> UInt64 { try readLE(UInt64.self, field) }
 
     /// A GGUF string: uint64 byte length then UTF-8 bytes (no terminator). The length is checked
-    /// against the rest of the file and `maxLength` before anything is allocated.
-    func string(_ field: @autoclosure () -> String, maxLength: UInt64 = .max) throws -> String {
+    /// against `maxLength` (ggml's 1 GiB unless the caller is stricter; `tooLong` makes the error
+    /// for that case, given the offset of the length) and the rest of the file before anything
+    /// is allocated.
+    func string(_ field: @autoclosure () -> String, maxLength: UInt64 = GGUFLimits.maxStringLength,
+                tooLong: ((_ length: UInt64, _ lengthOffset: UInt64) -> GGUFError)? = nil) throws -> String {
         let lengthOffset = position
         let length = try uint64(field() + " length")
-        let limit = min(remaining, maxLength)
-        guard length <= limit else {
+        guard length <= maxLength else {
+            throw tooLong?(length, lengthOffset) ?? GGUFError.overLimit(source: source.name, field: field() + " length",
+                                                                       offset: lengthOffset, count: length, limit: maxLength)
+        }
+        guard length <= remaining else {
             throw GGUFError.implausibleCount(source: source.name, field: field() + " length", offset: lengthOffset,
-                                             count: length, limit: limit)
+                                             count: length, limit: remaining)
         }
         let count = Int(length)
         let start = position

@@ -24,12 +24,18 @@ struct RangeResponse {
     var status: Int
     var contentRange: String?
     var acceptRanges: String?
+    /// The validators of the file version that answered, when the server sends them.
+    var etag: String?
+    var lastModified: String?
     /// Bytes written into the destination.
     var received: Int
     /// The server sent more bytes than asked for.
     var overflowed: Bool
     /// Nothing arrived for the stall timeout.
     var stalled: Bool
+    /// Bytes arrived, but fewer than the low-speed limit asks for over its window: the bytes
+    /// that arrived in the window that failed, and its length in seconds.
+    var tooSlow: (bytes: Int, seconds: Double)?
 }
 
 /// Mutable state the C callbacks write into during one transfer.
@@ -42,15 +48,26 @@ private final class TransferState {
     var rejectedStatus: Int?
     var contentRange: String?
     var acceptRanges: String?
+    var etag: String?
+    var lastModified: String?
     /// When a byte last arrived (or the transfer started), for stall detection.
     var lastActivity = DispatchTime.now().uptimeNanoseconds
     let stallNanoseconds: UInt64
     var stalled = false
+    /// Low-speed detection: the body must bring `lowSpeedBytes` bytes in every window of
+    /// `lowSpeedNanoseconds` (0 bytes: off). A window starts with the transfer.
+    let lowSpeedBytes: Int
+    let lowSpeedNanoseconds: UInt64
+    var windowStart = DispatchTime.now().uptimeNanoseconds
+    var windowStartReceived = 0
+    var tooSlow: (bytes: Int, seconds: Double)?
 
-    init(handle: UnsafeMutableRawPointer, destination: UnsafeMutableRawBufferPointer, stallTimeout: Double) {
+    init(handle: UnsafeMutableRawPointer, destination: UnsafeMutableRawBufferPointer, options: HTTPOptions) {
         self.handle = handle
         self.destination = destination
-        self.stallNanoseconds = UInt64(stallTimeout * 1e9)
+        self.stallNanoseconds = UInt64(options.stallTimeout * 1e9)
+        self.lowSpeedNanoseconds = UInt64(options.lowSpeedTime * 1e9)
+        self.lowSpeedBytes = Int((Double(options.lowSpeedLimit) * options.lowSpeedTime).rounded(.up))
     }
 }
 
@@ -78,13 +95,27 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
     return length
 }
 
-/// Aborts a transfer that has received nothing for the stall timeout. (libcurl's own low-speed
-/// limit averages over several seconds, so it reacts late; this reacts within about a second.)
+/// Aborts a transfer that has received nothing for the stall timeout, or that trickles: fewer
+/// bytes in a low-speed window than the limit times the window. (libcurl's own low-speed limit
+/// gives the same CURLE_OPERATION_TIMEDOUT as a connect timeout; these two say which it was.)
 private let watchProgress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = { user, _, _, _, _ in
     let state = Unmanaged<TransferState>.fromOpaque(user!).takeUnretainedValue()
-    if DispatchTime.now().uptimeNanoseconds &- state.lastActivity > state.stallNanoseconds {
+    let now = DispatchTime.now().uptimeNanoseconds
+    if now &- state.lastActivity > state.stallNanoseconds {
         state.stalled = true
         return 1
+    }
+    if state.lowSpeedBytes > 0, now &- state.windowStart >= state.lowSpeedNanoseconds {
+        let arrived = state.received - state.windowStartReceived
+        // Only a transfer still waiting for body bytes can be too slow, and only one that is not
+        // silent: a window with nothing at all (not even a header byte) is a stall, retried.
+        let heardFrom = state.lastActivity > state.windowStart
+        if heardFrom, arrived < state.lowSpeedBytes, state.received < state.destination.count, state.rejectedStatus == nil {
+            state.tooSlow = (arrived, Double(now &- state.windowStart) / 1e9)
+            return 1
+        }
+        state.windowStart = now
+        state.windowStartReceived = state.received
     }
     return 0
 }
@@ -99,11 +130,18 @@ private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
         // A new response (after a redirect or a 100): forget the previous one's headers.
         state.contentRange = nil
         state.acceptRanges = nil
+        state.etag = nil
+        state.lastModified = nil
     } else if let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        if name == "content-range" { state.contentRange = value }
-        if name == "accept-ranges" { state.acceptRanges = value }
+        switch name {
+        case "content-range": state.contentRange = value
+        case "accept-ranges": state.acceptRanges = value
+        case "etag": state.etag = value
+        case "last-modified": state.lastModified = value
+        default: break
+        }
     }
     return length
 }
@@ -113,7 +151,7 @@ extension CurlHandle {
     func getRange(url: String, first: UInt64, last: UInt64, destination: UnsafeMutableRawBufferPointer,
                   options: HTTPOptions) -> RangeResponse {
         curl_easy_reset(raw)
-        let state = TransferState(handle: raw, destination: destination, stallTimeout: options.stallTimeout)
+        let state = TransferState(handle: raw, destination: destination, options: options)
         let statePointer = Unmanaged.passUnretained(state).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let code: CURLcode = url.withCString { urlPointer in
@@ -123,8 +161,13 @@ extension CurlHandle {
                     _ = gg_setopt_string(raw, CURLOPT_RANGE, rangePointer)
                     _ = gg_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
                     _ = gg_setopt_long(raw, CURLOPT_NOSIGNAL, 1)
+                    // Redirects (model hosts hand off to CDNs) are followed up to a limit, and only
+                    // to http(s): a hostile server must not point the reader at file:// or other
+                    // schemes libcurl knows.
+                    _ = gg_setopt_string(raw, CURLOPT_PROTOCOLS_STR, "http,https")
+                    _ = gg_setopt_string(raw, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
                     _ = gg_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 1)
-                    _ = gg_setopt_long(raw, CURLOPT_MAXREDIRS, 10)
+                    _ = gg_setopt_long(raw, CURLOPT_MAXREDIRS, options.maxRedirects)
                     _ = gg_setopt_long(raw, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout * 1000))
                     // A stall (nothing received for stallTimeout seconds) aborts; the caller retries and resumes.
                     _ = gg_setopt_long(raw, CURLOPT_NOPROGRESS, 0)
@@ -148,7 +191,8 @@ extension CurlHandle {
         return withExtendedLifetime(state) {
             RangeResponse(curlCode: code, curlMessage: message, status: state.rejectedStatus ?? status,
                           contentRange: state.contentRange, acceptRanges: state.acceptRanges,
-                          received: state.received, overflowed: state.overflowed, stalled: state.stalled)
+                          etag: state.etag, lastModified: state.lastModified,
+                          received: state.received, overflowed: state.overflowed, stalled: state.stalled, tooSlow: state.tooSlow)
         }
     }
 }

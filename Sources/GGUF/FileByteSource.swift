@@ -12,7 +12,10 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     private let descriptor: Int32
 
     public init(path: String) throws {
-        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO without a writer (or some devices) would otherwise block
+        // forever; the descriptor is checked to be a regular file before any read, and reads of
+        // regular files ignore the flag.
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw GGUFError.io(source: path, detail: "cannot open: \(String(cString: strerror(errno))). Check the path.")
         }
@@ -24,7 +27,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             close(fd)
-            throw GGUFError.io(source: path, detail: "is not a regular file")
+            throw GGUFError.io(source: path, detail: "is \(Self.kind(of: info.st_mode)), not a regular file. Pass the path of a .gguf file (save a stream to a file first).")
         }
         self.name = path
         self.size = UInt64(info.st_size)
@@ -32,6 +35,17 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     }
 
     deinit { close(descriptor) }
+
+    private static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "a special file"
+        }
+    }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws {
         guard offset <= size, UInt64(buffer.count) <= size - offset else {

@@ -11,9 +11,11 @@ struct GGUFHeader {
 
 /// Parses a GGUF header: magic, version, counts, metadata, tensor infos, alignment.
 ///
-/// Every count and length is bounded by the bytes left in the source before anything is
-/// allocated, so a corrupt or hostile file fails fast with the field and offset named instead of
-/// exhausting memory. Layout (GGUF v2/v3, little-endian): "GGUF", u32 version, u64 tensor count,
+/// Every count and length is bounded by the bytes left in the source (and by ggml's own caps)
+/// before anything is allocated, so a corrupt or hostile file fails fast with the field and
+/// offset named instead of exhausting memory. The rules are those of ggml's reader (gguf.cpp),
+/// so a file llama.cpp refuses is refused here and one it loads is loaded; docs/gguf.md lists
+/// them. Layout (GGUF v2/v3, little-endian): "GGUF", u32 version, u64 tensor count,
 /// u64 metadata count, metadata (string key, u32 type, value)…, tensor infos (string name,
 /// u32 n_dims, u64 dims…, u32 ggml type, u64 offset)…, padding to the alignment, data.
 struct GGUFHeaderParser {
@@ -23,6 +25,12 @@ struct GGUFHeaderParser {
     /// n_dims + type + offset.
     static let minimumMetadataEntrySize: UInt64 = 8 + 4 + 1
     static let minimumTensorInfoSize: UInt64 = 8 + 4 + 4 + 8
+    /// Most entries reserved ahead for a declared count. A count is only bounded by the file's
+    /// size, and a 60 GB file could declare billions of entries: collections grow past this as
+    /// entries are actually read (each one consumes bytes), never on the count's word alone.
+    static let maximumReservation: UInt64 = 1 << 16
+
+    static func reservation(_ count: UInt64) -> Int { Int(min(count, maximumReservation)) }
 
     let cursor: ByteCursor
     let sourceIndex: Int
@@ -52,25 +60,28 @@ struct GGUFHeaderParser {
         try bound(tensorCount, each: Self.minimumTensorInfoSize, "the tensor count", at: tensorCountOffset)
 
         var keys: [String] = []
-        keys.reserveCapacity(Int(metadataCount))
+        keys.reserveCapacity(Self.reservation(metadataCount))
         var metadata: [String: GGUFValue] = [:]
-        metadata.reserveCapacity(Int(metadataCount))
+        metadata.reserveCapacity(Self.reservation(metadataCount))
+        var alignmentEntryOffset: UInt64 = 0
         for index in 0..<Int(metadataCount) {
             let keyOffset = cursor.position
-            let key = try cursor.string("metadata entry \(index) key", maxLength: GGUFLimits.maxNameLength)
+            let key = try cursor.string("metadata entry \(index) key")
+            guard !key.isEmpty else { throw GGUFError.emptyKey(source: sourceName, index: index, offset: keyOffset) }
+            // Checked before the value is read, as ggml does, so a duplicate is named even when
+            // its value is broken.
+            guard metadata[key] == nil else { throw GGUFError.duplicateKey(source: sourceName, key: key, offset: keyOffset) }
             let typeOffset = cursor.position
             let rawType = try cursor.uint32("metadata '\(key)' type")
-            let value = try readValue(rawType: rawType, typeOffset: typeOffset, field: "metadata '\(key)'", depth: 0)
-            guard metadata.updateValue(value, forKey: key) == nil else {
-                throw GGUFError.duplicateKey(source: sourceName, key: key, offset: keyOffset)
-            }
+            metadata[key] = try readValue(rawType: rawType, typeOffset: typeOffset, field: "metadata '\(key)'")
             keys.append(key)
+            if key == "general.alignment" { alignmentEntryOffset = keyOffset }
         }
 
-        let alignment = try Self.alignment(in: metadata, source: sourceName)
+        let alignment = try Self.alignment(in: metadata, source: sourceName, entryOffset: alignmentEntryOffset)
         var tensors: [TensorRecord] = []
-        tensors.reserveCapacity(Int(tensorCount))
-        var seen = Set<String>(minimumCapacity: Int(tensorCount))
+        tensors.reserveCapacity(Self.reservation(tensorCount))
+        var seen = Set<String>(minimumCapacity: Self.reservation(tensorCount))
         for index in 0..<Int(tensorCount) {
             let record = try readTensorInfo(index: index, alignment: alignment)
             guard seen.insert(record.name).inserted else {
@@ -81,6 +92,11 @@ struct GGUFHeaderParser {
 
         let dataOffset = Self.align(cursor.position, to: alignment)
         let size = cursor.source.size
+        if !tensors.isEmpty, dataOffset > size {
+            throw GGUFError.truncated(source: sourceName, field: "the padding before the data section", offset: cursor.position,
+                                      needed: dataOffset - size)
+        }
+        try Self.checkBackToBack(tensors, alignment: alignment, source: sourceName)
         let infos = try tensors.map { record -> GGUFTensorInfo in
             let (start, overflowStart) = dataOffset.addingReportingOverflow(record.relativeOffset)
             let (end, overflowEnd) = start.addingReportingOverflow(record.byteCount)
@@ -104,7 +120,7 @@ struct GGUFHeaderParser {
         }
     }
 
-    private func readValue(rawType: UInt32, typeOffset: UInt64, field: @autoclosure () -> String, depth: Int) throws -> GGUFValue {
+    private func readValue(rawType: UInt32, typeOffset: UInt64, field: @autoclosure () -> String) throws -> GGUFValue {
         guard let type = GGUFValueType(rawValue: rawType) else {
             throw GGUFError.unknownValueType(source: sourceName, field: field() + " type", offset: typeOffset, raw: rawType)
         }
@@ -121,21 +137,23 @@ struct GGUFHeaderParser {
         case .float64: return .float64(Double(bitPattern: try cursor.uint64(field())))
         case .bool: return .bool(try cursor.uint8(field()) != 0)
         case .string: return .string(try cursor.string(field()))
-        case .array: return .array(try readArray(field: field(), depth: depth))
+        case .array: return .array(try readArray(field: field()))
         }
     }
 
-    private func readArray(field: @autoclosure () -> String, depth: Int) throws -> GGUFArray {
+    private func readArray(field: @autoclosure () -> String) throws -> GGUFArray {
         let typeOffset = cursor.position
-        guard depth < GGUFLimits.maxArrayNesting else {
-            throw GGUFError.nestingTooDeep(source: sourceName, field: field(), offset: typeOffset)
-        }
         let rawType = try cursor.uint32(field() + " element type")
         guard let elementType = GGUFValueType(rawValue: rawType) else {
             throw GGUFError.unknownValueType(source: sourceName, field: field() + " element type", offset: typeOffset, raw: rawType)
         }
+        guard elementType != .array else { throw GGUFError.arrayOfArrays(source: sourceName, field: field(), offset: typeOffset) }
         let countOffset = cursor.position
         let count64 = try cursor.uint64(field() + " count")
+        guard count64 <= GGUFLimits.maxArrayLength else {
+            throw GGUFError.overLimit(source: sourceName, field: field() + " count", offset: countOffset, count: count64,
+                                      limit: GGUFLimits.maxArrayLength)
+        }
         try bound(count64, each: UInt64(elementType.minimumEncodedSize), field() + " count", at: countOffset)
         let count = Int(count64)
         switch elementType {
@@ -158,16 +176,11 @@ struct GGUFHeaderParser {
             return GGUFArray(.bool(bytes.map { $0 != 0 }))
         case .string:
             var strings: [String] = []
-            strings.reserveCapacity(count)
+            strings.reserveCapacity(Self.reservation(count64))
             for index in 0..<count { strings.append(try cursor.string(field() + " element \(index)")) }
             return GGUFArray(.string(strings))
         case .array:
-            var arrays: [GGUFArray] = []
-            arrays.reserveCapacity(count)
-            for index in 0..<count {
-                arrays.append(try readArray(field: field() + " element \(index)", depth: depth + 1))
-            }
-            return GGUFArray(.array(arrays))
+            throw GGUFError.arrayOfArrays(source: sourceName, field: field(), offset: typeOffset)
         }
     }
 
@@ -191,12 +204,16 @@ struct GGUFHeaderParser {
         var dimensions: [UInt64]
         var type: GGMLType
         var relativeOffset: UInt64
+        /// Where the offset field itself is stored, for errors about it.
+        var offsetFieldOffset: UInt64
         var byteCount: UInt64
     }
 
     private func readTensorInfo(index: Int, alignment: UInt64) throws -> TensorRecord {
         let infoOffset = cursor.position
-        let name = try cursor.string("tensor \(index) name", maxLength: GGUFLimits.maxNameLength)
+        let name = try cursor.string("tensor \(index) name", maxLength: GGUFLimits.maxTensorNameLength) { length, _ in
+            .tensorNameTooLong(source: sourceName, index: index, offset: infoOffset, length: length)
+        }
         let dimCountOffset = cursor.position
         let dimCount = try cursor.uint32("tensor '\(name)' dimension count")
         guard dimCount <= GGUFLimits.maxDimensions else {
@@ -213,13 +230,21 @@ struct GGUFHeaderParser {
         func invalid(_ reason: String) -> GGUFError {
             .invalidDimensions(source: sourceName, tensor: name, offset: dimsOffset, dimensions: dimensions, reason: reason)
         }
-        // ggml keeps dimensions and element counts in int64.
+        // ggml keeps dimensions and element counts in int64: a dimension must be a non-negative
+        // int64 and, unless one is zero (an empty tensor, which ggml accepts), their product must
+        // stay below Int64.max.
+        for (axis, dim) in dimensions.enumerated() where dim > UInt64(Int64.max) {
+            throw invalid("dimension \(axis) is negative as a signed 64-bit count")
+        }
         var elements: UInt64 = 1
-        for (axis, dim) in dimensions.enumerated() {
-            guard dim > 0 else { throw invalid("dimension \(axis) is zero") }
-            let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
-            guard !overflow, product <= UInt64(Int64.max) else { throw invalid("the element count overflows 63 bits") }
-            elements = product
+        if !dimensions.contains(0) {
+            for dim in dimensions {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
+                guard !overflow, product < UInt64(Int64.max) else { throw invalid("the element count overflows 63 bits") }
+                elements = product
+            }
+        } else {
+            elements = 0
         }
         guard let type = GGMLType(rawValue: rawType) else {
             throw GGUFError.unknownTensorType(source: sourceName, tensor: name, offset: typeOffset, raw: rawType)
@@ -234,17 +259,46 @@ struct GGUFHeaderParser {
                                               dataOffset: relativeOffset, alignment: alignment)
         }
         return TensorRecord(name: name, infoOffset: infoOffset, dimensions: dimensions, type: type,
-                            relativeOffset: relativeOffset, byteCount: byteCount)
+                            relativeOffset: relativeOffset, offsetFieldOffset: offsetOffset, byteCount: byteCount)
+    }
+
+    /// ggml requires each tensor's data to start exactly where the previous one's, padded to the
+    /// alignment, ends: no gaps, no overlaps, in the order listed. An overlap names the tensor
+    /// whose data is overlapped; anything else that breaks the order is a gap.
+    private static func checkBackToBack(_ tensors: [TensorRecord], alignment: UInt64, source: String) throws {
+        var expected: UInt64 = 0
+        for (index, record) in tensors.enumerated() {
+            if record.relativeOffset < expected {
+                let earlier = tensors[..<index]
+                let overlapped = earlier.last { $0.relativeOffset <= record.relativeOffset && record.relativeOffset < $0.relativeOffset + $0.byteCount }
+                    ?? earlier.last!
+                throw GGUFError.tensorOverlap(source: source, tensor: record.name, offset: record.offsetFieldOffset,
+                                              dataOffset: record.relativeOffset, other: overlapped.name,
+                                              otherStart: overlapped.relativeOffset,
+                                              otherEnd: overlapped.relativeOffset + overlapped.byteCount)
+            }
+            guard record.relativeOffset == expected else {
+                throw GGUFError.tensorGap(source: source, tensor: record.name, offset: record.offsetFieldOffset,
+                                          dataOffset: record.relativeOffset, expected: expected)
+            }
+            let (end, overflow) = record.relativeOffset.addingReportingOverflow(record.byteCount)
+            guard !overflow, end <= UInt64.max - alignment else {
+                throw GGUFError.tensorOutOfBounds(source: source, tensor: record.name, start: record.relativeOffset, end: .max, fileSize: 0)
+            }
+            expected = align(end, to: alignment)
+        }
     }
 
     // MARK: - Alignment
 
-    static func alignment(in metadata: [String: GGUFValue], source: String) throws -> UInt64 {
+    static func alignment(in metadata: [String: GGUFValue], source: String, entryOffset: UInt64 = 0) throws -> UInt64 {
         guard let value = metadata["general.alignment"] else { return defaultAlignment }
         guard case .uint32(let raw) = value else {
-            throw GGUFError.badAlignment(source: source, detail: "has type \(value.type), not uint32")
+            throw GGUFError.badAlignment(source: source, offset: entryOffset, detail: "has type \(value.type), not uint32")
         }
-        guard raw > 0, raw & (raw - 1) == 0 else { throw GGUFError.badAlignment(source: source, detail: "is \(raw)") }
+        guard raw > 0, raw & (raw - 1) == 0 else {
+            throw GGUFError.badAlignment(source: source, offset: entryOffset, detail: "is \(raw), not a power of two")
+        }
         return UInt64(raw)
     }
 

@@ -46,19 +46,21 @@ public struct GGUFInspection {
             for (i, source) in file.sources.enumerated() { out += "  part \(i + 1): \(source.name) (\(Self.bytesText(source.size)))\n" }
         }
         out += "\nmetadata (\(file.metadataKeys.count) keys):\n"
-        let keyWidth = min(48, file.metadataKeys.map(\.count).max() ?? 0)
+        // Keys and names come from the file: escaped like string values, so control characters
+        // and escape sequences show as text instead of acting on the terminal.
+        let keyWidth = min(48, file.metadataKeys.map { TerminalText.escaped($0).count }.max() ?? 0)
         for key in file.metadataKeys {
             guard let value = file.metadata[key] else { continue }
-            out += "  " + Self.padded(key, keyWidth) + "  " + Self.padded(typeText(value), 16) + "  " + valueText(value) + "\n"
+            out += "  " + Self.padded(TerminalText.escaped(key), keyWidth) + "  " + Self.padded(typeText(value), 16) + "  " + valueText(value) + "\n"
         }
         out += "\ntensors (\(file.tensors.count)):\n"
         let shown = tensorLimit.map { Array(file.tensors.prefix($0)) } ?? file.tensors
-        let nameWidth = min(48, max(4, shown.map(\.name.count).max() ?? 0))
+        let nameWidth = min(48, max(4, shown.map { TerminalText.escaped($0.name).count }.max() ?? 0))
         let shapeWidth = max(5, shown.map(\.shapeDescription.count).max() ?? 0)
         out += "  " + Self.padded("name", nameWidth) + "  " + Self.padded("type", 7) + "  " + Self.padded("shape", shapeWidth)
             + "  " + Self.leftPadded("offset", 14) + "  " + Self.leftPadded("bytes", 14) + (file.sources.count > 1 ? "  part" : "") + "\n"
         for t in shown {
-            out += "  " + Self.padded(t.name, nameWidth) + "  " + Self.padded(t.type.name, 7) + "  " + Self.padded(t.shapeDescription, shapeWidth)
+            out += "  " + Self.padded(TerminalText.escaped(t.name), nameWidth) + "  " + Self.padded(t.type.name, 7) + "  " + Self.padded(t.shapeDescription, shapeWidth)
                 + "  " + Self.leftPadded(String(t.offset), 14) + "  " + Self.leftPadded(String(t.byteCount), 14)
                 + (file.sources.count > 1 ? "  \(t.sourceIndex + 1)" : "") + "\n"
         }

@@ -47,6 +47,9 @@ public final class GGUFWriter {
 
     /// Adds a tensor whose bytes `produce` writes when the file is written.
     public func addTensor(name: String, dimensions: [UInt64], type: GGMLType, produce: @escaping Producer) throws {
+        guard UInt64(name.utf8.count) <= GGUFLimits.maxTensorNameLength else {
+            throw GGUFError.writer(detail: "tensor name '\(name)' is \(name.utf8.count) bytes; ggml allows at most \(GGUFLimits.maxTensorNameLength)")
+        }
         guard tensorNames.insert(name).inserted else { throw GGUFError.writer(detail: "tensor '\(name)' added twice") }
         guard !dimensions.isEmpty, dimensions.count <= Int(GGUFLimits.maxDimensions), !dimensions.contains(0) else {
             throw GGUFError.writer(detail: "tensor '\(name)' has shape \(dimensions); it needs 1 to 4 non-zero dimensions")
@@ -85,6 +88,13 @@ public final class GGUFWriter {
         let declared = values["general.alignment"] ?? .uint32(UInt32(GGUFHeaderParser.defaultAlignment))
         guard declared == .uint32(UInt32(alignment)) else {
             throw GGUFError.writer(detail: "general.alignment is set to \(declared) but the writer aligns to \(alignment); pass the alignment to GGUFWriter(alignment:) instead")
+        }
+        // What ggml's reader refuses is never written.
+        for key in keys {
+            guard !key.isEmpty else { throw GGUFError.writer(detail: "a metadata key is empty") }
+            if case .array(let array) = values[key]!, array.elementType == .array {
+                throw GGUFError.writer(detail: "metadata '\(key)' is an array of arrays, which GGUF readers refuse")
+            }
         }
         let temporary = path + ".partial-\(getpid())"
         let sink = try BufferedFileSink(path: temporary)

@@ -9,12 +9,21 @@ import Foundation
 /// range that fails part-way (dropped connection, stall, 5xx, 429) is retried with exponential
 /// backoff from the first byte it has not yet received; every range's Content-Range and length
 /// are checked against the request.
+///
+/// The file must stay the same while it is read: the probe's size, ETag and Last-Modified are
+/// compared with every later response, and a difference is an error (never a mix of two
+/// versions). A server that ignores Range (200 with the whole body) is refused at its first body
+/// byte; nothing of the body is kept. A trickle below `lowSpeedLimit` is an error, a redirect
+/// loop too (after `maxRedirects`), and redirects go to http(s) only.
 public final class HTTPByteSource: ByteSource, @unchecked Sendable {
     public let name: String
     public let size: UInt64
     public let options: HTTPOptions
     /// The first bytes of the file, fetched by the probe.
     private let head: [UInt8]
+    /// The probe's validators: every later 206 must carry the same ones.
+    private let etag: String?
+    private let lastModified: String?
     private let lock = NSLock()
     private var idleHandles: [CurlHandle] = []
     private var fetched: UInt64 = 0
@@ -33,6 +42,7 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
         var learnedSize: UInt64 = 0
         var received = 0
         var attempts = 0
+        var validators: (etag: String?, lastModified: String?) = (nil, nil)
         try probe.withUnsafeMutableBytes { buffer in
             try Self.withRetries(url: url, options: options) { _ in
                 attempts += 1
@@ -42,7 +52,7 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
                     received = 0
                     return .done
                 }
-                if let failure = Self.classify(response, url: url, offset: 0, length: buffer.count) { return failure }
+                if let failure = Self.classify(response, url: url, offset: 0, length: buffer.count, options: options) { return failure }
                 guard let range = response.contentRange.flatMap(ContentRange.init), range.first == 0, let last = range.last,
                       let total = range.total else {
                     return .fail(GGUFError.http(source: url, detail:
@@ -54,11 +64,14 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
                 }
                 learnedSize = total
                 received = response.received
+                validators = (response.etag, response.lastModified)
                 return .done
             }
         }
         self.size = learnedSize
         self.head = Array(probe[0..<received])
+        self.etag = validators.etag
+        self.lastModified = validators.lastModified
         self.fetched = UInt64(received)
         self.requests = attempts
         self.idleHandles = [handle]
@@ -153,13 +166,17 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
                 fetched += UInt64(response.received)
                 requests += 1
             }
+            // Checked before any byte is kept: bytes of another version must not be resumed from.
+            if response.status == 206, let change = changeSinceProbe(response) {
+                return .fail(GGUFError.remoteFileChanged(source: name, detail: change))
+            }
             if response.received > 0 {
                 // The received bytes are only kept if they are the ones asked for.
                 if let range = response.contentRange.flatMap(ContentRange.init), range.first == first, response.status == 206 {
                     done += response.received
                 }
             }
-            if let failure = Self.classify(response, url: name, offset: first, length: rest.count) {
+            if let failure = Self.classify(response, url: name, offset: first, length: rest.count, options: options) {
                 return failure
             }
             guard let range = response.contentRange.flatMap(ContentRange.init), range.first == first, range.last == last else {
@@ -167,14 +184,23 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
                     "asked for bytes \(first)-\(last) but the server sent Content-Range '\(response.contentRange ?? "none")'"))
             }
             if let total = range.total, total != size {
-                return .fail(GGUFError.http(source: name, detail:
-                    "the file changed on the server (size \(size) at first, now \(total)); start again."))
+                return .fail(GGUFError.remoteFileChanged(source: name, detail: "size \(size) bytes at first, now \(total)"))
             }
             if done < buffer.count {
                 return .retry("the range ended after \(done) of \(buffer.count) bytes")
             }
             return .done
         }
+    }
+
+    /// Which validator differs from the probe's, if any. A validator the probe had must be
+    /// present and equal; one it lacked cannot be compared.
+    private func changeSinceProbe(_ response: RangeResponse) -> String? {
+        if let etag, response.etag != etag { return "ETag \(etag) at first, now \(response.etag ?? "absent")" }
+        if let lastModified, response.lastModified != lastModified {
+            return "Last-Modified \(lastModified) at first, now \(response.lastModified ?? "absent")"
+        }
+        return nil
     }
 
     // MARK: - Retry policy
@@ -186,7 +212,16 @@ public final class HTTPByteSource: ByteSource, @unchecked Sendable {
     }
 
     /// What a response means: nil when it is a complete 206 to inspect further.
-    private static func classify(_ response: RangeResponse, url: String, offset: UInt64, length: Int) -> Attempt? {
+    private static func classify(_ response: RangeResponse, url: String, offset: UInt64, length: Int, options: HTTPOptions) -> Attempt? {
+        if response.curlCode == CURLE_TOO_MANY_REDIRECTS {
+            return .fail(GGUFError.tooManyRedirects(source: url, limit: options.maxRedirects))
+        }
+        if response.curlCode == CURLE_UNSUPPORTED_PROTOCOL {
+            return .fail(GGUFError.http(source: url, detail: "\(response.curlMessage); only http and https are followed, redirects included."))
+        }
+        if let slow = response.tooSlow {
+            return .fail(GGUFError.tooSlow(source: url, bytes: slow.bytes, seconds: slow.seconds, limit: options.lowSpeedLimit))
+        }
         if response.overflowed {
             // The write callback refused the byte past the end, so at least one more was sent.
             return .fail(GGUFError.rangeLength(source: url, offset: offset, expected: UInt64(length), got: UInt64(length) + 1))

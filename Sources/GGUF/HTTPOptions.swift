@@ -1,3 +1,5 @@
+import Foundation
+
 /// Settings of `HTTPByteSource`. Defaults suit a model host or CDN; tests shorten the timeouts.
 public struct HTTPOptions: Sendable {
     /// Range requests in flight at once when one read spans several chunks.
@@ -13,6 +15,14 @@ public struct HTTPOptions: Sendable {
     public var connectTimeout: Double
     /// Seconds a transfer may receive nothing before it is abandoned and retried (resuming).
     public var stallTimeout: Double
+    /// A transfer that brings fewer than `lowSpeedLimit` bytes/s on average over any
+    /// `lowSpeedTime` seconds is abandoned with an error (not retried: a server that trickles
+    /// would trickle again). 0 turns the check off. Defaults: 4096 bytes/s over 30 s (a 1 KB/s trickle fails in 30 s), or
+    /// GPTOSS_GL_HTTP_LOW_SPEED=BYTES_PER_S:SECONDS.
+    public var lowSpeedLimit: Int
+    public var lowSpeedTime: Double
+    /// Redirects followed per request (http and https only) before giving up.
+    public var maxRedirects: Int
     /// Length of the first range request (it learns the size and checks Range support); its
     /// bytes are kept, since the header parser reads them next.
     public var probeLength: Int
@@ -22,6 +32,8 @@ public struct HTTPOptions: Sendable {
     public init(rangesInFlight: Int = 4, chunkSize: Int = 16 << 20, maxRetries: Int = 5,
                 retryBaseDelay: Double = 0.25, retryMaxDelay: Double = 8, connectTimeout: Double = 20,
                 stallTimeout: Double = 30, probeLength: Int = 256 << 10,
+                lowSpeedLimit: Int = HTTPOptions.environmentLowSpeed.limit,
+                lowSpeedTime: Double = HTTPOptions.environmentLowSpeed.seconds, maxRedirects: Int = 10,
                 progress: (@Sendable (HTTPReadReport) -> Void)? = nil) {
         self.rangesInFlight = max(1, rangesInFlight)
         self.chunkSize = max(4096, chunkSize)
@@ -31,7 +43,32 @@ public struct HTTPOptions: Sendable {
         self.connectTimeout = max(0.1, connectTimeout)
         self.stallTimeout = max(0.05, stallTimeout)
         self.probeLength = max(1, probeLength)
+        self.lowSpeedLimit = max(0, lowSpeedLimit)
+        self.lowSpeedTime = max(0.05, lowSpeedTime)
+        self.maxRedirects = max(0, maxRedirects)
         self.progress = progress
+    }
+
+    public static let environmentVariable = "GPTOSS_GL_HTTP_LOW_SPEED"
+    public static let defaultLowSpeed = (limit: 4096, seconds: 30.0)
+
+    /// The low-speed limit from GPTOSS_GL_HTTP_LOW_SPEED (`BYTES_PER_S:SECONDS`, `0` for off),
+    /// else the default. A malformed value is reported once on stderr and the default used.
+    public static let environmentLowSpeed: (limit: Int, seconds: Double) = {
+        guard let text = ProcessInfo.processInfo.environment[environmentVariable] else { return defaultLowSpeed }
+        if let parsed = parseLowSpeed(text) { return parsed }
+        FileHandle.standardError.write(Data("warning: \(environmentVariable)='\(text)' is not BYTES_PER_S:SECONDS (e.g. 1024:30) or 0; using \(defaultLowSpeed.limit):\(Int(defaultLowSpeed.seconds))\n".utf8))
+        return defaultLowSpeed
+    }()
+
+    /// Parses `BYTES_PER_S:SECONDS` or `0` (off).
+    public static func parseLowSpeed(_ text: String) -> (limit: Int, seconds: Double)? {
+        if text == "0" { return (0, defaultLowSpeed.seconds) }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let limit = Int(parts[0]), limit >= 0, let seconds = Double(parts[1]), seconds.isFinite, seconds > 0 else {
+            return nil
+        }
+        return (limit, seconds)
     }
 }
 

@@ -60,10 +60,9 @@ public indirect enum JSONText: Equatable, Sendable {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            // Controls (C0, DEL, C1) and bidi overrides are escaped: valid JSON either way, and the
+            // text form prints these strings on a terminal.
+            case _ where TerminalText.isUnsafe(scalar): out += TerminalText.escape(scalar)
             default: out.unicodeScalars.append(scalar)
             }
         }

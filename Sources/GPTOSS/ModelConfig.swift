@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 
 /// The hyperparameters of a GPT-OSS model, read from GGUF metadata (`gpt-oss.*` keys).
 ///
@@ -86,7 +87,7 @@ extension ModelConfig {
     /// Reads the config from metadata; `vocabularySize` comes from the embedding tensor's shape.
     public init(metadata: ModelMetadata, vocabularySize: Int) throws {
         let arch = metadata.stringValue("general.architecture")
-        guard arch == Self.architecture else { throw GPTOSSError.wrongArchitecture(found: arch) }
+        guard arch == Self.architecture else { throw GPTOSSError.wrongArchitecture(found: arch.map(TerminalText.escaped)) }
         func key(_ k: CodingKeys) -> String { "\(Self.architecture).\(k.rawValue)" }
         func required(_ k: CodingKeys) throws -> Int {
             guard let value = metadata.integerValue(key(k)) else {
@@ -123,10 +124,27 @@ extension ModelConfig {
         try validate()
     }
 
-    /// Rejects combinations the forward pass cannot run, naming the key at fault.
+    /// Rejects values and combinations the forward pass cannot run, naming the key at fault.
+    /// Sizes that decide allocations are checked against the tensor table by `ModelFile`.
     public func validate() throws {
         func fail(_ k: CodingKeys, _ problem: String) -> GPTOSSError {
             .badMetadata(key: "\(Self.architecture).\(k.rawValue)", problem: problem)
+        }
+        // Keys with defaults are only checked for range here; present or not, each must be usable.
+        let sizes: [(CodingKeys, Int)] = [(.contextLength, contextLength), (.headDim, headDim), (.valueHeadDim, valueHeadDim),
+                                          (.expertFeedForwardLength, expertFeedForwardLength), (.ropeDimensionCount, ropeDimensionCount)]
+        for (k, value) in sizes where value <= 0 { throw fail(k, "must be positive, found \(value)") }
+        let reals: [(CodingKeys, Double)] = [(.ropeFreqBase, ropeFreqBase), (.rmsEpsilon, rmsEpsilon), (.ropeScalingFactor, ropeScalingFactor),
+                                             (.yarnBetaFast, yarnBetaFast), (.yarnBetaSlow, yarnBetaSlow),
+                                             (.swigluLimit, swigluLimit), (.swigluAlpha, swigluAlpha)]
+        for (k, value) in reals where !value.isFinite { throw fail(k, "must be a finite number, found \(value)") }
+        guard ropeFreqBase > 1 else { throw fail(.ropeFreqBase, "RoPE base \(ropeFreqBase) must be above 1") }
+        guard rmsEpsilon > 0 else { throw fail(.rmsEpsilon, "RMSNorm epsilon \(rmsEpsilon) must be positive") }
+        guard swigluLimit > 0 else { throw fail(.swigluLimit, "clamp limit \(swigluLimit) must be positive") }
+        // The tensor table multiplies these before any shape is compared with the file's: a
+        // product past Int's range must be an error, not a trap.
+        guard !headCount.multipliedReportingOverflow(by: headDim).overflow else {
+            throw fail(.headDim, "\(headDim) × \(headCount) query heads overflows")
         }
         guard headCount % headCountKV == 0 else {
             throw fail(.headCountKV, "\(headCountKV) does not divide the query head count \(headCount)")
@@ -142,12 +160,22 @@ extension ModelConfig {
             throw fail(.expertUsedCount, "\(expertUsedCount) experts per token but only \(expertCount) experts")
         }
         guard slidingWindow >= 0 else { throw fail(.slidingWindow, "negative window \(slidingWindow)") }
+        // Both size KV caches: positions are 32-bit in the kernels, and a window wider than the
+        // context cannot be filled (and would size a sliding layer's cache past the context's).
+        guard contextLength <= Int(Int32.max) else {
+            throw fail(.contextLength, "\(contextLength) positions; the kernels address at most \(Int32.max)")
+        }
+        guard slidingWindow <= contextLength else {
+            throw fail(.slidingWindow, "window \(slidingWindow) is wider than the context \(contextLength)")
+        }
         if let type = ropeScalingType, type != "yarn", type != "none" {
-            throw fail(.ropeScalingType, "scaling '\(type)' is not supported (yarn or none)")
+            throw fail(.ropeScalingType, "scaling '\(TerminalText.escaped(type))' is not supported (yarn or none)")
         }
         if usesYaRN, ropeScalingFactor < 1 {
             throw fail(.ropeScalingFactor, "YaRN factor \(ropeScalingFactor) below 1")
         }
-        guard rmsEpsilon > 0, ropeFreqBase > 1 else { throw fail(.ropeFreqBase, "rope base and eps must be positive") }
+        if usesYaRN, ropeOriginalContextLength <= 0 {
+            throw fail(.ropeOriginalContextLength, "YaRN needs the original (pre-scaling) context, found \(ropeOriginalContextLength)")
+        }
     }
 }

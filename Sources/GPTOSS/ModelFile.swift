@@ -23,7 +23,7 @@ public struct ModelFile: @unchecked Sendable {
         self.file = file
         guard let embedding = file.tensor(named: "token_embd.weight") else {
             if file.string("general.architecture") != ModelConfig.architecture {
-                throw GPTOSSError.wrongArchitecture(found: file.string("general.architecture"))
+                throw GPTOSSError.wrongArchitecture(found: file.string("general.architecture").map(TerminalText.escaped))
             }
             throw GPTOSSError.missingTensor(name: "token_embd.weight")
         }
@@ -32,9 +32,36 @@ public struct ModelFile: @unchecked Sendable {
                                                found: embedding.dimensions.map { Int(clamping: $0) })
         }
         config = try ModelConfig(metadata: file, vocabularySize: vocabulary)
+        try Self.checkAgreesWithTensors(config, file)
         table = TensorTable(config: config)
         try table.verify { name in
             file.tensor(named: name).map { (dimensions: $0.dimensions.map { Int(clamping: $0) }, type: $0.type) }
+        }
+    }
+
+    /// Metadata that contradicts the tensors is refused before anything is sized by it: a layer
+    /// count the tensors cannot hold (checked before the tensor table, which has an entry per
+    /// layer), a tensor of a layer past `block_count`, a vocabulary whose token count is not the
+    /// embedding's row count. (`output.weight` rows are checked against the same count by the
+    /// table.)
+    static func checkAgreesWithTensors(_ config: ModelConfig, _ file: GGUFFile) throws {
+        let blockCountKey = "\(ModelConfig.architecture).block_count"
+        let possibleLayers = file.tensors.count / TensorTable.tensorsPerLayer
+        guard config.blockCount <= possibleLayers else {
+            throw GPTOSSError.badMetadata(key: blockCountKey, problem:
+                "is \(config.blockCount), but the file's \(file.tensors.count) tensors hold at most \(possibleLayers) layers of \(TensorTable.tensorsPerLayer)")
+        }
+        for tensor in file.tensors {
+            guard let layer = TensorTable.layerIndex(of: tensor.name) else { continue }
+            guard layer < config.blockCount else {
+                throw GPTOSSError.badMetadata(key: blockCountKey, problem:
+                    "is \(config.blockCount), but the file holds tensor '\(TerminalText.escaped(tensor.name))' of layer \(layer)")
+            }
+        }
+        let tokensKey = "tokenizer.ggml.tokens"
+        if let tokens = file.array(tokensKey), tokens.count != config.vocabularySize {
+            throw GPTOSSError.badMetadata(key: tokensKey, problem:
+                "lists \(tokens.count) tokens but token_embd.weight has \(config.vocabularySize) rows; the vocabulary and the weights must come from the same model")
         }
     }
 

@@ -65,6 +65,18 @@ public struct TensorTable: Sendable {
         entries = list
     }
 
+    /// Tensors each layer has (the `blk.N.` entries of `init(config:)`).
+    public static let tensorsPerLayer = 19
+
+    /// N for a tensor named `blk.N.…` (N in decimal without a sign), nil for any other name.
+    public static func layerIndex(of name: String) -> Int? {
+        guard name.hasPrefix("blk.") else { return nil }
+        let rest = name.dropFirst(4)
+        guard let dot = rest.firstIndex(of: "."), dot > rest.startIndex,
+              rest[..<dot].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(rest[..<dot]) ?? Int.max
+    }
+
     /// Checks every entry against what the file holds; `lookup` gives a tensor's ggml dimensions
     /// and type, or nil when the file has no tensor of that name.
     public func verify(_ lookup: (String) -> (dimensions: [Int], type: GGMLType)?) throws {

@@ -11,6 +11,9 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let routes: [String: String]
     private let log: (@Sendable (String) -> Void)?
     private var request: HTTPRequestHead?
+    /// Responses whose last write has not completed: while one is going out (a large body to a
+    /// slow reader), the connection is not idle even though no request arrives.
+    private var responsesInFlight = 0
 
     init(routes: [String: String], log: (@Sendable (String) -> Void)?) {
         self.routes = routes
@@ -26,6 +29,22 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             request = nil
             respond(to: head, context: context)
         }
+    }
+
+    /// No bytes arrived for the idle timeout: an idle keep-alive or a half-open connection (a
+    /// request head begun and never finished) is closed; one still sending a response is kept.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case IdleStateHandler.IdleStateEvent.read = event {
+            if responsesInFlight == 0 { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Counts a response out until its final write completes.
+    private func track(_ done: EventLoopFuture<Void>) {
+        responsesInFlight += 1
+        done.whenComplete { [self] _ in responsesInFlight -= 1 }
     }
 
     // MARK: - Responses
@@ -58,15 +77,18 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func sendFile(_ path: String, head: HTTPRequestHead, context: ChannelHandlerContext) {
         let handle: NIOFileHandle
         let size: UInt64
+        let modified: (seconds: Int, nanoseconds: Int)
         do {
             // NIOFileHandle is the handle FileRegion (sendfile) takes; `_deprecatedPath` is its
             // non-warning spelling in current swift-nio.
             handle = try NIOFileHandle(_deprecatedPath: path)
-            size = UInt64(try handle.withUnsafeFileDescriptor { fd -> Int64 in
+            let info = try handle.withUnsafeFileDescriptor { fd -> stat in
                 var info = stat()
                 guard fstat(fd, &info) == 0 else { throw IOError(errnoCode: errno, reason: "fstat") }
-                return Int64(info.st_size)
-            })
+                return info
+            }
+            size = UInt64(info.st_size)
+            modified = (Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
         } catch {
             return sendSimple(head, status: .internalServerError, headers: Self.corsHeaders(),
                               body: "cannot read the file: \(error)\n", context: context)
@@ -74,6 +96,9 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = Self.corsHeaders()
         headers.add(name: "Accept-Ranges", value: "bytes")
         headers.add(name: "Content-Type", value: "application/octet-stream")
+        // Validators, so a client reading by ranges can tell the file was replaced meanwhile.
+        headers.add(name: "ETag", value: "\"\(String(size, radix: 16))-\(String(modified.seconds, radix: 16))-\(String(modified.nanoseconds, radix: 16))\"")
+        headers.add(name: "Last-Modified", value: Self.httpDate(seconds: modified.seconds))
         let status: HTTPResponseStatus
         let first: UInt64, count: UInt64
         switch RangeRequest(header: head.headers.first(name: "Range"), size: size) {
@@ -99,6 +124,7 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        track(done)
         done.whenComplete { _ in try? handle.close() }
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
     }
@@ -130,6 +156,7 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        track(done)
         if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
     }
 
@@ -145,8 +172,20 @@ final class FileRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     static func corsHeaders() -> HTTPHeaders {
         HTTPHeaders([
             ("Access-Control-Allow-Origin", "*"),
-            ("Access-Control-Expose-Headers", "Content-Range, Accept-Ranges, Content-Length"),
+            ("Access-Control-Expose-Headers", "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified"),
         ])
+    }
+
+    /// An IMF-fixdate (`Mon, 01 Jan 2024 00:00:00 GMT`), the form HTTP dates take.
+    static func httpDate(seconds: Int) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 
     /// The path part of a request target, percent-decoded (query and fragment dropped).

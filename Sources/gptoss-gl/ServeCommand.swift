@@ -9,8 +9,9 @@ struct ServeCommand: ParsableCommand {
         abstract: "Serve model files over HTTP with Range requests (for loading by URL, from this or another machine).",
         discussion: """
         Each FILE is served at /<its file name>; / lists them. GET and HEAD with single byte ranges \
-        (206, 416 when unsatisfiable), Accept-Ranges, Content-Length, and CORS headers so a browser \
-        page may fetch from it. Bodies are sent with sendfile, never read into memory. Stop with Ctrl-C.
+        (206, 416 when unsatisfiable), Accept-Ranges, Content-Length, ETag and Last-Modified, and CORS \
+        headers so a browser page may fetch from it. Bodies are sent with sendfile, never read into \
+        memory. Idle and half-open connections are closed after --idle-timeout. Stop with Ctrl-C.
         """
     )
 
@@ -23,12 +24,16 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
+    @Option(help: "Seconds a connection may stay idle or half-open (no request arriving, no response going out) before it is closed; 0 keeps it for ever.")
+    var idleTimeout = ModelServer.defaultIdleTimeout
+
     @Flag(help: "Do not print a line per request to stderr.")
     var quiet = false
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one file to serve.") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0...65535, got \(port).") }
+        if !(idleTimeout >= 0 && idleTimeout.isFinite) { throw ValidationError("--idle-timeout must be 0 or more seconds, got \(idleTimeout).") }
     }
 
     func run() throws {
@@ -38,7 +43,7 @@ struct ServeCommand: ParsableCommand {
         let log = quiet ? nil : printRequest
         let server: ModelServer
         do {
-            server = try ModelServer(files: files, host: host, port: port, log: log)
+            server = try ModelServer(files: files, host: host, port: port, idleTimeout: idleTimeout, log: log)
             try server.start()
         } catch {
             FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))

@@ -45,7 +45,6 @@ final class GGUFMalformedTests: XCTestCase {
         var f = RawFile()
         f.addKey("general.architecture", .string("gpt-oss"))
         f.addKey("tokens", .array(GGUFArray(.string(["a", "bb", "ccc"]))))
-        f.addKey("nested", .array(GGUFArray(.array([GGUFArray(.int32([1, 2]))]))))
         f.addKey("f", .float32(1))
         f.addTensor("w", [8, 2], type: 0, offset: 0)
         f.addTensor("q", [32], type: 8, offset: 64)
@@ -85,8 +84,8 @@ final class GGUFMalformedTests: XCTestCase {
         f.dataBytes = 0
         f.tensorInfos = []
         let bytes = f.bytes
-        // Cut two bytes into the value of key "f" (the fourth entry): the message names it.
-        let cut = 24 + f.metadata[0].count + f.metadata[1].count + f.metadata[2].count + 8 + 1 + 4 + 2
+        // Cut two bytes into the value of key "f" (the third entry): the message names it.
+        let cut = 24 + f.metadata[0].count + f.metadata[1].count + 8 + 1 + 4 + 2
         let error = assertGGUFError(try parse(Array(bytes[0..<cut])), "cut in a value") {
             if case .truncated(_, let field, let offset, 2) = $0 { return field == "metadata 'f'" && offset == UInt64(cut - 2) }
             return false
@@ -114,18 +113,20 @@ final class GGUFMalformedTests: XCTestCase {
         f = valid(); f.metadataCountOverride = 1 << 40
         assertGGUFError(try parse(f.bytes), "metadata count") { if case .implausibleCount(_, let field, 16, _, _) = $0 { return field == "the metadata count" }; return false }
         f = valid(); f.addRawMetadata { $0.append(UInt64.max) }
-        assertGGUFError(try parse(f.bytes), "key length") { if case .implausibleCount(_, let field, _, .max, _) = $0 { return field.contains("key length") }; return false }
-        f = valid(); f.addRawMetadata { $0.append(string: "s"); $0.append(GGUFValueType.string.rawValue); $0.append(UInt64(1) << 62) }
+        assertGGUFError(try parse(f.bytes), "key length") { if case .overLimit(_, let field, _, .max, _) = $0 { return field.contains("key length") }; return false }
+        // Under ggml's 1 GiB / 2^30 caps but far more than the file holds: refused before allocating.
+        f = valid(); f.addRawMetadata { $0.append(string: "s"); $0.append(GGUFValueType.string.rawValue); $0.append(UInt64(1) << 29) }
         assertGGUFError(try parse(f.bytes), "string length") { if case .implausibleCount(_, let field, _, _, _) = $0 { return field == "metadata 's' length" }; return false }
-        for element in [GGUFValueType.uint8, .uint64, .string, .array] {
-            f = valid(); f.addRawMetadata { $0.append(string: "arr"); $0.append(GGUFValueType.array.rawValue); $0.append(element.rawValue); $0.append(UInt64(1) << 60) }
+        for element in [GGUFValueType.uint8, .uint64, .string] {
+            f = valid(); f.addRawMetadata { $0.append(string: "arr"); $0.append(GGUFValueType.array.rawValue); $0.append(element.rawValue); $0.append(UInt64(1) << 29) }
             assertGGUFError(try parse(f.bytes), "array count \(element)") { if case .implausibleCount(_, let field, _, _, _) = $0 { return field == "metadata 'arr' count" }; return false }
         }
         f = valid(); f.addRawMetadata { $0.append(string: "arr"); $0.append(GGUFValueType.array.rawValue); $0.append(GGUFValueType.int32.rawValue); $0.append(UInt64(20)); $0.append(UInt32(1)) }
         f.dataBytes = 0; f.tensorInfos = []
         assertGGUFError(try parse(f.bytes), "array longer than the file") { if case .implausibleCount = $0 { return true }; return false }
+        // ggml has no key length limit below 1 GiB: a long key loads there, so here too.
         f = valid(); f.addRawMetadata { $0.append(string: String(repeating: "k", count: 70_000)); $0.append(GGUFValueType.uint8.rawValue); $0.append(UInt8(0)) }
-        assertGGUFError(try parse(f.bytes), "very long key") { if case .implausibleCount = $0 { return true }; return false }
+        XCTAssertEqual(try parse(f.bytes).metadata[String(repeating: "k", count: 70_000)], .uint8(0))
     }
 
     func testValueTypeErrors() {
@@ -133,12 +134,6 @@ final class GGUFMalformedTests: XCTestCase {
         assertGGUFError(try parse(f.bytes), "unknown type") { if case .unknownValueType(_, let field, _, 13) = $0 { return field.contains("'odd'") }; return false }
         f = valid(); f.addRawMetadata { $0.append(string: "odd"); $0.append(GGUFValueType.array.rawValue); $0.append(UInt32(99)); $0.append(UInt64(1)) }
         assertGGUFError(try parse(f.bytes), "unknown element type") { if case .unknownValueType(_, _, _, 99) = $0 { return true }; return false }
-        f = valid(); f.addRawMetadata { e in
-            e.append(string: "deep"); e.append(GGUFValueType.array.rawValue)
-            for _ in 0..<20 { e.append(GGUFValueType.array.rawValue); e.append(UInt64(1)) }
-            e.append(GGUFValueType.uint8.rawValue); e.append(UInt64(0))
-        }
-        assertGGUFError(try parse(f.bytes), "nesting") { if case .nestingTooDeep = $0 { return true }; return false }
         f = valid(); f.addRawMetadata { $0.append(UInt64(2)); $0.bytes += [0xC3, 0x28]; $0.append(GGUFValueType.uint8.rawValue); $0.append(UInt8(0)) }
         assertGGUFError(try parse(f.bytes), "invalid UTF-8") { if case .invalidUTF8 = $0 { return true }; return false }
         f = valid(); f.addKey("f", .float32(2))
@@ -148,7 +143,8 @@ final class GGUFMalformedTests: XCTestCase {
     func testAlignmentErrors() {
         for bad: GGUFValue in [.uint32(0), .uint32(48), .uint64(32), .string("32")] {
             var f = valid(); f.addKey("general.alignment", bad)
-            assertGGUFError(try parse(f.bytes), "alignment \(bad)") { if case .badAlignment = $0 { return true }; return false }
+            let entryOffset = UInt64(24 + f.metadata.dropLast().reduce(0) { $0 + $1.count })
+            assertGGUFError(try parse(f.bytes), "alignment \(bad)") { if case .badAlignment(_, entryOffset, _) = $0 { return true }; return false }
         }
     }
 
@@ -158,16 +154,18 @@ final class GGUFMalformedTests: XCTestCase {
             assertGGUFError(try parse(f.bytes), name, matches: matches)
         }
         check("5 dims", { $0.addTensor("x", [1, 1, 1, 1, 1]) }) { if case .tooManyDimensions(_, "x", _, 5) = $0 { return true }; return false }
-        check("zero dim", { $0.addTensor("x", [4, 0]) }) { if case .invalidDimensions(_, "x", _, [4, 0], let r) = $0 { return r.contains("zero") }; return false }
+        check("negative dim", { $0.addTensor("x", [4, 0, 1 << 63], offset: 128) }) { if case .invalidDimensions(_, "x", _, _, let r) = $0 { return r.contains("negative") }; return false }
         check("overflow", { $0.addTensor("x", [1 << 32, 1 << 32]) }) { if case .invalidDimensions(_, "x", _, _, let r) = $0 { return r.contains("overflow") }; return false }
         check("byte overflow", { $0.addTensor("x", [1 << 62], type: 0) }) { if case .invalidDimensions(_, "x", _, _, let r) = $0 { return r.contains("overflow") }; return false }
         check("partial block", { $0.addTensor("x", [33, 2], type: 8) }) { if case .invalidDimensions(_, "x", _, _, let r) = $0 { return r.contains("Q8_0") }; return false }
         check("retired type", { $0.addTensor("x", [32], type: 4) }) { if case .unknownTensorType(_, "x", _, 4) = $0 { return true }; return false }
         check("unknown type", { $0.addTensor("x", [32], type: 1000) }) { if case .unknownTensorType(_, "x", _, 1000) = $0 { return true }; return false }
         check("misaligned", { $0.addTensor("x", [4], offset: 7) }) { if case .misalignedTensor(_, "x", _, 7, 32) = $0 { return true }; return false }
-        check("past end", { $0.addTensor("x", [4], offset: 4096) }) { if case .tensorOutOfBounds(_, "x", _, _, _) = $0 { return true }; return false }
-        check("offset overflow", { $0.addTensor("x", [4], offset: UInt64.max & ~31) }) { if case .tensorOutOfBounds(_, "x", _, .max, _) = $0 { return true }; return false }
-        check("end past end", { $0.addTensor("x", [64], offset: 64) }) { if case .tensorOutOfBounds(_, "x", _, _, _) = $0 { return true }; return false }
+        check("past end", { $0.addTensor("x", [4], offset: 128) }) { if case .tensorOutOfBounds(_, "x", _, _, _) = $0 { return true }; return false }
+        check("offset overflow", { $0.addTensor("a", [1 << 61], offset: 128); $0.addTensor("x", [1 << 61], offset: 128 + (1 << 63)) }) {
+            if case .tensorOutOfBounds(_, "x", _, .max, _) = $0 { return true }; return false
+        }
+        check("end past end", { $0.addTensor("x", [64], offset: 128); $0.dataBytes = 140 }) { if case .tensorOutOfBounds(_, "x", let start, let end, let size) = $0, start < size, end > size { return true }; return false }
         check("duplicate", { $0.addTensor("w", [4], offset: 0) }) { if case .duplicateTensor(_, "w", _) = $0 { return true }; return false }
     }
 

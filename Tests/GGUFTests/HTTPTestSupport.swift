@@ -8,9 +8,11 @@ import ModelServer
 
 /// HTTP options for tests: short delays and timeouts so a broken case fails in seconds.
 func fastHTTPOptions(rangesInFlight: Int = 4, chunkSize: Int = 4096, maxRetries: Int = 4, stallTimeout: Double = 2,
+                     lowSpeedLimit: Int = 0, lowSpeedTime: Double = 1, maxRedirects: Int = 10,
                      progress: (@Sendable (HTTPReadReport) -> Void)? = nil) -> HTTPOptions {
     HTTPOptions(rangesInFlight: rangesInFlight, chunkSize: chunkSize, maxRetries: maxRetries, retryBaseDelay: 0.01,
-                retryMaxDelay: 0.05, connectTimeout: 2, stallTimeout: stallTimeout, probeLength: 1024, progress: progress)
+                retryMaxDelay: 0.05, connectTimeout: 2, stallTimeout: stallTimeout, probeLength: 1024,
+                lowSpeedLimit: lowSpeedLimit, lowSpeedTime: lowSpeedTime, maxRedirects: maxRedirects, progress: progress)
 }
 
 /// One raw HTTP/1.1 exchange over a fresh socket (Connection: close), for checking exact
@@ -90,6 +92,24 @@ final class FaultServer: @unchecked Sendable {
         case redirect
         /// Range replies carry one byte more than asked.
         case tooLong
+        /// Once the test calls `swapFile()`, the file is replaced by `replacement`; `validators`
+        /// says what the replies tell about the version.
+        case swap(replacement: [UInt8], validators: Validators)
+        /// /start redirects to /loop and /loop back to /start, for ever.
+        case redirectLoop
+        /// Every request is redirected to `location` (any URL, any scheme).
+        case redirectTo(location: String)
+        /// Range replies send the head at once, then `bytes` bytes every `interval` seconds.
+        case trickle(bytes: Int, interval: Double)
+    }
+
+    enum Validators: Sendable {
+        /// An ETag naming the version ("v1", then "v2").
+        case etag
+        /// A Last-Modified date that moves on with the replacement.
+        case lastModified
+        /// Neither: only the size can tell (the replacement must differ in size for this).
+        case none
     }
 
     let content: [UInt8]
@@ -123,6 +143,11 @@ final class FaultServer: @unchecked Sendable {
     }
 
     fileprivate func countRequest() { lock.withLock { requests += 1 } }
+
+    private var swapped = false
+    /// Replaces the file (with `.swap`): later replies serve the replacement.
+    func swapFile() { lock.withLock { swapped = true } }
+    fileprivate var isSwapped: Bool { lock.withLock { swapped } }
 
     /// Takes one fault from the budget; true if this request should misbehave.
     fileprivate func takeFault() -> Bool {
@@ -167,9 +192,25 @@ final class FaultServer: @unchecked Sendable {
         }
 
         func respond(_ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
-            let content = server.content
-            let size = UInt64(content.count)
+            var content = server.content
             server.countRequest()
+            var versionHeaders: [(String, String)] = []
+            if case .swap(let replacement, let validators) = server.fault {
+                let swapped = server.isSwapped
+                if swapped { content = replacement }
+                switch validators {
+                case .etag: versionHeaders = [("ETag", swapped ? "\"v2\"" : "\"v1\"")]
+                case .lastModified: versionHeaders = [("Last-Modified", swapped ? "Tue, 02 Jan 2024 00:00:00 GMT" : "Mon, 01 Jan 2024 00:00:00 GMT")]
+                case .none: break
+                }
+            }
+            let size = UInt64(content.count)
+            if case .redirectTo(let location) = server.fault {
+                return send(context, .found, [("Location", location)], [])
+            }
+            if case .redirectLoop = server.fault {
+                return send(context, .found, [("Location", head.uri == "/start" ? "/loop" : "/start")], [])
+            }
             if case .redirect = server.fault, head.uri == "/start" {
                 return send(context, .found, [("Location", "/file")], [])
             }
@@ -183,7 +224,13 @@ final class FaultServer: @unchecked Sendable {
                 return send(context, .ok, [], content[...])
             }
             let slice = content[Int(first)...Int(last)]
-            let range = [("Content-Range", "bytes \(first)-\(last)/\(size)"), ("Accept-Ranges", "bytes")]
+            let range = [("Content-Range", "bytes \(first)-\(last)/\(size)"), ("Accept-Ranges", "bytes")] + versionHeaders
+            if case .trickle(let bytes, let interval) = server.fault {
+                var h = HTTPHeaders(range)
+                h.add(name: "Content-Length", value: String(slice.count))
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .partialContent, headers: h))), promise: nil)
+                return trickle(Array(slice), every: interval, bytes: bytes, context)
+            }
             if case .dropMidRange(let threshold, _) = server.fault, slice.count > threshold, server.takeFault() {
                 let half = slice.prefix(slice.count / 2)
                 return send(context, .partialContent, range, half, declaredLength: slice.count, closeAfter: true)
@@ -202,6 +249,19 @@ final class FaultServer: @unchecked Sendable {
                 return send(context, .partialContent, range, longer)
             }
             send(context, .partialContent, range, slice)
+        }
+
+        /// Sends `rest` a few bytes at a time until it is gone or the client hangs up.
+        func trickle(_ rest: [UInt8], every interval: Double, bytes: Int, _ context: ChannelHandlerContext) {
+            guard context.channel.isActive else { return }
+            guard !rest.isEmpty else { return context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+            var buffer = context.channel.allocator.buffer(capacity: bytes)
+            buffer.writeBytes(rest.prefix(bytes))
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            let remaining = Array(rest.dropFirst(bytes))
+            context.eventLoop.scheduleTask(in: .milliseconds(Int64(interval * 1000))) {
+                self.trickle(remaining, every: interval, bytes: bytes, context)
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import ModelServer
+@testable import GGUF
 
 /// The serve command's HTTP behaviour, checked with raw requests.
 final class ModelServerTests: XCTestCase {
@@ -81,5 +82,81 @@ final class ModelServerTests: XCTestCase {
         XCTAssertThrowsError(try ModelServer(files: ["/nonexistent/file.gguf"]))
         XCTAssertThrowsError(try ModelServer(files: [TestFiles.fixture("tiny.gguf"), TestFiles.fixture("tiny.gguf")]))
         XCTAssertThrowsError(try ModelServer(files: [TestFiles.fixtures.path]))
+        XCTAssertThrowsError(try ModelServer(files: ["/dev/null"]))
+        XCTAssertThrowsError(try ModelServer(files: [TestFiles.fixture("tiny.gguf")], idleTimeout: -1))
+    }
+
+    func testFilesCarryValidatorsThatChangeWithTheFile() throws {
+        let first = try rawHTTP(port: server.port, method: "GET", path: "/model%20file.gguf", headers: ["Range": "bytes=0-9"])
+        let again = try rawHTTP(port: server.port, method: "HEAD", path: "/model%20file.gguf")
+        let etag = try XCTUnwrap(first.headers["etag"])
+        XCTAssertTrue(etag.hasPrefix("\"") && etag.hasSuffix("\""), etag)
+        XCTAssertEqual(again.headers["etag"], etag)
+        XCTAssertTrue(first.headers["last-modified"]?.hasSuffix(" GMT") ?? false, "\(first.headers)")
+        XCTAssertTrue(first.headers["access-control-expose-headers"]?.contains("ETag") ?? false)
+        // Same size, new bytes, new modification time: a new ETag.
+        let path = try XCTUnwrap(server.routes["/model file.gguf"])
+        try Data([UInt8].pattern(count: 100_000, seed: 2)).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: path)
+        let replaced = try rawHTTP(port: server.port, method: "HEAD", path: "/model%20file.gguf")
+        XCTAssertNotEqual(replaced.headers["etag"], etag)
+        XCTAssertEqual(replaced.headers["last-modified"], "Mon, 12 Jan 1970 13:46:40 GMT")
+    }
+}
+
+/// `serve` closes connections that sit idle or half-open, after a configurable timeout.
+final class ModelServerIdleTests: XCTestCase {
+    /// A connected socket that has sent `send`; the caller closes it.
+    func connect(port: Int, sending text: String = "") throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw GGUFError.io(source: "test", detail: "connect failed") }
+        if !text.isEmpty { _ = text.withCString { send(fd, $0, strlen($0), 0) } }
+        return fd
+    }
+
+    /// Reads until the server closes (true) or `seconds` pass with the connection still open (false).
+    func closedByServer(_ fd: Int32, within seconds: Double) -> Bool {
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    func startServer(idleTimeout: Double) throws -> ModelServer {
+        let server = try ModelServer(files: [TestFiles.fixture("tiny.gguf")], host: "127.0.0.1", port: 0, idleTimeout: idleTimeout)
+        try server.start()
+        addTeardownBlock { server.stop() }
+        return server
+    }
+
+    func testIdleHalfOpenAndKeptAliveConnectionsAreClosed() throws {
+        let server = try startServer(idleTimeout: 0.3)
+        let idle = try connect(port: server.port)
+        let halfOpen = try connect(port: server.port, sending: "GET /tiny.gguf HTTP/1.1\r\nHost: 127.0")
+        let keptAlive = try connect(port: server.port, sending: "GET /tiny.gguf HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n")
+        defer { [idle, halfOpen, keptAlive].forEach { close($0) } }
+        let started = Date()
+        for (name, fd) in [("idle", idle), ("half-open", halfOpen), ("kept alive", keptAlive)] {
+            XCTAssertTrue(closedByServer(fd, within: 3), "\(name) connection still open")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+    }
+
+    func testZeroKeepsConnectionsOpen() throws {
+        let server = try startServer(idleTimeout: 0)
+        let idle = try connect(port: server.port)
+        defer { close(idle) }
+        XCTAssertFalse(closedByServer(idle, within: 0.8))
     }
 }

@@ -71,6 +71,63 @@ final class ModelConfigTests: XCTestCase {
         }
     }
 
+    /// Each bad value is blamed on its own key, with what was found.
+    func testNonFiniteAndOutOfRangeValuesNameTheirKey() {
+        let cases: [(String, Any, String)] = [
+            ("gpt-oss.rope.freq_base", Double.infinity, "inf"),
+            ("gpt-oss.rope.freq_base", Double.nan, "nan"),
+            ("gpt-oss.rope.freq_base", 1.0, "above 1"),
+            ("gpt-oss.attention.layer_norm_rms_epsilon", Double.nan, "nan"),
+            ("gpt-oss.attention.layer_norm_rms_epsilon", 0.0, "positive"),
+            ("gpt-oss.rope.scaling.factor", Double.infinity, "finite"),
+            ("gpt-oss.rope.scaling.original_context_length", 0, "original"),
+            ("gpt-oss.rope.scaling.original_context_length", -4, "-4"),
+            ("gpt-oss.context_length", 0, "positive"),
+            ("gpt-oss.attention.key_length", 0, "positive"),
+            ("gpt-oss.expert_feed_forward_length", -1, "positive"),
+            ("gpt-oss.expert_swiglu_limit", Double.nan, "finite"),
+            ("gpt-oss.context_length", 1 << 40, "at most"),
+            ("gpt-oss.attention.sliding_window", 1 << 40, "wider than the context"),
+        ]
+        for (key, value, mention) in cases {
+            var values = Self.gptOss20b
+            values[key] = value
+            if key.hasSuffix("key_length") { values["gpt-oss.attention.value_length"] = 0 }
+            XCTAssertThrowsError(try ModelConfig(metadata: DictionaryMetadata(values: values), vocabularySize: 1), "\(key) = \(value)") {
+                guard case .badMetadata(let named, let problem)? = $0 as? GPTOSSError else { return XCTFail("\($0)") }
+                XCTAssertEqual(named, key, "\(key) = \(value): \(problem)")
+                XCTAssertTrue(problem.contains(mention), "\(key) = \(value): \(problem)")
+            }
+        }
+    }
+
+    func testHeadWidthsThatOverflowAreRefusedNotTrapped() {
+        var values = Self.gptOss20b
+        values["gpt-oss.attention.head_count"] = 1 << 33
+        values["gpt-oss.attention.head_count_kv"] = 1 << 32
+        values["gpt-oss.attention.key_length"] = 1 << 32
+        values["gpt-oss.attention.value_length"] = 1 << 32
+        XCTAssertThrowsError(try ModelConfig(metadata: DictionaryMetadata(values: values), vocabularySize: 1)) {
+            XCTAssertEqual(($0 as? GPTOSSError).flatMap { if case .badMetadata(let key, _) = $0 { return key } else { return nil } },
+                           "gpt-oss.attention.key_length", "\($0)")
+        }
+    }
+
+    func testOriginalContextIsOnlyNeededWithYaRN() throws {
+        var values = Self.gptOss20b
+        values["gpt-oss.rope.scaling.type"] = nil
+        values["gpt-oss.rope.scaling.original_context_length"] = 0
+        XCTAssertNoThrow(try ModelConfig(metadata: DictionaryMetadata(values: values), vocabularySize: 1))
+    }
+
+    func testArchitectureInErrorsIsEscaped() {
+        var values = Self.gptOss20b
+        values["general.architecture"] = "x\u{1b}[2J"
+        XCTAssertThrowsError(try ModelConfig(metadata: DictionaryMetadata(values: values), vocabularySize: 1)) {
+            XCTAssertFalse($0.localizedDescription.contains("\u{1b}"), $0.localizedDescription)
+        }
+    }
+
     /// Values printed by transformers 5.24 `ROPE_INIT_FUNCTIONS["yarn"]` for head_dim 16, theta 1e4,
     /// factor 4, original context 64, betas 32/1, truncate false (the clamp of `low` to 0 matters here).
     func testYaRNFrequenciesMatchTransformers() throws {
