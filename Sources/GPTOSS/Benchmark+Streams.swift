@@ -38,6 +38,9 @@ extension Benchmark {
             throw GPTOSSError.badSequence("a stream needs \(settings.promptTokens + settings.genTokens + 1) positions; "
                                           + "the cache holds \(model.cache.context). Hint: pass --context.")
         }
+        // Stream 0 has the same prompt at every count: its greedy tokens must not depend on the
+        // company it decodes in (checked on the card, where the tests cannot run).
+        var streamZero: [Int]?
         return try counts.map { count in
             var rates: [Double] = [], walls: [Double] = [], firsts: [Double] = [], gaps: [Double] = []
             for run in 0 ... settings.repeats {
@@ -50,11 +53,12 @@ extension Benchmark {
                 try model.kernels.context.finish()
                 let start = Date()
                 var first: [Int: Double] = [:], last: [Int: Double] = [:], runGaps: [Double] = []
-                var decodeStart: Double?, tokensAfter = 0
+                var decodeStart: Double?, tokensAfter = 0, zero: [Int] = []
                 while !decoder.isIdle {
                     let outputs = try decoder.step()
                     let now = Date().timeIntervalSince(start)
                     for out in outputs where out.token != nil {
+                        if out.sequence == 0 { zero.append(out.token!.id) }
                         if let previous = last[out.sequence] { runGaps.append(now - previous) } else { first[out.sequence] = now }
                         last[out.sequence] = now
                         if decodeStart != nil { tokensAfter += 1 }
@@ -62,6 +66,11 @@ extension Benchmark {
                     if decodeStart == nil, first.count == count { decodeStart = now }
                 }
                 let end = Date().timeIntervalSince(start)
+                if let streamZero, streamZero != zero {
+                    throw GPTOSSError.badSequence("stream 0 decoded beside \(count - 1) others gave other tokens than before: "
+                                                  + "\(zero.prefix(16)) against \(streamZero.prefix(16))")
+                }
+                streamZero = zero
                 guard run > 0 else { continue }
                 walls.append(end)
                 rates.append(Double(tokensAfter) / max(end - (decodeStart ?? 0), 1e-9))
