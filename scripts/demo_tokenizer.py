@@ -151,9 +151,10 @@ def build_subset(used_o200k_ids: set[int], o200k_ranks: dict[bytes, int]) -> Sub
 
 
 def check_corpus(data_dir: str) -> tuple[int, int]:
-    """Re-encodes every text segment of every conversation in DATA/train.npz (between control
-    tokens) with the BPE of DATA/tokenizer.json alone and compares with the stored ids, which
-    came from openai-harmony's o200k encoding. Returns (segments, distinct pieces) checked."""
+    """Re-encodes every text segment (between control tokens) of every conversation in
+    DATA/train.npz (training, held-out and held-out skill rows) with the BPE of
+    DATA/tokenizer.json alone and compares with the stored ids, which came from
+    openai-harmony's o200k encoding. Returns (segments, distinct pieces) checked."""
     import json
 
     import numpy as np
@@ -174,7 +175,8 @@ def check_corpus(data_dir: str) -> tuple[int, int]:
     is_control = np.zeros(len(spec["tokens"]), dtype=bool)
     is_control[list(control)] = True
     segments: set[bytes] = set()  # each segment's ids as int32 bytes: compact on a small machine
-    for rows, lengths in ((data["tokens"], data["lengths"]), (data["held_tokens"], data["held_lengths"])):
+    sets = [(data[p + "tokens"], data[p + "lengths"]) for p in ("", "held_", "skill_") if p + "tokens" in data.files]
+    for rows, lengths in sets:
         for row, n in zip(rows, lengths):
             row = row[:n].astype(np.int32)
             cuts = np.flatnonzero(is_control[row])

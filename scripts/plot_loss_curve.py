@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def read(path: str):
-    steps, train, held_steps, held = [], [], [], []
+    steps, train, held_steps, held, skill = [], [], [], [], []
     with open(path) as f:
         for row in csv.DictReader(f):
             steps.append(int(row["step"]))
@@ -22,7 +22,9 @@ def read(path: str):
             if row["held_out_loss"]:
                 held_steps.append(int(row["step"]))
                 held.append(float(row["held_out_loss"]))
-    return steps, train, held_steps, held
+                if row.get("held_out_skill_loss"):  # runs since the reasoning and tool-call skills
+                    skill.append(float(row["held_out_skill_loss"]))
+    return steps, train, held_steps, held, skill
 
 
 def main() -> None:
@@ -32,9 +34,11 @@ def main() -> None:
     fig, axes = plt.subplots(1, len(runs), figsize=(6 * len(runs), 4), squeeze=False)
     for ax, run in zip(axes[0], runs):
         path, _, label = run.partition(":")
-        steps, train, held_steps, held = read(path)
-        ax.plot(steps, train, label="train (reply tokens)")
+        steps, train, held_steps, held, skill = read(path)
+        ax.plot(steps, train, label="train (assistant tokens)")
         ax.plot(held_steps, held, "o-", label="held-out play (The Tempest)")
+        if skill:
+            ax.plot(held_steps, skill, "s-", label="held-out reasoning and tool calls")
         best = min(range(len(held)), key=held.__getitem__)
         ax.annotate(f"best {held[best]:.3f}", (held_steps[best], held[best]), textcoords="offset points", xytext=(0, 10))
         ax.set_title(label or path)

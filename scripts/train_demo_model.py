@@ -2,8 +2,11 @@
 Shakespeare Harmony corpus made by make_demo_corpus.py.
 
 Runs on one CUDA GPU (bf16 autocast, float32 master weights) or, slowly, on CPU. The loss is the
-assistant reply only (from its <|channel|> through <|return|>); a small router balance loss keeps
-every expert in use. The float32 weights with the best held-out loss are
+assistant's turns only (train.npz's mask: from the token after each completion prompt's
+`<|start|>assistant` through the turn's `<|call|>` or `<|return|>`, analysis and tool calls
+included; never system, developer, user or tool text); a small router balance loss keeps every
+expert in use. Two held-out losses are logged: the held-out play's scenes (the perplexity set,
+which picks the weights) and the held-out skills (reasoning and tool calls on the held-out play). The float32 weights with the best held-out loss are
 quantised straight into the GGUF (experts MXFP4, other matrices Q8_0, vectors F32).
 
     python3 scripts/train_demo_model.py --config scripts/train_demo_config.json --data .demo-data \
@@ -51,15 +54,15 @@ def build_model(hyper: ModelHyper, device: str):
 # MARK: - loss
 
 
-def assistant_loss(model, tokens, starts, lengths, aux_coef: float, top_k: int, n_experts: int):
-    """Mean cross-entropy over reply tokens; plus aux_coef times the router balance loss."""
+def assistant_loss(model, tokens, mask, lengths, aux_coef: float, top_k: int, n_experts: int):
+    """Mean cross-entropy over the tokens the mask marks (targets: mask[:, p] scores tokens[:, p]
+    given tokens[:, <p]); plus aux_coef times the router balance loss."""
     from transformers.models.gpt_oss.modeling_gpt_oss import load_balancing_loss_func
 
     out = model(input_ids=tokens, output_router_logits=aux_coef > 0)
     logits = out.logits[:, :-1].float()
     targets = tokens[:, 1:]
-    pos = torch.arange(1, tokens.shape[1], device=tokens.device)[None, :]
-    mask = (pos >= starts[:, None]) & (pos < lengths[:, None])
+    mask = mask[:, 1:tokens.shape[1]].bool()
     nll = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
     nll = nll.view_as(targets) * mask
     loss = nll.sum() / mask.sum()
@@ -71,17 +74,32 @@ def assistant_loss(model, tokens, starts, lengths, aux_coef: float, top_k: int, 
 
 
 @torch.no_grad()
-def held_out_loss(model, data, batch: int, device: str, use_bf16: bool) -> float:
+def held_out_loss(model, data, batch: int, device: str, use_bf16: bool, prefix: str = "held_") -> float:
+    """Mean loss over one held-out set ("held_": the held-out play's scenes; "skill_": held-out
+    reasoning and tool-call conversations)."""
     model.eval()
     total, count = 0.0, 0
-    for i in range(0, len(data["held_tokens"]), batch):
-        toks = data["held_tokens"][i:i + batch]
+    for i in range(0, len(data[prefix + "tokens"]), batch):
+        lengths = data[prefix + "lengths"][i:i + batch]
+        toks = data[prefix + "tokens"][i:i + batch, :int(lengths.max())]
         with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
-            _, _, s, n = assistant_loss(model, toks, data["held_starts"][i:i + batch], data["held_lengths"][i:i + batch], 0.0, 1, 1)
+            _, _, s, n = assistant_loss(model, toks, data[prefix + "mask"][i:i + batch], lengths, 0.0, 1, 1)
         total += float(s)
         count += int(n)
     model.train()
     return total / count
+
+
+def load_data(path: str, device: str) -> dict[str, torch.Tensor]:
+    """train.npz on the device. A corpus from before the loss mask (starts/lengths only) gets the
+    mask it implied: from the reply's start to the row's end."""
+    raw = np.load(path)
+    data = {k: torch.from_numpy(raw[k].astype(np.uint8 if k.endswith("mask") else np.int64)).to(device) for k in raw.files}
+    for prefix in ("", "held_", "skill_"):
+        if prefix + "tokens" in data and prefix + "mask" not in data:
+            pos = torch.arange(data[prefix + "tokens"].shape[1], device=device)[None, :]
+            data[prefix + "mask"] = ((pos >= data[prefix + "starts"][:, None]) & (pos < data[prefix + "lengths"][:, None])).to(torch.uint8)
+    return data
 
 
 # MARK: - training
@@ -109,14 +127,14 @@ def init_weights(model, hyper: ModelHyper, seed: int) -> None:
 def choose_experts_path(model, data) -> str:
     """The fastest experts implementation that computes what transformers' reference loop does
     (checked on one batch under bf16 autocast against the float32 loop)."""
-    toks, starts, lengths = data["tokens"][:16], data["starts"][:16], data["lengths"][:16]
+    toks, mask, lengths = data["tokens"][:16], data["mask"][:16], data["lengths"][:16]
     model.config._experts_implementation = "eager"
-    reference = float(assistant_loss(model, toks, starts, lengths, 0.0, 1, 1)[0])
+    reference = float(assistant_loss(model, toks, mask, lengths, 0.0, 1, 1)[0])
     for impl in ("grouped_mm", "batched_mm", "eager"):
         model.config._experts_implementation = impl
         try:
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
-                got = float(assistant_loss(model, toks, starts, lengths, 0.0, 1, 1)[0])
+                got = float(assistant_loss(model, toks, mask, lengths, 0.0, 1, 1)[0])
         except Exception as e:  # an implementation this torch/GPU lacks
             print(f"experts path {impl}: unavailable ({type(e).__name__}: {str(e)[:120]})", flush=True)
             continue
@@ -134,8 +152,8 @@ def train(args) -> None:
     if device == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    raw = np.load(os.path.join(args.data, "train.npz"))
-    data = {k: torch.from_numpy(raw[k].astype(np.int64)).to(device) for k in raw.files}
+    data = load_data(os.path.join(args.data, "train.npz"), device)
+    has_skills = "skill_tokens" in data
     model = build_model(hyper, device)
     init_weights(model, hyper, tcfg["seed"])
     model.train()
@@ -159,8 +177,8 @@ def train(args) -> None:
     log_path = os.path.join(args.out, "loss.csv")
     log = open(log_path, "w", newline="")
     writer = csv.writer(log)
-    writer.writerow(["step", "seconds", "tokens_seen", "lr", "train_loss", "held_out_loss"])
-    best = (float("inf"), None, -1)
+    writer.writerow(["step", "seconds", "tokens_seen", "lr", "train_loss", "held_out_loss", "held_out_skill_loss"])
+    best, best_skill = (float("inf"), None, -1), ""
     n_rows = len(data["tokens"])
     perm = torch.randperm(n_rows, device=device)
     cursor, tokens_seen, t0 = 0, 0, time.time()
@@ -181,7 +199,7 @@ def train(args) -> None:
         width = int(lengths.max())
         toks = data["tokens"][idx, :width]
         with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=use_bf16):
-            loss, total, _, _ = assistant_loss(model, toks, data["starts"][idx], lengths,
+            loss, total, _, _ = assistant_loss(model, toks, data["mask"][idx], lengths,
                                                tcfg["router_aux_coef"], hyper.num_experts_per_tok, hyper.num_local_experts)
         opt.zero_grad(set_to_none=True)
         total.backward()
@@ -192,15 +210,19 @@ def train(args) -> None:
         elapsed = time.time() - t0
         last = step == steps or elapsed >= time_limit
         if step % tcfg["log_every"] == 0 or last:
-            held = held_out_loss(model, data, 64, device, use_bf16) if (step % tcfg["eval_every"] == 0 or last) else ""
+            evaluate = step % tcfg["eval_every"] == 0 or last
+            held = held_out_loss(model, data, 64, device, use_bf16) if evaluate else ""
+            skill = held_out_loss(model, data, 64, device, use_bf16, "skill_") if evaluate and has_skills else ""
             writer.writerow([step, f"{elapsed:.1f}", tokens_seen, f"{lr:.3e}", f"{float(torch.stack(running).mean()):.4f}",
-                             f"{held:.4f}" if held != "" else ""])
+                             f"{held:.4f}" if held != "" else "", f"{skill:.4f}" if skill != "" else ""])
             log.flush()
             print(f"step {step} {elapsed:6.1f}s lr {lr:.2e} train {float(torch.stack(running).mean()):.4f} "
-                  f"held-out {held if held == '' else round(held, 4)}", flush=True)
+                  f"held-out {held if held == '' else round(held, 4)} skills {skill if skill == '' else round(skill, 4)}",
+                  flush=True)
             running = []
             if held != "" and held < best[0]:
                 best = (held, {k: v.detach().float().cpu().clone() for k, v in model.state_dict().items()}, step)
+                best_skill = skill
         if last:
             break
     log.close()
@@ -210,7 +232,8 @@ def train(args) -> None:
     if args.gguf:
         summary_extra["gguf_bytes"] = export_gguf(best[1], hyper, args.data, args.gguf)
     with open(os.path.join(args.out, "train_summary.json"), "w") as f:
-        json.dump({"best_held_out_loss": best[0], "best_step": best[2], "steps_run": step,
+        json.dump({"best_held_out_loss": best[0], "best_step": best[2], "held_out_skill_loss_at_best": best_skill,
+                   "steps_run": step,
                    "tokens_seen": tokens_seen, "seconds": time.time() - t0, "parameters": n_params,
                    "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
                    "torch": torch.__version__, "experts_implementation": model.config._experts_implementation,
