@@ -3,8 +3,8 @@ reasoning (an analysis message before the answer) and function calling (a commen
 `functions.NAME` with JSON arguments, then an answer built on the tool's result).
 
 Prompts are rendered by openai-harmony (o200k ids, mapped to the GGUF's own ids by token bytes);
-the model runs in PyTorch on the GGUF's dequantised weights (float32, greedy); its output is
-mapped back and parsed by openai-harmony's own parser. Cases:
+the model runs in PyTorch on the GGUF's dequantised weights (float32, greedy; on CUDA when there
+is a GPU); its output is mapped back and parsed by openai-harmony's own parser. Cases:
 
     reasoning   reasoning medium, a Shakespeare request     -> analysis message, then a final one
     low         reasoning low, the same request             -> a final message without analysis
@@ -12,7 +12,7 @@ mapped back and parsed by openai-harmony's own parser. Cases:
     answer      the call above + the tool's true result      -> a final message using the result
 
     python3 scripts/check_demo_model_skills.py MODEL.gguf [--tools Assets/models/gptoss-shakespeare-tools.json]
-        [--example N] [--out result.json]
+        [--example N] [--out result.json] [--device cpu|cuda]
 
 Exits 1 when a required case fails (reasoning, call, answer), 0 otherwise; `low` is reported only.
 """
@@ -121,7 +121,8 @@ class Harmony:
 @torch.no_grad()
 def greedy(model, h: Harmony, prompt: list[int], max_tokens: int) -> list[int]:
     stops = [h.special["<|return|>"], h.special["<|call|>"]]
-    out = model.generate(torch.tensor([prompt]), max_new_tokens=max_tokens, do_sample=False, eos_token_id=stops,
+    device = next(model.parameters()).device
+    out = model.generate(torch.tensor([prompt], device=device), max_new_tokens=max_tokens, do_sample=False, eos_token_id=stops,
                          pad_token_id=h.special["<|endoftext|>"])
     return out[0, len(prompt):].tolist()
 
@@ -152,6 +153,8 @@ def main() -> None:
     ap.add_argument("--prompt", default="What says Juliet?", help="the Shakespeare request of the reasoning cases")
     ap.add_argument("--max-tokens", type=int, default=200)
     ap.add_argument("--out", help="write the findings as JSON here")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                    help="where PyTorch runs the model (default: cuda when there is one; float32 either way)")
     args = ap.parse_args()
     if not os.path.exists(args.model):
         raise SystemExit(f"{args.model}: no such file (give the demo GGUF to check)")
@@ -166,6 +169,7 @@ def main() -> None:
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     h = Harmony(args.model)
     model, _ = load_model(args.model)
+    model = model.to(args.device)
     findings = {}
 
     # (a) reasoning medium: an analysis message with text, then a final one.
