@@ -57,12 +57,12 @@ uint wgsl_div(uint a, uint b) {
     return a / ((b == 0u) ? 1u : b);
 }
 
-const float NEG_BIG = -3e+38;
-const uint MAX_K = 32u;
 const uint FORMAT_MXFP4 = 4u;
 const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F32 = 0u;
 const uint FORMAT_F16 = 1u;
+const float NEG_BIG = -3e+38;
+const uint MAX_K = 32u;
 
 layout(std140, binding = 0) uniform params_block {
     uint rows;
