@@ -91,10 +91,6 @@ layout(std430, binding = 7) restrict buffer y_block {
 };
 shared float[WG_SIZE] partial_sums;
 
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
-}
-
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return params.cols / 8u;
@@ -115,6 +111,10 @@ uvec4 unit_load(uint words, uint u) {
 
 vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
+}
+
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
 uint unit_x(uint u) {

@@ -89,10 +89,6 @@ layout(std430, binding = 6) restrict buffer out_block {
 shared float[WG_SIZE] gate_sums;
 shared float[WG_SIZE] up_sums;
 
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
-}
-
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return params.cols / 8u;
@@ -113,6 +109,10 @@ uvec4 unit_load(uint words, uint u) {
 
 vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
+}
+
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
 uint unit_x(uint u) {

@@ -121,10 +121,6 @@ shared float[EXPERTS] expert_logits;
 shared float[32] chosen_value;
 shared uint[32] chosen_index;
 
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
-}
-
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return params.cols / 8u;
@@ -145,6 +141,10 @@ uvec4 unit_load(uint words, uint u) {
 
 vec4 q8x4(uint w_1) {
     return vec4(float((int((w_1 << 24u)) >> 24u)), float((int((w_1 << 16u)) >> 24u)), float((int((w_1 << 8u)) >> 24u)), float((int(w_1) >> 24u)));
+}
+
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
 uint unit_x(uint u) {

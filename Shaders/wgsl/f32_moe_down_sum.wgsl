@@ -18,6 +18,7 @@
 // subgroupAdd: each row group is then exactly one subgroup (the host's conditions and the
 // invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
 
+import package::lib::activations::xin;
 import package::lib::row_units::{units_per_row, unit_load, unit_dot};
 
 enable subgroups;
@@ -53,11 +54,6 @@ override SUBGROUPS: u32 = 0u;
 @group(0) @binding(7) var<storage, read_write> y: array<f32>;
 
 var<workgroup> partial_sums: array<f32, WG_SIZE>;
-
-// Activation vec4 `j` of the token whose first vec4 is `xv`.
-fn xin(xv: u32, j: u32) -> vec4<f32> {
-    return x[xv + j];
-}
 
 // The weighted sum over the token's k experts of row `row`: four experts at a time, two units
 // of each a round, all eight loads issued before any math (each expert row is read once per

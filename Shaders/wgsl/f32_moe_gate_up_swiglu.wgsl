@@ -20,6 +20,7 @@
 // subgroupAdd: each row group is then exactly one subgroup (the host's conditions and the
 // invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
 
+import package::lib::activations::xin;
 import package::lib::row_units::{units_per_row, unit_load, unit_dot};
 
 enable subgroups;
@@ -55,11 +56,6 @@ override SUBGROUPS: u32 = 0u;
 
 var<workgroup> gate_sums: array<f32, WG_SIZE>;
 var<workgroup> up_sums: array<f32, WG_SIZE>;
-
-// Activation vec4 `j` of the token whose first vec4 is `xv`.
-fn xin(xv: u32, j: u32) -> vec4<f32> {
-    return x[xv + j];
-}
 
 // Gate and up sums of one expert row pair over the units lane, lane + THREADS_PER_ROW, …: four
 // units of each row a round, all eight loads issued before any math (a decode step reads each

@@ -33,6 +33,7 @@
 //   12 counter : array<atomic<u32>>  [1] workgroups finished; zero between launches       read_write
 // Dispatch: (n_groups, 1, 1) with n_groups = ceil(ceil(rows / 2) / (WG_SIZE / THREADS_PER_ROW)).
 
+import package::lib::activations::xin;
 import package::lib::row_units::{units_per_row, unit_load, unit_dot};
 import package::lib::router::{NEG_BIG, expert_logits, expert_dots, pick_top_k};
 
@@ -78,10 +79,6 @@ override EXPERTS: u32 = 32u;
 var<workgroup> partial_sums: array<f32, WG_SIZE * 2u>;
 var<workgroup> is_last: u32;
 var<workgroup> h: array<vec4<f32>, COLS / 4u>;
-// Activation vec4 `j` of the token whose first vec4 is `xv` (one token: xv = 0).
-fn xin(xv: u32, j: u32) -> vec4<f32> {
-    return x[xv + j];
-}
 
 // The sums of rows `row_a` and `row_b` over the units lane, lane + THREADS_PER_ROW, …, four
 // units of each a round with all eight loads issued first (as f32_linear.wgsl's pair_dot).
