@@ -75,8 +75,8 @@ uint wgsl_rem(uint a, uint b) {
 
 const uint MAX_TOKEN_TILE = 16u;
 const uint FORMAT_MXFP4 = 4u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F16 = 1u;
 
 layout(std140, binding = 0) uniform params_block {
@@ -176,14 +176,6 @@ uvec4 unit_load(uint words, uint u) {
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
 }
 
-vec4 q8x4(uint w) {
-    return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
 vec4 fp4x4(uint w, uint shift) {
     uint t = w >> (shift & 31u);
     uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
@@ -195,6 +187,14 @@ vec4 fp4x4(uint w, uint shift) {
 
 vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+vec4 q8x4(uint w) {
+    return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 float unit_dot(uint row, uint u, uvec4 w, uint xv) {

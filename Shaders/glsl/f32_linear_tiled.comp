@@ -95,9 +95,9 @@ uint wgsl_rem(uint a, uint b) {
     return a - (a / d) * d;
 }
 
-const uint FORMAT_MXFP4 = 4u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
+const uint FORMAT_MXFP4 = 4u;
 const uint FORMAT_F16 = 1u;
 
 layout(std140, binding = 0) uniform params_block {
@@ -136,14 +136,6 @@ layout(std430, binding = 5) restrict buffer y_block {
 shared vec4[(2u * ROW_THREADS)][33] w_tile;
 shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
 
-uint unit_quad(uint u) {
-    return ((u / 32u) * 8u) + (u % 8u);
-}
-
-uint unit_part(uint u) {
-    return (u / 8u) % 4u;
-}
-
 RawPart load_part(uint row, uint b, uint k) {
     RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
     uint base = row * params.data_vec4_per_row;
@@ -165,6 +157,14 @@ RawPart load_part(uint row, uint b, uint k) {
     raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
     #endif
     return raw;
+}
+
+uint unit_quad(uint u) {
+    return ((u / 32u) * 8u) + (u % 8u);
+}
+
+uint unit_part(uint u) {
+    return (u / 8u) % 4u;
 }
 
 RawQuad load_quad(uint u, uint b, uint r0) {
@@ -234,10 +234,6 @@ void emit4(uint r, uint t, vec4 s) {
     }
 }
 
-float e8m0_f16(uint e) {
-    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
-}
-
 vec4 fp4x4(uint w, uint shift) {
     uint t = w >> (shift & 31u);
     uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
@@ -247,13 +243,17 @@ vec4 fp4x4(uint w, uint shift) {
     return vec4(v02.x, v13.x, v02.y, v13.y);
 }
 
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
+}
+
 vec4 q8x4(uint w) {
     uint b = w ^ 2155905152u;
     return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
-}
-
-vec2 bf16x2(uint w) {
-    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
 Cols decode_part(RawPart raw) {

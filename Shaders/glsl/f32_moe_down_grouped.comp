@@ -2,14 +2,10 @@
 precision highp float;
 precision highp int;
 
-#ifndef OVERRIDE_TOKEN_TILE
-#define OVERRIDE_TOKEN_TILE 32
+#ifndef OVERRIDE_WEIGHT_FORMAT
+#define OVERRIDE_WEIGHT_FORMAT 4
 #endif
-const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
-#ifndef OVERRIDE_WG_SIZE
-#define OVERRIDE_WG_SIZE 128
-#endif
-const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
+const uint WEIGHT_FORMAT = uint(OVERRIDE_WEIGHT_FORMAT);
 #ifndef OVERRIDE_ROW_THREADS
 #define OVERRIDE_ROW_THREADS 16
 #endif
@@ -18,18 +14,22 @@ const uint ROW_THREADS = uint(OVERRIDE_ROW_THREADS);
 #define OVERRIDE_TOKEN_THREADS 8
 #endif
 const uint TOKEN_THREADS = uint(OVERRIDE_TOKEN_THREADS);
-#ifndef OVERRIDE_WEIGHT_FORMAT
-#define OVERRIDE_WEIGHT_FORMAT 4
-#endif
-const uint WEIGHT_FORMAT = uint(OVERRIDE_WEIGHT_FORMAT);
-#ifndef OVERRIDE_W_PARTS
-#define OVERRIDE_W_PARTS 1
-#endif
-const uint W_PARTS = uint(OVERRIDE_W_PARTS);
 #ifndef OVERRIDE_TOKEN_VECS
 #define OVERRIDE_TOKEN_VECS 1
 #endif
 const uint TOKEN_VECS = uint(OVERRIDE_TOKEN_VECS);
+#ifndef OVERRIDE_WG_SIZE
+#define OVERRIDE_WG_SIZE 128
+#endif
+const uint WG_SIZE = uint(OVERRIDE_WG_SIZE);
+#ifndef OVERRIDE_TOKEN_TILE
+#define OVERRIDE_TOKEN_TILE 32
+#endif
+const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
+#ifndef OVERRIDE_W_PARTS
+#define OVERRIDE_W_PARTS 1
+#endif
+const uint W_PARTS = uint(OVERRIDE_W_PARTS);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -61,16 +61,16 @@ struct RawQuad {
     RawPart r3;
 };
 
+struct Cols {
+    vec4 lo;
+    vec4 hi;
+};
+
 struct RawX {
     vec4 t0;
     vec4 t1;
     vec4 t2;
     vec4 t3;
-};
-
-struct Cols {
-    vec4 lo;
-    vec4 hi;
 };
 
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
@@ -84,10 +84,10 @@ uint wgsl_rem(uint a, uint b) {
     return a - (a / d) * d;
 }
 
-const uint FORMAT_MXFP4 = 4u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F32 = 0u;
 const uint FORMAT_F16 = 1u;
+const uint FORMAT_Q8_0 = 3u;
+const uint FORMAT_MXFP4 = 4u;
 
 layout(std430, binding = 7) restrict readonly buffer weights_block {
     float weights[];
@@ -113,24 +113,24 @@ layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
 };
 shared uint[TOKEN_TILE] tile_slot;
-layout(std430, binding = 6) restrict readonly buffer tiles_block {
-    uvec4 tiles[];
-};
+shared vec4[(2u * ROW_THREADS)][33] w_tile;
+shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
 layout(std430, binding = 5) restrict readonly buffer sorted_block {
     uint sorted[];
 };
-shared uint[TOKEN_TILE] tile_x_base;
-layout(std430, binding = 2) restrict readonly buffer data_block {
-    uvec4 data[];
+layout(std430, binding = 6) restrict readonly buffer tiles_block {
+    uvec4 tiles[];
 };
+shared uint[TOKEN_TILE] tile_x_base;
 layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
+};
+layout(std430, binding = 2) restrict readonly buffer data_block {
+    uvec4 data[];
 };
 layout(std430, binding = 4) restrict readonly buffer x_block {
     vec4 x[];
 };
-shared vec4[(2u * ROW_THREADS)][33] w_tile;
-shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
 
 uint quad_output(uint q, uint r0) {
     return r0 + (4u * q);
@@ -165,12 +165,84 @@ void emit4(uint expert, uint r, uint t, uint count, vec4 y) {
     }
 }
 
+float e8m0_f16(uint e) {
+    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
+}
+
+vec4 q8x4(uint w) {
+    uint b = w ^ 2155905152u;
+    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
+}
+
+vec4 fp4x4(uint w, uint shift) {
+    uint t = w >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
+}
+
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+Cols decode_part(RawPart raw) {
+    Cols c = Cols(vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    float s = e8m0_f16(raw.s);
+    c.lo = fp4x4(raw.lo.x, 0u) * s;
+    c.hi = fp4x4(raw.lo.x, 4u) * s;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
+    float d = unpackHalf2x16(raw.s).x;
+    c.lo = q8x4(raw.lo.x) * d;
+    c.hi = q8x4(raw.hi.x) * d;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    c.lo = uintBitsToFloat(raw.lo);
+    c.hi = uintBitsToFloat(raw.hi);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
+    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
+    #else
+    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
+    #endif
+    return c;
+}
+
 uint unit_quad(uint u) {
     return ((u / 32u) * 8u) + (u % 8u);
 }
 
 uint unit_part(uint u) {
     return (u / 8u) % 4u;
+}
+
+void store_quad(uint u, RawQuad raw) {
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    Cols c0 = decode_part(raw.r0);
+    Cols c1 = decode_part(raw.r1);
+    Cols c2 = decode_part(raw.r2);
+    Cols c3 = decode_part(raw.r3);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+}
+
+void store_x(uint u, RawX raw) {
+    uint v = u / 8u;
+    uint cq = u % 8u;
+    uint p = ((cq / 4u) * 16u) + (cq % 4u);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 RawPart load_part(uint row, uint b, uint k) {
@@ -226,78 +298,6 @@ RawX load_x(uint u, uint b) {
     raw.t2 = x[min((tile_x_base[min(((4u * v) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
     raw.t3 = x[min((tile_x_base[min(((4u * v) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
     return raw;
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
-}
-
-vec4 fp4x4(uint w, uint shift) {
-    uint t = w >> (shift & 31u);
-    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
-    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
-    vec2 v02 = unpackHalf2x16(h02);
-    vec2 v13 = unpackHalf2x16(h13);
-    return vec4(v02.x, v13.x, v02.y, v13.y);
-}
-
-vec4 q8x4(uint w) {
-    uint b = w ^ 2155905152u;
-    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
-}
-
-vec2 bf16x2(uint w) {
-    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
-}
-
-Cols decode_part(RawPart raw) {
-    Cols c = Cols(vec4(0.0), vec4(0.0));
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    float s = e8m0_f16(raw.s);
-    c.lo = fp4x4(raw.lo.x, 0u) * s;
-    c.hi = fp4x4(raw.lo.x, 4u) * s;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
-    float d = unpackHalf2x16(raw.s).x;
-    c.lo = q8x4(raw.lo.x) * d;
-    c.hi = q8x4(raw.hi.x) * d;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    c.lo = uintBitsToFloat(raw.lo);
-    c.hi = uintBitsToFloat(raw.hi);
-    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
-    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
-    #else
-    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
-    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
-    #endif
-    return c;
-}
-
-void store_quad(uint u, RawQuad raw) {
-    uint q = unit_quad(u);
-    uint k = unit_part(u);
-    Cols c0 = decode_part(raw.r0);
-    Cols c1 = decode_part(raw.r1);
-    Cols c2 = decode_part(raw.r2);
-    Cols c3 = decode_part(raw.r3);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
-}
-
-void store_x(uint u, RawX raw) {
-    uint v = u / 8u;
-    uint cq = u % 8u;
-    uint p = ((cq / 4u) * 16u) + (cq % 4u);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 void main() {

@@ -50,8 +50,8 @@ uint wgsl_rem(uint a, uint b) {
 }
 
 const uint FORMAT_MXFP4 = 4u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F16 = 1u;
 
 layout(std140, binding = 0) uniform params_block {
@@ -107,12 +107,16 @@ uvec4 unit_load(uint words, uint u) {
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
 }
 
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
+}
+
 vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
 }
 
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 uint unit_x(uint u) {
@@ -120,10 +124,6 @@ uint unit_x(uint u) {
     return ((u / 4u) * 8u) + (u & 3u);
     #endif
     return u;
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 vec4 fp4x4(uint w, uint shift) {

@@ -58,8 +58,8 @@ uint wgsl_div(uint a, uint b) {
 }
 
 const uint FORMAT_MXFP4 = 4u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_F16 = 1u;
 const float NEG_BIG = -3e+38;
 const uint MAX_K = 32u;
@@ -139,12 +139,16 @@ uvec4 unit_load(uint words, uint u) {
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
 }
 
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
+}
+
 vec4 q8x4(uint w_1) {
     return vec4(float((int((w_1 << 24u)) >> 24u)), float((int((w_1 << 16u)) >> 24u)), float((int((w_1 << 8u)) >> 24u)), float((int(w_1) >> 24u)));
 }
 
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 uint unit_x(uint u) {
@@ -152,10 +156,6 @@ uint unit_x(uint u) {
     return ((u / 4u) * 8u) + (u & 3u);
     #endif
     return u;
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 vec4 fp4x4(uint w_1, uint shift) {

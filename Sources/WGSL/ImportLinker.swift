@@ -1,7 +1,7 @@
 // Resolves a kernel's imports into one flattened WGSL text: the kernel without its import
-// statements, then every imported declaration and every module declaration those use, each
-// once, grouped by module. The translator parses that text; the source map sends an error in it
-// back to the file and line it came from.
+// statements, with every imported declaration and every module declaration those use, each
+// once (FlattenLayout decides where). The translator parses that text; the source map sends an
+// error in it back to the file and line it came from.
 //
 // Names inside a module resolve to the module's own declarations, then to its imports; any
 // other name is left for the importing kernel to declare (its bindings, overrides and Params),
@@ -191,23 +191,21 @@ final class ImportLinker {
                 }
             }
         }
-        map.append(0..<importRange.lowerBound, from: kernelIndex)
-        var rest = importRange.upperBound
-        if rest < kernel.bytes.count && kernel.bytes[rest] == UInt8(ascii: "\n") { rest += 1 }
-        map.append(rest..<kernel.bytes.count, from: kernelIndex)
-        if kernel.bytes.last != UInt8(ascii: "\n") { map.appendGenerated("\n") }
+        var imported: [FlattenLayout.Piece] = []
         var modulesInOrder: [String] = []
         for (module, _) in order where !modulesInOrder.contains(module) { modulesInOrder.append(module) }
         for key in modulesInOrder {
             let module = files[key]!
             let fileIndex = map.addFile(SourceMap.File(name: module.fileName, bytes: module.bytes))
-            map.appendGenerated("\n// ---- imported from \(key) (\(module.fileName))\n")
             for index in order.filter({ $0.module == key }).map(\.declaration).sorted() {
-                map.appendGenerated("\n")
-                map.append(module.declarations[index].byteRange, from: fileIndex)
-                map.appendGenerated("\n")
+                let declaration = module.declarations[index]
+                imported.append(FlattenLayout.Piece(file: fileIndex, range: declaration.byteRange, name: declaration.name,
+                                                    keyword: declaration.keyword, references: declaration.references,
+                                                    origin: "\(key) (\(module.fileName))"))
             }
         }
+        FlattenLayout.write(kernel: kernel.bytes, kernelFile: kernelIndex, declarations: kernel.declarations,
+                            removing: importRange, imported: imported, into: &map)
         return map
     }
 

@@ -6,6 +6,8 @@
 struct TopLevelDeclaration {
     /// nil for `const_assert`.
     var name: String?
+    /// `fn`, `struct`, `var`, `const`, `override`, `alias` or `const_assert` ("" if none was found).
+    var keyword: String
     var nameSpan: SourceSpan
     /// The declaration's bytes, from the comment lines directly above it to its end.
     var byteRange: Range<Int>
@@ -45,9 +47,9 @@ enum TopLevelScanner {
             for k in i...end {
                 if let name = tokens[k].identifier, k == 0 || tokens[k - 1].symbol != "." { references.insert(name) }
             }
-            let (name, nameSpan) = declaredName(tokens, from: i, to: end)
+            let (keyword, name, nameSpan) = declaredName(tokens, from: i, to: end)
             let byteStart = startOfLeadingComments(source, declarationStart: first.span.start, notBefore: previousEnd)
-            declarations.append(TopLevelDeclaration(name: name, nameSpan: nameSpan ?? first.span,
+            declarations.append(TopLevelDeclaration(name: name, keyword: keyword, nameSpan: nameSpan ?? first.span,
                                                     byteRange: byteStart..<tokens[end].span.end, references: references))
             previousEnd = tokens[end].span.end
             i = min(end + 1, tokens.count - 1)
@@ -81,8 +83,8 @@ enum TopLevelScanner {
         return max(start, i - 1)
     }
 
-    /// The name after the declaration's keyword (after `var`'s `<...>`), if any.
-    private static func declaredName(_ tokens: [Token], from start: Int, to end: Int) -> (String?, SourceSpan?) {
+    /// The declaration's keyword, and the name after it (after `var`'s `<...>`), if any.
+    private static func declaredName(_ tokens: [Token], from start: Int, to end: Int) -> (String, String?, SourceSpan?) {
         var i = start
         while i <= end {
             guard let word = tokens[i].identifier,
@@ -90,16 +92,16 @@ enum TopLevelScanner {
                 i += 1
                 continue
             }
-            if word == "const_assert" { return (nil, nil) }
+            if word == "const_assert" { return (word, nil, nil) }
             i += 1
             if word == "var" && tokens[i].symbol == "<" {
                 while i <= end && tokens[i].symbol != ">" { i += 1 }
                 i += 1
             }
-            guard i <= end, let name = tokens[i].identifier else { return (nil, nil) }
-            return (name, tokens[i].span)
+            guard i <= end, let name = tokens[i].identifier else { return (word, nil, nil) }
+            return (word, name, tokens[i].span)
         }
-        return (nil, nil)
+        return ("", nil, nil)
     }
 
     /// Where the run of `//` comment lines directly above `declarationStart` begins (the line's
