@@ -53,6 +53,9 @@ enum FlattenLayout {
                     map.appendGenerated("// from \(origin)\n")
                     map.append(piece.range, from: piece.file)
                 } else {
+                    // A kernel piece opens with the blank lines and loose comments before it; moved
+                    // (an override goes first), it may follow text that did not end its line.
+                    if map.text.last.map({ $0 != UInt8(ascii: "\n") }) ?? false { map.appendGenerated("\n") }
                     map.append(piece.range, from: piece.file)
                 }
             }
