@@ -15,6 +15,8 @@ enum Nesting {
     /// Expressions, statements and declarations the resolver has open at once: it follows
     /// calls into callees on first use, so its depth adds up across declarations.
     static let maxResolverDepth = 512
+    /// Modules loaded inside one another through their imports (the linker recurses along them).
+    static let maxImportDepth = 32
 }
 
 enum AST {

@@ -118,6 +118,9 @@ final class ImportLinker {
             throw CompileError("circular import: \(cycle); modules may not import one another in a cycle (move the shared part into a module of its own)", name.pathSpan)
         }
         if files[key] == nil {
+            if loading.count > Nesting.maxImportDepth {
+                throw CompileError("modules import one another more than \(Nesting.maxImportDepth) deep (\(loading.prefix(3).joined(separator: " → ")) → …): flatten the chain", name.pathSpan)
+            }
             guard let package else {
                 throw CompileError("imports need a package root to find modules in (translate the file from disk, or pass a package)", name.pathSpan)
             }

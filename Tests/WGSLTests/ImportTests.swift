@@ -111,6 +111,15 @@ final class ImportTests: XCTestCase {
         XCTAssertTrue(message.contains("import collections nested more than 16 deep"), message)
     }
 
+    func testALongChainOfModulesIsADiagnostic() throws {
+        var files: [String: String] = [:]
+        for i in 0..<1_000 { files["lib/m\(i).wesl"] = "import package::lib::m\(i + 1)::f\(i + 1);\nfn f\(i)() -> f32 {\n    return f\(i + 1)();\n}\n" }
+        files["lib/m1000.wesl"] = "fn f1000() -> f32 {\n    return 1.0;\n}\n"
+        let source = "import package::lib::m0::f0;\n@compute @workgroup_size(1)\nfn main() {\n    let x = f0();\n}\n"
+        let message = try XCTUnwrap(diagnostic(for: source, package: WGSLPackage(files: files)))
+        XCTAssertTrue(message.contains("modules import one another more than \(Nesting.maxImportDepth) deep"), message)
+    }
+
     /// Every kernel of Shaders/wgsl flattens to WGSL in which no name is declared twice, and
     /// the kernels that share helpers do import them.
     func testShaderKernelsFlattenWithEachDeclarationOnce() throws {
