@@ -133,7 +133,9 @@ final class ImportLinker {
             files[key] = try load(key: key, segments: segments, fileName: fileName, bytes: Array(text.utf8), isKernel: false)
         }
         let module = files[key]!
-        if module.byName[name.item] == nil && module.imports[name.item] == nil {
+        // Only what a module declares can be imported from it (WESL re-exports only with
+        // `public import`, which this subset does not take).
+        if module.byName[name.item] == nil {
             var cells = 0
             let hint = NameSuggestion.closest(to: name.item, among: module.byName.keys.sorted(), cells: &cells)
                 .map { ": did you mean '\($0)'?" } ?? ""
@@ -169,11 +171,7 @@ final class ImportLinker {
             Need(module: kernel.imports[name.item]!.module, item: name.item, anchor: name, usedBy: nil)
         }
         while let need = pending.popLast() {
-            // An item a module imports is pulled from the module that declares it.
-            var (moduleKey, item) = (need.module, need.item)
-            while files[moduleKey]!.byName[item] == nil, let source = files[moduleKey]!.imports[item] {
-                moduleKey = source.module
-            }
+            let (moduleKey, item) = (need.module, need.item)
             let module = files[moduleKey]!
             if let earlier = pulled[item] {
                 if earlier == moduleKey { continue }

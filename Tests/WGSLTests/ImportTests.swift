@@ -111,6 +111,14 @@ final class ImportTests: XCTestCase {
         XCTAssertTrue(message.contains("import collections nested more than 16 deep"), message)
     }
 
+    func testOnlyWhatAModuleDeclaresCanBeImportedFromIt() throws {
+        let package = WGSLPackage(files: ["lib/math.wesl": math, "lib/relay.wesl": "import package::lib::math::twice;\n"])
+        let source = kernel.replacingOccurrences(of: "import package::lib::math::{twice, Pair};",
+                                                 with: "import package::lib::math::Pair;\nimport package::lib::relay::twice;")
+        let message = try XCTUnwrap(diagnostic(for: source, fileName: "k.wgsl", package: package))
+        XCTAssertTrue(message.hasPrefix("k.wgsl:2:29: error: module package::lib::relay (lib/relay.wesl) declares no 'twice'"), message)
+    }
+
     func testALongChainOfModulesIsADiagnostic() throws {
         var files: [String: String] = [:]
         for i in 0..<1_000 { files["lib/m\(i).wesl"] = "import package::lib::m\(i + 1)::f\(i + 1);\nfn f\(i)() -> f32 {\n    return f\(i + 1)();\n}\n" }
