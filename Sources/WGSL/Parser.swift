@@ -90,24 +90,25 @@ struct Parser {
         return false
     }
 
+    static let tooDeepBlocks = "blocks nested more than \(Nesting.maxBlockDepth) deep: move the inner part into a function"
+    static let tooDeepExpression = "expression nested more than \(Nesting.maxExpressionDepth) levels deep (parentheses, operators, indexing, calls, template lists): split it, e.g. with 'let'"
+
     /// Runs `body` one block level deeper, refusing input nested past `Nesting.maxBlockDepth`.
     private mutating func nestedBlock<T>(_ body: (inout Parser) throws -> T) throws -> T {
-        if blockDepth >= Nesting.maxBlockDepth {
-            throw CompileError("blocks nested more than \(Nesting.maxBlockDepth) deep: move the inner part into a function", current.span)
-        }
-        blockDepth += 1
-        defer { blockDepth -= 1 }
-        return try body(&self)
+        try nested(\.blockDepth, limit: Nesting.maxBlockDepth, Parser.tooDeepBlocks, body)
     }
 
     /// Runs `body` one expression level deeper, refusing input nested past
     /// `Nesting.maxExpressionDepth`.
     private mutating func nestedExpression<T>(_ body: (inout Parser) throws -> T) throws -> T {
-        if expressionDepth >= Nesting.maxExpressionDepth {
-            throw CompileError("expression nested more than \(Nesting.maxExpressionDepth) levels deep (parentheses, operators, indexing, calls, template lists): split it, e.g. with 'let'", current.span)
-        }
-        expressionDepth += 1
-        defer { expressionDepth -= 1 }
+        try nested(\.expressionDepth, limit: Nesting.maxExpressionDepth, Parser.tooDeepExpression, body)
+    }
+
+    private mutating func nested<T>(_ depth: WritableKeyPath<Parser, Int>, limit: Int, _ message: String,
+                                    _ body: (inout Parser) throws -> T) throws -> T {
+        if self[keyPath: depth] >= limit { throw CompileError(message, current.span) }
+        self[keyPath: depth] += 1
+        defer { self[keyPath: depth] -= 1 }
         return try body(&self)
     }
 
@@ -115,9 +116,7 @@ struct Parser {
     /// such as `a + b + c` and postfix chains such as `a[0][0]` grow without recursing here).
     private func node(_ kind: AST.ExpressionKind, _ span: SourceSpan) throws -> AST.Expression {
         let made = AST.Expression(kind: kind, span: span)
-        if made.depth > Nesting.maxExpressionDepth {
-            throw CompileError("expression nested more than \(Nesting.maxExpressionDepth) levels deep (parentheses, operators, indexing, calls, template lists): split it, e.g. with 'let'", span)
-        }
+        if made.depth > Nesting.maxExpressionDepth { throw CompileError(Parser.tooDeepExpression, span) }
         return made
     }
 
