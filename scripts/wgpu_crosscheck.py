@@ -29,6 +29,11 @@ too, and such kernels are checked with their default SUBGROUPS = 0 path.
    GLES, on inputs sized so that every lane has work. The first two checks use wgpu's OpenGL
    adapter when there is one (the one they were written against), whatever else is installed.
 
+Kernels import shared helpers from modules under Shaders/wgsl/lib (docs/wgsl.md, "Imports"),
+which WebGPU does not know: wgpu gets the flattened WGSL that `gptoss-gl translate --flatten`
+prints (the same text our translator parses). The binary is $GPTOSS_GL, else the newer of
+.build/debug/gptoss-gl and .build/release/gptoss-gl (build one first).
+
 Exit status 0 when everything agrees. Versions used: wgpu 0.32 (PyPI), Mesa 22.3 llvmpipe.
 """
 import argparse
@@ -39,6 +44,7 @@ import pathlib
 import random
 import re
 import struct
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -49,6 +55,29 @@ ROW_STRIDE = 512                 # value of every `*stride` parameter: rows neve
 GROUPS = (2, 2, 1)               # the dispatch used on both sides
 FLOAT_TOLERANCE = 1e-4
 ATTEMPTS = 6                     # seeds tried per kernel until it writes something
+
+
+# ----------------------------------------------------------------------------- sources
+
+def translator():
+    """The gptoss-gl binary that flattens imports (see the module docstring)."""
+    if os.environ.get("GPTOSS_GL"):
+        return os.environ["GPTOSS_GL"]
+    built = [ROOT / ".build" / kind / "gptoss-gl" for kind in ("debug", "release")]
+    built = [path for path in built if path.exists()]
+    if not built:
+        sys.exit("error: no gptoss-gl binary: run `swift build` (or set GPTOSS_GL) first")
+    return str(max(built, key=lambda path: path.stat().st_mtime))
+
+
+def kernel_wgsl(name):
+    """The WGSL of kernel `name` with its imports resolved: plain WGSL for WebGPU."""
+    path = WGSL_DIR / (name + ".wgsl")
+    result = subprocess.run([translator(), "translate", "--flatten", str(path)], cwd=ROOT,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError("gptoss-gl translate --flatten %s failed:\n%s" % (path, result.stderr))
+    return result.stdout
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -420,7 +449,7 @@ def check_subgroup_paths(wgpu, gles, names, seed):
             print("FAIL %-28s SUBGROUPS needs THREADS_PER_ROW and a WG_SIZE that subgroups of %d divide" % (name, size))
             failures += 1
             continue
-        source = wgsl_for_wgpu((WGSL_DIR / (name + ".wgsl")).read_text(), True)
+        source = wgsl_for_wgpu(kernel_wgsl(name), True)
         glsl = (GLSL_DIR / (name + ".comp")).read_text()
         for variant in SUBGROUP_VARIANTS.get(name, [{}]):
             label = "%s%s" % (name, "".join("[%s=%d]" % item for item in sorted(variant.items())))
@@ -476,7 +505,7 @@ def main():
     names = args.kernels or sorted(p.stem for p in WGSL_DIR.glob("*.wgsl"))
     failures = 0
     for name in names:
-        source = (WGSL_DIR / (name + ".wgsl")).read_text()
+        source = kernel_wgsl(name)
         reflection = json.loads((GLSL_DIR / (name + ".json")).read_text())
         try:
             pipeline, group_layout = wgpu_pipeline(wgpu, device, wgsl_for_wgpu(source, has_subgroups), reflection)

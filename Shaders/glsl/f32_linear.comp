@@ -73,12 +73,11 @@ uint wgsl_rem(uint a, uint b) {
     return a - (a / d) * d;
 }
 
-const uint FORMAT_F32 = 0u;
-const uint FORMAT_F16 = 1u;
-const uint FORMAT_BF16 = 2u;
-const uint FORMAT_Q8_0 = 3u;
-const uint FORMAT_MXFP4 = 4u;
 const uint MAX_TOKEN_TILE = 16u;
+const uint FORMAT_MXFP4 = 4u;
+const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
+const uint FORMAT_F16 = 1u;
 
 layout(std140, binding = 0) uniform params_block {
     uint rows;
@@ -136,27 +135,6 @@ layout(std430, binding = 9) restrict buffer v_cache_block {
 shared float[(WG_SIZE * (TOKEN_TILE + 1u))] partial_sums;
 shared float[(((WG_SIZE - 1u) * NORMALIZE) + 1u)] partial_squares;
 
-vec4 q8x4(uint w) {
-    return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
-}
-
-vec4 fp4x4(uint w, uint shift) {
-    uint t = w >> (shift & 31u);
-    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
-    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
-    vec2 v02 = unpackHalf2x16(h02);
-    vec2 v13 = unpackHalf2x16(h13);
-    return vec4(v02.x, v13.x, v02.y, v13.y);
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
-vec2 bf16x2(uint w) {
-    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
-}
-
 vec4 xin(uint xv, uint j) {
     #if (OVERRIDE_NORMALIZE == 1)
     return x[min((xv + j), (uint(x.length()) - 1u))] * norm[min(j, (uint(norm.length()) - 1u))];
@@ -164,18 +142,27 @@ vec4 xin(uint xv, uint j) {
     return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
-uint units_per_row() {
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    return params.cols / 8u;
-    #endif
-    return params.cols / 4u;
-}
-
 uint unit_x(uint u) {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return ((u / 4u) * 8u) + (u & 3u);
     #endif
     return u;
+}
+
+float unit_squares(uint u, uint xv) {
+    vec4 a = x[min((xv + unit_x(u)), (uint(x.length()) - 1u))];
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    vec4 b = x[min(((xv + unit_x(u)) + 4u), (uint(x.length()) - 1u))];
+    return dot(a, a) + dot(b, b);
+    #endif
+    return dot(a, a);
+}
+
+uint units_per_row() {
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return params.cols / 8u;
+    #endif
+    return params.cols / 4u;
 }
 
 uvec4 unit_load(uint words, uint u) {
@@ -187,6 +174,27 @@ uvec4 unit_load(uint words, uint u) {
     #endif
     uint i_1 = words + (2u * u);
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
+}
+
+vec4 fp4x4(uint w, uint shift) {
+    uint t = w >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
+}
+
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+vec4 q8x4(uint w) {
+    return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
 float unit_dot(uint row, uint u, uvec4 w, uint xv) {
@@ -206,15 +214,6 @@ float unit_dot(uint row, uint u, uvec4 w, uint xv) {
     return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
     #endif
     return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
-}
-
-float unit_squares(uint u, uint xv) {
-    vec4 a = x[min((xv + unit_x(u)), (uint(x.length()) - 1u))];
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    vec4 b = x[min(((xv + unit_x(u)) + 4u), (uint(x.length()) - 1u))];
-    return dot(a, a) + dot(b, b);
-    #endif
-    return dot(a, a);
 }
 
 vec3 pair_dot(uint row_a, uint row_b, uint lane, uint xv) {

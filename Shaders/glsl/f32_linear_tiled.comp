@@ -65,11 +65,6 @@ struct RawQuad {
     RawPart r3;
 };
 
-struct Cols {
-    vec4 lo;
-    vec4 hi;
-};
-
 struct XBase {
     uint t0;
     uint t1;
@@ -84,6 +79,11 @@ struct RawX {
     vec4 t3;
 };
 
+struct Cols {
+    vec4 lo;
+    vec4 hi;
+};
+
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
 uint wgsl_div(uint a, uint b) {
     return a / ((b == 0u) ? 1u : b);
@@ -96,10 +96,9 @@ uint wgsl_rem(uint a, uint b) {
 }
 
 const uint FORMAT_F32 = 0u;
-const uint FORMAT_F16 = 1u;
-const uint FORMAT_BF16 = 2u;
 const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_MXFP4 = 4u;
+const uint FORMAT_F16 = 1u;
 
 layout(std140, binding = 0) uniform params_block {
     uint rows;
@@ -137,28 +136,6 @@ layout(std430, binding = 5) restrict buffer y_block {
 shared vec4[(2u * ROW_THREADS)][33] w_tile;
 shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
 
-vec4 fp4x4(uint w, uint shift) {
-    uint t = w >> (shift & 31u);
-    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
-    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
-    vec2 v02 = unpackHalf2x16(h02);
-    vec2 v13 = unpackHalf2x16(h13);
-    return vec4(v02.x, v13.x, v02.y, v13.y);
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
-}
-
-vec4 q8x4(uint w) {
-    uint b = w ^ 2155905152u;
-    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
-}
-
-vec2 bf16x2(uint w) {
-    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
-}
-
 RawPart load_part(uint row, uint b, uint k) {
     RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
     uint base = row * params.data_vec4_per_row;
@@ -180,29 +157,6 @@ RawPart load_part(uint row, uint b, uint k) {
     raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
     #endif
     return raw;
-}
-
-Cols decode_part(RawPart raw) {
-    Cols c = Cols(vec4(0.0), vec4(0.0));
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    float s = e8m0_f16(raw.s);
-    c.lo = fp4x4(raw.lo.x, 0u) * s;
-    c.hi = fp4x4(raw.lo.x, 4u) * s;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
-    float d = unpackHalf2x16(raw.s).x;
-    c.lo = q8x4(raw.lo.x) * d;
-    c.hi = q8x4(raw.hi.x) * d;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    c.lo = uintBitsToFloat(raw.lo);
-    c.hi = uintBitsToFloat(raw.hi);
-    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
-    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
-    #else
-    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
-    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
-    #endif
-    return c;
 }
 
 uint unit_quad(uint u) {
@@ -234,23 +188,6 @@ RawQuad load_quad(uint u, uint b, uint r0) {
     return raw;
 }
 
-void store_quad(uint u, RawQuad raw) {
-    uint q = unit_quad(u);
-    uint k = unit_part(u);
-    Cols c0 = decode_part(raw.r0);
-    Cols c1 = decode_part(raw.r1);
-    Cols c2 = decode_part(raw.r2);
-    Cols c3 = decode_part(raw.r3);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
-}
-
 uint x_base(uint first, uint t) {
     uint token = min((first + t), (params.n_tokens - 1u));
     return (params.x_offset + (token * params.x_stride)) / 4u;
@@ -264,16 +201,6 @@ RawX load_x(uint u, uint b, XBase base) {
     raw.t2 = x[min((base.t2 + c), (uint(x.length()) - 1u))];
     raw.t3 = x[min((base.t3 + c), (uint(x.length()) - 1u))];
     return raw;
-}
-
-void store_x(uint u, RawX raw) {
-    uint v = u / 8u;
-    uint cq = u % 8u;
-    uint p = ((cq / 4u) * 16u) + (cq % 4u);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 void put(uint t, uint m, float v) {
@@ -305,6 +232,78 @@ void emit4(uint r, uint t, vec4 s) {
     if ((t + 3u) < params.n_tokens) {
         put((t + 3u), m, v.w);
     }
+}
+
+vec4 fp4x4(uint w, uint shift) {
+    uint t = w >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
+}
+
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
+}
+
+vec4 q8x4(uint w) {
+    uint b = w ^ 2155905152u;
+    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
+}
+
+Cols decode_part(RawPart raw) {
+    Cols c = Cols(vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    float s = e8m0_f16(raw.s);
+    c.lo = fp4x4(raw.lo.x, 0u) * s;
+    c.hi = fp4x4(raw.lo.x, 4u) * s;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
+    float d = unpackHalf2x16(raw.s).x;
+    c.lo = q8x4(raw.lo.x) * d;
+    c.hi = q8x4(raw.hi.x) * d;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    c.lo = uintBitsToFloat(raw.lo);
+    c.hi = uintBitsToFloat(raw.hi);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
+    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
+    #else
+    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
+    #endif
+    return c;
+}
+
+void store_quad(uint u, RawQuad raw) {
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    Cols c0 = decode_part(raw.r0);
+    Cols c1 = decode_part(raw.r1);
+    Cols c2 = decode_part(raw.r2);
+    Cols c3 = decode_part(raw.r3);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+}
+
+void store_x(uint u, RawX raw) {
+    uint v = u / 8u;
+    uint cq = u % 8u;
+    uint p = ((cq / 4u) * 16u) + (cq % 4u);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 void main() {

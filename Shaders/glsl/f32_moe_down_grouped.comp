@@ -86,10 +86,15 @@ uint wgsl_rem(uint a, uint b) {
 
 const uint FORMAT_F32 = 0u;
 const uint FORMAT_F16 = 1u;
-const uint FORMAT_BF16 = 2u;
 const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_MXFP4 = 4u;
 
+layout(std430, binding = 7) restrict readonly buffer weights_block {
+    float weights[];
+};
+layout(std430, binding = 8) restrict buffer slot_out_block {
+    float slot_out[];
+};
 layout(std140, binding = 0) uniform params_block {
     uint n_slots;
     uint k;
@@ -104,102 +109,28 @@ layout(std140, binding = 0) uniform params_block {
     uint pad0;
     uint pad1;
 } params;
-layout(std430, binding = 1) restrict readonly buffer scales_block {
-    uint scales[];
-};
-layout(std430, binding = 2) restrict readonly buffer data_block {
-    uvec4 data[];
-};
 layout(std430, binding = 3) restrict readonly buffer bias_block {
     float bias[];
 };
-layout(std430, binding = 4) restrict readonly buffer x_block {
-    vec4 x[];
-};
+shared uint[TOKEN_TILE] tile_slot;
+shared vec4[(2u * ROW_THREADS)][33] w_tile;
+shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
 layout(std430, binding = 5) restrict readonly buffer sorted_block {
     uint sorted[];
 };
 layout(std430, binding = 6) restrict readonly buffer tiles_block {
     uvec4 tiles[];
 };
-layout(std430, binding = 7) restrict readonly buffer weights_block {
-    float weights[];
-};
-layout(std430, binding = 8) restrict buffer slot_out_block {
-    float slot_out[];
-};
-shared vec4[(2u * ROW_THREADS)][33] w_tile;
-shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
-shared uint[TOKEN_TILE] tile_slot;
 shared uint[TOKEN_TILE] tile_x_base;
-
-vec4 fp4x4(uint w, uint shift) {
-    uint t = w >> (shift & 31u);
-    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
-    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
-    vec2 v02 = unpackHalf2x16(h02);
-    vec2 v13 = unpackHalf2x16(h13);
-    return vec4(v02.x, v13.x, v02.y, v13.y);
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
-}
-
-vec4 q8x4(uint w) {
-    uint b = w ^ 2155905152u;
-    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
-}
-
-vec2 bf16x2(uint w) {
-    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
-}
-
-RawPart load_part(uint row, uint b, uint k) {
-    RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
-    uint base = row * params.data_vec4_per_row;
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
-    raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
-    raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
-    raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
-    raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
-    raw.hi = data[min((((base + (8u * b)) + 4u) + k), (uint(data.length()) - 1u))];
-    #else
-    uvec4 a = data[min(((base + (4u * b)) + (k / 2u)), (uint(data.length()) - 1u))];
-    uvec4 c = data[min((((base + (4u * b)) + 2u) + (k / 2u)), (uint(data.length()) - 1u))];
-    bool odd = (k & 1u) == 1u;
-    raw.lo = uvec4((odd ? a.zw : a.xy), 0u, 0u);
-    raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
-    #endif
-    return raw;
-}
-
-Cols decode_part(RawPart raw) {
-    Cols c = Cols(vec4(0.0), vec4(0.0));
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    float s = e8m0_f16(raw.s);
-    c.lo = fp4x4(raw.lo.x, 0u) * s;
-    c.hi = fp4x4(raw.lo.x, 4u) * s;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
-    float d = unpackHalf2x16(raw.s).x;
-    c.lo = q8x4(raw.lo.x) * d;
-    c.hi = q8x4(raw.hi.x) * d;
-    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    c.lo = uintBitsToFloat(raw.lo);
-    c.hi = uintBitsToFloat(raw.hi);
-    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
-    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
-    #else
-    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
-    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
-    #endif
-    return c;
-}
+layout(std430, binding = 1) restrict readonly buffer scales_block {
+    uint scales[];
+};
+layout(std430, binding = 2) restrict readonly buffer data_block {
+    uvec4 data[];
+};
+layout(std430, binding = 4) restrict readonly buffer x_block {
+    vec4 x[];
+};
 
 uint quad_output(uint q, uint r0) {
     return r0 + (4u * q);
@@ -207,73 +138,6 @@ uint quad_output(uint q, uint r0) {
 
 uint quad_row(uint q, uint r0, uint local_expert) {
     return (local_expert * params.rows) + quad_output(q, r0);
-}
-
-uint unit_quad(uint u) {
-    return ((u / 32u) * 8u) + (u % 8u);
-}
-
-uint unit_part(uint u) {
-    return (u / 8u) % 4u;
-}
-
-RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
-    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
-    uint q = unit_quad(u);
-    uint k = unit_part(u);
-    uint o = quad_output(q, r0);
-    uint row = quad_row(q, r0, local_expert);
-    if (o < params.rows) {
-        raw.r0 = load_part(row, b, k);
-    }
-    if ((o + 1u) < params.rows) {
-        raw.r1 = load_part((row + 1u), b, k);
-    }
-    if ((o + 2u) < params.rows) {
-        raw.r2 = load_part((row + 2u), b, k);
-    }
-    if ((o + 3u) < params.rows) {
-        raw.r3 = load_part((row + 3u), b, k);
-    }
-    return raw;
-}
-
-void store_quad(uint u, RawQuad raw) {
-    uint q = unit_quad(u);
-    uint k = unit_part(u);
-    Cols c0 = decode_part(raw.r0);
-    Cols c1 = decode_part(raw.r1);
-    Cols c2 = decode_part(raw.r2);
-    Cols c3 = decode_part(raw.r3);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
-}
-
-RawX load_x(uint u, uint b) {
-    uint v = u / 8u;
-    uint c = (b * 8u) + (u % 8u);
-    RawX raw = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
-    raw.t0 = x[min((tile_x_base[min((4u * v), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
-    raw.t1 = x[min((tile_x_base[min(((4u * v) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
-    raw.t2 = x[min((tile_x_base[min(((4u * v) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
-    raw.t3 = x[min((tile_x_base[min(((4u * v) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
-    return raw;
-}
-
-void store_x(uint u, RawX raw) {
-    uint v = u / 8u;
-    uint cq = u % 8u;
-    uint p = ((cq / 4u) * 16u) + (cq % 4u);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 void emit4(uint expert, uint r, uint t, uint count, vec4 y) {
@@ -299,6 +163,141 @@ void emit4(uint expert, uint r, uint t, uint count, vec4 y) {
         uint s3 = tile_slot[min((t + 3u), (TOKEN_TILE - 1u))];
         slot_out[min(((s3 * params.rows) + r), (uint(slot_out.length()) - 1u))] = weights[min(s3, (uint(weights.length()) - 1u))] * v.w;
     }
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
+}
+
+vec4 q8x4(uint w) {
+    uint b = w ^ 2155905152u;
+    return vec4(uintBitsToFloat((1258291200u | (b & 255u))), uintBitsToFloat((1258291200u | ((b >> 8u) & 255u))), uintBitsToFloat((1258291200u | ((b >> 16u) & 255u))), uintBitsToFloat((1258291200u | (b >> 24u)))) - vec4(8388736.0);
+}
+
+vec4 fp4x4(uint w, uint shift) {
+    uint t = w >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
+}
+
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
+}
+
+Cols decode_part(RawPart raw) {
+    Cols c = Cols(vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    float s = e8m0_f16(raw.s);
+    c.lo = fp4x4(raw.lo.x, 0u) * s;
+    c.hi = fp4x4(raw.lo.x, 4u) * s;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
+    float d = unpackHalf2x16(raw.s).x;
+    c.lo = q8x4(raw.lo.x) * d;
+    c.hi = q8x4(raw.hi.x) * d;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    c.lo = uintBitsToFloat(raw.lo);
+    c.hi = uintBitsToFloat(raw.hi);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 1)
+    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
+    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
+    #else
+    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
+    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
+    #endif
+    return c;
+}
+
+uint unit_quad(uint u) {
+    return ((u / 32u) * 8u) + (u % 8u);
+}
+
+uint unit_part(uint u) {
+    return (u / 8u) % 4u;
+}
+
+void store_quad(uint u, RawQuad raw) {
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    Cols c0 = decode_part(raw.r0);
+    Cols c1 = decode_part(raw.r1);
+    Cols c2 = decode_part(raw.r2);
+    Cols c3 = decode_part(raw.r3);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
+    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+}
+
+void store_x(uint u, RawX raw) {
+    uint v = u / 8u;
+    uint cq = u % 8u;
+    uint p = ((cq / 4u) * 16u) + (cq % 4u);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
+}
+
+RawPart load_part(uint row, uint b, uint k) {
+    RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
+    uint base = row * params.data_vec4_per_row;
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 3)
+    raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
+    #elif (OVERRIDE_WEIGHT_FORMAT == 0)
+    raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
+    raw.hi = data[min((((base + (8u * b)) + 4u) + k), (uint(data.length()) - 1u))];
+    #else
+    uvec4 a = data[min(((base + (4u * b)) + (k / 2u)), (uint(data.length()) - 1u))];
+    uvec4 c = data[min((((base + (4u * b)) + 2u) + (k / 2u)), (uint(data.length()) - 1u))];
+    bool odd = (k & 1u) == 1u;
+    raw.lo = uvec4((odd ? a.zw : a.xy), 0u, 0u);
+    raw.hi = uvec4((odd ? c.zw : c.xy), 0u, 0u);
+    #endif
+    return raw;
+}
+
+RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
+    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    uint o = quad_output(q, r0);
+    uint row = quad_row(q, r0, local_expert);
+    if (o < params.rows) {
+        raw.r0 = load_part(row, b, k);
+    }
+    if ((o + 1u) < params.rows) {
+        raw.r1 = load_part((row + 1u), b, k);
+    }
+    if ((o + 2u) < params.rows) {
+        raw.r2 = load_part((row + 2u), b, k);
+    }
+    if ((o + 3u) < params.rows) {
+        raw.r3 = load_part((row + 3u), b, k);
+    }
+    return raw;
+}
+
+RawX load_x(uint u, uint b) {
+    uint v = u / 8u;
+    uint c = (b * 8u) + (u % 8u);
+    RawX raw = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
+    raw.t0 = x[min((tile_x_base[min((4u * v), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    raw.t1 = x[min((tile_x_base[min(((4u * v) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    raw.t2 = x[min((tile_x_base[min(((4u * v) + 2u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    raw.t3 = x[min((tile_x_base[min(((4u * v) + 3u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
+    return raw;
 }
 
 void main() {

@@ -49,11 +49,10 @@ uint wgsl_rem(uint a, uint b) {
     return a - (a / d) * d;
 }
 
-const uint FORMAT_F32 = 0u;
-const uint FORMAT_F16 = 1u;
-const uint FORMAT_BF16 = 2u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_MXFP4 = 4u;
+const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
+const uint FORMAT_F16 = 1u;
 
 layout(std140, binding = 0) uniform params_block {
     uint n_tokens;
@@ -90,43 +89,11 @@ layout(std430, binding = 6) restrict buffer out_block {
 shared float[WG_SIZE] gate_sums;
 shared float[WG_SIZE] up_sums;
 
-vec4 q8x4(uint w) {
-    return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
-}
-
-vec4 fp4x4(uint w, uint shift) {
-    uint t = w >> (shift & 31u);
-    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
-    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
-    vec2 v02 = unpackHalf2x16(h02);
-    vec2 v13 = unpackHalf2x16(h13);
-    return vec4(v02.x, v13.x, v02.y, v13.y);
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
-vec2 bf16x2(uint w) {
-    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
-}
-
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
-}
-
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return params.cols / 8u;
     #endif
     return params.cols / 4u;
-}
-
-uint unit_x(uint u) {
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    return ((u / 4u) * 8u) + (u & 3u);
-    #endif
-    return u;
 }
 
 uvec4 unit_load(uint words, uint u) {
@@ -138,6 +105,38 @@ uvec4 unit_load(uint words, uint u) {
     #endif
     uint i_1 = words + (2u * u);
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
+}
+
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
+}
+
+vec4 q8x4(uint w) {
+    return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
+}
+
+uint unit_x(uint u) {
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
+    return u;
+}
+
+vec4 fp4x4(uint w, uint shift) {
+    uint t = w >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
+}
+
+vec2 bf16x2(uint w) {
+    return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
 float unit_dot(uint row, uint u, uvec4 w, uint xv) {

@@ -57,11 +57,10 @@ uint wgsl_div(uint a, uint b) {
     return a / ((b == 0u) ? 1u : b);
 }
 
-const uint FORMAT_F32 = 0u;
-const uint FORMAT_F16 = 1u;
-const uint FORMAT_BF16 = 2u;
-const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_MXFP4 = 4u;
+const uint FORMAT_F32 = 0u;
+const uint FORMAT_Q8_0 = 3u;
+const uint FORMAT_F16 = 1u;
 const float NEG_BIG = -3e+38;
 const uint MAX_K = 32u;
 
@@ -122,43 +121,11 @@ shared float[EXPERTS] expert_logits;
 shared float[32] chosen_value;
 shared uint[32] chosen_index;
 
-vec4 q8x4(uint w_1) {
-    return vec4(float((int((w_1 << 24u)) >> 24u)), float((int((w_1 << 16u)) >> 24u)), float((int((w_1 << 8u)) >> 24u)), float((int(w_1) >> 24u)));
-}
-
-vec4 fp4x4(uint w_1, uint shift) {
-    uint t = w_1 >> (shift & 31u);
-    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
-    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
-    vec2 v02 = unpackHalf2x16(h02);
-    vec2 v13 = unpackHalf2x16(h13);
-    return vec4(v02.x, v13.x, v02.y, v13.y);
-}
-
-float e8m0_f16(uint e) {
-    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
-vec2 bf16x2(uint w_1) {
-    return vec2(uintBitsToFloat((w_1 << 16u)), uintBitsToFloat((w_1 & 4294901760u)));
-}
-
-vec4 xin(uint xv, uint j) {
-    return x[min((xv + j), (uint(x.length()) - 1u))];
-}
-
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return params.cols / 8u;
     #endif
     return params.cols / 4u;
-}
-
-uint unit_x(uint u) {
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    return ((u / 4u) * 8u) + (u & 3u);
-    #endif
-    return u;
 }
 
 uvec4 unit_load(uint words, uint u) {
@@ -170,6 +137,38 @@ uvec4 unit_load(uint words, uint u) {
     #endif
     uint i_1 = words + (2u * u);
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
+}
+
+vec4 xin(uint xv, uint j) {
+    return x[min((xv + j), (uint(x.length()) - 1u))];
+}
+
+vec4 q8x4(uint w_1) {
+    return vec4(float((int((w_1 << 24u)) >> 24u)), float((int((w_1 << 16u)) >> 24u)), float((int((w_1 << 8u)) >> 24u)), float((int(w_1) >> 24u)));
+}
+
+float e8m0_f16(uint e) {
+    return uintBitsToFloat((min((e + 14u), 254u) << 23u));
+}
+
+uint unit_x(uint u) {
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
+    return u;
+}
+
+vec4 fp4x4(uint w_1, uint shift) {
+    uint t = w_1 >> (shift & 31u);
+    uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
+    uint h13 = (((t >> 8u) & 458759u) << 9u) | (((t >> 8u) & 524296u) << 12u);
+    vec2 v02 = unpackHalf2x16(h02);
+    vec2 v13 = unpackHalf2x16(h13);
+    return vec4(v02.x, v13.x, v02.y, v13.y);
+}
+
+vec2 bf16x2(uint w_1) {
+    return vec2(uintBitsToFloat((w_1 << 16u)), uintBitsToFloat((w_1 & 4294901760u)));
 }
 
 float unit_dot(uint row, uint u, uvec4 w_1, uint xv) {

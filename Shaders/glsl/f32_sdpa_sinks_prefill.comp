@@ -113,19 +113,19 @@ float load_k(uint i) {
     return uintBitsToFloat(k_cache[min(i, (uint(k_cache.length()) - 1u))]);
 }
 
+float key_at(uint kp, uint kv_head, uint d) {
+    if (kp >= params.position0) {
+        return k_new[min((((((kp - params.position0) * params.kv_stride) + (kv_head * HEAD_DIM)) + d) + params.k_offset), (uint(k_new.length()) - 1u))];
+    }
+    return load_k(((((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d));
+}
+
 float load_v(uint i) {
     #if (OVERRIDE_KV_HALF == 1)
     vec2 pair = unpackHalf2x16(v_cache[min((i / 2u), (uint(v_cache.length()) - 1u))]);
     return ((i & 1u) == 1u) ? pair.y : pair.x;
     #endif
     return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
-}
-
-float key_at(uint kp, uint kv_head, uint d) {
-    if (kp >= params.position0) {
-        return k_new[min((((((kp - params.position0) * params.kv_stride) + (kv_head * HEAD_DIM)) + d) + params.k_offset), (uint(k_new.length()) - 1u))];
-    }
-    return load_k(((((wgsl_rem(kp, params.capacity) * params.n_kv_heads) + kv_head) * HEAD_DIM) + d));
 }
 
 float value_at(uint kp, uint kv_head, uint d) {

@@ -20,6 +20,8 @@
 // Dispatch: (n_probe_heads, 1, 1): one workgroup per probed head. columns <= MAX_COLUMNS and
 // columns <= the visible keys (the launcher clips).
 
+import package::lib::kv_cache::load_k;
+
 struct Params {
     n_heads: u32,
     n_kv_heads: u32,
@@ -48,14 +50,6 @@ var<workgroup> q_shared: array<f32, HEAD_DIM>;
 var<workgroup> column_scores: array<f32, MAX_COLUMNS>;
 var<workgroup> reduce_max: array<f32, WG_SIZE>;
 var<workgroup> reduce_sum: array<f32, WG_SIZE>;
-
-fn load_k(i: u32) -> f32 {
-    if (KV_HALF == 1u) {
-        let pair = unpack2x16float(k_cache[i / 2u]);
-        return select(pair.x, pair.y, (i & 1u) == 1u);
-    }
-    return bitcast<f32>(k_cache[i]);
-}
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

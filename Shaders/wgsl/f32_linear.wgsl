@@ -43,6 +43,9 @@
 // is preprocessed away (translator: an override-only `if` becomes `#if`), so the kernel compiles
 // on drivers without GL_KHR_shader_subgroup.
 
+import package::lib::weight_formats::{FORMAT_F32, FORMAT_F16, FORMAT_Q8_0, FORMAT_MXFP4, fp4x4, bf16x2};
+import package::lib::row_units::{q8x4, e8m0_f16, units_per_row, unit_x, unit_load, unit_dot};
+
 enable subgroups;
 
 struct Params {
@@ -72,11 +75,6 @@ struct Params {
     pad3: u32,
 }
 
-const FORMAT_F32: u32 = 0u;
-const FORMAT_F16: u32 = 1u;
-const FORMAT_BF16: u32 = 2u;
-const FORMAT_Q8_0: u32 = 3u;
-const FORMAT_MXFP4: u32 = 4u;
 const MAX_TOKEN_TILE: u32 = 16u;
 
 override WEIGHT_FORMAT: u32 = 3u;
@@ -104,41 +102,6 @@ var<workgroup> partial_sums: array<f32, WG_SIZE * (TOKEN_TILE + 1u)>;
 // One word when NORMALIZE is off (an array may not be empty).
 var<workgroup> partial_squares: array<f32, (WG_SIZE - 1u) * NORMALIZE + 1u>;
 
-// Four int8 of a little-endian word as floats.
-fn q8x4(w: u32) -> vec4<f32> {
-    return vec4<f32>(
-        f32(bitcast<i32>(w << 24u) >> 24u),
-        f32(bitcast<i32>(w << 16u) >> 24u),
-        f32(bitcast<i32>(w << 8u) >> 24u),
-        f32(bitcast<i32>(w) >> 24u));
-}
-
-// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14: each code
-// s·e1e0·m is moved into an f16 bit pattern (sign to bit 15, e1e0·m to bits 11..9) whose value
-// is exactly the E2M1 value scaled by 2^-14 (e1e0 = 0 lands on f16 subnormals, which
-// unpack2x16float converts exactly). A few shifts and masks per pair instead of a branchy
-// decode per nibble; the 2^14 goes into the block scale (e8m0_f16).
-fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
-    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
-    let t = w >> shift;
-    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
-    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
-    let v02 = unpack2x16float(h02);
-    let v13 = unpack2x16float(h13);
-    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
-}
-
-// 2^(e - 127) · 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out. Exponents
-// above 240 (scales over 2^113, never seen in real weights) saturate at 2^127.
-fn e8m0_f16(e: u32) -> f32 {
-    return bitcast<f32>(min(e + 14u, 254u) << 23u);
-}
-
-fn bf16x2(w: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
-}
-
 // Activation vec4 `j` of the token whose first vec4 is `xv`, times the RMSNorm weights when
 // NORMALIZE (the 1 / rms factor is applied to the finished dot product).
 fn xin(xv: u32, j: u32) -> vec4<f32> {
@@ -146,62 +109,6 @@ fn xin(xv: u32, j: u32) -> vec4<f32> {
         return x[xv + j] * norm[j];
     }
     return x[xv + j];
-}
-
-// A row is walked in word units: the slice one thread takes per step, chosen so that
-// neighbouring threads read neighbouring words of the data plane and neighbouring activations
-// (each load instruction of a warp touches one contiguous span). A 16-byte unit per thread was
-// tried and was slower on the H200: its activation loads then stride 64-128 bytes across a warp.
-// Q8_0: one word (4 int8, x vec4 u); MXFP4: one word (its low nibbles are elements 4k..4k+3 of
-// block u/4 and meet x vec4 unit_x(u), its high nibbles elements 16+4k.. and vec4 unit_x(u) + 4,
-// k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
-fn units_per_row() -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
-    return params.cols / 4u;
-}
-
-// The activation vec4 (relative to a token's first) that unit `u`'s (low) weights meet.
-fn unit_x(u: u32) -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return (u / 4u) * 8u + (u & 3u);
-    }
-    return u;
-}
-
-// The data words of unit `u` of the row whose first data word is `words` (those the format
-// uses; the rest zero).
-fn unit_load(words: u32, u: u32) -> vec4<u32> {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return vec4<u32>(data[words + u], 0u, 0u, 0u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let i = words + 4u * u;
-        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
-    }
-    let i = words + 2u * u;
-    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
-}
-
-// Unit `u` of bound weight row `row`, already loaded as `w`, times its activations; `xv` is the
-// vec4 index of the token's first activation.
-fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let b = u / 8u;
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        return d * dot(q8x4(w.x), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let b = u / 4u;
-        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        let j = unit_x(u);
-        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
-    }
-    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
 }
 
 // Sum of squares of the raw activations unit `u` meets (for NORMALIZE's mean(x^2)).

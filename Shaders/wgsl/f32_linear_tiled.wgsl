@@ -30,6 +30,9 @@
 // Dispatch: (ceil(rows / (8 * ROW_THREADS)), ceil(n_tokens / TOKEN_TILE), 1);
 // WG_SIZE = ROW_THREADS * TOKEN_THREADS.
 
+import package::lib::weight_formats::{FORMAT_F32, FORMAT_F16, FORMAT_Q8_0, FORMAT_MXFP4};
+import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, load_part, unit_quad, unit_part, store_quad, store_x};
+
 struct Params {
     rows: u32,
     cols: u32,
@@ -48,12 +51,6 @@ struct Params {
     pad1: u32,
     pad2: u32,
 }
-
-const FORMAT_F32: u32 = 0u;
-const FORMAT_F16: u32 = 1u;
-const FORMAT_BF16: u32 = 2u;
-const FORMAT_Q8_0: u32 = 3u;
-const FORMAT_MXFP4: u32 = 4u;
 
 override WEIGHT_FORMAT: u32 = 3u;
 // Threads along the rows (each two quads of 4 rows); a multiple of 4, at least 8.
@@ -74,130 +71,7 @@ override W_PARTS: u32 = 1u;
 @group(0) @binding(4) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
-// w_tile[q][p] = weight rows 4q .. 4q + 3 at column p (in the order of store_quad), x_tile[v][p]
-// = tokens 4v .. 4v + 3 at column p. Rows of 33 vec4 (one spare) put the vec4s of consecutive
-// q (or v) at one p on different banks.
-var<workgroup> w_tile: array<array<vec4<f32>, 33>, 2u * ROW_THREADS>;
-var<workgroup> x_tile: array<array<vec4<f32>, 33>, TOKEN_TILE / 4u>;
-
-// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14, through f16
-// bit patterns (sign to bit 15, e1e0m to bits 11..9; e1e0 = 0 lands on f16 subnormals, which
-// unpack2x16float converts exactly). The 2^14 goes into the block scale (e8m0_f16).
-fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
-    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
-    let t = w >> shift;
-    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
-    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
-    let v02 = unpack2x16float(h02);
-    let v13 = unpack2x16float(h13);
-    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
-}
-
-// 2^(e - 127) * 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out; exponents
-// below 2 (scales under 2^-126) flush to zero as in the CPU reference, exponents above 240
-// saturate at 2^127.
-fn e8m0_f16(e: u32) -> f32 {
-    return bitcast<f32>(select(0u, min(e + 14u, 254u) << 23u, e >= 2u));
-}
-
-// Four int8 of a little-endian word as floats, without integer-to-float conversions:
-// 2^23 + (q + 128) has q + 128 in its low mantissa bits.
-fn q8x4(w: u32) -> vec4<f32> {
-    let b = w ^ 0x80808080u;
-    return vec4<f32>(bitcast<f32>(0x4b000000u | (b & 255u)), bitcast<f32>(0x4b000000u | ((b >> 8u) & 255u)),
-                     bitcast<f32>(0x4b000000u | ((b >> 16u) & 255u)), bitcast<f32>(0x4b000000u | (b >> 24u)))
-           - vec4<f32>(8388736.0);
-}
-
-fn bf16x2(w: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
-}
-
-// The raw words of part k of one row's block: lo holds columns 4k .. 4k + 3 (MXFP4: word k,
-// whose high nibbles are columns 16 + 4k ..; Q8_0: lo.x; F16/BF16: lo.xy; F32: all of lo), hi
-// columns 16 + 4k .. + 3 the same way; s is the E8M0 byte or the Q8_0 f16 scale bits. All zero
-// (a row past the matrix) decodes to zeros.
-struct RawPart {
-    lo: vec4<u32>,
-    hi: vec4<u32>,
-    s: u32,
-}
-
-// Part k of four consecutive rows, as a thread carries it from one step to the next.
-struct RawQuad {
-    r0: RawPart,
-    r1: RawPart,
-    r2: RawPart,
-    r3: RawPart,
-}
-
-fn load_part(row: u32, b: u32, k: u32) -> RawPart {
-    var raw: RawPart;
-    let base = row * params.data_vec4_per_row;
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        // Byte i of the block holds element i (low nibble) and i + 16 (high nibble).
-        raw.lo.x = data[base + b][k];
-        raw.s = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        raw.lo.x = data[base + 2u * b][k];
-        raw.hi.x = data[base + 2u * b + 1u][k];
-        raw.s = (scales[row * params.scale_words_per_row + b / 2u] >> ((b & 1u) * 16u)) & 0xffffu;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        raw.lo = data[base + 8u * b + k];
-        raw.hi = data[base + 8u * b + 4u + k];
-    } else {
-        // F16 and BF16: words 2k, 2k + 1 and 8 + 2k, 9 + 2k of the block's 16.
-        let a = data[base + 4u * b + k / 2u];
-        let c = data[base + 4u * b + 2u + k / 2u];
-        let odd = (k & 1u) == 1u;
-        raw.lo = vec4<u32>(select(a.xy, a.zw, odd), 0u, 0u);
-        raw.hi = vec4<u32>(select(c.xy, c.zw, odd), 0u, 0u);
-    }
-    return raw;
-}
-
-// Columns 4k .. 4k + 3 (lo) and 16 + 4k .. + 3 (hi) of one row, decoded.
-struct Cols {
-    lo: vec4<f32>,
-    hi: vec4<f32>,
-}
-
-fn decode_part(raw: RawPart) -> Cols {
-    var c: Cols;
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let s = e8m0_f16(raw.s);
-        c.lo = fp4x4(raw.lo.x, 0u) * s;
-        c.hi = fp4x4(raw.lo.x, 4u) * s;
-    } else if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let d = unpack2x16float(raw.s).x;
-        c.lo = q8x4(raw.lo.x) * d;
-        c.hi = q8x4(raw.hi.x) * d;
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        c.lo = bitcast<vec4<f32>>(raw.lo);
-        c.hi = bitcast<vec4<f32>>(raw.hi);
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        c.lo = vec4<f32>(unpack2x16float(raw.lo.x), unpack2x16float(raw.lo.y));
-        c.hi = vec4<f32>(unpack2x16float(raw.hi.x), unpack2x16float(raw.hi.y));
-    } else {
-        c.lo = vec4<f32>(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
-        c.hi = vec4<f32>(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
-    }
-    return c;
-}
-
 // Tile quad q: dispatch rows r0 + 4q .. + 3 (bound weight rows weight_row_offset + the same).
-// Staging unit u takes part unit_part(u) of quad unit_quad(u): the 8 threads of a quarter warp
-// take 8 consecutive quads (their transposing stores hit 8 different banks), a warp the 4 parts
-// of those quads (each row's load instruction reads 16 contiguous bytes of 8 rows).
-fn unit_quad(u: u32) -> u32 {
-    return (u / 32u) * 8u + u % 8u;
-}
-
-fn unit_part(u: u32) -> u32 {
-    return (u / 8u) % 4u;
-}
-
 // Staging unit u's raw words for block b; rows past the dispatch's rows stay zero.
 fn load_quad(u: u32, b: u32, r0: u32) -> RawQuad {
     var raw: RawQuad;
@@ -220,25 +94,6 @@ fn load_quad(u: u32, b: u32, r0: u32) -> RawQuad {
     return raw;
 }
 
-// Decodes a unit's words and stores them transposed: eight vec4 stores (four rows at a column).
-fn store_quad(u: u32, raw: RawQuad) {
-    let q = unit_quad(u);
-    let k = unit_part(u);
-    let c0 = decode_part(raw.r0);
-    let c1 = decode_part(raw.r1);
-    let c2 = decode_part(raw.r2);
-    let c3 = decode_part(raw.r3);
-    // Column 16h + 4k + j goes to p = 16h + 4j + k.
-    w_tile[q][k] = vec4<f32>(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
-    w_tile[q][4u + k] = vec4<f32>(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
-    w_tile[q][8u + k] = vec4<f32>(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
-    w_tile[q][12u + k] = vec4<f32>(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
-    w_tile[q][16u + k] = vec4<f32>(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
-    w_tile[q][20u + k] = vec4<f32>(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
-    w_tile[q][24u + k] = vec4<f32>(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
-    w_tile[q][28u + k] = vec4<f32>(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
-}
-
 // The activation unit of thread lid (lid < 2 TOKEN_TILE) is token quad lid / 8, column quad
 // lid % 8 of each block: four tokens' vec4s (8 neighbouring threads read 128 contiguous bytes of
 // one token). XBase holds the four tokens' first vec4 in x.
@@ -247,13 +102,6 @@ struct XBase {
     t1: u32,
     t2: u32,
     t3: u32,
-}
-
-struct RawX {
-    t0: vec4<f32>,
-    t1: vec4<f32>,
-    t2: vec4<f32>,
-    t3: vec4<f32>,
 }
 
 // Token t0 + t of the batch, or the last token for t past it (read, never stored).
@@ -270,17 +118,6 @@ fn load_x(u: u32, b: u32, base: XBase) -> RawX {
     raw.t2 = x[base.t2 + c];
     raw.t3 = x[base.t3 + c];
     return raw;
-}
-
-fn store_x(u: u32, raw: RawX) {
-    let v = u / 8u;
-    let cq = u % 8u;
-    // Column 4 cq + j = 16h + 4k + j (h = cq / 4, k = cq % 4) goes to p = 16h + 4j + k.
-    let p = (cq / 4u) * 16u + cq % 4u;
-    x_tile[v][p] = vec4<f32>(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
-    x_tile[v][p + 4u] = vec4<f32>(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
-    x_tile[v][p + 8u] = vec4<f32>(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
-    x_tile[v][p + 12u] = vec4<f32>(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 fn put(t: u32, m: u32, v: f32) {

@@ -14,6 +14,8 @@
 //   4  cand_ids    : array<u32>  [n_groups][k]         write (0xffffffff likewise)
 // Dispatch: (n_groups = ceil(n / slice), 1, 1), workgroups of WG_SIZE threads (a power of two).
 
+import package::lib::candidate_order::precedes;
+
 struct Params {
     n: u32,
     slice: u32,
@@ -39,11 +41,6 @@ override WG_SIZE: u32 = 256u;
 var<workgroup> red_value: array<f32, WG_SIZE>;
 var<workgroup> red_id: array<u32, WG_SIZE>;
 var<workgroup> red_extra: array<f32, WG_SIZE>;
-
-// True when (v, id) comes before (bv, bid) in the candidate order.
-fn precedes(v: f32, id: u32, bv: f32, bid: u32) -> bool {
-    return v > bv || (v == bv && id < bid);
-}
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

@@ -14,6 +14,8 @@
 //   4  result      : array<u32>  [4 + 2k]        write
 // Dispatch: (1, 1, 1), one workgroup of WG_SIZE threads (a power of two).
 
+import package::lib::candidate_order::precedes;
+
 struct Params {
     n_groups: u32,
     k: u32,
@@ -35,10 +37,6 @@ override WG_SIZE: u32 = 256u;
 var<workgroup> red_value: array<f32, WG_SIZE>;
 var<workgroup> red_id: array<u32, WG_SIZE>;
 var<workgroup> red_extra: array<f32, WG_SIZE>;
-
-fn precedes(v: f32, id: u32, bv: f32, bid: u32) -> bool {
-    return v > bv || (v == bv && id < bid);
-}
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {

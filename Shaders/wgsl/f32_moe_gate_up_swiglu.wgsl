@@ -20,6 +20,9 @@
 // subgroupAdd: each row group is then exactly one subgroup (the host's conditions and the
 // invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
 
+import package::lib::activations::xin;
+import package::lib::row_units::{units_per_row, unit_load, unit_dot};
+
 enable subgroups;
 
 struct Params {
@@ -37,12 +40,6 @@ struct Params {
     pad1: u32,
 }
 
-const FORMAT_F32: u32 = 0u;
-const FORMAT_F16: u32 = 1u;
-const FORMAT_BF16: u32 = 2u;
-const FORMAT_Q8_0: u32 = 3u;
-const FORMAT_MXFP4: u32 = 4u;
-
 override WEIGHT_FORMAT: u32 = 4u;
 override WG_SIZE: u32 = 64u;
 override THREADS_PER_ROW: u32 = 16u;
@@ -59,102 +56,6 @@ override SUBGROUPS: u32 = 0u;
 
 var<workgroup> gate_sums: array<f32, WG_SIZE>;
 var<workgroup> up_sums: array<f32, WG_SIZE>;
-
-// Four int8 of a little-endian word as floats.
-fn q8x4(w: u32) -> vec4<f32> {
-    return vec4<f32>(
-        f32(bitcast<i32>(w << 24u) >> 24u),
-        f32(bitcast<i32>(w << 16u) >> 24u),
-        f32(bitcast<i32>(w << 8u) >> 24u),
-        f32(bitcast<i32>(w) >> 24u));
-}
-
-// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14: each code
-// s·e1e0·m is moved into an f16 bit pattern (sign to bit 15, e1e0·m to bits 11..9) whose value
-// is exactly the E2M1 value scaled by 2^-14 (e1e0 = 0 lands on f16 subnormals, which
-// unpack2x16float converts exactly). A few shifts and masks per pair instead of a branchy
-// decode per nibble; the 2^14 goes into the block scale (e8m0_f16).
-fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
-    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
-    let t = w >> shift;
-    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
-    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
-    let v02 = unpack2x16float(h02);
-    let v13 = unpack2x16float(h13);
-    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
-}
-
-// 2^(e - 127) · 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out. Exponents
-// above 240 (scales over 2^113, never seen in real weights) saturate at 2^127.
-fn e8m0_f16(e: u32) -> f32 {
-    return bitcast<f32>(min(e + 14u, 254u) << 23u);
-}
-
-fn bf16x2(w: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
-}
-
-// Activation vec4 `j` of the token whose first vec4 is `xv`.
-fn xin(xv: u32, j: u32) -> vec4<f32> {
-    return x[xv + j];
-}
-
-// A row is walked in word units: the slice one thread takes per step, chosen so that
-// neighbouring threads read neighbouring words of the data plane and neighbouring activations
-// (each load instruction of a warp touches one contiguous span). A 16-byte unit per thread was
-// tried and was slower on the H200: its activation loads then stride 64-128 bytes across a warp.
-// Q8_0: one word (4 int8, x vec4 u); MXFP4: one word (its low nibbles are elements 4k..4k+3 of
-// block u/4 and meet x vec4 unit_x(u), its high nibbles elements 16+4k.. and vec4 unit_x(u) + 4,
-// k = u % 4); F32: four words; F16/BF16: two words (x vec4 u each).
-fn units_per_row() -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
-    return params.cols / 4u;
-}
-
-// The activation vec4 (relative to a token's first) that unit `u`'s (low) weights meet.
-fn unit_x(u: u32) -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return (u / 4u) * 8u + (u & 3u);
-    }
-    return u;
-}
-
-// The data words of unit `u` of the row whose first data word is `words` (those the format
-// uses; the rest zero).
-fn unit_load(words: u32, u: u32) -> vec4<u32> {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return vec4<u32>(data[words + u], 0u, 0u, 0u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let i = words + 4u * u;
-        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
-    }
-    let i = words + 2u * u;
-    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
-}
-
-// Unit `u` of bound weight row `row`, already loaded as `w`, times its activations; `xv` is the
-// vec4 index of the token's first activation.
-fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let b = u / 8u;
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        return d * dot(q8x4(w.x), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let b = u / 4u;
-        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        let j = unit_x(u);
-        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
-    }
-    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
-}
 
 // Gate and up sums of one expert row pair over the units lane, lane + THREADS_PER_ROW, …: four
 // units of each row a round, all eight loads issued before any math (a decode step reads each

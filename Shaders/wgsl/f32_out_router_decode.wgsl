@@ -33,6 +33,10 @@
 //   12 counter : array<atomic<u32>>  [1] workgroups finished; zero between launches       read_write
 // Dispatch: (n_groups, 1, 1) with n_groups = ceil(ceil(rows / 2) / (WG_SIZE / THREADS_PER_ROW)).
 
+import package::lib::activations::xin;
+import package::lib::row_units::{units_per_row, unit_load, unit_dot};
+import package::lib::router::{NEG_BIG, expert_logits, expert_dots, pick_top_k};
+
 enable subgroups;
 
 struct Params {
@@ -49,14 +53,6 @@ struct Params {
     router_has_bias: u32,
     eps: f32,
 }
-
-const FORMAT_F32: u32 = 0u;
-const FORMAT_F16: u32 = 1u;
-const FORMAT_BF16: u32 = 2u;
-const FORMAT_Q8_0: u32 = 3u;
-const FORMAT_MXFP4: u32 = 4u;
-const NEG_BIG: f32 = -3.0e38;
-const MAX_K: u32 = 32u;
 
 override WEIGHT_FORMAT: u32 = 3u;
 override WG_SIZE: u32 = 256u;
@@ -83,90 +79,6 @@ override EXPERTS: u32 = 32u;
 var<workgroup> partial_sums: array<f32, WG_SIZE * 2u>;
 var<workgroup> is_last: u32;
 var<workgroup> h: array<vec4<f32>, COLS / 4u>;
-var<workgroup> expert_logits: array<f32, EXPERTS>;
-var<workgroup> chosen_value: array<f32, MAX_K>;
-var<workgroup> chosen_index: array<u32, MAX_K>;
-
-// Four int8 of a little-endian word as floats.
-fn q8x4(w: u32) -> vec4<f32> {
-    return vec4<f32>(
-        f32(bitcast<i32>(w << 24u) >> 24u),
-        f32(bitcast<i32>(w << 16u) >> 24u),
-        f32(bitcast<i32>(w << 8u) >> 24u),
-        f32(bitcast<i32>(w) >> 24u));
-}
-
-// The four nibbles at bit `shift` of each byte of `w` as E2M1 values times 2^-14 (see
-// f32_linear.wgsl).
-fn fp4x4(w: u32, shift: u32) -> vec4<f32> {
-    // Bytes 0 and 2 already sit at the same place in the two 16-bit halves, as do bytes 1 and
-    // 3 after a shift by 8, so each f16 pair takes two masks and shifts (no repacking).
-    let t = w >> shift;
-    let h02 = ((t & 0x00070007u) << 9u) | ((t & 0x00080008u) << 12u);
-    let h13 = (((t >> 8u) & 0x00070007u) << 9u) | (((t >> 8u) & 0x00080008u) << 12u);
-    let v02 = unpack2x16float(h02);
-    let v13 = unpack2x16float(h13);
-    return vec4<f32>(v02.x, v13.x, v02.y, v13.y);
-}
-
-// 2^(e - 127) · 2^14: the E8M0 block scale times the 2^14 that fp4x4 leaves out.
-fn e8m0_f16(e: u32) -> f32 {
-    return bitcast<f32>(min(e + 14u, 254u) << 23u);
-}
-
-fn bf16x2(w: u32) -> vec2<f32> {
-    return vec2<f32>(bitcast<f32>(w << 16u), bitcast<f32>(w & 0xffff0000u));
-}
-
-// Activation vec4 `j` of the token whose first vec4 is `xv` (one token: xv = 0).
-fn xin(xv: u32, j: u32) -> vec4<f32> {
-    return x[xv + j];
-}
-
-// Word units of a row, as in f32_linear.wgsl.
-fn units_per_row() -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return params.cols / 8u;
-    }
-    return params.cols / 4u;
-}
-
-fn unit_x(u: u32) -> u32 {
-    if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return (u / 4u) * 8u + (u & 3u);
-    }
-    return u;
-}
-
-fn unit_load(words: u32, u: u32) -> vec4<u32> {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0 || WEIGHT_FORMAT == FORMAT_MXFP4) {
-        return vec4<u32>(data[words + u], 0u, 0u, 0u);
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        let i = words + 4u * u;
-        return vec4<u32>(data[i], data[i + 1u], data[i + 2u], data[i + 3u]);
-    }
-    let i = words + 2u * u;
-    return vec4<u32>(data[i], data[i + 1u], 0u, 0u);
-}
-
-fn unit_dot(row: u32, u: u32, w: vec4<u32>, xv: u32) -> f32 {
-    if (WEIGHT_FORMAT == FORMAT_Q8_0) {
-        let b = u / 8u;
-        let pair = unpack2x16float(scales[row * params.scale_words_per_row + b / 2u]);
-        let d = select(pair.x, pair.y, (b & 1u) == 1u);
-        return d * dot(q8x4(w.x), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_MXFP4) {
-        let b = u / 4u;
-        let e = (scales[row * params.scale_words_per_row + b / 4u] >> ((b & 3u) * 8u)) & 255u;
-        let j = unit_x(u);
-        return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, j + 4u)));
-    } else if (WEIGHT_FORMAT == FORMAT_F32) {
-        return dot(bitcast<vec4<f32>>(w), xin(xv, u));
-    } else if (WEIGHT_FORMAT == FORMAT_F16) {
-        return dot(vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y)), xin(xv, u));
-    }
-    return dot(vec4<f32>(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
-}
 
 // The sums of rows `row_a` and `row_b` over the units lane, lane + THREADS_PER_ROW, …, four
 // units of each a round with all eight loads issued first (as f32_linear.wgsl's pair_dot).
@@ -245,83 +157,6 @@ fn project(lidx: u32, wg: u32) {
         atomicStore(&y[params.y_offset + first], bitcast<u32>(residual(first) + v.x));
         if (second != first) {
             atomicStore(&y[params.y_offset + second], bitcast<u32>(residual(second) + v.y));
-        }
-    }
-}
-
-// Every expert's dot product with the normalised row in `h`: WG_SIZE / EXPERTS neighbouring
-// threads share an expert's row, four row vec4s a round, all loaded before the math (one
-// workgroup reads the whole router, so the loop is bound by load latency); past the row's end
-// they re-read its last vec4 and count zero. Afterwards partial_sums[e * (WG_SIZE / EXPERTS)]
-// holds expert e's sum.
-fn expert_dots(lane: u32) {
-    let quads = COLS / 4u;
-    let per_expert = WG_SIZE / EXPERTS;
-    let e = lane / per_expert;
-    let sub = lane % per_expert;
-    var s = 0.0;
-    if (e < params.n_experts) {
-        let row = e * params.router_row_vec4;
-        let last = quads - 1u;
-        for (var i = sub; i < quads; i += 4u * per_expert) {
-            let i1 = min(i + per_expert, last);
-            let i2 = min(i + 2u * per_expert, last);
-            let i3 = min(i + 3u * per_expert, last);
-            let w0 = w[row + i];
-            let w1 = w[row + i1];
-            let w2 = w[row + i2];
-            let w3 = w[row + i3];
-            s += dot(w0, h[i]);
-            s += select(0.0, dot(w1, h[i1]), i + per_expert < quads);
-            s += select(0.0, dot(w2, h[i2]), i + 2u * per_expert < quads);
-            s += select(0.0, dot(w3, h[i3]), i + 3u * per_expert < quads);
-        }
-    }
-    partial_sums[lane] = s;
-    workgroupBarrier();
-    for (var stride = per_expert / 2u; stride > 0u; stride = stride / 2u) {
-        if (sub < stride) {
-            partial_sums[lane] = partial_sums[lane] + partial_sums[lane + stride];
-        }
-        workgroupBarrier();
-    }
-}
-
-// Top-k over expert_logits by rank (an expert's rank is how many experts beat it: a larger
-// logit, or an equal one with a lower index; the k of rank < k are the chosen, in rank order:
-// one pass over EXPERTS values per thread and one barrier instead of k rounds of an arg-max
-// tree), then the softmax over the k into ids and weights.
-fn pick_top_k(lane: u32) {
-    if (lane < MAX_K) {
-        // A NaN logit ranks nowhere; its slot keeps an id no expert kernel accepts.
-        chosen_value[lane] = NEG_BIG;
-        chosen_index[lane] = 0xffffffffu;
-    }
-    workgroupBarrier();
-    if (lane < params.n_experts) {
-        let v = expert_logits[lane];
-        var rank = 0u;
-        for (var o = 0u; o < params.n_experts; o += 1u) {
-            let other = expert_logits[o];
-            if (other > v || (other == v && o < lane)) {
-                rank += 1u;
-            }
-        }
-        if (rank < params.k) {
-            chosen_value[rank] = v;
-            chosen_index[rank] = lane;
-        }
-    }
-    workgroupBarrier();
-    if (lane == 0u) {
-        let m = chosen_value[0];
-        var total = 0.0;
-        for (var j = 0u; j < params.k; j += 1u) {
-            total += exp(chosen_value[j] - m);
-        }
-        for (var j = 0u; j < params.k; j += 1u) {
-            ids[j] = chosen_index[j];
-            weights[j] = exp(chosen_value[j] - m) / total;
         }
     }
 }

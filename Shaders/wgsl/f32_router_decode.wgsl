@@ -17,6 +17,8 @@
 //   7  weights : array<f32>        [k]                                          write
 // Dispatch: (1, 1, 1).
 
+import package::lib::router::{NEG_BIG, expert_logits, expert_dots, pick_top_k};
+
 struct Params {
     n_experts: u32,
     k: u32,
@@ -27,9 +29,6 @@ struct Params {
     pad0: u32,
     pad1: u32,
 }
-
-const NEG_BIG: f32 = -3.0e38;
-const MAX_K: u32 = 32u;
 
 override WG_SIZE: u32 = 256u;
 override COLS: u32 = 2880u;
@@ -46,87 +45,6 @@ override EXPERTS: u32 = 32u;
 
 var<workgroup> h: array<vec4<f32>, COLS / 4u>;
 var<workgroup> partial_sums: array<f32, WG_SIZE>;
-var<workgroup> expert_logits: array<f32, EXPERTS>;
-var<workgroup> chosen_value: array<f32, MAX_K>;
-var<workgroup> chosen_index: array<u32, MAX_K>;
-
-// Every expert's dot product with the normalised row in `h`: WG_SIZE / EXPERTS neighbouring
-// threads share an expert's row, four row vec4s a round, all loaded before the math (one
-// workgroup reads the whole router, so the loop is bound by load latency); past the row's end
-// they re-read its last vec4 and count zero. Afterwards partial_sums[e * (WG_SIZE / EXPERTS)]
-// holds expert e's sum.
-fn expert_dots(lane: u32) {
-    let quads = COLS / 4u;
-    let per_expert = WG_SIZE / EXPERTS;
-    let e = lane / per_expert;
-    let sub = lane % per_expert;
-    var s = 0.0;
-    if (e < params.n_experts) {
-        let row = e * params.router_row_vec4;
-        let last = quads - 1u;
-        for (var i = sub; i < quads; i += 4u * per_expert) {
-            let i1 = min(i + per_expert, last);
-            let i2 = min(i + 2u * per_expert, last);
-            let i3 = min(i + 3u * per_expert, last);
-            let w0 = w[row + i];
-            let w1 = w[row + i1];
-            let w2 = w[row + i2];
-            let w3 = w[row + i3];
-            s += dot(w0, h[i]);
-            s += select(0.0, dot(w1, h[i1]), i + per_expert < quads);
-            s += select(0.0, dot(w2, h[i2]), i + 2u * per_expert < quads);
-            s += select(0.0, dot(w3, h[i3]), i + 3u * per_expert < quads);
-        }
-    }
-    partial_sums[lane] = s;
-    workgroupBarrier();
-    for (var stride = per_expert / 2u; stride > 0u; stride = stride / 2u) {
-        if (sub < stride) {
-            partial_sums[lane] = partial_sums[lane] + partial_sums[lane + stride];
-        }
-        workgroupBarrier();
-    }
-}
-
-// Top-k over expert_logits by rank (an expert's rank is how many experts beat it: a larger
-// logit, or an equal one with a lower index; the k of rank < k are the chosen, in rank order:
-// one pass over EXPERTS values per thread and one barrier instead of k rounds of an arg-max
-// tree), then the softmax over the k into ids and weights.
-fn pick_top_k(lane: u32) {
-    if (lane < MAX_K) {
-        // A NaN logit ranks nowhere; its slot keeps an id no expert kernel accepts.
-        chosen_value[lane] = NEG_BIG;
-        chosen_index[lane] = 0xffffffffu;
-    }
-    workgroupBarrier();
-    if (lane < params.n_experts) {
-        let v = expert_logits[lane];
-        var rank = 0u;
-        for (var o = 0u; o < params.n_experts; o += 1u) {
-            let other = expert_logits[o];
-            if (other > v || (other == v && o < lane)) {
-                rank += 1u;
-            }
-        }
-        if (rank < params.k) {
-            chosen_value[rank] = v;
-            chosen_index[rank] = lane;
-        }
-    }
-    workgroupBarrier();
-    if (lane == 0u) {
-        let m = chosen_value[0];
-        var total = 0.0;
-        for (var j = 0u; j < params.k; j += 1u) {
-            total += exp(chosen_value[j] - m);
-        }
-        for (var j = 0u; j < params.k; j += 1u) {
-            ids[j] = chosen_index[j];
-            weights[j] = exp(chosen_value[j] - m) / total;
-        }
-    }
-}
-
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
     let lane = lid.x;

@@ -32,6 +32,8 @@
 // merges the sink itself and writes the head's output, so the combine pass is not launched.
 // Dispatch: (n_splits, n_kv_heads * head_blocks, 1), head_blocks = ceil(group size / GROUP).
 
+import package::lib::kv_cache::load_v;
+
 struct Params {
     n_heads: u32,
     n_kv_heads: u32,
@@ -79,14 +81,6 @@ fn halves_low(w: vec4<u32>) -> vec4<f32> {
 
 fn halves_high(w: vec4<u32>) -> vec4<f32> {
     return vec4<f32>(unpack2x16float(w.z), unpack2x16float(w.w));
-}
-
-fn load_v(i: u32) -> f32 {
-    if (KV_HALF == 1u) {
-        let pair = unpack2x16float(v_cache[i / 2u]);
-        return select(pair.x, pair.y, (i & 1u) == 1u);
-    }
-    return bitcast<f32>(v_cache[i]);
 }
 
 @compute @workgroup_size(WG_SIZE)

@@ -23,6 +23,8 @@
 // workgroup reads at the same address (a broadcast): a score or an accumulation then costs one
 // shared load per four multiply-adds instead of a shared read-modify-write per value.
 
+import package::lib::kv_cache::{load_k, load_v};
+
 struct Params {
     n_tokens: u32,
     n_heads: u32,
@@ -71,23 +73,6 @@ var<workgroup> v_vecs: array<vec4<f32>, K_TILE * HEAD_DIM / 4u * REGISTER_ROWS +
 var<workgroup> p_tile: array<f32, Q_TILE * K_TILE>;
 
 const NEG_BIG: f32 = -3.0e38;
-
-// Value i of a cache laid out as f32 bits (KV_HALF = 0) or packed f16 pairs (KV_HALF = 1).
-fn load_k(i: u32) -> f32 {
-    if (KV_HALF == 1u) {
-        let pair = unpack2x16float(k_cache[i / 2u]);
-        return select(pair.x, pair.y, (i & 1u) == 1u);
-    }
-    return bitcast<f32>(k_cache[i]);
-}
-
-fn load_v(i: u32) -> f32 {
-    if (KV_HALF == 1u) {
-        let pair = unpack2x16float(v_cache[i / 2u]);
-        return select(pair.x, pair.y, (i & 1u) == 1u);
-    }
-    return bitcast<f32>(v_cache[i]);
-}
 
 // Key (or value) d of position kp for KV head `kv_head`: from the batch when kp ≥ position0,
 // else from the cache ring.

@@ -2,6 +2,23 @@
 // every node keeps its span. The resolver turns this into the typed IR (IR.swift); nothing after
 // the resolver looks at the AST.
 
+/// Limits on how deep source may nest. Every stage walks the tree recursively, so these bound
+/// the stack they use; WGSL itself requires at least 127 levels of nested braces.
+enum Nesting {
+    /// Nested blocks in a function (braces, and each `else if` of a chain).
+    static let maxBlockDepth = 127
+    /// Levels of an expression tree: parentheses, operands of operators, indexing, calls.
+    static let maxExpressionDepth = 255
+    /// Module-scope declarations resolved inside one another (a function whose body calls
+    /// another function whose body uses a constant ...), each resolved on first use.
+    static let maxDeclarationDepth = 64
+    /// Expressions, statements and declarations the resolver has open at once: it follows
+    /// calls into callees on first use, so its depth adds up across declarations.
+    static let maxResolverDepth = 512
+    /// Modules loaded inside one another through their imports (the linker recurses along them).
+    static let maxImportDepth = 32
+}
+
 enum AST {
     struct Module {
         var enables: [(name: String, span: SourceSpan)] = []
@@ -106,6 +123,21 @@ enum AST {
         case constAssert(Expression, span: SourceSpan)
     }
 
+    /// Where a statement stands in the source.
+    static func span(of statement: Statement) -> SourceSpan {
+        switch statement {
+        case .block(let b): return b.span
+        case .variable(let d): return d.span
+        case .constant(let d), .letBinding(let d): return d.span
+        case .assignment(_, _, _, let span), .phonyAssignment(_, let span), .increment(_, let span),
+             .decrement(_, let span), .call(_, let span), .ifElse(_, _, _, let span),
+             .switchStatement(_, _, let span), .loop(_, _, let span), .forLoop(_, _, _, _, let span),
+             .whileLoop(_, _, let span), .breakStatement(let span), .continueStatement(let span),
+             .returnStatement(_, let span), .discard(let span), .constAssert(_, let span):
+            return span
+        }
+    }
+
     struct Continuing {
         var body: Block
         var breakIf: Expression?
@@ -138,5 +170,25 @@ enum AST {
     struct Expression {
         var kind: ExpressionKind
         var span: SourceSpan
+        /// Levels of nodes from this one down to its deepest leaf (a leaf is 1). Kept so the
+        /// parser can refuse trees deep enough to overflow the recursive stages after it.
+        let depth: Int
+
+        init(kind: ExpressionKind, span: SourceSpan) {
+            self.kind = kind
+            self.span = span
+            let children: [Expression]
+            switch kind {
+            case .identifier(_, let arguments): children = arguments ?? []
+            case .boolLiteral, .intLiteral, .floatLiteral: children = []
+            case .call(let callee, let arguments): children = [callee] + arguments
+            case .unary(_, let operand): children = [operand]
+            case .binary(_, let lhs, let rhs): children = [lhs, rhs]
+            case .index(let base, let index): children = [base, index]
+            case .member(let base, _, _): children = [base]
+            case .parenthesized(let inner): children = [inner]
+            }
+            self.depth = 1 + (children.map(\.depth).max() ?? 0)
+        }
     }
 }

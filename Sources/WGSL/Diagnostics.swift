@@ -56,9 +56,27 @@ public struct WGSLDiagnostic: Error, LocalizedError, CustomStringConvertible, Eq
         self.underlineLength = max(1, covered.count)
     }
 
+    /// Source lines longer than this are shown as a window around the caret.
+    static let maxShownLineLength = 160
+
     public var description: String {
-        let caret = String(repeating: " ", count: column - 1) + "^" + String(repeating: "~", count: underlineLength - 1)
-        return "\(fileName):\(line):\(column): error: \(message)\n\(sourceLine)\n\(caret)"
+        let (shownLine, caretOffset, caretLength) = window()
+        let caret = String(repeating: " ", count: caretOffset) + "^" + String(repeating: "~", count: caretLength - 1)
+        return "\(fileName):\(line):\(column): error: \(message)\n\(shownLine)\n\(caret)"
+    }
+
+    /// The source line as shown, with the caret's offset and length in it: whole when short,
+    /// else 120 characters from a little before the caret, elided with "…" at either end (a
+    /// megabyte-long line would bury the message).
+    private func window() -> (line: String, caretOffset: Int, caretLength: Int) {
+        let characters = Array(sourceLine)
+        guard characters.count > Self.maxShownLineLength else { return (sourceLine, column - 1, underlineLength) }
+        let width = 120
+        let start = max(0, min(column - 1 - 40, characters.count - width))
+        let end = min(characters.count, start + width)
+        let shown = (start > 0 ? "…" : "") + String(characters[start..<end]) + (end < characters.count ? "…" : "")
+        let offset = column - 1 - start + (start > 0 ? 1 : 0)
+        return (shown, offset, max(1, min(underlineLength, end - (column - 1))))
     }
 
     public var errorDescription: String? { description }

@@ -5,14 +5,18 @@
 struct Lexer {
     private let bytes: [UInt8]
     private var position = 0
+    /// WESL's import statements use words WGSL reserves (`import`, `package`, `super`); the
+    /// import linker reads them with this set, the parser never does.
+    private let allowsReservedWords: Bool
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], allowsReservedWords: Bool = false) {
         self.bytes = bytes
+        self.allowsReservedWords = allowsReservedWords
     }
 
     /// Every token of the source, ending with `.endOfFile`.
-    static func tokenize(_ bytes: [UInt8]) throws -> [Token] {
-        var lexer = Lexer(bytes: bytes)
+    static func tokenize(_ bytes: [UInt8], allowsReservedWords: Bool = false) throws -> [Token] {
+        var lexer = Lexer(bytes: bytes, allowsReservedWords: allowsReservedWords)
         var tokens: [Token] = []
         while true {
             let token = try lexer.next()
@@ -90,7 +94,7 @@ struct Lexer {
         if Lexer.isIdentifierStart(c) {
             while position < bytes.count && Lexer.isIdentifierContinue(peek()) { position += 1 }
             let text = String(decoding: bytes[start..<position], as: UTF8.self)
-            if ReservedWords.all.contains(text) {
+            if !allowsReservedWords && ReservedWords.all.contains(text) {
                 throw CompileError("'\(text)' is a reserved word in WGSL and cannot be used as a name: rename it",
                                    SourceSpan(start: start, end: position))
             }
@@ -105,8 +109,9 @@ struct Lexer {
                 return Token(kind: .symbol(Lexer.symbols[index]), span: SourceSpan(start: start, end: position))
             }
         }
-        let character = String(decoding: bytes[start..<min(start + 1, bytes.count)], as: UTF8.self)
-        throw CompileError("unexpected character '\(character)' in WGSL source", SourceSpan(start: start, end: start + 1))
+        let length = Lexer.sequenceLength(leadByte: bytes[start])
+        let end = min(start + length, bytes.count)
+        throw CompileError("unexpected character \(Lexer.describe(bytes[start..<end])) in WGSL source", SourceSpan(start: start, end: end))
     }
 
     private mutating func number() throws -> Token {
@@ -226,5 +231,27 @@ struct Lexer {
         var result = 1.0
         if exponent >= 0 { for _ in 0..<exponent { result *= 2 } } else { for _ in 0..<(-exponent) { result /= 2 } }
         return result
+    }
+
+    /// Bytes in the UTF-8 sequence a lead byte starts (1 for a stray continuation byte).
+    static func sequenceLength(leadByte: UInt8) -> Int {
+        switch leadByte {
+        case 0xC0...0xDF: return 2
+        case 0xE0...0xEF: return 3
+        case 0xF0...0xF7: return 4
+        default: return 1
+        }
+    }
+
+    /// A character for a message: `'"' (U+0022)`, or just `U+0001` when it does not print.
+    static func describe(_ sequence: ArraySlice<UInt8>) -> String {
+        guard let scalar = String(validating: Array(sequence), as: UTF8.self)?.unicodeScalars.first else {
+            return "byte 0x" + String(sequence.first ?? 0, radix: 16, uppercase: true)
+        }
+        var code = String(scalar.value, radix: 16, uppercase: true)
+        while code.count < 4 { code = "0" + code }
+        let printable = scalar.properties.generalCategory != .control && !scalar.properties.isWhitespace
+            && scalar.properties.generalCategory != .format
+        return printable ? "'\(scalar)' (U+\(code))" : "U+\(code)"
     }
 }

@@ -3,6 +3,8 @@
 // without parentheses (`a + b & c` is an error), so valid WGSL for us is valid WebGPU too.
 // `ident<...>` is a template list only after the predeclared generic names (vec3, array, ptr...);
 // user declarations cannot be generic, so this rule needs no lookahead.
+// Nesting is bounded (see `Nesting`): the parser, the resolver and the writer all recurse along
+// the source's nesting, so unbounded input would overflow the stack instead of failing cleanly.
 
 struct Parser {
     private var tokens: [Token]
@@ -10,6 +12,11 @@ struct Parser {
     /// True while parsing a template argument list, where a bare `>` closes the list instead of
     /// comparing. Parentheses reset it.
     private var inTemplateList = false
+    /// Blocks (and `else if` links) open around the current token.
+    private var blockDepth = 0
+    /// Parenthesised expressions, index brackets, argument and template lists and prefix
+    /// operators open around the current token.
+    private var expressionDepth = 0
 
     init(tokens: [Token]) {
         self.tokens = tokens
@@ -81,6 +88,36 @@ struct Parser {
     private mutating func consumeSymbol(_ s: String) -> Bool {
         if isSymbol(s) { _ = advance(); return true }
         return false
+    }
+
+    static let tooDeepBlocks = "blocks nested more than \(Nesting.maxBlockDepth) deep: move the inner part into a function"
+    static let tooDeepExpression = "expression nested more than \(Nesting.maxExpressionDepth) levels deep (parentheses, operators, indexing, calls, template lists): split it, e.g. with 'let'"
+
+    /// Runs `body` one block level deeper, refusing input nested past `Nesting.maxBlockDepth`.
+    private mutating func nestedBlock<T>(_ body: (inout Parser) throws -> T) throws -> T {
+        try nested(\.blockDepth, limit: Nesting.maxBlockDepth, Parser.tooDeepBlocks, body)
+    }
+
+    /// Runs `body` one expression level deeper, refusing input nested past
+    /// `Nesting.maxExpressionDepth`.
+    private mutating func nestedExpression<T>(_ body: (inout Parser) throws -> T) throws -> T {
+        try nested(\.expressionDepth, limit: Nesting.maxExpressionDepth, Parser.tooDeepExpression, body)
+    }
+
+    private mutating func nested<T>(_ depth: WritableKeyPath<Parser, Int>, limit: Int, _ message: String,
+                                    _ body: (inout Parser) throws -> T) throws -> T {
+        if self[keyPath: depth] >= limit { throw CompileError(message, current.span) }
+        self[keyPath: depth] += 1
+        defer { self[keyPath: depth] -= 1 }
+        return try body(&self)
+    }
+
+    /// Builds a node and refuses one deeper than `Nesting.maxExpressionDepth` (operator chains
+    /// such as `a + b + c` and postfix chains such as `a[0][0]` grow without recursing here).
+    private func node(_ kind: AST.ExpressionKind, _ span: SourceSpan) throws -> AST.Expression {
+        let made = AST.Expression(kind: kind, span: span)
+        if made.depth > Nesting.maxExpressionDepth { throw CompileError(Parser.tooDeepExpression, span) }
+        return made
     }
 
     // MARK: - Module
@@ -301,6 +338,10 @@ struct Parser {
     // MARK: - Statements
 
     private mutating func block() throws -> AST.Block {
+        try nestedBlock { try $0.unnestedBlock() }
+    }
+
+    private mutating func unnestedBlock() throws -> AST.Block {
         let start = try expectSymbol("{", "to open a block").span
         var statements: [AST.Statement] = []
         while !isSymbol("}") {
@@ -420,7 +461,7 @@ struct Parser {
         if isKeyword("else") {
             _ = advance()
             if isKeyword("if") {
-                otherwise = try ifStatement()
+                otherwise = try nestedBlock { try $0.ifStatement() }
             } else {
                 otherwise = .block(try block())
             }
@@ -542,6 +583,10 @@ struct Parser {
     }
 
     mutating func expression() throws -> AST.Expression {
+        try nestedExpression { try $0.unnestedExpression() }
+    }
+
+    private mutating func unnestedExpression() throws -> AST.Expression {
         let first = try relationalExpression()
         guard let sym = current.symbol, !closesTemplate(sym) else { return first }
         switch sym {
@@ -549,7 +594,7 @@ struct Parser {
             var lhs = first
             while consumeSymbol(sym) {
                 let rhs = try relationalExpression()
-                lhs = AST.Expression(kind: .binary(op: sym, lhs: lhs, rhs: rhs), span: lhs.span.union(rhs.span))
+                lhs = try node(.binary(op: sym, lhs: lhs, rhs: rhs), lhs.span.union(rhs.span))
             }
             if let other = current.symbol, other == "&&" || other == "||" {
                 throw CompileError("mixing '&&' and '||' needs parentheses to say which binds first", current.span)
@@ -562,7 +607,7 @@ struct Parser {
             var lhs = first
             while consumeSymbol(sym) {
                 let rhs = try unaryExpression()
-                lhs = AST.Expression(kind: .binary(op: sym, lhs: lhs, rhs: rhs), span: lhs.span.union(rhs.span))
+                lhs = try node(.binary(op: sym, lhs: lhs, rhs: rhs), lhs.span.union(rhs.span))
             }
             if let other = current.symbol, ["&", "|", "^", "&&", "||", "+", "-", "*", "/", "%", "<<", ">>", "<", ">", "<=", ">=", "==", "!="].contains(other), !closesTemplate(other) {
                 throw CompileError("'\(other)' cannot follow '\(sym)' without parentheses", current.span)
@@ -581,7 +626,7 @@ struct Parser {
         if let next = current.symbol, ["<", ">", "<=", ">=", "==", "!="].contains(next), !closesTemplate(next) {
             throw CompileError("comparisons do not chain in WGSL: combine them with '&&'", current.span)
         }
-        return AST.Expression(kind: .binary(op: sym, lhs: lhs, rhs: rhs), span: lhs.span.union(rhs.span))
+        return try node(.binary(op: sym, lhs: lhs, rhs: rhs), lhs.span.union(rhs.span))
     }
 
     private mutating func shiftExpression() throws -> AST.Expression {
@@ -595,7 +640,7 @@ struct Parser {
         if let next = current.symbol, ["<<", ">>", "+", "-", "*", "/", "%"].contains(next) {
             throw CompileError("'\(next)' cannot follow a shift without parentheses", current.span)
         }
-        return AST.Expression(kind: .binary(op: sym, lhs: lhs, rhs: rhs), span: lhs.span.union(rhs.span))
+        return try node(.binary(op: sym, lhs: lhs, rhs: rhs), lhs.span.union(rhs.span))
     }
 
     private mutating func additiveExpression() throws -> AST.Expression {
@@ -603,7 +648,7 @@ struct Parser {
         while let sym = current.symbol, sym == "+" || sym == "-" {
             _ = advance()
             let rhs = try multiplicativeExpression()
-            lhs = AST.Expression(kind: .binary(op: sym, lhs: lhs, rhs: rhs), span: lhs.span.union(rhs.span))
+            lhs = try node(.binary(op: sym, lhs: lhs, rhs: rhs), lhs.span.union(rhs.span))
         }
         return lhs
     }
@@ -613,7 +658,7 @@ struct Parser {
         while let sym = current.symbol, sym == "*" || sym == "/" || sym == "%" {
             _ = advance()
             let rhs = try unaryExpression()
-            lhs = AST.Expression(kind: .binary(op: sym, lhs: lhs, rhs: rhs), span: lhs.span.union(rhs.span))
+            lhs = try node(.binary(op: sym, lhs: lhs, rhs: rhs), lhs.span.union(rhs.span))
         }
         return lhs
     }
@@ -621,8 +666,8 @@ struct Parser {
     private mutating func unaryExpression() throws -> AST.Expression {
         if let sym = current.symbol, ["-", "!", "~", "*", "&"].contains(sym) {
             let start = advance().span
-            let operand = try unaryExpression()
-            return AST.Expression(kind: .unary(op: sym, operand: operand), span: start.union(operand.span))
+            let operand = try nestedExpression { try $0.unaryExpression() }
+            return try node(.unary(op: sym, operand: operand), start.union(operand.span))
         }
         if let sym = current.symbol, sym == "--" || sym == "&&" {
             throw CompileError("unexpected '\(sym)': WGSL has no prefix '\(sym)'", current.span)
@@ -640,14 +685,14 @@ struct Parser {
                 let indexExpression = try expression()
                 inTemplateList = saved
                 let end = try expectSymbol("]", "to close the index").span
-                base = AST.Expression(kind: .index(base: base, index: indexExpression), span: base.span.union(end))
+                base = try node(.index(base: base, index: indexExpression), base.span.union(end))
             } else if isSymbol(".") {
                 _ = advance()
                 guard let name = current.identifier else {
                     throw CompileError("expected a member name or swizzle after '.', found \(current.quoted)", current.span)
                 }
                 let nameSpan = advance().span
-                base = AST.Expression(kind: .member(base: base, name: name, nameSpan: nameSpan), span: base.span.union(nameSpan))
+                base = try node(.member(base: base, name: name, nameSpan: nameSpan), base.span.union(nameSpan))
             } else {
                 return base
             }
@@ -685,7 +730,7 @@ struct Parser {
                 }
                 inTemplateList = saved
                 let end = try expectSymbol(")", "to close the argument list of '\(name)'").span
-                return AST.Expression(kind: .call(callee: callee, arguments: arguments), span: token.span.union(end))
+                return try node(.call(callee: callee, arguments: arguments), token.span.union(end))
             }
             return callee
         case .symbol("("):
@@ -695,7 +740,7 @@ struct Parser {
             let inner = try expression()
             inTemplateList = saved
             let end = try expectSymbol(")", "to close the parenthesis").span
-            return AST.Expression(kind: .parenthesized(inner), span: token.span.union(end))
+            return try node(.parenthesized(inner), token.span.union(end))
         default:
             throw CompileError("expected an expression, found \(token.quoted)", token.span)
         }

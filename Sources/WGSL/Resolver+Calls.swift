@@ -43,7 +43,7 @@ extension Resolver {
         if ["frexp", "modf", "textureLoad", "textureStore", "textureDimensions", "dpdx", "dpdy", "fwidth", "subgroupBarrier"].contains(name) {
             throw CompileError("the builtin '\(name)' is not supported by this translator", callee.span)
         }
-        throw CompileError("unknown function '\(name)'\(suggestion(for: name))", callee.span)
+        throw CompileError("unknown function '\(NameSuggestion.shown(name))'\(suggestion(for: name))", callee.span)
     }
 
     /// The type a constructor call builds; element types may still be open (nil scalar) for

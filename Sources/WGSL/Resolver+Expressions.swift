@@ -15,6 +15,10 @@ extension Resolver {
     }
 
     func expression(_ e: AST.Expression) throws -> IRExpression {
+        try nested(at: e.span) { try unnestedExpression(e) }
+    }
+
+    private func unnestedExpression(_ e: AST.Expression) throws -> IRExpression {
         switch e.kind {
         case .parenthesized(let inner):
             return try expression(inner)
@@ -90,7 +94,7 @@ extension Resolver {
             if BuiltinFunction(rawValue: name) != nil {
                 throw CompileError("'\(name)' is a builtin function: call it with \(name)(...)", span)
             }
-            throw CompileError("unknown identifier '\(name)'\(suggestion(for: name))", span)
+            throw CompileError("unknown identifier '\(NameSuggestion.shown(name))'\(suggestion(for: name))", span)
         }
     }
 
@@ -99,22 +103,9 @@ extension Resolver {
         var candidates = Set(declarations.keys)
         for scope in function.scopes { candidates.formUnion(scope.keys) }
         candidates.formUnion(BuiltinFunction.allCases.map(\.rawValue))
-        let scored = candidates.map { ($0, Resolver.editDistance($0, name)) }.filter { $0.1 <= max(1, name.count / 3) }
-        guard let best = scored.min(by: { $0.1 == $1.1 ? $0.0 < $1.0 : $0.1 < $1.1 }) else { return "" }
-        return ": did you mean '\(best.0)'?"
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let x = Array(a), y = Array(b)
-        var previous = Array(0...y.count)
-        for i in 1...max(1, x.count) where !x.isEmpty {
-            var current = [i] + Array(repeating: 0, count: y.count)
-            for j in 1...max(1, y.count) where !y.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return x.isEmpty ? y.count : previous[y.count]
+        var cells = 0
+        guard let best = NameSuggestion.closest(to: name, among: candidates.sorted(), cells: &cells) else { return "" }
+        return ": did you mean '\(best)'?"
     }
 
     // MARK: - Conversions
@@ -388,7 +379,7 @@ extension Resolver {
             let structure = module.structs[index]
             guard let memberIndex = structure.members.firstIndex(where: { $0.name == name }) else {
                 let names = structure.members.map(\.name).joined(separator: ", ")
-                throw CompileError("struct '\(structure.name)' has no member '\(name)' (members: \(names))", nameSpan)
+                throw CompileError("struct '\(structure.name)' has no member '\(NameSuggestion.shown(name))' (members: \(names))", nameSpan)
             }
             return try folded(IRExpression(kind: .member(base: base, index: memberIndex), type: structure.members[memberIndex].type, span: span))
         case .vector(let n, let s):

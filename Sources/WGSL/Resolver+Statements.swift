@@ -28,6 +28,10 @@ extension Resolver {
 
     /// Resolves one statement; nil for statements that leave no code (function-scope `const`).
     func statement(_ statement: AST.Statement) throws -> IRStatement? {
+        try nested(at: AST.span(of: statement)) { try unnestedStatement(statement) }
+    }
+
+    private func unnestedStatement(_ statement: AST.Statement) throws -> IRStatement? {
         switch statement {
         case .block(let inner):
             return .block(try block(inner.statements))

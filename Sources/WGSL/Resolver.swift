@@ -43,6 +43,9 @@ final class Resolver {
     var declarations: [String: AST.Declaration] = [:]
     var symbols: [String: GlobalSymbol] = [:]
     var resolving: [String] = []
+    /// Expressions, statements and declarations being resolved inside one another (bounded by
+    /// `Nesting.maxResolverDepth`: the resolver recurses along them).
+    var depth = 0
     var function = FunctionContext()
     /// Overrides supplied by the caller (`translate --override`), by name.
     let suppliedOverrides: [String: Double]
@@ -102,6 +105,16 @@ final class Resolver {
         }
     }
 
+    /// Runs `body` one level deeper, refusing to go past `Nesting.maxResolverDepth`.
+    func nested<T>(at span: SourceSpan, _ body: () throws -> T) throws -> T {
+        if depth >= Nesting.maxResolverDepth {
+            throw CompileError("code nested more than \(Nesting.maxResolverDepth) levels deep, counting through the functions it calls: split it into shallower pieces", span)
+        }
+        depth += 1
+        defer { depth -= 1 }
+        return try body()
+    }
+
     static func nameAndSpan(of declaration: AST.Declaration) -> (String, SourceSpan)? {
         switch declaration {
         case .structure(let s): return (s.name, s.span)
@@ -129,6 +142,9 @@ final class Resolver {
         if resolving.contains(name) {
             let cycle = (resolving.drop { $0 != name } + [name]).joined(separator: " → ")
             throw CompileError("'\(name)' depends on itself (\(cycle)); WGSL forbids recursion and cyclic declarations", span ?? Resolver.nameAndSpan(of: declaration)!.1)
+        }
+        if resolving.count >= Nesting.maxDeclarationDepth {
+            throw CompileError("declarations depend on one another more than \(Nesting.maxDeclarationDepth) deep (\(resolving.prefix(3).joined(separator: " → ")) → …): shorten the chain", span ?? Resolver.nameAndSpan(of: declaration)!.1)
         }
         resolving.append(name)
         defer { resolving.removeLast() }
@@ -351,7 +367,7 @@ final class Resolver {
         switch try resolveGlobal(name, usedAt: typeAST.span) {
         case .structure(let index): return .structure(index)
         case .alias(let type): return type
-        case nil: throw CompileError("unknown type '\(name)'", typeAST.span)
+        case nil: throw CompileError("unknown type '\(NameSuggestion.shown(name))'", typeAST.span)
         default: throw CompileError("'\(name)' is not a type", typeAST.span)
         }
     }

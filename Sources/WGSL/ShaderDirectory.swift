@@ -1,5 +1,6 @@
 // Keeps Shaders/glsl in step with Shaders/wgsl: every `<name>.wgsl` becomes `<name>.comp` (the
-// GLSL) and `<name>.json` (its reflection). `check` reports what differs from the files on disk
+// GLSL) and `<name>.json` (its reflection); modules the kernels import (`lib/*.wesl`) are not
+// kernels and produce nothing of their own. `check` reports what differs from the files on disk
 // and what is stale; `write` makes the disk match. The CLI's `translate --check/--write` and the
 // tests both use this, so CI and the developer see the same comparison.
 import Foundation
@@ -26,15 +27,18 @@ public enum ShaderDirectory {
         let sources = try fileManager.contentsOfDirectory(atPath: wgslDirectory.path)
             .filter { $0.hasSuffix(".wgsl") }.sorted()
         var expected: Set<String> = []
+        // Kernels import their shared helpers from modules below this directory (lib/…).
+        let package = WGSLPackage(directory: wgslDirectory, displayRoot: "Shaders/wgsl")
         if write { try fileManager.createDirectory(at: glslDirectory, withIntermediateDirectories: true) }
         for source in sources {
             let stem = String(source.dropLast(".wgsl".count))
             expected.insert("\(stem).comp")
             expected.insert("\(stem).json")
-            let text = try String(contentsOf: wgslDirectory.appendingPathComponent(source), encoding: .utf8)
+            let bytes = Array(try Data(contentsOf: wgslDirectory.appendingPathComponent(source)))
             let output: TranslationOutput
             do {
-                output = try WGSLTranslator.translate(source: text, fileName: "Shaders/wgsl/\(source)")
+                let text = try SourceText.decode(bytes, fileName: "Shaders/wgsl/\(source)")
+                output = try WGSLTranslator.translate(source: text, fileName: "Shaders/wgsl/\(source)", package: package)
             } catch let diagnostic as WGSLDiagnostic {
                 report.failures.append(diagnostic)
                 continue

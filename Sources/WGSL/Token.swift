@@ -29,7 +29,7 @@ struct Token: Equatable {
     /// How the token reads in a message: `'foo'`, `'+'`, `end of file`.
     var quoted: String {
         switch kind {
-        case .identifier(let name): return "'\(name)'"
+        case .identifier(let name): return "'\(NameSuggestion.shown(name))'"
         case .intLiteral(let value, let suffix): return "'\(value)\(suffix)'"
         case .floatLiteral(let value, let suffix): return "'\(value)\(suffix)'"
         case .symbol(let s): return "'\(s)'"

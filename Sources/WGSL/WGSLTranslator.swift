@@ -1,5 +1,5 @@
 // The front door: source text in, GLSL ES 3.10 and reflection out, or one diagnostic naming the
-// file, line and column. parse → resolve (typed IR) → validate → write.
+// file, line and column. link imports → parse → resolve (typed IR) → validate → write.
 
 /// The result of translating one WGSL file.
 public struct TranslationOutput: Sendable {
@@ -12,23 +12,36 @@ public struct WGSLTranslator {
     /// Translates a WGSL file holding one `@compute` entry point.
     ///
     /// - Parameters:
-    ///   - source: the WGSL text.
-    ///   - fileName: used in diagnostics (`fileName:line:col: error: ...`).
+    ///   - source: the WGSL text, possibly opening with WESL import statements.
+    ///   - fileName: used in diagnostics (`fileName:line:col: error: ...`); its stem is the
+    ///     kernel's module name (what `super::` climbs from).
     ///   - overrides: values for `override` declarations, by name (or by `@id` number as a string);
     ///     they replace the defaults written into the GLSL, which stays specialisable by macros.
-    /// - Throws: `WGSLDiagnostic` for any error in the source.
-    public static func translate(source: String, fileName: String, overrides: [String: Double] = [:]) throws -> TranslationOutput {
-        let bytes = Array(source.utf8)
+    ///   - package: where imports find their modules (for the kernels, Shaders/wgsl); needed only
+    ///     when the source imports.
+    /// - Throws: `WGSLDiagnostic` for any error in the source or a module it imports.
+    public static func translate(source: String, fileName: String, overrides: [String: Double] = [:],
+                                 package: WGSLPackage? = nil) throws -> TranslationOutput {
+        let linked = try ImportLinker.link(source: Array(source.utf8), fileName: fileName, package: package)
         do {
-            let ast = try Parser.parse(bytes)
+            let ast = try Parser.parse(linked.text)
             let module = try Resolver.resolve(ast, overrides: overrides)
             let validated = try Validator.validate(module)
             let written = try GLSLWriter.write(validated)
             let reflection = makeReflection(validated, extensions: written.extensions)
             return TranslationOutput(glsl: written.glsl, reflection: reflection)
         } catch let error as CompileError {
-            throw WGSLDiagnostic(message: error.message, span: error.span, source: bytes, fileName: fileName)
+            throw linked.map.diagnostic(for: error)
         }
+    }
+
+    /// The WGSL a kernel expands to once its imports are resolved: the kernel without its import
+    /// statements, followed by the imported declarations (and those they use), each once. It is
+    /// plain WGSL, which `translate` parses and any WebGPU implementation accepts.
+    /// - Throws: `WGSLDiagnostic` for a missing module or item, a cycle or a name clash.
+    public static func flatten(source: String, fileName: String, package: WGSLPackage?) throws -> String {
+        let linked = try ImportLinker.link(source: Array(source.utf8), fileName: fileName, package: package)
+        return String(decoding: linked.text, as: UTF8.self)
     }
 
     private static func makeReflection(_ validated: ValidatedModule, extensions: [String]) -> ShaderReflection {

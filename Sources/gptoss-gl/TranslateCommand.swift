@@ -12,6 +12,7 @@ struct TranslateCommand: ParsableCommand {
         gptoss-gl translate kernel.wgsl -o kernel.comp --reflection kernel.json --override WG=128
         gptoss-gl translate --check                     fail if Shaders/glsl differs from Shaders/wgsl
         gptoss-gl translate --write                     regenerate Shaders/glsl
+        gptoss-gl translate --flatten kernel.wgsl       print the WGSL with its imports resolved
         """
     )
 
@@ -33,12 +34,19 @@ struct TranslateCommand: ParsableCommand {
     @Flag(help: "Regenerate Shaders/glsl from Shaders/wgsl on disk.")
     var write = false
 
+    @Flag(help: "Print the file's WGSL with its imports resolved (plain WGSL, as translated) instead of GLSL.")
+    var flatten = false
+
     @Option(help: "The repository root holding Shaders/ (default: the current directory).")
     var root: String?
 
     func validate() throws {
         if check && write { throw ValidationError("--check and --write exclude each other") }
         if (check || write) && file != nil { throw ValidationError("--check/--write work on Shaders/wgsl; drop the file argument") }
+        if flatten && (check || write || file == nil) { throw ValidationError("--flatten takes one .wgsl file") }
+        if flatten && (output != nil || reflection != nil || !overrides.isEmpty) {
+            throw ValidationError("--flatten prints WGSL: -o, --reflection and --override apply to translation")
+        }
         if !(check || write) && file == nil { throw ValidationError("give a .wgsl file, or --check / --write") }
         if (check || write) && (output != nil || reflection != nil || !overrides.isEmpty) {
             throw ValidationError("-o, --reflection and --override apply to a single file")
@@ -65,16 +73,24 @@ struct TranslateCommand: ParsableCommand {
             values[parts[0]] = value
         }
         guard let path = file else { return }
-        let source: String
+        let bytes: Data
         do {
-            source = try String(contentsOfFile: path, encoding: .utf8)
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             FileHandle.standardError.write(Data("error: cannot read \(path): \(error.localizedDescription)\n".utf8))
             throw ExitCode(1)
         }
+        // Imports find their modules below the kernel's own directory (docs/wgsl.md, "Imports").
+        let directory = (path as NSString).deletingLastPathComponent
+        let package = WGSLPackage(directory: URL(fileURLWithPath: directory.isEmpty ? "." : directory), displayRoot: directory)
         let result: TranslationOutput
         do {
-            result = try WGSLTranslator.translate(source: source, fileName: path, overrides: values)
+            let source = try SourceText.decode(Array(bytes), fileName: path)
+            if flatten {
+                print(try WGSLTranslator.flatten(source: source, fileName: path, package: package), terminator: "")
+                return
+            }
+            result = try WGSLTranslator.translate(source: source, fileName: path, overrides: values, package: package)
         } catch let diagnostic as WGSLDiagnostic {
             FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
             throw ExitCode(1)

@@ -12,7 +12,9 @@ final class DiagnosticTests: XCTestCase {
         for source in cases {
             let stem = source.deletingPathExtension().lastPathComponent
             let text = try String(contentsOf: source, encoding: .utf8)
-            guard let rendered = diagnostic(for: text, fileName: source.lastPathComponent) else {
+            // Import cases find their modules in diagnostics/lib.
+            let package = WGSLPackage(directory: TestPaths.diagnostics, displayRoot: "")
+            guard let rendered = diagnostic(for: text, fileName: source.lastPathComponent, package: package) else {
                 XCTFail("diagnostics/\(stem).wgsl translated without error")
                 continue
             }

@@ -10,17 +10,23 @@ final class SnapshotTests: XCTestCase {
         let inputs = try TestPaths.files(in: TestPaths.snapshotInputs, withExtension: "wgsl")
         XCTAssertFalse(inputs.isEmpty, "no snapshot inputs found in \(TestPaths.snapshotInputs.path)")
         try FileManager.default.createDirectory(at: TestPaths.snapshotOutputs, withIntermediateDirectories: true)
+        // Snapshot inputs that import find their modules in in/lib.
+        let package = WGSLPackage(directory: TestPaths.snapshotInputs, displayRoot: "in")
         for input in inputs {
             let stem = input.deletingPathExtension().lastPathComponent
             let source = try String(contentsOf: input, encoding: .utf8)
             let output: TranslationOutput
             do {
-                output = try WGSLTranslator.translate(source: source, fileName: "in/\(input.lastPathComponent)")
+                output = try WGSLTranslator.translate(source: source, fileName: "in/\(input.lastPathComponent)", package: package)
             } catch {
                 XCTFail("\(stem): \(error.localizedDescription)")
                 continue
             }
-            let generated = [("comp", output.glsl), ("json", try ShaderDirectory.reflectionJSON(output.reflection))]
+            var generated = [("comp", output.glsl), ("json", try ShaderDirectory.reflectionJSON(output.reflection))]
+            if source.contains("\nimport ") || source.hasPrefix("import ") {
+                // What the imports expand to is reviewed too.
+                generated.append(("flat.wgsl", try WGSLTranslator.flatten(source: source, fileName: "in/\(input.lastPathComponent)", package: package)))
+            }
             for (ext, content) in generated {
                 let url = TestPaths.snapshotOutputs.appendingPathComponent("\(stem).\(ext)")
                 let previous = try? String(contentsOf: url, encoding: .utf8)
@@ -39,9 +45,10 @@ final class SnapshotTests: XCTestCase {
     /// No output without an input: a deleted case must take its snapshots with it.
     func testNoOrphanedSnapshots() throws {
         let inputs = Set(try TestPaths.files(in: TestPaths.snapshotInputs, withExtension: "wgsl").map { $0.deletingPathExtension().lastPathComponent })
-        for ext in ["comp", "json"] {
+        for ext in ["comp", "json", "flat.wgsl"] {
             for output in try TestPaths.files(in: TestPaths.snapshotOutputs, withExtension: ext) {
-                XCTAssertTrue(inputs.contains(output.deletingPathExtension().lastPathComponent), "\(output.lastPathComponent) has no in/ source: delete it")
+                let stem = String(output.lastPathComponent.dropLast(ext.count + 1))
+                XCTAssertTrue(inputs.contains(stem), "\(output.lastPathComponent) has no in/ source: delete it")
             }
         }
     }

@@ -60,9 +60,9 @@ func translateOrFail(_ source: String, file: StaticString = #filePath, line: UIn
 }
 
 /// The diagnostic text a source produces, or nil when it translates.
-func diagnostic(for source: String, fileName: String = "test.wgsl") -> String? {
+func diagnostic(for source: String, fileName: String = "test.wgsl", package: WGSLPackage? = nil) -> String? {
     do {
-        _ = try WGSLTranslator.translate(source: source, fileName: fileName)
+        _ = try WGSLTranslator.translate(source: source, fileName: fileName, package: package)
         return nil
     } catch {
         return error.localizedDescription
