@@ -27,10 +27,14 @@ demo: build
 	mkdir -p out
 	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --temperature 0.8 --seed 7 --record out/demo.mp4 --telemetry out/demo.jsonl
 
+# Every import must be a declared dependency of its target (an undeclared one builds only by
+# luck of the build order), so the check is an error here, as in CI (.ci/run runs this).
+IMPORT_CHECK = --explicit-target-dependency-import-check error
+
 test: deps
-	$(SWIFT) build
+	$(SWIFT) build $(IMPORT_CHECK)
 	.build/debug/gptoss-gl translate --check
-	$(SWIFT) test
+	$(SWIFT) test $(IMPORT_CHECK)
 
 clean:
 	rm -rf .build out

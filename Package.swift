@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // gptoss-gl: a portable GPT-OSS inference engine. Module boundaries follow docs in design.md:
 // GGUF, WGSL, Telemetry and GLES import nothing of ours; Kernels imports GLES; GPTOSS imports
-// GGUF, Kernels, Tokenizer, Telemetry; HUD imports GLES and Telemetry; the executable wires them.
+// GGUF, GLES, Kernels, Telemetry; HUD imports GLES and Telemetry; the executable wires them.
 import PackageDescription
 
 let package = Package(
@@ -30,7 +30,7 @@ let package = Package(
         // Always optimised: building the 201k-token vocabulary takes ~20 s unoptimised, ~1 s optimised.
         .target(name: "Tokenizer", dependencies: ["GGUF", "RepositoryPaths"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Kernels", dependencies: ["GLES", "RepositoryPaths"]),
-        .target(name: "GPTOSS", dependencies: ["GGUF", "Kernels", "Tokenizer", "Telemetry"]),
+        .target(name: "GPTOSS", dependencies: ["GGUF", "GLES", "Kernels", "Telemetry"]),
         .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES", "RepositoryPaths"]),
         .target(name: "ModelServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),

@@ -181,7 +181,5 @@ public struct MemoryBarrier: OptionSet, Sendable {
     public static let command = MemoryBarrier(rawValue: GLbitfield(GL_COMMAND_BARRIER_BIT))
     /// glBufferSubData, glCopyBufferSubData and mapped reads of shader-written buffers.
     public static let bufferUpdate = MemoryBarrier(rawValue: GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
-    /// Texture fetches and framebuffer reads (for the HUD).
-    public static let graphics = MemoryBarrier(rawValue: GLbitfield(GL_TEXTURE_FETCH_BARRIER_BIT | GL_FRAMEBUFFER_BARRIER_BIT | GL_PIXEL_BUFFER_BARRIER_BIT))
     public static let all: MemoryBarrier = [.storage, .uniform, .command, .bufferUpdate]
 }

@@ -51,6 +51,16 @@ public struct GPULimits: Codable, Equatable, Sendable {
 
     public var renderer: String
     public var vendor: String
+
+    /// Whether `renderer` is a CPU rasteriser (Mesa's llvmpipe or softpipe, SwiftShader): the
+    /// one place the engine asks, so the kernels' sizes, the upload method, the prefill loop
+    /// budget and the memory probe agree on what a CPU renderer is.
+    public var isSoftwareRenderer: Bool { Self.isSoftwareRenderer(renderer) }
+
+    static func isSoftwareRenderer(_ renderer: String) -> Bool {
+        let lowered = renderer.lowercased()
+        return ["llvmpipe", "softpipe", "swiftshader"].contains { lowered.contains($0) }
+    }
     public var glVersion: String
     public var glslVersion: String
     public var glesMajor: Int
@@ -196,9 +206,7 @@ public struct GPULimits: Codable, Equatable, Sendable {
                 return (dedicatedKiB * 1024, availableKiB > 0 ? availableKiB * 1024 : nil, "dedicated video memory (GL_NVX_gpu_memory_info)")
             }
         }
-        let lowered = renderer.lowercased()
-        if lowered.contains("llvmpipe") || lowered.contains("softpipe") || lowered.contains("swiftshader"),
-           let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
+        if isSoftwareRenderer(renderer), let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
             func field(_ name: String) -> Int? {
                 guard let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
                 return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }

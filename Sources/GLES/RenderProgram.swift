@@ -36,12 +36,6 @@ public final class RenderProgram {
         let location = glGetUniformLocation(glName, uniform)
         return location < 0 ? nil : location
     }
-
-    /// The location of a vertex attribute, or nil.
-    public func attributeLocation(_ attribute: String) -> GLint? {
-        let location = glGetAttribLocation(glName, attribute)
-        return location < 0 ? nil : location
-    }
 }
 
 extension GLContext {

@@ -151,12 +151,19 @@ public enum Benchmark {
 /// GPU time per kernel of one phase, from a `GPUTimeline` mark after every launch.
 public struct KernelProfile: Codable, Equatable, Sendable {
     public struct Row: Codable, Equatable, Sendable {
-        /// Shader (and weight format).
-        public var kernel: String
+        /// The operation (`KernelOperation`'s raw value, e.g. `matmul`).
+        public var operation: String
+        /// The kernel's shader, e.g. `f32_linear`.
+        public var shader: String
+        /// The weight format it read (`q8_0`, `mxfp4`, …), nil for kernels that read none.
+        public var format: String?
         /// Launches per step.
         public var launchesPerStep: Double
         /// GPU seconds per step.
         public var secondsPerStep: Double
+
+        /// The shader and its format, e.g. `f32_linear mxfp4`.
+        public var kernel: String { format.map { "\(shader) \($0)" } ?? shader }
     }
 
     public var phase: String
@@ -223,7 +230,10 @@ extension Benchmark {
         func collect(_ phase: String, steps: Int, tokensPerStep: Int, enqueue: Double, dispatch: Double, wall: Double) {
             let rows = timeline.order.map { label -> KernelProfile.Row in
                 let t = timeline.totals[label]!
-                return KernelProfile.Row(kernel: label, launchesPerStep: Double(t.count) / Double(steps),
+                // Every label was marked from a report's typed identity (GPTOSSModel.reportMode).
+                let identity = model.profiledKernels[label]!
+                return KernelProfile.Row(operation: identity.operation.rawValue, shader: identity.kernel.shader,
+                                         format: identity.format.map { "\($0)" }, launchesPerStep: Double(t.count) / Double(steps),
                                          secondsPerStep: t.seconds / Double(steps))
             }.sorted { $0.secondsPerStep > $1.secondsPerStep }
             profiles.append(KernelProfile(phase: phase, steps: steps, tokensPerStep: tokensPerStep, rows: rows,

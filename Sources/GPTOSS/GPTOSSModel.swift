@@ -41,8 +41,9 @@ public final class GPTOSSModel {
     public let batch: Int
     let buffers: Activations
     let telemetry: TelemetryBus?
-    private var reportedModes = Set<String>()
-    private var reportedKernels = Set<String>()
+    private var reportedOperations = Set<KernelOperation>()
+    /// The kernel behind each profile label marked so far (`Benchmark.profile` names its rows by them).
+    var profiledKernels: [String: KernelIdentity] = [:]
     /// Set by `traceRouter(_:)`: where the GPU copies each step's router choices.
     private var routerTrace: GPUBuffer?
     /// Set by `traceAttention(_:)` (AttentionProbe.swift): the attention telemetry's GPU probe.
@@ -306,41 +307,16 @@ public final class GPTOSSModel {
         return dumps?.captured ?? [:]
     }
 
-    /// Emits a kernel-mode event the first time an op family runs somewhere.
+    /// Emits a kernel-mode event the first time an operation runs, and marks the profile's
+    /// timeline after every launch when profiling.
     func reportMode(_ r: KernelReport) {
-        if let profile { try? profile.mark(Self.profileLabel(of: r.kernel)) }
-        // Runs after every launch: return before any string work unless this kernel is new.
-        guard let telemetry, reportedKernels.insert(r.kernel).inserted else { return }
-        let op = Self.operation(of: r.kernel)
-        guard reportedModes.insert("\(op)/\(r.site)").inserted else { return }
-        telemetry.emit(.kernelMode(KernelMode(op: op, placement: r.site == .gpu ? .gpu : .cpu, detail: r.kernel)))
-    }
-
-    /// A profile row: the shader, with the weight format where it has one (Q8_0 and MXFP4
-    /// matrix kernels cost differently).
-    static func profileLabel(of kernel: String) -> String {
-        let shader = kernel.split(separator: "[").first.map(String.init) ?? kernel
-        guard let range = kernel.range(of: "WEIGHT_FORMAT=") else { return shader }
-        let code = kernel[range.upperBound...].prefix { $0.isNumber }
-        let format = UInt32(code).flatMap { WeightFormat(rawValue: $0) }.map { "\($0)" } ?? String(code)
-        return "\(shader) \(format)"
-    }
-
-    /// The telemetry op family of a kernel, from its name.
-    static func operation(of kernel: String) -> String {
-        let shader = kernel.split(separator: "[").first.map(String.init) ?? kernel
-        switch shader {
-        case "f32_linear", "f32_linear_tiled": return KernelOp.matmul
-        case "f32_rmsnorm": return KernelOp.rmsnorm
-        case "f32_rope_yarn": return KernelOp.rope
-        case "f32_sdpa_sinks_decode": return KernelOp.attentionDecode
-        case "f32_sdpa_sinks_prefill": return KernelOp.attentionPrefill
-        case "f32_topk_softmax", "f32_router_decode", "f32_moe_gate_up_swiglu", "f32_moe_down_sum",
-             "f32_moe_group", "f32_moe_gate_up_grouped", "f32_moe_down_grouped", "f32_moe_slot_sum": return KernelOp.moe
-        case "f32_logits_reduce": return KernelOp.sampling
-        case "f32_embedding": return "embedding"
-        case "f32_kv_append": return "kv_append"
-        default: return shader
+        if let profile {
+            let identity = r.identity
+            profiledKernels[identity.label] = identity
+            try? profile.mark(identity.label)
         }
+        // Runs after every launch: a set of enum values, no string work unless the op is new.
+        guard let telemetry, reportedOperations.insert(r.operation).inserted else { return }
+        telemetry.emit(.kernelMode(KernelMode(op: r.operation.rawValue, detail: r.program)))
     }
 }

@@ -47,18 +47,26 @@ extension Painter {
         row("SUBGROUPS", subgroups.map { hasSubgroups ? "☑ YES" + $0.dropFirst(3) : "☒ NO" } ?? "?", hasSubgroups ? Theme.green : Theme.amber)
     }
 
+    /// The kernel panel's row label of every op in `KernelOp.all`.
+    static let kernelLabels = [KernelOp.embedding: "EMBEDDING", KernelOp.rmsnorm: "RMSNORM", KernelOp.matmul: "MATMUL",
+                               KernelOp.rope: "ROPE", KernelOp.kvAppend: "KV APPEND", KernelOp.attentionDecode: "ATTN DECODE",
+                               KernelOp.attentionPrefill: "ATTN PREFILL", KernelOp.attentionProbe: "ATTN PROBE",
+                               KernelOp.router: "ROUTER", KernelOp.moe: "MOE EXPERTS", KernelOp.sampling: "SAMPLING"]
+
     mutating func kernelPanel(_ rect: Rect) {
-        let cpuCount = state.kernelModes.filter { $0.placement == .cpu }.count
-        let content = panel(rect, cpuCount > 0 ? "Kernels  ·  \(cpuCount) on CPU" : "Kernels",
-                            accent: cpuCount > 0 ? Theme.amber : Theme.cyan, meterSeed: 8)
+        let content = panel(rect, "Kernels", accent: Theme.cyan, meterSeed: 8)
         guard content.h > 0 else { return }
-        let labels = [KernelOp.rmsnorm: "RMSNORM", KernelOp.rope: "ROPE", KernelOp.attentionDecode: "ATTN DECODE",
-                      KernelOp.attentionPrefill: "ATTN PREFILL", KernelOp.moe: "MOE EXPERTS", KernelOp.matmul: "MATMUL",
-                      KernelOp.sampling: "SAMPLING"]
+        let labels = Self.kernelLabels
+        // A log from another version may name an op this one does not know: listed after the rest.
         let extra = state.kernelModes.map(\.op).filter { !KernelOp.all.contains($0) }
-        let ops = KernelOp.all + extra
-        // Two columns when the rows would not fit in one.
+        var ops = KernelOp.all + extra
+        // Two columns when the rows would not fit in one; when two are not enough either, the
+        // ops that have not run yet give way to those that have.
         let rowsFit = max(1, Int(content.h / style.line))
+        if ops.count > 2 * rowsFit {
+            let reported = Set(state.kernelModes.map(\.op))
+            ops = ops.filter { reported.contains($0) }
+        }
         let columnCount = ops.count > rowsFit ? 2 : 1
         let columns = content.columns(Array(repeating: 1, count: columnCount), gap: style.pad * 2)
         for (index, op) in ops.enumerated() {
@@ -67,12 +75,8 @@ extension Painter {
             guard index / rowsFit < columnCount else { break }
             let y = column.y + Float(row) * style.line
             let mode = state.kernelModes.first { $0.op == op }
-            let tag: String, color: Color
-            switch mode?.placement {
-            case .gpu?: tag = " GPU "; color = Theme.cyan
-            case .cpu?: tag = " CPU "; color = Time.blink(time) ? Theme.amber : Theme.red
-            case nil: tag = " --- "; color = Theme.textDim
-            }
+            // Every op runs on the GPU; a row lights up once its first launch is reported.
+            let (tag, color) = mode == nil ? (" --- ", Theme.textDim) : (" GPU ", Theme.cyan)
             list.text(labels[op] ?? op.uppercased(), x: column.x, y: y, face: style.body, mode == nil ? Theme.textDim : Theme.text,
                       maxWidth: column.w - style.width(tag, style.body) - style.pad)
             let tagWidth = style.width(tag, style.body)

@@ -18,11 +18,6 @@ struct Rect: Equatable {
         return (Rect(x, y, w, top), Rect(x, y + top + gap, w, h - top - gap))
     }
 
-    func splitLeft(_ width: Float, gap: Float = 0) -> (Rect, Rect) {
-        let left = min(width, w)
-        return (Rect(x, y, left, h), Rect(x + left + gap, y, w - left - gap, h))
-    }
-
     /// Splits into rows with the given weights and `gap` pixels between them; whole pixels.
     func rows(_ weights: [Float], gap: Float) -> [Rect] {
         let total = weights.reduce(0, +)

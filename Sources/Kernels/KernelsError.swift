@@ -18,6 +18,8 @@ public enum KernelsError: LocalizedError, Equatable {
     case unknownOverride(shader: String, name: String, known: [String])
     /// The GLSL has no `#version` line to insert specialisations after.
     case malformedShader(name: String, reason: String)
+    /// A launcher wrote its params in an order (or with types) other than the shader declares.
+    case paramsMismatch(shader: String, field: Int, written: String, expected: String)
 
     public var errorDescription: String? {
         switch self {
@@ -37,6 +39,9 @@ public enum KernelsError: LocalizedError, Equatable {
             return "Shader '\(shader)' has no override '\(name)' (it has: \(known.joined(separator: ", "))). Regenerate Shaders/glsl from the WGSL."
         case .malformedShader(let name, let reason):
             return "Shader '\(name)': \(reason). Regenerate Shaders/glsl with `gptoss-gl translate`."
+        case .paramsMismatch(let shader, let field, let written, let expected):
+            return "Kernel \(shader): params field \(field) was written as '\(written)' but the shader declares '\(expected)'. "
+                + "Make the launcher write the fields of Shaders/glsl/\(shader).json in their order."
         }
     }
 }

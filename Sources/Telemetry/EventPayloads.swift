@@ -125,33 +125,35 @@ public enum LimitKey {
     public static let subgroups = "subgroups"
 }
 
-/// Where an operation ran.
-public enum KernelPlacement: String, Codable, Sendable {
-    case gpu, cpu
-}
-
-/// Where one family of operations runs. A CPU placement is a fallback the user should notice.
+/// The first launch of one family of operations (every op runs on the GPU: there is no CPU
+/// fallback). Logs written before the `placement` field went away still decode (it is ignored).
 public struct KernelMode: Codable, Sendable, Equatable {
-    /// One of `KernelOp`'s names, or another short op name.
+    /// One of `KernelOp.all`.
     public var op: String
-    public var placement: KernelPlacement
+    /// The compiled program that ran first, e.g. `f32_linear[…,WEIGHT_FORMAT=4]`.
     public var detail: String?
 
-    public init(op: String, placement: KernelPlacement, detail: String? = nil) {
-        self.op = op; self.placement = placement; self.detail = detail
+    public init(op: String, detail: String? = nil) {
+        self.op = op; self.detail = detail
     }
 }
 
-/// Op names the HUD lists in a fixed order.
+/// The op names, in the order the HUD lists them: the raw values of the kernel library's
+/// `KernelOperation` (GPTOSSTests checks the two lists are the same; Telemetry imports nothing).
 public enum KernelOp {
+    public static let embedding = "embedding"
     public static let rmsnorm = "rmsnorm"
+    public static let matmul = "matmul"
     public static let rope = "rope"
+    public static let kvAppend = "kv_append"
     public static let attentionDecode = "attention_decode"
     public static let attentionPrefill = "attention_prefill"
+    public static let attentionProbe = "attention_probe"
+    public static let router = "router"
     public static let moe = "moe"
-    public static let matmul = "matmul"
     public static let sampling = "sampling"
-    public static let all = [rmsnorm, rope, attentionDecode, attentionPrefill, moe, matmul, sampling]
+    public static let all = [embedding, rmsnorm, matmul, rope, kvAppend, attentionDecode, attentionPrefill, attentionProbe,
+                             router, moe, sampling]
 }
 
 /// Totals of the expert cache since the run began.

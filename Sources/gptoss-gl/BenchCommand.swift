@@ -221,10 +221,13 @@ struct BenchReport: Encodable {
                      + " (in GLContext.dispatch \(ms(p.dispatchSecondsPerStep)))"
                      + " · GPU per step \(ms(p.gpuSecondsPerStep)) (with a query per launch)"]
         let width = max(24, p.rows.map(\.kernel.count).max() ?? 0)
-        lines.append("  " + "kernel".padding(toLength: width, withPad: " ", startingAt: 0) + "  launches      GPU/step   share")
+        let opWidth = max(9, p.rows.map(\.operation.count).max() ?? 0)
+        lines.append("  " + "operation".padding(toLength: opWidth, withPad: " ", startingAt: 0) + "  "
+                     + "kernel".padding(toLength: width, withPad: " ", startingAt: 0) + "  launches      GPU/step   share")
         for r in p.rows {
             let share = p.gpuSecondsPerStep > 0 ? 100 * r.secondsPerStep / p.gpuSecondsPerStep : 0
-            lines.append("  " + r.kernel.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("  " + r.operation.padding(toLength: opWidth, withPad: " ", startingAt: 0) + "  "
+                         + r.kernel.padding(toLength: width, withPad: " ", startingAt: 0)
                          + String(format: "  %8.1f  ", r.launchesPerStep) + ms(r.secondsPerStep) + String(format: "  %5.1f %%", share))
         }
         return lines.joined(separator: "\n")

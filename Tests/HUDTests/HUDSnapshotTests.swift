@@ -17,7 +17,13 @@ final class HUDSnapshotTests: XCTestCase {
             state.apply(event)
             if state.loadFraction >= 0.3 { return event.time }
         }
-        throw XCTSkip("the log never reaches 30 %")
+        // A fixture that lost its load events must fail the golden, not skip it.
+        throw FixtureProblem(message: "the log never reaches 30 % loaded: no frame to compare with the loading-30 golden")
+    }
+
+    struct FixtureProblem: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
     }
 
     /// Just after the runtime is ready: every tensor listed, memory full, no tokens yet.

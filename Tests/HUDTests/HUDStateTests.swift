@@ -48,8 +48,14 @@ final class HUDStateTests: XCTestCase {
         let state = HUDState(events: try HUDTestSupport.events("error.jsonl"))
         XCTAssertEqual(state.errors.count, 1)
         XCTAssertEqual(state.stages[.gpuUpload]?.status, .failed)
-        XCTAssertEqual(state.kernelModes.first { $0.op == KernelOp.sampling }?.placement, .cpu)
+        XCTAssertEqual(Set(state.kernelModes.map(\.op)), Set(KernelOp.all).subtracting([KernelOp.attentionProbe]),
+                       "every op of the forward pass reported once (the probe runs only with --attention-layer)")
         XCTAssertLessThan(state.loadFraction, 0.5)
+    }
+
+    /// Every op the engine reports has its own label in the kernel panel (no raw, stray rows).
+    func testEveryKernelOpHasAPanelLabel() {
+        XCTAssertEqual(Set(Painter.kernelLabels.keys), Set(KernelOp.all))
     }
 
     func testLayerNamesAreParsed() {

@@ -11,7 +11,8 @@ final class NormAndLinearTests: XCTestCase {
         let out = try GPU.zeros(width * tokens, "y")
         let report = try kernels.rmsNorm(RMSNormArgs(input: try GPU.buffer([1e30, -1e30, 7] + x, "x"), weight: try GPU.buffer(weight, "w"),
                                                      output: out, width: width, tokens: tokens, eps: 1e-5, inputOffset: 3))
-        XCTAssertEqual(report.site, .gpu)
+        XCTAssertEqual(report.kernel, .rmsNorm)
+        XCTAssertEqual(report.operation, .rmsnorm)
         assertClose(try GPU.read(out, width * tokens), CPUReference.rmsNorm(x, weight: weight, tokens: tokens, eps: 1e-5),
                     relative: 1e-5, "rmsnorm")
     }

@@ -28,7 +28,7 @@ final class TiledLinearTests: XCTestCase {
         let args = LinearArgs(weights: weights, bias: try GPU.buffer(bias, "bias"), input: try GPU.buffer(x, "x"), output: out, tokens: tokens)
         XCTAssertTrue(kernels.usesTiledLinear(args), "\(what): tiled path expected", file: file, line: line)
         let report = try kernels.linear(args)
-        XCTAssertTrue(report.kernel.contains("f32_linear_tiled"), "\(what): ran \(report.kernel)", file: file, line: line)
+        XCTAssertEqual(report.kernel, .linearTiled, "\(what): ran \(report.program)", file: file, line: line)
         let expected = CPUReference.linear(weights: w, bias: bias, x: x, rows: rows, cols: cols, tokens: tokens)
         assertClose(try GPU.read(out, tokens * rows), expected, relative: 1e-5, what, file: file, line: line)
     }
@@ -86,7 +86,7 @@ final class TiledLinearTests: XCTestCase {
         let report = try kernels.linear(LinearArgs(weights: weights, bias: try GPU.buffer(bias, "bias"), input: try GPU.buffer(input, "x"),
                                                    output: out, tokens: tokens, inputOffset: inOffset, inputStride: inStride,
                                                    outputStride: outStride, outputOffset: outOffset, accumulate: true))
-        XCTAssertTrue(report.kernel.contains("f32_linear_tiled"), report.kernel)
+        XCTAssertEqual(report.kernel, .linearTiled, report.program)
         XCTAssertEqual(report.dispatches, 4)
         let product = CPUReference.linear(weights: w, bias: bias, x: x, rows: rows, cols: cols, tokens: tokens)
         var expected = before
@@ -113,9 +113,9 @@ final class TiledLinearTests: XCTestCase {
         let input = try GPU.buffer(x, "x"), out = try GPU.zeros(16 * rows, "y")
         let kernels = try GPU.library(tuning: tuning(minTokens: 16))
         let small = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: input, output: out, tokens: 15))
-        XCTAssertFalse(small.kernel.contains("tiled"), "15 tokens are under tiledMinTokens: \(small.kernel)")
+        XCTAssertEqual(small.kernel, .linear, "15 tokens are under tiledMinTokens: \(small.program)")
         let batch = try kernels.linear(LinearArgs(weights: weights, bias: nil, input: input, output: out, tokens: 16))
-        XCTAssertTrue(batch.kernel.contains("f32_linear_tiled"), batch.kernel)
+        XCTAssertEqual(batch.kernel, .linearTiled, batch.program)
         let (narrowRaw, _) = try rng.tensor(.q8_0, rows: 40, cols: cols)
         let narrow = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: narrowRaw, format: .q8_0, rows: 40, cols: cols),
                                     label: "narrow")
@@ -135,7 +135,7 @@ final class TiledLinearTests: XCTestCase {
             XCTAssertTrue("\(error.localizedDescription)".contains("shared memory"), "\(error.localizedDescription)")
         }
         let fallback = try oversized.linear(args)
-        XCTAssertFalse(fallback.kernel.contains("tiled"), fallback.kernel)
+        XCTAssertEqual(fallback.kernel, .linear, fallback.program)
         assertClose(try GPU.read(out, 16 * rows), CPUReference.linear(weights: w, bias: nil, x: x, rows: rows, cols: cols, tokens: 16),
                     relative: 1e-5, "fallback to f32_linear")
     }

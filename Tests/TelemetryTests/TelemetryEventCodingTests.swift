@@ -14,7 +14,7 @@ enum SampleEvents {
         TelemetryEvent(time: 0.62, .gpuMemory(GPUMemory(inUseBytes: 140_968_448, budgetBytes: nil, residentTensors: 1))),
         TelemetryEvent(time: 0.7, .limits(DeviceLimits(renderer: "llvmpipe (LLVM 15.0.6, 256 bits)", version: "OpenGL ES 3.2 Mesa 22.3.6",
                                                     entries: [.init(key: LimitKey.maxStorageBlockBytes, value: "134217728"), .init(key: LimitKey.f16, value: "no")]))),
-        TelemetryEvent(time: 0.8, .kernelMode(KernelMode(op: KernelOp.sampling, placement: .cpu, detail: "no subgroups"))),
+        TelemetryEvent(time: 0.8, .kernelMode(KernelMode(op: KernelOp.sampling, detail: "f32_logits_reduce[WG_SIZE=128]"))),
         TelemetryEvent(time: 1.0, .expertCache(ExpertCacheStats(hits: 12, misses: 3))),
         TelemetryEvent(time: 1.1, .router(RouterChoice(layer: 3, experts: [7, 1, 30, 12], weights: [0.4, 0.3, 0.2, 0.1]))),
         TelemetryEvent(time: 1.2, .token(TokenSample(position: 17, id: 200005, text: "<|channel|> é\n\"", channel: .analysis,
@@ -44,6 +44,13 @@ final class TelemetryEventCodingTests: XCTestCase {
         XCTAssertEqual(object["name"] as? String, "blk.0.ffn_gate_exps.weight")
         XCTAssertEqual(object["shape"] as? [Int], [2880, 2880, 32])
         XCTAssertEqual(object["type"] as? String, "mxfp4")
+    }
+
+    /// Logs from before the CPU placement went away carry a `placement` field: they still replay.
+    func testKernelModeOfOlderLogsStillDecodes() throws {
+        let line = Data(#"{"t":0.1,"event":"kernel_mode","op":"sampling","placement":"cpu","detail":"x"}"#.utf8)
+        let events = try JSONLReplayer.decode(line, path: "old.jsonl")
+        XCTAssertEqual(events.map(\.payload), [.kernelMode(KernelMode(op: KernelOp.sampling, detail: "x"))])
     }
 
     func testUnknownTypeIsRejectedWithTheKnownTypes() {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Plain Swift versions of every kernel, written from the math in docs/gpt-oss.md §5 (not from
-/// the WGSL), accumulating in Double. The GPU tests compare against these; the model may use
-/// them as a CPU fallback for one op (reported as `ExecutionSite.cpu`).
+/// the WGSL), accumulating in Double. The GPU tests compare against these (the model has no
+/// CPU fallback: every op runs on the GPU).
 ///
 /// Shapes are row-major, `[a][b]` meaning b varies fastest.
 public enum CPUReference {

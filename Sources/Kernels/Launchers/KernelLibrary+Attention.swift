@@ -89,7 +89,7 @@ extension KernelLibrary {
 
     @discardableResult
     public func attentionDecode(_ a: AttentionDecodeArgs) throws -> KernelReport {
-        let name = "f32_sdpa_sinks_decode"
+        let kernel = Kernel.attentionDecode, name = kernel.shader
         let c = a.cache
         let d = c.headDim
         let split = a.splitKeys ?? tuning.decodeSplitKeys
@@ -118,31 +118,31 @@ extension KernelLibrary {
                     "\(splits) splits of \(a.heads) heads need \(partialFloats * 4) bytes of partial results, over the binding limit; use a larger split")
         let partials = try scratchBuffer("attention.partials", bytes: partialFloats * 4)
 
-        let (pass1, _) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split),
+        let pass1 = try program(kernel, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "SPLIT_KEYS": UInt32(split),
                                                      "KV_HALF": c.storage == .f16 ? 1 : 0])
         // One split (every sliding layer, and full layers until the cache passes a split) needs
         // no combine pass: the first pass merges the sink and writes the output itself.
         let finalize = splits == 1
-        var p = UniformWriter()
-        p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position); p.u32(c.capacity)
-        p.u32(c.window); p.u32(splits); p.u32(a.queryOffset); p.f32(a.scale ?? 1 / Float(d).squareRoot())
-        p.u32(a.outputOffset); p.u32(finalize ? 1 : 0); p.u32(0); p.u32(0)
+        var p = UniformWriter(for: pass1)
+        p.u32("n_heads", a.heads); p.u32("n_kv_heads", c.kvHeads); p.u32("position", a.position); p.u32("capacity", c.capacity)
+        p.u32("window", c.window); p.u32("n_splits", splits); p.u32("q_offset", a.queryOffset); p.f32("scale", a.scale ?? 1 / Float(d).squareRoot())
+        p.u32("out_offset", a.outputOffset); p.u32("finalize", finalize ? 1 : 0); p.u32("pad0", 0); p.u32("pad1", 0)
         try run(pass1, params: p, storage: [use(1, a.query, floats: a.queryOffset + a.heads * d), use(2, c.keys), use(3, c.values),
                                                    use(4, partials, floats: partialFloats), use(5, a.sinks),
                                                    use(6, a.output, floats: a.outputOffset + a.heads * d)], groups: (splits, headBlocks, 1))
-        if finalize { return KernelReport(kernel: pass1.name, site: .gpu, dispatches: 1) }
+        if finalize { return pass1.report(dispatches: 1) }
 
-        let (pass2, _) = try program("f32_sdpa_combine", ["WG_SIZE": UInt32(min(wg, 64)), "HEAD_DIM": UInt32(d)])
-        var q = UniformWriter()
-        q.u32(a.heads); q.u32(splits); q.u32(a.outputOffset); q.u32(0)
+        let pass2 = try program(Kernel.attentionCombine, ["WG_SIZE": UInt32(min(wg, 64)), "HEAD_DIM": UInt32(d)])
+        var q = UniformWriter(for: pass2)
+        q.u32("n_heads", a.heads); q.u32("n_splits", splits); q.u32("out_offset", a.outputOffset); q.u32("pad0", 0)
         try run(pass2, params: q, storage: [use(1, partials, floats: partialFloats), use(2, a.sinks),
                                                   use(3, a.output, floats: a.outputOffset + a.heads * d)], groups: (a.heads, 1, 1))
-        return KernelReport(kernel: pass1.name, site: .gpu, dispatches: 2)
+        return pass1.report(dispatches: 2)
     }
 
     @discardableResult
     public func attentionPrefill(_ a: AttentionPrefillArgs) throws -> KernelReport {
-        let name = "f32_sdpa_sinks_prefill"
+        let kernel = Kernel.attentionPrefill, name = kernel.shader
         let c = a.cache
         let d = c.headDim
         try require(a.tokens > 0 && a.position0 >= 0, name, "tokens must be positive and position0 ≥ 0")
@@ -177,17 +177,17 @@ extension KernelLibrary {
         if prefillExceedsLoopLimit(a, queryTile: queryTile, keyTile: keyTile) { return try attentionPrefillQueryByQuery(a) }
         let groupsX = (a.tokens + queryTile - 1) / queryTile
         try groupsFit(groupsX, a.heads, name)
-        let (program, key) = try program(name, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile),
+        let program = try program(kernel, ["HEAD_DIM": UInt32(d), "Q_TILE": UInt32(queryTile), "K_TILE": UInt32(keyTile),
                                                    "KV_HALF": c.storage == .f16 ? 1 : 0, "REGISTER_ROWS": registerRows ? 1 : 0])
-        var p = UniformWriter()
-        p.u32(a.tokens); p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position0)
-        p.u32(c.capacity); p.u32(c.window); p.u32(a.queryStride); p.u32(a.queryOffset)
-        p.u32(a.kvStride); p.u32(a.keyOffset); p.u32(a.valueOffset); p.u32(a.outputStride)
-        p.f32(a.scale ?? 1 / Float(d).squareRoot()); p.u32(0); p.u32(0); p.u32(0)
+        var p = UniformWriter(for: program)
+        p.u32("n_tokens", a.tokens); p.u32("n_heads", a.heads); p.u32("n_kv_heads", c.kvHeads); p.u32("position0", a.position0)
+        p.u32("capacity", c.capacity); p.u32("window", c.window); p.u32("q_stride", a.queryStride); p.u32("q_offset", a.queryOffset)
+        p.u32("kv_stride", a.kvStride); p.u32("k_offset", a.keyOffset); p.u32("v_offset", a.valueOffset); p.u32("out_stride", a.outputStride)
+        p.f32("scale", a.scale ?? 1 / Float(d).squareRoot()); p.u32("pad0", 0); p.u32("pad1", 0); p.u32("pad2", 0)
         try run(program, params: p,
                 storage: [use(1, a.query, floats: queryFloats), use(2, a.keys, floats: keyFloats), use(3, a.values, floats: valueFloats),
                           use(4, c.keys), use(5, c.values), use(6, a.sinks), use(7, a.output, floats: outputFloats)],
                 groups: (groupsX, a.heads, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1)
     }
 }

@@ -61,7 +61,7 @@ extension KernelLibrary {
     /// probed heads, like one layer's decode attention without the values.
     @discardableResult
     public func attentionProbe(_ a: AttentionProbeArgs) throws -> KernelReport {
-        let name = "f32_attention_probe"
+        let kernel = Kernel.attentionProbe, name = kernel.shader
         let c = a.cache
         let d = c.headDim
         let wg = tuning.decodeWorkgroup
@@ -80,13 +80,13 @@ extension KernelLibrary {
         try requireFloats(a.output, a.probeHeads * columns, name)
         try groupsFit(a.probeHeads, 1, name)
 
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "KV_HALF": c.storage == .f16 ? 1 : 0])
-        var p = UniformWriter()
-        p.u32(a.heads); p.u32(c.kvHeads); p.u32(a.position); p.u32(c.capacity)
-        p.u32(c.window); p.u32(columns); p.u32(a.queryOffset); p.f32(a.scale ?? 1 / Float(d).squareRoot())
+        let program = try program(kernel, ["WG_SIZE": UInt32(wg), "HEAD_DIM": UInt32(d), "KV_HALF": c.storage == .f16 ? 1 : 0])
+        var p = UniformWriter(for: program)
+        p.u32("n_heads", a.heads); p.u32("n_kv_heads", c.kvHeads); p.u32("position", a.position); p.u32("capacity", c.capacity)
+        p.u32("window", c.window); p.u32("columns", columns); p.u32("q_offset", a.queryOffset); p.f32("scale", a.scale ?? 1 / Float(d).squareRoot())
         try run(program, params: p, storage: [use(1, a.query, floats: a.queryOffset + a.heads * d), use(2, c.keys),
                                               use(3, a.sinks, floats: a.heads), use(4, a.output, floats: a.probeHeads * columns)],
                 groups: (a.probeHeads, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1)
     }
 }

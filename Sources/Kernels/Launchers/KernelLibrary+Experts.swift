@@ -92,7 +92,7 @@ public func fusedGateUpBias(gate: [Float], up: [Float], experts: Int) -> [Float]
 extension KernelLibrary {
     @discardableResult
     public func routerTopK(_ a: RouterTopKArgs) throws -> KernelReport {
-        let name = "f32_topk_softmax"
+        let kernel = Kernel.routerTopK, name = kernel.shader
         try require(a.tokens > 0, name, "tokens must be positive")
         try require(a.k >= 1 && a.k <= min(32, a.experts), name, "k = \(a.k) must be in 1...min(32, experts = \(a.experts))")
         var wg = 32
@@ -103,17 +103,17 @@ extension KernelLibrary {
         try requireFloats(a.ids, a.tokens * a.k, name)
         try requireFloats(a.weights, a.tokens * a.k, name)
         try groupsFit(a.tokens, 1, name)
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg)])
-        var p = UniformWriter()
-        p.u32(a.tokens); p.u32(a.experts); p.u32(a.k); p.u32(0)
+        let program = try program(kernel, ["WG_SIZE": UInt32(wg)])
+        var p = UniformWriter(for: program)
+        p.u32("n_tokens", a.tokens); p.u32("n_experts", a.experts); p.u32("k", a.k); p.u32("pad0", 0)
         try run(program, params: p, storage: [use(1, a.logits, floats: a.tokens * a.experts), use(2, a.ids, floats: a.tokens * a.k),
                                                   use(3, a.weights, floats: a.tokens * a.k)], groups: (a.tokens, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1)
     }
 
     @discardableResult
     public func moeGateUp(_ a: MoEGateUpArgs) throws -> KernelReport {
-        let name = "f32_moe_gate_up_swiglu"
+        let kernel = Kernel.moeGateUp, name = kernel.shader
         let w = a.experts.weights
         let ff = a.experts.rowsPerExpert / 2
         try require(a.experts.rowsPerExpert % 2 == 0, name, "a fused gate/up expert needs an even row count")
@@ -128,27 +128,27 @@ extension KernelLibrary {
         try requireRowShape(shape, name)
         let groupsX = (ff + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groupsX, a.tokens * a.k, name)
-        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
+        let program = try program(kernel, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
                                                 "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
                                                 "SUBGROUPS": rowReductionSubgroups(shape)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
-            var p = UniformWriter()
-            p.u32(a.tokens); p.u32(a.k); p.u32(ff); p.u32(w.cols)
-            p.u32(chunk.rowStart / a.experts.rowsPerExpert); p.u32((chunk.rowStart + chunk.rowCount) / a.experts.rowsPerExpert)
-            p.u32(a.inputStride); p.u32(a.bias == nil ? 0 : 1)
-            p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
+            var p = UniformWriter(for: program)
+            p.u32("n_tokens", a.tokens); p.u32("k", a.k); p.u32("rows", ff); p.u32("cols", w.cols)
+            p.u32("expert_begin", chunk.rowStart / a.experts.rowsPerExpert); p.u32("expert_end", (chunk.rowStart + chunk.rowCount) / a.experts.rowsPerExpert)
+            p.u32("x_stride", a.inputStride); p.u32("has_bias", a.bias == nil ? 0 : 1)
+            p.u32("scale_words_per_row", w.scaleWordsPerRow); p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("pad0", 0); p.u32("pad1", 0)
             try run(program, params: p,
                     storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: inputFloats),
                               use(5, a.ids, floats: a.tokens * a.k), use(6, a.output, floats: a.tokens * a.k * ff)],
                     groups: (groupsX, a.tokens * a.k, 1))
         }
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count)
+        return program.report(dispatches: w.chunks.count, format: w.format)
     }
 
     @discardableResult
     public func moeDown(_ a: MoEDownArgs) throws -> KernelReport {
-        let name = "f32_moe_down_sum"
+        let kernel = Kernel.moeDown, name = kernel.shader
         let w = a.experts.weights
         let rows = a.experts.rowsPerExpert
         try require(a.tokens > 0 && a.k > 0, name, "tokens and k must be positive")
@@ -164,22 +164,22 @@ extension KernelLibrary {
         try requireRowShape(shape, name)
         let groupsX = (rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groupsX, a.tokens, name)
-        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
+        let program = try program(kernel, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
                                                 "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
                                                 "SUBGROUPS": rowReductionSubgroups(shape)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
-            var p = UniformWriter()
-            p.u32(a.tokens); p.u32(a.k); p.u32(rows); p.u32(w.cols)
-            p.u32(chunk.rowStart / rows); p.u32((chunk.rowStart + chunk.rowCount) / rows)
-            p.u32(a.residualStride); p.u32(a.bias == nil ? 0 : 1)
-            p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
+            var p = UniformWriter(for: program)
+            p.u32("n_tokens", a.tokens); p.u32("k", a.k); p.u32("rows", rows); p.u32("cols", w.cols)
+            p.u32("expert_begin", chunk.rowStart / rows); p.u32("expert_end", (chunk.rowStart + chunk.rowCount) / rows)
+            p.u32("y_stride", a.residualStride); p.u32("has_bias", a.bias == nil ? 0 : 1)
+            p.u32("scale_words_per_row", w.scaleWordsPerRow); p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("pad0", 0); p.u32("pad1", 0)
             try run(program, params: p,
                     storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: a.tokens * a.k * w.cols),
                               use(5, a.ids, floats: a.tokens * a.k), use(6, a.routeWeights, floats: a.tokens * a.k),
                               use(7, a.residual, floats: residualFloats)],
                     groups: (groupsX, a.tokens, 1))
         }
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count)
+        return program.report(dispatches: w.chunks.count, format: w.format)
     }
 }

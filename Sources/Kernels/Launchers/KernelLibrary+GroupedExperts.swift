@@ -65,7 +65,7 @@ extension KernelLibrary {
 
     /// Groups the batch's slots by expert on the GPU (one dispatch, nothing read back).
     public func groupExperts(_ a: MoEGroupArgs) throws -> MoEGroups {
-        let name = "f32_moe_group"
+        let kernel = Kernel.moeGroup, name = kernel.shader
         let tile = a.tokenTile ?? groupedTokenTile(tokens: a.tokens, k: a.k, experts: a.experts)
         try require(a.tokens > 0 && a.k > 0, name, "tokens (\(a.tokens)) and k (\(a.k)) must be positive")
         try require([8, 16, 32, 64].contains(tile), name, "token tile \(tile) must be 8, 16, 32 or 64")
@@ -81,13 +81,13 @@ extension KernelLibrary {
                     "\(maxTiles) tiles are over the device's \(context.limits.maxComputeWorkGroupCount[1]) workgroups in y; use a smaller batch")
         let sorted = try scratchBuffer("moe.sorted_slots", bytes: slots * 4)
         let tiles = try scratchBuffer("moe.tiles", bytes: (1 + maxTiles) * 16)
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg)])
-        var p = UniformWriter()
-        p.u32(slots); p.u32(a.experts); p.u32(tile); p.u32(0)
+        let program = try program(kernel, ["WG_SIZE": UInt32(wg)])
+        var p = UniformWriter(for: program)
+        p.u32("n_slots", slots); p.u32("n_experts", a.experts); p.u32("token_tile", tile); p.u32("pad0", 0)
         try run(program, params: p, storage: [use(1, a.ids, floats: slots), use(2, sorted, floats: slots),
                                               use(3, tiles, floats: (1 + maxTiles) * 4)], groups: (1, 1, 1))
         return MoEGroups(tokens: a.tokens, k: a.k, experts: a.experts, tokenTile: tile, maxTiles: maxTiles,
-                         sortedSlots: sorted, tiles: tiles, report: KernelReport(kernel: key.description, site: .gpu, dispatches: 1))
+                         sortedSlots: sorted, tiles: tiles, report: program.report(dispatches: 1))
     }
 
     /// Groups the batch when the grouped kernels pay off (at least `groupedMinTokens` tokens and
@@ -117,7 +117,7 @@ extension KernelLibrary {
     @discardableResult
     public func moeGateUp(_ a: MoEGateUpArgs, groups: MoEGroups?) throws -> KernelReport {
         guard let groups else { return try moeGateUp(a) }
-        let name = "f32_moe_gate_up_grouped"
+        let kernel = Kernel.moeGateUpGrouped, name = kernel.shader
         let w = a.experts.weights
         let ff = a.experts.rowsPerExpert / 2
         try require(a.experts.rowsPerExpert % 2 == 0, name, "a fused gate/up expert needs an even row count")
@@ -133,21 +133,21 @@ extension KernelLibrary {
         let rowsPerGroup = 4 * shape.rowThreads
         let groupsX = (ff + rowsPerGroup - 1) / rowsPerGroup
         try groupsFit(groupsX, groups.maxTiles, name)
-        let (program, key) = try program(name, shape.overrides)
+        let program = try program(kernel, shape.overrides)
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
-            var p = UniformWriter()
-            p.u32(slots); p.u32(a.k); p.u32(ff); p.u32(w.cols)
-            p.u32(chunk.rowStart / a.experts.rowsPerExpert); p.u32((chunk.rowStart + chunk.rowCount) / a.experts.rowsPerExpert)
-            p.u32(a.inputStride); p.u32(a.bias == nil ? 0 : 1)
-            p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
+            var p = UniformWriter(for: program)
+            p.u32("n_slots", slots); p.u32("k", a.k); p.u32("rows", ff); p.u32("cols", w.cols)
+            p.u32("expert_begin", chunk.rowStart / a.experts.rowsPerExpert); p.u32("expert_end", (chunk.rowStart + chunk.rowCount) / a.experts.rowsPerExpert)
+            p.u32("x_stride", a.inputStride); p.u32("has_bias", a.bias == nil ? 0 : 1)
+            p.u32("scale_words_per_row", w.scaleWordsPerRow); p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("pad0", 0); p.u32("pad1", 0)
             try run(program, params: p,
                     storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: inputFloats),
                               use(5, groups.sortedSlots, floats: slots), use(6, groups.tiles, floats: (1 + groups.maxTiles) * 4),
                               use(7, a.output, floats: slots * ff)],
                     groups: (groupsX, groups.maxTiles, 1))
         }
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count)
+        return program.report(dispatches: w.chunks.count, format: w.format)
     }
 
     /// Down projection grouped by expert when `groups` is given: each slot's weighted output
@@ -156,7 +156,7 @@ extension KernelLibrary {
     @discardableResult
     public func moeDown(_ a: MoEDownArgs, groups: MoEGroups?) throws -> KernelReport {
         guard let groups else { return try moeDown(a) }
-        let name = "f32_moe_down_grouped"
+        let kernel = Kernel.moeDownGrouped, name = kernel.shader
         let w = a.experts.weights
         let rows = a.experts.rowsPerExpert
         try requireMatching(groups, tokens: a.tokens, k: a.k, experts: a.experts.count, name)
@@ -178,29 +178,29 @@ extension KernelLibrary {
         try groupsFit(groupsX, groups.maxTiles, name)
         let sumGroupsX = (rows + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(sumGroupsX, a.tokens, "f32_moe_slot_sum")
-        let (sum, _) = try program("f32_moe_slot_sum", ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
-        let (program, key) = try program(name, shape.overrides)
+        let sum = try program(Kernel.moeSlotSum, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        let program = try program(kernel, shape.overrides)
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         let slotOut = try scratchBuffer("moe.slot_out", bytes: slotOutBytes)
         for chunk in w.chunks {
-            var p = UniformWriter()
-            p.u32(slots); p.u32(a.k); p.u32(rows); p.u32(w.cols)
-            p.u32(chunk.rowStart / rows); p.u32((chunk.rowStart + chunk.rowCount) / rows)
-            p.u32(w.cols); p.u32(a.bias == nil ? 0 : 1)
-            p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(0); p.u32(0)
+            var p = UniformWriter(for: program)
+            p.u32("n_slots", slots); p.u32("k", a.k); p.u32("rows", rows); p.u32("cols", w.cols)
+            p.u32("expert_begin", chunk.rowStart / rows); p.u32("expert_end", (chunk.rowStart + chunk.rowCount) / rows)
+            p.u32("x_stride", w.cols); p.u32("has_bias", a.bias == nil ? 0 : 1)
+            p.u32("scale_words_per_row", w.scaleWordsPerRow); p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("pad0", 0); p.u32("pad1", 0)
             try run(program, params: p,
                     storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias), use(4, a.input, floats: slots * w.cols),
                               use(5, groups.sortedSlots, floats: slots), use(6, groups.tiles, floats: (1 + groups.maxTiles) * 4),
                               use(7, a.routeWeights, floats: slots), use(8, slotOut, floats: slots * rows)],
                     groups: (groupsX, groups.maxTiles, 1))
         }
-        var p = UniformWriter()
-        p.u32(a.tokens); p.u32(a.k); p.u32(rows); p.u32(a.residualStride)
-        p.u32(a.experts.count); p.u32(0); p.u32(0); p.u32(0)
+        var p = UniformWriter(for: sum)
+        p.u32("n_tokens", a.tokens); p.u32("k", a.k); p.u32("rows", rows); p.u32("y_stride", a.residualStride)
+        p.u32("n_experts", a.experts.count); p.u32("pad0", 0); p.u32("pad1", 0); p.u32("pad2", 0)
         try run(sum, params: p, storage: [use(1, slotOut, floats: slots * rows), use(2, a.ids, floats: slots),
                                           use(3, a.residual, floats: residualFloats)],
                 groups: (sumGroupsX, a.tokens, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: w.chunks.count + 1)
+        return program.report(dispatches: w.chunks.count + 1, format: w.format)
     }
 
     // MARK: - Shared checks

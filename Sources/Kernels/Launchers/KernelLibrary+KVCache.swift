@@ -29,7 +29,7 @@ public struct KVAppendArgs {
 extension KernelLibrary {
     @discardableResult
     public func appendKV(_ a: KVAppendArgs) throws -> KernelReport {
-        let name = "f32_kv_append"
+        let kernel = Kernel.kvAppend, name = kernel.shader
         let c = a.cache
         try require(a.tokens > 0 && a.position0 >= 0, name, "tokens must be positive and position0 ≥ 0")
         try require(c.window > 0 || a.position0 + a.tokens <= c.capacity, name,
@@ -42,13 +42,13 @@ extension KernelLibrary {
         let rowWords = c.storage == .f16 ? c.rowFloats / 2 : c.rowFloats
         let groupsX = (rowWords + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup), "KV_HALF": c.storage == .f16 ? 1 : 0])
-        var p = UniformWriter()
-        p.u32(a.tokens); p.u32(c.rowFloats); p.u32(a.position0); p.u32(c.capacity)
-        p.u32(a.sourceStride); p.u32(a.keyOffset); p.u32(a.valueOffset); p.u32(max(0, a.tokens - c.capacity))
+        let program = try program(kernel, ["WG_SIZE": UInt32(tuning.elementWorkgroup), "KV_HALF": c.storage == .f16 ? 1 : 0])
+        var p = UniformWriter(for: program)
+        p.u32("n_tokens", a.tokens); p.u32("row_floats", c.rowFloats); p.u32("position0", a.position0); p.u32("capacity", c.capacity)
+        p.u32("src_stride", a.sourceStride); p.u32("k_offset", a.keyOffset); p.u32("v_offset", a.valueOffset); p.u32("first_token", max(0, a.tokens - c.capacity))
         try run(program, params: p, storage: [use(1, a.keys, floats: keyFloats), use(2, a.values, floats: valueFloats),
                                                   use(3, c.keys), use(4, c.values)],
                 groups: (groupsX, a.tokens, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1)
     }
 }

@@ -68,7 +68,7 @@ extension KernelLibrary {
     public func linear(_ a: LinearArgs) throws -> KernelReport {
         // Prefill batches: the register-tiled kernel (KernelLibrary+TiledLinear.swift).
         if usesTiledLinear(a) { return try tiledLinear(a) }
-        let name = "f32_linear"
+        let kernel = Kernel.linear, name = kernel.shader
         let w = a.weights
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
         try require(a.inputStride % 4 == 0 && a.inputStride >= w.cols, name,
@@ -103,7 +103,7 @@ extension KernelLibrary {
         let tokenTile = a.tokens == 1 ? 1 : min(tuning.linearTokenTile, 16)
         let tokenGroups = (a.tokens + tokenTile - 1) / tokenTile
         try groupsFit(1, tokenGroups, name)
-        let (program, key) = try program(name, [
+        let program = try program(kernel, [
             "WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
             "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile),
             "NORMALIZE": a.normalize == nil ? 0 : 1, "ROPE": a.rope == nil ? 0 : 1,
@@ -119,18 +119,18 @@ extension KernelLibrary {
         try require(a.rope == nil || w.rows <= maxRowsPerDispatch, name,
                     "the fused RoPE needs '\(w.label)' in one dispatch (\(w.rows) rows, at most \(maxRowsPerDispatch))")
         let dispatches = try forEachRowRange(of: w, maxRows: maxRowsPerDispatch) { chunk, first, rows in
-            var p = linearParams(a, chunk: chunk, first: first, rows: rows)
-            p.f32(a.normalize?.eps ?? 0); p.u32(0); p.u32(0)
-            p.u32(a.rope?.position ?? 0); p.u32(a.rope?.table.headDim ?? 2); p.u32(a.rope?.qHeads ?? 0)
-            p.u32(a.rope?.cache.kvHeads ?? 1); p.u32(a.rope?.cache.capacity ?? 1); p.u32(a.rope?.cache.rowFloats ?? 0)
-            p.f32(a.rope?.table.concentration ?? 1); p.u32(0)
+            var p = linearParams(a, for: program, chunk: chunk, first: first, rows: rows)
+            p.f32("eps", a.normalize?.eps ?? 0); p.u32("pad1", 0); p.u32("pad2", 0)
+            p.u32("position", a.rope?.position ?? 0); p.u32("head_dim", a.rope?.table.headDim ?? 2); p.u32("q_heads", a.rope?.qHeads ?? 0)
+            p.u32("kv_heads", a.rope?.cache.kvHeads ?? 1); p.u32("capacity", a.rope?.cache.capacity ?? 1); p.u32("kv_row_floats", a.rope?.cache.rowFloats ?? 0)
+            p.f32("concentration", a.rope?.table.concentration ?? 1); p.u32("pad3", 0)
             try run(program, params: p,
                     storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
                               use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats), norm]
                              + ropeBindings,
                     groups: ((rows + rowsPerGroup - 1) / rowsPerGroup, tokenGroups, 1))
         }
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: dispatches)
+        return program.report(dispatches: dispatches, format: w.format)
     }
 
     /// Calls `body` for every bound row range of `w`: each chunk, cut into ranges of at most
@@ -152,13 +152,13 @@ extension KernelLibrary {
 
     /// The params both linear kernels open with (f32_linear.wgsl, f32_linear_tiled.wgsl), for
     /// the `rows` rows from `first` of `chunk`, up to and including the input offset.
-    func linearParams(_ a: LinearArgs, chunk: GPUWeights.Chunk, first: Int, rows: Int) -> UniformWriter {
+    func linearParams(_ a: LinearArgs, for kernel: CompiledKernel, chunk: GPUWeights.Chunk, first: Int, rows: Int) -> UniformWriter {
         let w = a.weights
-        var p = UniformWriter()
-        p.u32(rows); p.u32(w.cols); p.u32(first); p.u32(chunk.rowStart + first)
-        p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride); p.u32(a.accumulate ? 1 : 0)
-        p.u32(a.bias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow); p.u32(w.dataVec4PerRow); p.u32(a.outputOffset)
-        p.u32(a.inputOffset)
+        var p = UniformWriter(for: kernel)
+        p.u32("rows", rows); p.u32("cols", w.cols); p.u32("weight_row_offset", first); p.u32("row_base", chunk.rowStart + first)
+        p.u32("n_tokens", a.tokens); p.u32("x_stride", a.inputStride); p.u32("y_stride", a.outputStride); p.u32("accumulate", a.accumulate ? 1 : 0)
+        p.u32("has_bias", a.bias == nil ? 0 : 1); p.u32("scale_words_per_row", w.scaleWordsPerRow); p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("out_offset", a.outputOffset)
+        p.u32("x_offset", a.inputOffset)
         return p
     }
 }

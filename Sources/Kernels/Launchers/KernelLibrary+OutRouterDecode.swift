@@ -40,7 +40,7 @@ extension KernelLibrary {
 
     @discardableResult
     public func outRouterDecode(_ a: OutRouterDecodeArgs) throws -> KernelReport {
-        let name = "f32_out_router_decode"
+        let kernel = Kernel.outRouterDecode, name = kernel.shader
         let w = a.projection, r = a.router.router
         guard let wg = outRouterDecodeWorkgroup(projection: w, router: r, k: a.router.k) else {
             throw KernelsError.invalidArgument(kernel: name, message: "projection '\(w.label)' (\(w.format), \(w.rows)×\(w.cols), "
@@ -63,14 +63,14 @@ extension KernelLibrary {
         let shape = RowReductionShape(workgroup: wg, threadsPerRow: threadsPerRow)
         let groups = ((w.rows + 1) / 2 + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groups, 1, name)
-        let (program, key) = try program(name, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(wg),
+        let program = try program(kernel, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(wg),
                                                 "THREADS_PER_ROW": UInt32(threadsPerRow), "SUBGROUPS": rowReductionSubgroups(shape),
                                                 "COLS": UInt32(r.cols), "EXPERTS": UInt32(experts)])
         let placeholder = try scratchBuffer("placeholder", bytes: 16)
-        var p = UniformWriter()
-        p.u32(w.rows); p.u32(w.cols); p.u32(a.projectionBias == nil ? 0 : 1); p.u32(w.scaleWordsPerRow)
-        p.u32(w.dataVec4PerRow); p.u32(0); p.u32(groups); p.u32(r.rows)
-        p.u32(a.router.k); p.u32(r.dataVec4PerRow); p.u32(a.router.bias == nil ? 0 : 1); p.f32(a.router.eps)
+        var p = UniformWriter(for: program)
+        p.u32("rows", w.rows); p.u32("cols", w.cols); p.u32("has_bias", a.projectionBias == nil ? 0 : 1); p.u32("scale_words_per_row", w.scaleWordsPerRow)
+        p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("y_offset", 0); p.u32("n_groups", groups); p.u32("n_experts", r.rows)
+        p.u32("k", a.router.k); p.u32("router_row_vec4", r.dataVec4PerRow); p.u32("router_has_bias", a.router.bias == nil ? 0 : 1); p.f32("eps", a.router.eps)
         let chunk = w.chunks[0]
         try run(program, params: p, storage: [
             use(1, chunk.scales), use(2, chunk.data), use(3, a.projectionBias ?? placeholder), use(4, a.input, floats: w.cols),
@@ -78,7 +78,7 @@ extension KernelLibrary {
             use(8, a.router.bias ?? placeholder), use(9, a.router.normed, floats: r.cols), use(10, a.router.ids, floats: a.router.k),
             use(11, a.router.weights, floats: a.router.k), use(12, try finishedCounter()),
         ], groups: (groups, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1, format: w.format)
     }
 
     /// The counter of f32_out_router_decode's finished workgroups: zero when made, and zero

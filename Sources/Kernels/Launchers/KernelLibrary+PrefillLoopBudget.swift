@@ -10,9 +10,10 @@ import GLES
 /// an invocation of the decode kernels walks at most one split of keys, whatever the context.
 extension KernelLibrary {
     /// Loop iterations one invocation may take before this device's driver cuts its loops
-    /// (nil: no such limit is known).
+    /// (nil: no such limit is known). Taken for every CPU renderer, not llvmpipe alone: the
+    /// per-query fallback is right everywhere, only slower.
     var loopIterationLimit: Int? {
-        context.limits.renderer.lowercased().contains("llvmpipe") ? 65_535 : nil
+        context.limits.isSoftwareRenderer ? 65_535 : nil
     }
 
     /// An upper bound on the loop iterations of one invocation of the tiled prefill kernel that
@@ -38,7 +39,7 @@ extension KernelLibrary {
     /// it again afterwards, as callers do, writes the same values), then each query attends to
     /// the cache through the split-key decode kernels.
     func attentionPrefillQueryByQuery(_ a: AttentionPrefillArgs) throws -> KernelReport {
-        let name = "f32_sdpa_sinks_prefill"
+        let name = Kernel.attentionPrefill.shader
         let c = a.cache
         // After the append the ring must still hold every key the batch's first query sees.
         let holds = c.window > 0 ? c.capacity >= c.window + a.tokens - 1 : c.capacity >= a.position0 + a.tokens
@@ -47,14 +48,15 @@ extension KernelLibrary {
                     + "\(c.window > 0 ? c.window + a.tokens - 1 : a.position0 + a.tokens) slots, not \(c.capacity); use a smaller batch")
         var dispatches = try appendKV(KVAppendArgs(cache: c, keys: a.keys, values: a.values, tokens: a.tokens, position0: a.position0,
                                                    sourceStride: a.kvStride, keyOffset: a.keyOffset, valueOffset: a.valueOffset)).dispatches
-        var kernel = ""
+        var program = ""
         for t in 0 ..< a.tokens {
             let r = try attentionDecode(AttentionDecodeArgs(query: a.query, queryOffset: t * a.queryStride + a.queryOffset, cache: c,
                                                             sinks: a.sinks, heads: a.heads, position: a.position0 + t, output: a.output,
                                                             outputOffset: t * a.outputStride, scale: a.scale))
             dispatches += r.dispatches
-            kernel = r.kernel
+            program = r.program
         }
-        return KernelReport(kernel: kernel, site: .gpu, dispatches: dispatches)
+        // What ran is the prefill attention, done the decode kernels' way.
+        return KernelReport(kernel: .attentionPrefill, format: nil, program: program, dispatches: dispatches)
     }
 }

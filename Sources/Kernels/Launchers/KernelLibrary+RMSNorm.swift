@@ -32,7 +32,7 @@ public struct RMSNormArgs {
 extension KernelLibrary {
     @discardableResult
     public func rmsNorm(_ a: RMSNormArgs) throws -> KernelReport {
-        let name = "f32_rmsnorm"
+        let kernel = Kernel.rmsNorm, name = kernel.shader
         try require(a.width > 0 && a.tokens > 0, name, "width and tokens must be positive (got \(a.width), \(a.tokens))")
         try require(a.inputStride >= a.width && a.outputStride >= a.width, name, "strides must be at least the width \(a.width)")
         try require(a.input !== a.output, name, "input and output must be different buffers")
@@ -48,11 +48,11 @@ extension KernelLibrary {
         let cap = min(8 * tuning.elementWorkgroup, context.limits.maxComputeWorkGroupInvocations)
         var wg = tuning.elementWorkgroup
         while wg < cap && wg * 4 < a.width { wg *= 2 }
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg)])
-        var p = UniformWriter()
-        p.u32(a.width); p.u32(a.tokens); p.u32(a.inputStride); p.u32(a.outputStride)
-        p.f32(a.eps); p.u32(a.inputOffset); p.u32(0); p.u32(0)
+        let program = try program(kernel, ["WG_SIZE": UInt32(wg)])
+        var p = UniformWriter(for: program)
+        p.u32("n", a.width); p.u32("n_tokens", a.tokens); p.u32("x_stride", a.inputStride); p.u32("y_stride", a.outputStride)
+        p.f32("eps", a.eps); p.u32("x_offset", a.inputOffset); p.u32("pad1", 0); p.u32("pad2", 0)
         try run(program, params: p, storage: [use(1, a.input, floats: inputFloats), use(2, a.weight), use(3, a.output, floats: outputFloats)], groups: (a.tokens, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1)
     }
 }

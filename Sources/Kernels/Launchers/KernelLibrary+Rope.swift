@@ -97,7 +97,7 @@ public struct RopeArgs {
 extension KernelLibrary {
     @discardableResult
     public func rope(_ a: RopeArgs) throws -> KernelReport {
-        let name = "f32_rope_yarn"
+        let kernel = Kernel.ropeYarn, name = kernel.shader
         let d = a.table.headDim
         try require(a.tokens > 0 && a.heads > 0 && a.position0 >= 0, name, "tokens and heads must be positive and position0 ≥ 0")
         // `offset` is where token 0's first head starts (a column in a row, or a row further in a
@@ -117,20 +117,20 @@ extension KernelLibrary {
         try requireFloats(a.buffer, floats, name)
         let groupsX = (a.heads * d / 2 + tuning.elementWorkgroup - 1) / tuning.elementWorkgroup
         try groupsFit(groupsX, a.tokens, name)
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
-        var p = UniformWriter()
-        p.u32(a.tokens); p.u32(a.heads); p.u32(d); p.u32(a.position0)
-        p.u32(a.stride); p.u32(a.offset); p.f32(a.table.concentration)
+        let program = try program(kernel, ["WG_SIZE": UInt32(tuning.elementWorkgroup)])
+        var p = UniformWriter(for: program)
+        p.u32("n_tokens", a.tokens); p.u32("n_heads", a.heads); p.u32("head_dim", d); p.u32("position0", a.position0)
+        p.u32("stride", a.stride); p.u32("offset", a.offset); p.f32("concentration", a.table.concentration)
         let placeholder = try scratchBuffer("placeholder", bytes: 16)
         if let append = a.append {
-            p.u32(append.fromHead); p.u32(append.cache.capacity); p.u32(append.cache.rowFloats); p.u32(append.valueDelta)
+            p.u32("append_from_head", append.fromHead); p.u32("capacity", append.cache.capacity); p.u32("kv_row_floats", append.cache.rowFloats); p.u32("value_delta", append.valueDelta)
         } else {
-            p.u32(Int(UInt32.max)); p.u32(1); p.u32(0); p.u32(0)
+            p.u32("append_from_head", Int(UInt32.max)); p.u32("capacity", 1); p.u32("kv_row_floats", 0); p.u32("value_delta", 0)
         }
-        p.u32(0)
+        p.u32("pad0", 0)
         try run(program, params: p, storage: [use(1, a.table.buffer), use(2, a.buffer, floats: floats),
                                               use(3, a.append?.cache.keys ?? placeholder), use(4, a.append?.cache.values ?? placeholder)],
                 groups: (groupsX, a.tokens, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1)
     }
 }

@@ -43,7 +43,7 @@ extension KernelLibrary {
 
     @discardableResult
     public func routerDecode(_ a: RouterDecodeArgs) throws -> KernelReport {
-        let name = "f32_router_decode"
+        let kernel = Kernel.routerDecode, name = kernel.shader
         let r = a.router
         guard let wg = routerDecodeWorkgroup(for: r, k: a.k) else {
             throw KernelsError.invalidArgument(kernel: name, message: "router '\(r.label)' (\(r.format), \(r.rows)×\(r.cols), "
@@ -58,14 +58,14 @@ extension KernelLibrary {
         if let bias = a.bias { try requireFloats(bias, r.rows, name) }
         var experts = 32
         while experts < r.rows { experts *= 2 }
-        let (program, key) = try program(name, ["WG_SIZE": UInt32(wg), "COLS": UInt32(r.cols), "EXPERTS": UInt32(experts)])
+        let program = try program(kernel, ["WG_SIZE": UInt32(wg), "COLS": UInt32(r.cols), "EXPERTS": UInt32(experts)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
-        var p = UniformWriter()
-        p.u32(r.rows); p.u32(a.k); p.u32(r.dataVec4PerRow); p.u32(a.bias == nil ? 0 : 1)
-        p.u32(a.inputOffset / 4); p.f32(a.eps); p.u32(0); p.u32(0)
+        var p = UniformWriter(for: program)
+        p.u32("n_experts", r.rows); p.u32("k", a.k); p.u32("router_row_vec4", r.dataVec4PerRow); p.u32("has_bias", a.bias == nil ? 0 : 1)
+        p.u32("x_vec4_offset", a.inputOffset / 4); p.f32("eps", a.eps); p.u32("pad0", 0); p.u32("pad1", 0)
         try run(program, params: p, storage: [use(1, a.input, floats: a.inputOffset + r.cols), use(2, a.norm, floats: r.cols),
                                               use(3, r.chunks[0].data), use(4, bias), use(5, a.normed, floats: r.cols),
                                               use(6, a.ids, floats: a.k), use(7, a.weights, floats: a.k)], groups: (1, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 1)
+        return program.report(dispatches: 1, format: r.format)
     }
 }

@@ -63,7 +63,7 @@ public struct LogitSummary: Equatable, Sendable {
 extension KernelLibrary {
     @discardableResult
     public func reduceLogits(_ a: LogitReductionArgs) throws -> KernelReport {
-        let name = "f32_logits_reduce"
+        let kernel = Kernel.logitsReduce, name = kernel.shader
         try require(a.vocab > 0 && a.offset >= 0, name, "vocab must be positive and offset ≥ 0")
         try require(a.candidates >= 1 && a.candidates <= min(64, a.vocab), name, "candidates = \(a.candidates) must be in 1...min(64, vocab)")
         try require(a.temperature > 0 && a.temperature.isFinite, name, "temperature must be positive (use 1 for greedy decoding)")
@@ -76,17 +76,17 @@ extension KernelLibrary {
         let values = try scratchBuffer("sampler.values", bytes: groups * a.candidates * 4)
         let ids = try scratchBuffer("sampler.ids", bytes: groups * a.candidates * 4)
         let wg = UInt32(tuning.samplerWorkgroup)
-        let (pass1, key) = try program(name, ["WG_SIZE": wg])
-        var p = UniformWriter()
-        p.u32(a.vocab); p.u32(slice); p.u32(a.candidates); p.f32(1 / a.temperature)
-        p.u32(a.offset); p.u32(0); p.u32(0); p.u32(0)
+        let pass1 = try program(kernel, ["WG_SIZE": wg])
+        var p = UniformWriter(for: pass1)
+        p.u32("n", a.vocab); p.u32("slice", slice); p.u32("k", a.candidates); p.f32("inv_temperature", 1 / a.temperature)
+        p.u32("offset", a.offset); p.u32("pad0", 0); p.u32("pad1", 0); p.u32("pad2", 0)
         try run(pass1, params: p, storage: [use(1, a.logits, floats: a.offset + a.vocab), use(2, stats), use(3, values), use(4, ids)], groups: (groups, 1, 1))
-        let (pass2, _) = try program("f32_logits_select", ["WG_SIZE": wg])
-        var q = UniformWriter()
-        q.u32(groups); q.u32(a.candidates); q.f32(1 / a.temperature); q.u32(0)
+        let pass2 = try program(Kernel.logitsSelect, ["WG_SIZE": wg])
+        var q = UniformWriter(for: pass2)
+        q.u32("n_groups", groups); q.u32("k", a.candidates); q.f32("inv_temperature", 1 / a.temperature); q.u32("pad0", 0)
         try run(pass2, params: q, storage: [use(1, stats), use(2, values), use(3, ids),
                                                     use(4, a.result, floats: LogitSummary.wordCount(candidates: a.candidates))], groups: (1, 1, 1))
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: 2)
+        return pass1.report(dispatches: 2)
     }
 
     /// `reduceLogits` into an internal buffer, then reads the record back (a few hundred bytes).

@@ -61,7 +61,7 @@ extension KernelLibrary {
     /// for a fused RMSNorm or a shape the device cannot run.
     @discardableResult
     public func tiledLinear(_ a: LinearArgs) throws -> KernelReport {
-        let name = "f32_linear_tiled"
+        let kernel = Kernel.linearTiled, name = kernel.shader
         let w = a.weights
         try require(a.normalize == nil && a.rope == nil, name, "the fused RMSNorm and RoPE are one-token paths of f32_linear; call linear(_:)")
         try require(a.tokens > 0, name, "tokens must be positive, got \(a.tokens)")
@@ -81,17 +81,17 @@ extension KernelLibrary {
         if let problem = shape.problem(limits: context.limits) { throw KernelsError.invalidArgument(kernel: name, message: problem) }
         let tokenGroups = (a.tokens + shape.tokenTile - 1) / shape.tokenTile
         try groupsFit(1, tokenGroups, name)
-        let (program, key) = try program(name, shape.overrides(format: w.format))
+        let program = try program(kernel, shape.overrides(format: w.format))
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         let maxRowsPerDispatch = context.limits.maxComputeWorkGroupCount[0] * shape.rowsPerGroup
         let dispatches = try forEachRowRange(of: w, maxRows: maxRowsPerDispatch) { chunk, first, rows in
-            var p = linearParams(a, chunk: chunk, first: first, rows: rows)
-            p.u32(0); p.u32(0); p.u32(0)
+            var p = linearParams(a, for: program, chunk: chunk, first: first, rows: rows)
+            p.u32("pad0", 0); p.u32("pad1", 0); p.u32("pad2", 0)
             try run(program, params: p,
                     storage: [use(1, chunk.scales), use(2, chunk.data), use(3, bias),
                               use(4, a.input, floats: inputFloats), use(5, a.output, floats: outputFloats)],
                     groups: ((rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup, tokenGroups, 1))
         }
-        return KernelReport(kernel: key.description, site: .gpu, dispatches: dispatches)
+        return program.report(dispatches: dispatches, format: w.format)
     }
 }

@@ -1,27 +1,6 @@
 import Foundation
 import GLES
 
-/// Where an operation ran, for telemetry (the model forwards it to the HUD).
-public enum ExecutionSite: String, Sendable, Codable {
-    case gpu
-    /// A CPU fallback: flagged as a warning by the model.
-    case cpu
-}
-
-/// What a launcher did: the program (with its specialisation), where it ran and how many
-/// dispatches it took (a tensor split over several bindings takes one per range).
-public struct KernelReport: Sendable, Equatable {
-    public let kernel: String
-    public let site: ExecutionSite
-    public let dispatches: Int
-}
-
-/// A compiled program's name (its `ProgramKey` description, made once at compile time: a
-/// launcher reports it on every launch, and formatting the key each time cost microseconds).
-struct CompiledName {
-    let description: String
-}
-
 /// Workgroup and tile sizes, chosen from the probed limits (all specialisation constants).
 public struct KernelTuning: Sendable, Equatable {
     /// Threads per workgroup of the row-reduction kernels (linear, MoE), and threads sharing a row.
@@ -130,8 +109,7 @@ public struct KernelTuning: Sendable, Equatable {
 
     /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {
-        let cpu = limits.renderer.lowercased().contains("llvmpipe") || limits.renderer.lowercased().contains("softpipe")
-        if !cpu && limits.maxComputeWorkGroupInvocations >= 1024 && limits.maxComputeSharedMemorySize >= 48 * 1024 {
+        if !limits.isSoftwareRenderer && limits.maxComputeWorkGroupInvocations >= 1024 && limits.maxComputeSharedMemorySize >= 48 * 1024 {
             return wide
         }
         return portable
@@ -158,12 +136,8 @@ public final class KernelLibrary {
         self.cache = ProgramCache(context: context, library: try shaders ?? .located())
     }
 
-    /// Programs compiled so far.
-    public var compiledPrograms: Int { cache.compiledCount }
-
-    func program(_ shader: String, _ overrides: [String: UInt32]) throws -> (ComputeProgram, CompiledName) {
-        let program = try cache.program(ProgramKey(shader, overrides.mapValues { .u32($0) }))
-        return (program, CompiledName(description: program.name))
+    func program(_ kernel: Kernel, _ overrides: [String: UInt32]) throws -> CompiledKernel {
+        try cache.program(kernel, overrides.mapValues { .u32($0) })
     }
 
     /// A scratch buffer of at least `bytes`, kept and grown across calls (one per purpose).
@@ -181,8 +155,14 @@ public final class KernelLibrary {
         return StorageBinding(index: index, buffer: buffer, offset: 0, size: min(buffer.byteCount, max(4, floats * 4)))
     }
 
-    func run(_ program: ComputeProgram, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
-        try context.dispatch(program, storage: storage, uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
+    /// Dispatches `kernel`; its first launch also checks the params' field names and types
+    /// against the shader's reflection (`ParamsLayout`).
+    func run(_ kernel: CompiledKernel, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
+        if !kernel.paramsChecked {
+            try kernel.params.check(written: params.fields ?? [])
+            kernel.paramsChecked = true
+        }
+        try context.dispatch(kernel.program, storage: storage, uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
         if let launchBarrier { context.barrier(launchBarrier) }
     }
 

@@ -17,24 +17,46 @@ public struct ProgramKey: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A compiled specialisation of a kernel, with what its launches need besides the program: its
+/// name (the `ProgramKey` description, made once: a launcher reports it on every launch, and
+/// formatting the key each time cost microseconds) and its params layout, checked against the
+/// launcher's writes on the first launch only.
+final class CompiledKernel {
+    let kernel: Kernel
+    let program: ComputeProgram
+    let params: ParamsLayout
+    var paramsChecked = false
+
+    init(kernel: Kernel, program: ComputeProgram, params: ParamsLayout) {
+        self.kernel = kernel; self.program = program; self.params = params
+    }
+
+    var name: String { program.name }
+
+    /// The report of a launch of this program.
+    func report(dispatches: Int, format: WeightFormat? = nil) -> KernelReport {
+        KernelReport(kernel: kernel, format: format, program: program.name, dispatches: dispatches)
+    }
+}
+
 /// Compiles each specialisation once, on first use.
 final class ProgramCache {
     let context: GLContext
     let library: ShaderLibrary
-    private var programs: [ProgramKey: ComputeProgram] = [:]
+    private var programs: [ProgramKey: CompiledKernel] = [:]
 
     init(context: GLContext, library: ShaderLibrary) {
         self.context = context
         self.library = library
     }
 
-    var compiledCount: Int { programs.count }
-
-    func program(_ key: ProgramKey) throws -> ComputeProgram {
-        if let program = programs[key] { return program }
-        let glsl = try library.source(key.shader).specialised(key.overrides)
+    func program(_ kernel: Kernel, _ overrides: [String: OverrideValue]) throws -> CompiledKernel {
+        let key = ProgramKey(kernel.shader, overrides)
+        if let compiled = programs[key] { return compiled }
+        let glsl = try library.source(kernel.shader).specialised(overrides)
         let program = try context.makeProgram(name: key.description, glsl: glsl)
-        programs[key] = program
-        return program
+        let compiled = CompiledKernel(kernel: kernel, program: program, params: try library.paramsLayout(kernel.shader))
+        programs[key] = compiled
+        return compiled
     }
 }

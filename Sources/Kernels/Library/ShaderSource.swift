@@ -68,6 +68,7 @@ public struct ShaderSource: Sendable {
 public final class ShaderLibrary {
     public let directory: URL
     private var sources: [String: ShaderSource] = [:]
+    private var layouts: [String: ParamsLayout] = [:]
 
     public init(directory: URL) {
         self.directory = directory
@@ -89,5 +90,17 @@ public final class ShaderLibrary {
         let source = try ShaderSource(name: name, glsl: text)
         sources[name] = source
         return source
+    }
+
+    /// The params layout the translator reflected for `name` (`<name>.json` beside the GLSL).
+    public func paramsLayout(_ name: String) throws -> ParamsLayout {
+        if let cached = layouts[name] { return cached }
+        let url = directory.appendingPathComponent("\(name).json")
+        guard let data = try? Data(contentsOf: url) else {
+            throw KernelsError.shaderNotFound(name: "\(name).json", searched: [url.path])
+        }
+        let layout = try ParamsLayout(shader: name, reflectionJSON: data)
+        layouts[name] = layout
+        return layout
     }
 }

@@ -15,8 +15,6 @@ public struct PackedWeights: Sendable {
     public var data: [UInt32]
 
     public var dataWordsPerRow: Int { dataVec4PerRow * 4 }
-    /// Bytes one row takes in both planes (what a binding must hold per row).
-    public var bytesPerRow: Int { (scaleWordsPerRow + dataWordsPerRow) * 4 }
 
     /// Checks that the kernels can read rows of `cols` values in `format`.
     public static func validate(format: WeightFormat, cols: Int, tensor: String) throws {

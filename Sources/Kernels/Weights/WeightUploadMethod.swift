@@ -19,8 +19,7 @@ public enum WeightUploadMethod: String, Sendable, CaseIterable {
         if let chosen = ProcessInfo.processInfo.environment["GPTOSS_GL_UPLOAD"].flatMap(WeightUploadMethod.init(rawValue:)) {
             return chosen
         }
-        let renderer = limits.renderer.lowercased()
-        return renderer.contains("llvmpipe") || renderer.contains("softpipe") ? .staged : .mapped
+        return limits.isSoftwareRenderer ? .staged : .mapped
     }
 
     /// Fills rows `rows` of a chunk (its `scales` plane, nil for float formats, and `data`)

@@ -62,8 +62,6 @@ public struct HarmonyStreamParser {
         self.state = role.map { .header(role: $0, tokens: []) } ?? .expectingStart
     }
 
-    public var isStopped: Bool { stopReason != nil }
-
     /// Feeds one generated token; returns what it completed.
     public mutating func feed(_ id: Int) -> [HarmonyEvent] {
         var events: [HarmonyEvent] = []
