@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["GLES", "RepositoryPaths"]),
         .target(name: "GPTOSS", dependencies: ["GGUF", "GLES", "Kernels", "Telemetry"]),
         .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES", "RepositoryPaths"]),
+        // Parses the GPTOSS_GL_* environment once into the options values above (docs/design.md).
+        .target(name: "Configuration", dependencies: ["GLES", "Kernels", "HUD"]),
         .target(name: "ModelServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -41,6 +43,7 @@ let package = Package(
         // MARK: - The executable
         .executableTarget(name: "gptoss-gl", dependencies: [
             "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer", "RepositoryPaths",
+            "Configuration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "GPTOSSTests", dependencies: ["GPTOSS", "GGUF", "Kernels", "GLES", "Tokenizer", "Telemetry"], exclude: ["Fixtures"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "GLES", "Kernels", "HUD"]),
     ],
     swiftLanguageModes: [.v5]
 )

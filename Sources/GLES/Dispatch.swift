@@ -58,7 +58,7 @@ extension GLContext {
         if counts.contains(0) { return }
         glDispatchCompute(GLuint(counts[0]), GLuint(counts[1]), GLuint(counts[2]))
         try checkDispatch(program)
-        if flushEvery > 0 {
+        if let flushEvery, flushEvery > 0 {
             dispatchesSinceFlush += 1
             if dispatchesSinceFlush >= flushEvery { glFlush(); dispatchesSinceFlush = 0 }
         }

@@ -13,7 +13,7 @@ enum EGLContextOpener {
         let configless: Bool
     }
 
-    static func open(_ candidate: EGLDisplayCandidate) throws -> Opened {
+    static func open(_ candidate: EGLDisplayCandidate, options: GLOptions) throws -> Opened {
         guard let display = candidate.open() else {
             throw GLESError.contextCreationFailed(display: candidate.description, eglError: "no display (\(lastEGLError()))")
         }
@@ -38,10 +38,10 @@ enum EGLContextOpener {
         var failures: [String] = []
         for minorVersion in [2, 1] as [EGLint] {
             var attributes: [EGLint] = [EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, minorVersion]
-            if GLDebugOutput.requested { attributes += [EGL_CONTEXT_OPENGL_DEBUG, EGLint(EGL_TRUE)] }
-            // GPTOSS_GL_NO_ERROR=1: a context without error checking (KHR_create_context_no_error),
-            // to measure what the driver's validation costs per dispatch. Errors then go unseen.
-            if ProcessInfo.processInfo.environment["GPTOSS_GL_NO_ERROR"] == "1" && !GLDebugOutput.requested
+            if options.debugOutput { attributes += [EGL_CONTEXT_OPENGL_DEBUG, EGLint(EGL_TRUE)] }
+            // A context without error checking (KHR_create_context_no_error), to measure what the
+            // driver's validation costs per dispatch. Errors then go unseen.
+            if options.noErrorContext && !options.debugOutput
                 && extensions.contains("EGL_KHR_create_context_no_error") {
                 attributes += [EGL_CONTEXT_OPENGL_NO_ERROR_KHR, EGLint(EGL_TRUE)]
             }

@@ -25,10 +25,13 @@ public final class GLContext {
     /// for its steps and calls `checkErrors` once a step instead.
     public var checksErrorsAfterDispatch = true
 
-    /// Call glFlush after this many dispatches (0: never; the driver flushes when it likes).
+    /// What the context was opened with.
+    public let options: GLOptions
+
+    /// Call glFlush after this many dispatches (nil: never; the driver flushes when it likes).
     /// A flush hands queued work to the GPU at once, so a step's first launches need not wait
-    /// for the driver's own flush. GPTOSS_GL_FLUSH_EVERY sets it.
-    public var flushEvery = Int(ProcessInfo.processInfo.environment["GPTOSS_GL_FLUSH_EVERY"] ?? "") ?? 0
+    /// for the driver's own flush. `GLOptions.flushEvery` sets it.
+    public var flushEvery: Int?
     var dispatchesSinceFlush = 0
 
     /// CPU nanoseconds spent in `dispatch` so far (checks, binding and the GL calls), so a
@@ -43,7 +46,7 @@ public final class GLContext {
 
     /// How host-written uniform blocks reach the GPU (see `UniformUploadMode`). Setting it
     /// starts a fresh set of upload buffers.
-    public var uniformUpload: UniformUploadMode = .fromEnvironment {
+    public var uniformUpload: UniformUploadMode {
         didSet {
             guard uniformUpload != oldValue, (try? makeCurrent()) != nil else { return }
             uniformRingStorage = nil
@@ -52,7 +55,8 @@ public final class GLContext {
 
     var uniformRing: UniformRing {
         if let ring = uniformRingStorage { return ring }
-        let ring = UniformRing(alignment: limits.uniformBufferOffsetAlignment, mode: uniformUpload)
+        let ring = UniformRing(alignment: limits.uniformBufferOffsetAlignment, mode: uniformUpload,
+                               maxInFlight: options.maxUniformBlocksInFlight)
         uniformRingStorage = ring
         return ring
     }
@@ -61,32 +65,19 @@ public final class GLContext {
     public var memory: GPUMemoryStats { memoryTracker.stats }
 
     /// Opens the first display that yields an ES 3.1+ context, trying EGL devices first, then
-    /// Mesa's surfaceless platform, then the default display.
-    ///
-    /// - Parameters:
-    ///   - preferDevice: an EGL device index to try first (env `GPTOSS_GL_EGL_DEVICE` when nil).
-    ///   - platform: try only this platform (env `GPTOSS_GL_EGL_PLATFORM` when nil).
-    public static func createHeadless(preferDevice: Int? = nil, platform: EGLPlatformChoice? = nil) throws -> GLContext {
-        let environment = ProcessInfo.processInfo.environment
-        let device = try preferDevice ?? environment["GPTOSS_GL_EGL_DEVICE"].map { text -> Int in
-            guard let index = Int(text), index >= 0 else {
-                throw GLESError.invalidArgument("GPTOSS_GL_EGL_DEVICE must be a device index (0, 1, …), got '\(text)'.")
-            }
-            return index
+    /// Mesa's surfaceless platform, then the default display (`options.eglDevice` first, only
+    /// `options.eglPlatform` when set).
+    public static func createHeadless(options: GLOptions = GLOptions()) throws -> GLContext {
+        if let device = options.eglDevice, device < 0 {
+            throw GLESError.invalidArgument("the EGL device must be an index (0, 1, …), got \(device).")
         }
-        let only = try platform ?? environment["GPTOSS_GL_EGL_PLATFORM"].map { text -> EGLPlatformChoice in
-            guard let choice = EGLPlatformChoice(rawValue: text.lowercased()) else {
-                throw GLESError.invalidArgument("GPTOSS_GL_EGL_PLATFORM must be one of device, surfaceless, default; got '\(text)'.")
-            }
-            return choice
-        }
-        let (candidates, notes) = eglDisplayCandidates(preferDevice: device, only: only)
+        let (candidates, notes) = eglDisplayCandidates(preferDevice: options.eglDevice, only: options.eglPlatform)
         var attempts = notes
         var tooOld: GLESError?
         for candidate in candidates {
             do {
-                let opened = try EGLContextOpener.open(candidate)
-                return try GLContext(opened: opened, candidate: candidate, attempts: attempts)
+                let opened = try EGLContextOpener.open(candidate, options: options)
+                return try GLContext(opened: opened, candidate: candidate, attempts: attempts, options: options)
             } catch let error as GLESError {
                 if case .noCompute = error { tooOld = error }
                 attempts.append("\(candidate.description): \(error.localizedDescription)")
@@ -106,13 +97,16 @@ public final class GLContext {
         return platforms + [.default]
     }
 
-    private init(opened: EGLContextOpener.Opened, candidate: EGLDisplayCandidate, attempts: [String]) throws {
+    private init(opened: EGLContextOpener.Opened, candidate: EGLDisplayCandidate, attempts: [String], options: GLOptions) throws {
+        self.options = options
+        flushEvery = options.flushEvery
+        uniformUpload = options.uniformUpload
         display = opened.display
         context = opened.context
         surface = opened.surface
         procs = GLExtensionProcs()
-        if GLDebugOutput.requested && !GLDebugOutput.install() {
-            FileHandle.standardError.write(Data("GPTOSS_GL_DEBUG: this driver has no GL_KHR_debug; no driver messages.\n".utf8))
+        if options.debugOutput && !GLDebugOutput.install() {
+            FileHandle.standardError.write(Data("GL debug output: this driver has no GL_KHR_debug; no driver messages.\n".utf8))
         }
         let path = DisplayPathInfo(
             platform: candidate.platform, description: candidate.description, deviceIndex: candidate.deviceIndex,

@@ -1,15 +1,12 @@
 import CGLES
 import Foundation
 
-/// Driver messages (GL_KHR_debug) printed to stderr when GPTOSS_GL_DEBUG=1: the driver then says
-/// why a call failed or was slow, which glGetError alone cannot.
+/// Driver messages (GL_KHR_debug) printed to stderr when `GLOptions.debugOutput` is on
+/// (GPTOSS_GL_DEBUG=1): the driver then says why a call failed or was slow, which glGetError
+/// alone cannot.
 enum GLDebugOutput {
     typealias Callback = @convention(c) (GLenum, GLenum, GLuint, GLenum, GLsizei, UnsafePointer<GLchar>?, UnsafeRawPointer?) -> Void
     typealias SetCallbackFn = @convention(c) (Callback?, UnsafeRawPointer?) -> Void
-
-    static var requested: Bool {
-        ProcessInfo.processInfo.environment["GPTOSS_GL_DEBUG"].map { $0 != "0" && !$0.isEmpty } ?? false
-    }
 
     /// Installs the stderr callback on the current context; false when the driver lacks KHR_debug.
     static func install() -> Bool {

@@ -18,15 +18,10 @@ import Foundation
 /// `.subdata` and 10.6 µs with `.cached` (2.6 µs with neither an upload nor a barrier): an
 /// upload into a buffer the GPU may be reading makes the driver wait for idle.
 ///
-/// `GLContext.uniformUpload` picks one; the default is `.cached`, or the environment variable
-/// GPTOSS_GL_UNIFORMS=orphan|subdata|mapped|cached, so they can be compared on a device.
+/// `GLContext.uniformUpload` picks one; the default is `.cached`, or `GLOptions.uniformUpload`
+/// (GPTOSS_GL_UNIFORMS=orphan|subdata|mapped|cached), so they can be compared on a device.
 public enum UniformUploadMode: String, CaseIterable, Sendable {
     case orphan, subdata, mapped, cached
-
-    /// GPTOSS_GL_UNIFORMS when set to a mode's name, else `.cached`.
-    public static var fromEnvironment: UniformUploadMode {
-        ProcessInfo.processInfo.environment["GPTOSS_GL_UNIFORMS"].flatMap(UniformUploadMode.init(rawValue:)) ?? .cached
-    }
 }
 
 final class UniformRing {
@@ -37,7 +32,8 @@ final class UniformRing {
     private var next = 0
     private let slotBytes: Int
     private let slotCount: Int
-    /// At most 512 uniform blocks in flight by default (GPTOSS_GL_MAX_IN_FLIGHT, 64…4096), fenced
+    /// At most 512 uniform blocks in flight by default (`GLOptions.maxUniformBlocksInFlight`,
+    /// GPTOSS_GL_MAX_IN_FLIGHT, 64…4096), fenced
     /// every limit / 4 (at most 512): a slot is reused only after limit + interval ≤ 4608 later
     /// binds at the least, fewer than the 8192 slots (the 64 orphaned buffers need no such bound:
     /// the driver renames them, but the limit bounds the queue there too).
@@ -48,11 +44,7 @@ final class UniformRing {
     /// 512 and 1024 (docs/nan-hunt.md, fifth look). Decode never queues that far (it reads back
     /// every token), and a prefill keeps the GPU busy with 384+ launches still queued, so the
     /// bound costs no speed there.
-    private let inFlight: InFlightLimit = {
-        let requested = Int(ProcessInfo.processInfo.environment["GPTOSS_GL_MAX_IN_FLIGHT"] ?? "") ?? 512
-        let limit = min(4096, max(64, requested))
-        return InFlightLimit(interval: min(512, limit / 4), limit: limit)
-    }()
+    private let inFlight: InFlightLimit
     /// The bind number that last used each slot.
     private var lastUse: [Int]
     /// `.cached`: the slot holding each uploaded block, the block each slot holds, and whether
@@ -61,8 +53,11 @@ final class UniformRing {
     private var blockInSlot: [[UInt8]?] = []
     private var referenced: [Bool] = []
 
-    init(alignment: Int, mode: Mode) {
+    init(alignment: Int, mode: Mode, maxInFlight: Int) {
         self.mode = mode
+        let range = GLOptions.uniformBlocksInFlightRange
+        let limit = min(range.upperBound, max(range.lowerBound, maxInFlight))
+        inFlight = InFlightLimit(interval: min(512, limit / 4), limit: limit)
         switch mode {
         case .orphan:
             slotBytes = 0

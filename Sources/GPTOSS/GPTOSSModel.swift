@@ -16,12 +16,23 @@ public struct ModelOptions: Sendable {
     /// Sequences decoded together, each with a KV cache of `context` positions (the server's
     /// `--parallel`); the single-stream commands use one.
     public var sequences: Int
+    /// How repacked weights reach the GPU; nil: the device's default (GPTOSS_GL_UPLOAD).
+    public var uploadMethod: WeightUploadMethod?
+    /// glGetError after every launch instead of once a step, to name the launch that failed
+    /// (GPTOSS_GL_CHECK_DISPATCH; slow on threaded drivers).
+    public var checksEveryDispatch: Bool
+    /// Print where the placement's time went to stderr (GPTOSS_GL_LOAD_TIMING).
+    public var printsLoadTimings: Bool
 
-    public init(context: Int? = nil, batch: Int = 32, gpuMemoryBudget: Int? = nil, sequences: Int = 1) {
+    public init(context: Int? = nil, batch: Int = 32, gpuMemoryBudget: Int? = nil, sequences: Int = 1,
+                uploadMethod: WeightUploadMethod? = nil, checksEveryDispatch: Bool = false, printsLoadTimings: Bool = false) {
         self.context = context
         self.batch = batch
         self.gpuMemoryBudget = gpuMemoryBudget
         self.sequences = sequences
+        self.uploadMethod = uploadMethod
+        self.checksEveryDispatch = checksEveryDispatch
+        self.printsLoadTimings = printsLoadTimings
     }
 }
 
@@ -111,8 +122,9 @@ public final class GPTOSSModel {
         let placementStart = Date()
         weights = try Self.stage(.gpuUpload, telemetry) { bytes in
             do {
-                let w = try GPUModelWeights(model: model, context: context, experts: residency.residency, telemetry: telemetry,
-                                            progress: progress)
+                let w = try GPUModelWeights(model: model, context: context, experts: residency.residency,
+                                            uploadMethod: options.uploadMethod, printsTimings: options.printsLoadTimings,
+                                            telemetry: telemetry, progress: progress)
                 bytes = w.byteCount
                 return w
             } catch {
@@ -136,7 +148,7 @@ public final class GPTOSSModel {
         }
         // glGetError after every launch makes NVIDIA's threaded driver wait for its worker
         // thread hundreds of times a token; `step` checks once instead.
-        context.checksErrorsAfterDispatch = ProcessInfo.processInfo.environment["GPTOSS_GL_CHECK_DISPATCH"] == "1"
+        context.checksErrorsAfterDispatch = options.checksEveryDispatch
         telemetry?.emit(.kvCache(KVCacheUse(usedTokens: 0, capacityTokens: positions * caches.count,
                                             bytes: caches.reduce(0) { $0 + $1.byteCount })))
         telemetry?.emit(.gpuMemory(GPUMemory(inUseBytes: context.memory.allocatedBytes, budgetBytes: context.limits.maxBufferSize,
@@ -295,13 +307,13 @@ public final class GPTOSSModel {
         if let dumps { observers.append(dumps) }
         if let routerTrace { observers.append(RouterTrace(buffer: routerTrace)) }
         if let attentionProbe { observers.append(attentionProbe) }
-        if GroupedMoECheck.enabled { observers.append(GroupedMoECheck()) }
+        if kernels.verifiesGroupedExperts { observers.append(GroupedMoECheck()) }
         let pass = ForwardPass(config: config, weights: weights, kernels: kernels, buffers: buffers, plan: plan,
                                observers: observers) { [self] r in reportMode(r) }
         try pass.run()
         // Launches skip glGetError (see init); a GL error of any launch is still pending here.
         try kernels.context.checkErrors("the forward step of \(shape.rows) token(s) at position \(shape.sequences[0].position0) "
-                                        + "(set GPTOSS_GL_CHECK_DISPATCH=1 to find the launch)")
+                                        + "(set GPTOSS_GL_CHECK_DISPATCH=1, ModelOptions.checksEveryDispatch, to find the launch)")
         if let experts = weights.expertCache { telemetry?.emit(.expertCache(ExpertCacheStats(hits: experts.hits, misses: experts.misses))) }
         for s in shape.sequences { s.cache.length += s.tokens }
         return dumps?.captured ?? [:]

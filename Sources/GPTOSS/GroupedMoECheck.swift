@@ -2,15 +2,13 @@ import Foundation
 import GLES
 import Kernels
 
-/// `GPTOSS_GL_CHECK_GROUPED=1`: every grouped MoE pass of prefill is recomputed by the per-slot
-/// kernels into scratch buffers and compared on the host, and each step's first layers and
+/// `KernelLibrary.verifiesGroupedExperts` (GPTOSS_GL_CHECK_GROUPED=1): every grouped MoE pass of
+/// prefill is recomputed by the per-slot kernels into scratch buffers and compared on the host, and each step's first layers and
 /// every layer that differs are printed to stderr: which kernel (gate/up or down), how far off,
 /// how many non-finite values each path gave, and the first bad slot with its expert. A device
 /// diagnostic (it reads back a few MB per layer), for finding where the grouped path goes
 /// wrong on a card where the kernel tests cannot run (docs/nan-hunt.md).
 final class GroupedMoECheck: StepObserver {
-    static let enabled = ProcessInfo.processInfo.environment["GPTOSS_GL_CHECK_GROUPED"] != nil
-
     nonisolated(unsafe) private static var scratch: [String: GPUBuffer] = [:]
     nonisolated(unsafe) private static var step = -1
     nonisolated(unsafe) private static var printed = 0
@@ -33,7 +31,7 @@ final class GroupedMoECheck: StepObserver {
     /// not yet updated). Leaves the forward pass's buffers as they were.
     static func compare(_ kernels: KernelLibrary, _ groups: MoEGroups?, gateUp: GPUExperts, gateUpBias: GPUBuffer?,
                         input: GPUBuffer, down: MoEDownArgs, layer: Int) throws {
-        guard enabled, let groups else { return }
+        guard kernels.verifiesGroupedExperts, let groups else { return }
         if layer == 0 { step += 1 }
         let context = kernels.context
         let slots = down.tokens * down.k, ff = gateUp.rowsPerExpert / 2

@@ -22,9 +22,9 @@ final class Placer {
     var timings = LoadTimings()
     var unplannedReads: Int { prefetcher?.unplannedReads ?? 0 }
 
-    init(model: ModelFile, context: GLContext, telemetry: TelemetryBus?, progress: ((Int, Int) -> Void)?) {
+    init(model: ModelFile, context: GLContext, uploadMethod: WeightUploadMethod?, telemetry: TelemetryBus?, progress: ((Int, Int) -> Void)?) {
         self.model = model; self.context = context; self.telemetry = telemetry; self.progress = progress
-        timings.uploadMethod = WeightUploadMethod.current(for: context.limits)
+        timings.uploadMethod = WeightUploadMethod.current(for: context.limits, chosen: uploadMethod)
         totalBytes = model.table.entries.reduce(0) { total, entry in
             total + Int(model.file.tensor(named: entry.name)?.byteCount ?? 0)
         }

@@ -67,10 +67,13 @@ public final class GPUModelWeights {
     /// Reads, repacks and uploads every tensor of `model`. `progress` sees (bytes done, bytes total)
     /// after each tensor; telemetry gets one fetch and one upload event per tensor.
     /// `experts`: all resident (default) or cached in `slots` GPU slots per layer.
+    /// `uploadMethod`: nil for the device's default (`WeightUploadMethod.current`);
+    /// `printsTimings`: where the time went, to stderr (GPTOSS_GL_LOAD_TIMING).
     public init(model: ModelFile, context: GLContext, experts residency: ExpertResidency = .resident,
+                uploadMethod: WeightUploadMethod? = nil, printsTimings: Bool = false,
                 telemetry: TelemetryBus? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
         let c = model.config
-        let placer = Placer(model: model, context: context, telemetry: telemetry, progress: progress)
+        let placer = Placer(model: model, context: context, uploadMethod: uploadMethod, telemetry: telemetry, progress: progress)
         placer.start(order: Self.placementOrder(c))
         defer { placer.stop() }
         let placementStart = Date()
@@ -130,7 +133,7 @@ public final class GPUModelWeights {
         timings.bytes = placer.readBytes
         timings.unplannedReads = placer.unplannedReads
         loadTimings = timings
-        if ProcessInfo.processInfo.environment["GPTOSS_GL_LOAD_TIMING"] != nil {
+        if printsTimings {
             FileHandle.standardError.write((timings.summary + "\n").data(using: .utf8)!)
         }
     }

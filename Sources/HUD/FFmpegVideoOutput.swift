@@ -14,13 +14,13 @@ public final class FFmpegVideoOutput: FrameOutput {
     private let frameBytes: Int
     private var closed = false
 
-    /// ffmpeg from env GPTOSS_GL_FFMPEG, else the first `ffmpeg` on PATH.
-    public static func findExecutable() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["GPTOSS_GL_FFMPEG"], !explicit.isEmpty {
+    /// `explicit` (GPTOSS_GL_FFMPEG) when given, else the first `ffmpeg` in `searchPath` (the
+    /// executable passes PATH).
+    public static func findExecutable(_ location: FFmpegLocation = FFmpegLocation()) -> String? {
+        if let explicit = location.explicit, !explicit.isEmpty {
             return FileManager.default.isExecutableFile(atPath: explicit) ? explicit : nil
         }
-        for folder in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        for folder in location.searchPath.split(separator: ":") {
             let candidate = String(folder) + "/ffmpeg"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
@@ -104,5 +104,16 @@ public final class FFmpegVideoOutput: FrameOutput {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").suffix(8)
         return lines.isEmpty ? "(nothing)" : lines.joined(separator: "\n")
+    }
+}
+
+/// Where to look for ffmpeg: an explicit executable (GPTOSS_GL_FFMPEG), else the folders of a
+/// search path (PATH). The library reads no environment; the executable fills this in.
+public struct FFmpegLocation: Sendable, Equatable {
+    public var explicit: String?
+    public var searchPath: String
+
+    public init(explicit: String? = nil, searchPath: String = "/usr/local/bin:/usr/bin:/bin") {
+        self.explicit = explicit; self.searchPath = searchPath
     }
 }

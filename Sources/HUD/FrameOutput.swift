@@ -46,7 +46,7 @@ public final class PNGSequenceOutput: FrameOutput {
 /// digit (e.g. "frames-0.5") is a folder of PNGs. Without ffmpeg a video request keeps PNG
 /// frames in `<name>-frames/` and says so through `warn`.
 public enum RecordingOutput {
-    public static func open(_ path: String, size: FrameSize, fps: Double,
+    public static func open(_ path: String, size: FrameSize, fps: Double, ffmpeg: FFmpegLocation = FFmpegLocation(),
                             warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> FrameOutput {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
@@ -59,7 +59,7 @@ public enum RecordingOutput {
             return try PNGSequenceOutput(directory: path)
         case "mp4", "webm":
             let container = url.pathExtension.lowercased() == "mp4" ? FFmpegVideoOutput.Container.mp4 : .webm
-            guard let ffmpeg = FFmpegVideoOutput.findExecutable() else {
+            guard let ffmpeg = FFmpegVideoOutput.findExecutable(ffmpeg) else {
                 let folder = url.deletingPathExtension().path + "-frames"
                 warn("ffmpeg not found (install the Debian package ffmpeg, or set GPTOSS_GL_FFMPEG); keeping PNG frames in \(folder) instead of \(path)")
                 return try PNGSequenceOutput(directory: folder)

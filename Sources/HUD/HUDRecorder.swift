@@ -22,9 +22,15 @@ public final class HUDRecorder: TelemetrySink, @unchecked Sendable {
         public var to: Double?
         /// Seconds recorded after the last event when `to` is nil, so the end can be seen.
         public var tail: Double
+        /// Where ffmpeg is (video recordings).
+        public var ffmpeg: FFmpegLocation
+        /// The checkout, when the binary runs elsewhere (GPTOSS_GL_HOME): where the fonts are.
+        public var home: String?
 
-        public init(size: FrameSize = .hd, fps: Double = 30, from: Double = 0, to: Double? = nil, tail: Double = 1.5) {
+        public init(size: FrameSize = .hd, fps: Double = 30, from: Double = 0, to: Double? = nil, tail: Double = 1.5,
+                    ffmpeg: FFmpegLocation = FFmpegLocation(), home: String? = nil) {
             self.size = size; self.fps = fps; self.from = from; self.to = to; self.tail = tail
+            self.ffmpeg = ffmpeg; self.home = home
         }
     }
 
@@ -54,8 +60,8 @@ public final class HUDRecorder: TelemetrySink, @unchecked Sendable {
     public static func open(recordPath: String, context: GLContext, options: Options = Options(),
                             warn: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> HUDRecorder {
         try options.size.validate()
-        let renderer = try HUDRenderer(context: context)
-        let output = try RecordingOutput.open(recordPath, size: options.size, fps: options.fps, warn: warn)
+        let renderer = try HUDRenderer(context: context, fontsDirectory: try HUDAssets.fontsDirectory(home: options.home))
+        let output = try RecordingOutput.open(recordPath, size: options.size, fps: options.fps, ffmpeg: options.ffmpeg, warn: warn)
         return try HUDRecorder(renderer: renderer, output: BackgroundFrameOutput(output), options: options)
     }
 

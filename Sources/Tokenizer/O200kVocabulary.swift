@@ -55,8 +55,9 @@ public struct O200kVocabulary: Sendable {
     }
 
     /// The vocabulary from the copy of o200k_base.tiktoken bundled in Assets/tokenizer.
-    public static func bundled() throws -> O200kVocabulary {
-        try O200kVocabulary(ranksFile: RepositoryAssets.o200kRanksFile())
+    /// `home`: the checkout, when the binary runs elsewhere (GPTOSS_GL_HOME).
+    public static func bundled(home: String? = nil) throws -> O200kVocabulary {
+        try O200kVocabulary(ranksFile: RepositoryAssets.o200kRanksFile(home: home))
     }
 
     /// A tokenizer over this vocabulary.

@@ -51,9 +51,11 @@ struct BenchKernelsCommand: ParsableCommand {
                 }
                 return n
             }
-            let context = try GLContext.createHeadless()
+            let environment = try RunEnvironment.configuration()
+            let context = try GLContext.createHeadless(options: environment.gl)
             context.checksErrorsAfterDispatch = checkErrors
-            let kernels = try KernelLibrary(context: context)
+            let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home),
+                                            tuning: .forLimits(context.limits, overrides: environment.tuning))
             let barriers: [String: MemoryBarrier?] = ["storage": .storage, "all": .all, "uniform": .uniform, "none": nil]
             guard let launchBarrier = barriers[barrier] else {
                 throw ValidationError("unknown --barrier '\(barrier)'; use storage, all, uniform or none")

@@ -58,7 +58,7 @@ struct ModelRunOptions: ParsableArguments {
     /// The model location: --model, else the bundled model found in the checkout.
     func modelLocation() throws -> String {
         if let model { return model }
-        guard let path = RepositoryRoot.find(Self.bundledModel) else {
+        guard let path = RepositoryRoot.find(Self.bundledModel, home: try RunEnvironment.configuration().home) else {
             throw ValidationError("The bundled model \(Self.bundledModel) was not found; pass --model PATH|URL "
                                   + "or set GPTOSS_GL_HOME to the gptoss-gl checkout.")
         }
@@ -92,10 +92,12 @@ struct ModelRunOptions: ParsableArguments {
         let bus = TelemetryBus()
         bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false), showsDecodeLine: !streamsText))
         if let telemetry { bus.add(try JSONLRecorder(path: telemetry)) }
-        let context = try GLContext.createHeadless()
+        let environment = try RunEnvironment.configuration()
+        let context = try GLContext.createHeadless(options: environment.gl)
         var recorder: HUDRecorder?
         if let record {
-            let options = HUDRecorder.Options(size: FrameSize(parsing: recordSize) ?? .hd, fps: recordFps)
+            let options = HUDRecorder.Options(size: FrameSize(parsing: recordSize) ?? .hd, fps: recordFps,
+                                              ffmpeg: environment.ffmpeg, home: environment.home)
             recorder = try HUDRecorder.open(recordPath: record, context: context, options: options)
             bus.add(recorder!)
         }
@@ -104,12 +106,15 @@ struct ModelRunOptions: ParsableArguments {
         do {
             // Big prefill steps keep a discrete GPU busy (and let its tiled kernels reuse weights);
             // CPU renderers and small GPUs keep short ones.
-            let prefillBatch = try batch ?? KernelTuning.forLimits(context.limits, environment: ProcessInfo.processInfo.environment).prefillBatch
-            let model = try GPTOSSModel.load(location: location, context: context,
-                                             options: ModelOptions(context: self.context, batch: prefillBatch,
-                                                                   gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
-                                                                   sequences: sequences),
-                                             telemetry: bus)
+            let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home),
+                                            tuning: .forLimits(context.limits, overrides: environment.tuning))
+            kernels.verifiesGroupedExperts = environment.verifiesGroupedExperts
+            let prefillBatch = batch ?? kernels.tuning.prefillBatch
+            let options = ModelOptions(context: self.context, batch: prefillBatch, gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
+                                       sequences: sequences,
+                                       uploadMethod: environment.uploadMethod, checksEveryDispatch: environment.checksEveryDispatch,
+                                       printsLoadTimings: environment.printsLoadTimings)
+            let model = try GPTOSSModel.load(location: location, context: context, options: options, kernels: kernels, telemetry: bus)
             if let cache = model.weights.expertCache {
                 Terminal.stderr("gpu memory budget: experts cached, \(cache.slots) of \(model.config.expertCount) per layer on the GPU, "
                                 + "\(ByteSize.format(cache.hostBytes)) in host memory\n")

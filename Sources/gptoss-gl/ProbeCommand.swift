@@ -38,8 +38,10 @@ struct ProbeCommand: ParsableCommand {
     func run() throws {
         let context: GLContext
         do {
-            context = try GLContext.createHeadless(preferDevice: device,
-                                                   platform: platform.flatMap { EGLPlatformChoice(rawValue: $0.lowercased()) })
+            var options = try RunEnvironment.configuration().gl
+            if let device { options.eglDevice = device }
+            if let platform { options.eglPlatform = EGLPlatformChoice(rawValue: platform.lowercased()) }
+            context = try GLContext.createHeadless(options: options)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
             throw ExitCode(1)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GLES
 import HUD
 import Telemetry
 
@@ -50,9 +51,13 @@ struct RenderFramesCommand: ParsableCommand {
         let say: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         do {
             let events = try JSONLReplayer.read(path: telemetryPath)
-            let options = HUDRecorder.Options(size: FrameSize(parsing: size)!, fps: fps, from: from, to: to)
+            let environment = try RunEnvironment.configuration()
+            let options = HUDRecorder.Options(size: FrameSize(parsing: size)!, fps: fps, from: from, to: to,
+                                              ffmpeg: environment.ffmpeg, home: environment.home)
+            let context = try GLContext.createHeadless(options: environment.gl)
             var lastPercent = -1
-            let summary = try HUDReplay.render(events: events, outputPath: out, options: options, warn: say) { done, total in
+            let summary = try HUDReplay.render(events: events, outputPath: out, options: options, context: context,
+                                               warn: say) { done, total in
                 let percent = done * 100 / max(1, total)
                 if !quiet, percent / 10 != lastPercent / 10 {
                     lastPercent = percent

@@ -51,7 +51,7 @@ struct SynthCommand: ParsableCommand {
         if let expertsUsed { spec.expertsUsed = expertsUsed }
         let started = Date()
         do {
-            let vocabulary = try O200kVocabulary.bundled()
+            let vocabulary = try O200kVocabulary.bundled(home: RunEnvironment.configuration().home)
             guard vocabulary.tokens.count == spec.vocabularySize else {
                 throw GGUFError.writer(detail: "the vocabulary has \(vocabulary.tokens.count) tokens, the layout expects \(spec.vocabularySize)")
             }

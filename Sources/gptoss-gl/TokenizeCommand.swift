@@ -47,7 +47,7 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         do {
             let loadStart = Date()
-            let tokenizer = try TokenizerLoader.load(model: model)
+            let tokenizer = try TokenizerLoader.load(model: model, home: RunEnvironment.configuration().home)
             let loadSeconds = Date().timeIntervalSince(loadStart)
 
             let input = try readInput()

@@ -57,7 +57,7 @@ final class ContextAndProbeTests: XCTestCase {
         let offered = GLContext.offeredPlatforms()
         XCTAssertTrue(offered.contains(.default))
         for platform in offered where platform != .default {
-            let context = try GLContext.createHeadless(platform: platform)
+            let context = try GLContext.createHeadless(options: GLOptions(eglPlatform: platform))
             XCTAssertEqual(context.limits.display.platform, platform)
             XCTAssertGreaterThanOrEqual(context.limits.glesMinor + 10 * context.limits.glesMajor, 31)
         }
@@ -65,7 +65,7 @@ final class ContextAndProbeTests: XCTestCase {
 
     func testMissingPreferredDeviceIsPassedOverWithANote() throws {
         guard GLContext.offeredPlatforms().contains(.device) else { throw XCTSkip("no EGL device platform") }
-        let context = try GLContext.createHeadless(preferDevice: 99, platform: .device)
+        let context = try GLContext.createHeadless(options: GLOptions(eglDevice: 99, eglPlatform: .device))
         XCTAssertTrue(context.limits.display.skipped.contains { $0.contains("99") }, "\(context.limits.display.skipped)")
     }
 
@@ -74,7 +74,7 @@ final class ContextAndProbeTests: XCTestCase {
         // manages anyway there is no failure to look at.
         let context: GLContext
         do {
-            context = try GLContext.createHeadless(platform: .default)
+            context = try GLContext.createHeadless(options: GLOptions(eglPlatform: .default))
         } catch GLESError.noDisplay(let attempts) {
             XCTAssertTrue(attempts.contains { $0.hasPrefix("default display") }, "\(attempts)")
             XCTAssertTrue(GLESError.noDisplay(attempts: attempts).localizedDescription.contains("Hint"))

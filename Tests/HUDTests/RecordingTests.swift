@@ -66,7 +66,9 @@ final class RecordingTests: XCTestCase {
     }
 
     func testVideoThroughFFmpeg() throws {
-        guard FFmpegVideoOutput.findExecutable() != nil else { throw XCTSkip("ffmpeg is not installed") }
+        // `make deps` installs ffmpeg: without it this is a broken setup, not a reason to skip.
+        XCTAssertNotNil(FFmpegVideoOutput.findExecutable(FFmpegLocation(searchPath: "/usr/local/bin:/usr/bin:/bin")),
+                        "ffmpeg is not installed (make deps installs it)")
         let events = try HUDTestSupport.events("run.jsonl")
         let path = try HUDTestSupport.temporaryDirectory(self).appendingPathComponent("clip.mp4").path
         let summary = try HUDReplay.render(events: events, outputPath: path,
@@ -81,10 +83,9 @@ final class RecordingTests: XCTestCase {
 
     func testMissingFFmpegKeepsPNGsAndSaysSo() throws {
         let folder = try HUDTestSupport.temporaryDirectory(self)
-        setenv("GPTOSS_GL_FFMPEG", "/nonexistent/ffmpeg", 1)
-        defer { unsetenv("GPTOSS_GL_FFMPEG") }
         var warnings: [String] = []
-        let output = try RecordingOutput.open(folder.appendingPathComponent("run.webm").path, size: small, fps: 30) { warnings.append($0) }
+        let output = try RecordingOutput.open(folder.appendingPathComponent("run.webm").path, size: small, fps: 30,
+                                              ffmpeg: FFmpegLocation(explicit: "/nonexistent/ffmpeg")) { warnings.append($0) }
         XCTAssertEqual(output.destination, folder.appendingPathComponent("run-frames").path)
         XCTAssertEqual(warnings.count, 1)
         XCTAssertTrue(warnings[0].contains("ffmpeg not found"), warnings[0])

@@ -93,8 +93,8 @@ final class GroupedExpertTests: XCTestCase {
         var rng = SeededRNG(test: "moe-grouped-one")
         for (format, tile, rowThreads) in [(WeightFormat.mxfp4, 64, 16), (.q8_0, 8, 8)] {
             var tuning = KernelTuning.portable
-            tuning.groupedRowGroups = rowThreads
-            tuning.groupedMaxTokenTile = 64
+            tuning.grouped.rowGroups = rowThreads
+            tuning.grouped.maxTokenTile = 64
             let kernels = try GPU.library(tuning: tuning)
             try checkGroupedBlock(kernels: kernels, format: format, experts: 4, hidden: 96, ff: 64, k: 1, tokens: 75,
                                   ids: [Int](repeating: 2, count: 75), expertsPerChunk: nil, tokenTile: tile, rng: &rng)
@@ -109,9 +109,9 @@ final class GroupedExpertTests: XCTestCase {
         let shapes: [(rowThreads: Int, tile: Int, vecs: Int)] = [(8, 8, 1), (12, 16, 1), (8, 32, 1), (16, 32, 2), (16, 64, 2)]
         for (i, shape) in shapes.enumerated() {
             var tuning = KernelTuning.portable
-            tuning.groupedRowGroups = shape.rowThreads
-            tuning.groupedTokenVecs = shape.vecs
-            tuning.groupedMaxTokenTile = 64
+            tuning.grouped.rowGroups = shape.rowThreads
+            tuning.grouped.tokenVecs = shape.vecs
+            tuning.grouped.maxTokenTile = 64
             let kernels = try GPU.library(tuning: tuning)
             let format: WeightFormat = i % 2 == 0 ? .mxfp4 : .q8_0
             let ids = unevenIDs(tokens: 45, k: 4, experts: 8, rng: &rng)
@@ -128,7 +128,7 @@ final class GroupedExpertTests: XCTestCase {
         var card = GPU.context.limits
         card.maxComputeWorkGroupInvocations = 1024
         card.maxComputeSharedMemorySize = 48 * 1024
-        for rowThreads in [KernelTuning.wide.groupedRowGroups, 16] {
+        for rowThreads in [KernelTuning.wide.grouped.rowGroups, 16] {
             for vecs in [1, 2] {
                 for tile in [8, 16, 32, 64] {
                     let shape = GroupedShape(rowThreads: rowThreads, tokenTile: tile, tokenVecs: vecs)
@@ -140,8 +140,8 @@ final class GroupedExpertTests: XCTestCase {
         XCTAssertNotNil(GroupedShape(rowThreads: 64, tokenTile: 64, tokenVecs: 2).problem(limits: card), "84 KB of tiles")
         XCTAssertNotNil(GroupedShape(rowThreads: 8, tokenTile: 64, tokenVecs: 2).problem(limits: card), "too few rows for 8 tokens a thread")
         var tuning = KernelTuning.portable
-        tuning.groupedRowGroups = 64
-        tuning.groupedMaxTokenTile = 64
+        tuning.grouped.rowGroups = 64
+        tuning.grouped.maxTokenTile = 64
         let kernels = try GPU.library(tuning: tuning)
         var rng = SeededRNG(test: "moe-grouped-fallback")
         let fixture = try ExpertFixture(format: .q8_0, experts: 4, hidden: 32, ff: 32, expertsPerChunk: nil, rng: &rng)
@@ -156,7 +156,7 @@ final class GroupedExpertTests: XCTestCase {
     func testGroupedMoE4096TokenStepMatchesReference() throws {
         var rng = SeededRNG(test: "moe-grouped-4096")
         var tuning = KernelTuning.portable
-        tuning.groupedMaxTokenTile = 64
+        tuning.grouped.maxTokenTile = 64
         let kernels = try GPU.library(tuning: tuning)
         let experts = 32, hidden = 32, ff = 32, k = 4, tokens = 4096
         XCTAssertEqual(kernels.groupedTokenTile(tokens: tokens, k: k, experts: experts), 64)

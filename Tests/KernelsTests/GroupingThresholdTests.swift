@@ -15,7 +15,7 @@ final class GroupingThresholdTests: XCTestCase {
         let ids = try GPU.buffer(ids: (0 ..< 16 * k).map { $0 % experts }, "ids")
         XCTAssertNil(try kernels.groupExpertsIfWorthwhile(ids: ids, down: down, k: k, tokens: 15), "30 slots over 8 experts: under 4 each")
         XCTAssertNotNil(try kernels.groupExpertsIfWorthwhile(ids: ids, down: down, k: k, tokens: 16), "32 slots: 4 each")
-        XCTAssertEqual(KernelTuning.wide.groupedMinSlotsPerExpert, 32)
+        XCTAssertEqual(KernelTuning.wide.grouped.minSlotsPerExpert, 32)
         XCTAssertEqual(KernelTuning.wide.prefillBatch, 512)
         XCTAssertEqual(KernelTuning.portable.prefillBatch, 32)
         XCTAssertEqual(try KernelTuning.portable.overridden(by: "prefillBatch=64").prefillBatch, 64)

@@ -22,7 +22,7 @@ final class OutRouterDecodeTests: XCTestCase {
             (.f16, 64, 64, 32, 4, true), (.bf16, 128, 32, 8, 2, false), (.q8_0, 2880, 256, 32, 4, true),
         ]
         for c in cases {
-            let label = "\(c.format) hidden=\(c.hidden) E=\(c.experts) WG=\(kernels.tuning.linearWorkgroup)"
+            let label = "\(c.format) hidden=\(c.hidden) E=\(c.experts) WG=\(kernels.tuning.linear.workgroup)"
             let (rawW, projection) = try rng.tensor(c.format, rows: c.hidden, cols: c.width, scale: 0.2)
             let (rawR, router) = try rng.tensor(.f32, rows: c.experts, cols: c.hidden, scale: 0.2)
             let gpuProjection = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: rawW, format: c.format,

@@ -24,7 +24,7 @@ final class SubgroupSelectionTests: XCTestCase {
         XCTAssertEqual(wide.moeGateUpShape, RowReductionShape(workgroup: 128, threadsPerRow: 32), "wide gives an expert row one warp")
         XCTAssertEqual(wide.subgroupReduction(on: nvidia, shape: wide.moeGateUpShape), 1)
         XCTAssertEqual(wide.subgroupReduction(on: nvidia, shape: wide.moeDownShape), 1)
-        XCTAssertEqual(wide.linearThreadsPerRow, 64, "a decode linear row has two warps")
+        XCTAssertEqual(wide.linear.threadsPerRow, 64, "a decode linear row has two warps")
         XCTAssertEqual(wide.subgroupReduction(on: nvidia), 0, "two warps a row: the shared-memory reduction")
         XCTAssertTrue(KernelTuning.rowGroupIsSubgroup(nvidia, threadsPerRow: 32, workgroup: 64))
     }
@@ -41,19 +41,37 @@ final class SubgroupSelectionTests: XCTestCase {
         XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(try subgroups(size: 32), threadsPerRow: 32, workgroup: 48), "workgroup not whole subgroups")
         XCTAssertFalse(KernelTuning.rowGroupIsSubgroup(try subgroups(size: 0), threadsPerRow: 0, workgroup: 64), "no size reported")
         var off = wide
-        off.useSubgroups = 0
+        off.useSubgroups = false
         XCTAssertEqual(off.subgroupReduction(on: try subgroups(size: 32), shape: moe), 0, "switched off")
     }
 
     func testTheSwitchIsSetThroughGPTOSSGLTUNE() throws {
-        XCTAssertEqual(KernelTuning.wide.useSubgroups, 1, "on by default where the device allows it")
-        XCTAssertEqual(try KernelTuning.wide.overridden(by: "useSubgroups=0").useSubgroups, 0)
-        XCTAssertEqual(try KernelTuning.portable.overridden(by: "useSubgroups=0,useSubgroups=1").useSubgroups, 1)
-        XCTAssertEqual(try KernelTuning.wide.overridden(by: "prefillRegisterRows=0").prefillRegisterRows, 0)
-        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "useSubgroups=2"))
-        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "linearWorkgroup=0"), "sizes stay positive")
-        let tuned = try KernelTuning.forLimits(GPU.context.limits, environment: ["GPTOSS_GL_TUNE": "useSubgroups=0"])
-        XCTAssertEqual(tuned.useSubgroups, 0)
+        XCTAssertTrue(KernelTuning.wide.useSubgroups, "on by default where the device allows it")
+        XCTAssertFalse(try KernelTuning.wide.overridden(by: "useSubgroups=0").useSubgroups)
+        XCTAssertTrue(try KernelTuning.portable.overridden(by: "useSubgroups=0,useSubgroups=true").useSubgroups)
+        XCTAssertFalse(try KernelTuning.wide.overridden(by: "prefillRegisterRows=0").prefillAttention.registerRows)
+        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "useSubgroups=2")) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "GPTOSS_GL_TUNE",
+                                                                   message: "useSubgroups is a switch: 0|1 (or false|true), got '2'"))
+        }
+        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "linearWorkgroup=0"), "sizes stay positive") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "GPTOSS_GL_TUNE",
+                                                                   message: "linearWorkgroup takes a positive integer, got '0'"))
+        }
+        let overrides = try KernelTuningOverrides(parsing: "useSubgroups=0")
+        XCTAssertFalse(KernelTuning.forLimits(GPU.context.limits, overrides: overrides).useSubgroups)
+    }
+
+    /// The per-slot MoE sizes are optionals: a size, or `linear` for the linear kernels' own.
+    func testOptionalSizesTakeLinearToInherit() throws {
+        XCTAssertEqual(KernelTuning.wide.moe.workgroup, 128)
+        let inherited = try KernelTuning.wide.overridden(by: "moeWorkgroup=linear,moeDownThreadsPerRow=linear")
+        XCTAssertNil(inherited.moe.workgroup)
+        XCTAssertEqual(inherited.moeDownShape, inherited.linearShape)
+        XCTAssertThrowsError(try KernelTuning.wide.overridden(by: "moeWorkgroup=0")) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "GPTOSS_GL_TUNE",
+                message: "moeWorkgroup takes a positive integer or 'linear' (the linear kernels' size), got '0'"))
+        }
     }
 
     /// The compiled program's name says which reduction ran, so profiles tell the variants apart;

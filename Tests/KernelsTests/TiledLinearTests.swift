@@ -9,10 +9,10 @@ final class TiledLinearTests: XCTestCase {
     /// `portable` with the tiled kernel from 2 tokens on and the given shape.
     func tuning(rowThreads: Int = 8, tokenTile: Int = 32, tokenVecs: Int = 1, minTokens: Int = 2) -> KernelTuning {
         var tuning = KernelTuning.portable
-        tuning.tiledMinTokens = minTokens
-        tuning.tiledRowGroups = rowThreads
-        tuning.tiledTokenTile = tokenTile
-        tuning.tiledTokenVecs = tokenVecs
+        tuning.tiled.minTokens = minTokens
+        tuning.tiled.rowGroups = rowThreads
+        tuning.tiled.tokenTile = tokenTile
+        tuning.tiled.tokenVecs = tokenVecs
         return tuning
     }
 
@@ -148,7 +148,7 @@ final class TiledLinearTests: XCTestCase {
         card.maxComputeWorkGroupSize = [1024, 1024, 64]
         card.maxComputeSharedMemorySize = 48 * 1024
         let wide = KernelTuning.wide
-        XCTAssertNil(TiledLinearShape(rowThreads: wide.tiledRowGroups, tokenTile: wide.tiledTokenTile, tokenVecs: wide.tiledTokenVecs)
+        XCTAssertNil(TiledLinearShape(rowThreads: wide.tiled.rowGroups, tokenTile: wide.tiled.tokenTile, tokenVecs: wide.tiled.tokenVecs)
             .problem(limits: card))
         for (rowThreads, tile, vecs) in [(16, 32, 1), (32, 64, 2), (16, 64, 2), (32, 32, 2), (32, 32, 1)] {
             let shape = TiledLinearShape(rowThreads: rowThreads, tokenTile: tile, tokenVecs: vecs)
@@ -160,10 +160,10 @@ final class TiledLinearTests: XCTestCase {
         portableCard.maxComputeWorkGroupSize = [128, 128, 64]
         portableCard.maxComputeSharedMemorySize = 16 * 1024
         let portable = KernelTuning.portable
-        XCTAssertNil(TiledLinearShape(rowThreads: portable.tiledRowGroups, tokenTile: portable.tiledTokenTile, tokenVecs: portable.tiledTokenVecs)
+        XCTAssertNil(TiledLinearShape(rowThreads: portable.tiled.rowGroups, tokenTile: portable.tiled.tokenTile, tokenVecs: portable.tiled.tokenVecs)
             .problem(limits: portableCard), "the portable shape runs on every GLES 3.1 device")
 
         let tuned = try KernelTuning.portable.overridden(by: "tiledMinTokens=64,tiledRowGroups=32,tiledTokenTile=64,tiledTokenVecs=2")
-        XCTAssertEqual([tuned.tiledMinTokens, tuned.tiledRowGroups, tuned.tiledTokenTile, tuned.tiledTokenVecs], [64, 32, 64, 2])
+        XCTAssertEqual([tuned.tiled.minTokens, tuned.tiled.rowGroups, tuned.tiled.tokenTile, tuned.tiled.tokenVecs], [64, 32, 64, 2])
     }
 }

@@ -83,7 +83,7 @@ extension KernelLibrary {
     /// Splits over the keys a decode step at `position` uses (the model may log it).
     public func attentionSplits(cache: KVCacheLayer, position: Int, splitKeys: Int? = nil) -> Int {
         let visible = cache.window > 0 ? min(cache.window, position + 1) : position + 1
-        let split = splitKeys ?? tuning.decodeSplitKeys
+        let split = splitKeys ?? tuning.decodeAttention.splitKeys
         return (visible + split - 1) / split
     }
 
@@ -92,11 +92,11 @@ extension KernelLibrary {
         let kernel = Kernel.attentionDecode, name = kernel.shader
         let c = a.cache
         let d = c.headDim
-        let split = a.splitKeys ?? tuning.decodeSplitKeys
+        let split = a.splitKeys ?? tuning.decodeAttention.splitKeys
         // A workgroup takes up to `group` query heads of one KV head (GQA) and needs whole head
         // rows of threads (f32_sdpa_sinks_decode.wgsl).
         let group = 8
-        let wg = max(tuning.decodeWorkgroup, d)
+        let wg = max(tuning.decodeAttention.workgroup, d)
         try require(a.heads > 0 && a.heads % c.kvHeads == 0, name, "\(a.heads) query heads are not a multiple of \(c.kvHeads) KV heads")
         try require(a.position >= 0, name, "position must be ≥ 0")
         try require(c.holdsKeys(forQueryAt: a.position), name,
@@ -162,10 +162,10 @@ extension KernelLibrary {
         try requireFloats(a.sinks, a.heads, name)
         try requireFloats(a.output, outputFloats, name)
 
-        var queryTile = tuning.prefillQueryTile
-        var keyTile = tuning.prefillKeyTile
+        var queryTile = tuning.prefillAttention.queryTile
+        var keyTile = tuning.prefillAttention.keyTile
         // Rows in registers need whole vec4s and at most 16 of them (f32_sdpa_sinks_prefill.wgsl).
-        let registerRows = tuning.prefillRegisterRows == 1 && d % 4 == 0 && d <= 64
+        let registerRows = tuning.prefillAttention.registerRows && d % 4 == 0 && d <= 64
         func sharedBytes() -> Int {
             registerRows ? (2 * keyTile * d + queryTile * keyTile + 16) * 4 : (2 * queryTile * d + 2 * keyTile * d + queryTile * keyTile) * 4
         }

@@ -64,7 +64,7 @@ extension KernelLibrary {
         let kernel = Kernel.attentionProbe, name = kernel.shader
         let c = a.cache
         let d = c.headDim
-        let wg = tuning.decodeWorkgroup
+        let wg = tuning.decodeAttention.workgroup
         try require(a.heads > 0 && a.heads % c.kvHeads == 0, name, "\(a.heads) query heads are not a multiple of \(c.kvHeads) KV heads")
         try require(a.probeHeads > 0 && a.probeHeads <= a.heads, name, "probe heads must be in 1...\(a.heads), got \(a.probeHeads)")
         try require(a.position >= 0, name, "position must be ≥ 0")

@@ -57,7 +57,7 @@ extension KernelLibrary {
     public func groupedTokenTile(tokens: Int, k: Int, experts: Int) -> Int {
         let average = tokens * k / max(experts, 1)
         var tile = 8
-        while tile * 2 <= min(tuning.groupedMaxTokenTile, 64) && (tile * 2 <= average / 2 || tile < tuning.groupedMinTokenTile) {
+        while tile * 2 <= min(tuning.grouped.maxTokenTile, 64) && (tile * 2 <= average / 2 || tile < tuning.grouped.minTokenTile) {
             tile *= 2
         }
         return tile
@@ -70,7 +70,7 @@ extension KernelLibrary {
         try require(a.tokens > 0 && a.k > 0, name, "tokens (\(a.tokens)) and k (\(a.k)) must be positive")
         try require([8, 16, 32, 64].contains(tile), name, "token tile \(tile) must be 8, 16, 32 or 64")
         let limit = context.limits.maxComputeWorkGroupInvocations
-        var wg = min(tuning.groupingWorkgroup, limit)
+        var wg = min(tuning.grouped.groupingWorkgroup, limit)
         while wg < a.experts && wg * 2 <= limit { wg *= 2 }
         try require(a.experts >= 1 && a.experts <= wg, name,
                     "\(a.experts) experts need a workgroup of at least that many threads; the device allows \(limit)")
@@ -104,11 +104,11 @@ extension KernelLibrary {
     /// for each expert's weights to be worth reading once per tile, and a shape this GPU runs.
     /// Depends on sizes only, so a step plan decides it before any launch.
     public func groupedExpertsWorthwhile(down: GPUExperts, k: Int, tokens: Int) -> Bool {
-        guard tokens >= max(2, tuning.groupedMinTokens),
-              tokens * k >= tuning.groupedMinSlotsPerExpert * down.count else { return false }
+        guard tokens >= max(2, tuning.grouped.minTokens),
+              tokens * k >= tuning.grouped.minSlotsPerExpert * down.count else { return false }
         guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return false }
         let tile = groupedTokenTile(tokens: tokens, k: k, experts: down.count)
-        let shape = GroupedShape(rowThreads: tuning.groupedRowGroups, tokenTile: tile, tokenVecs: tuning.groupedTokenVecs)
+        let shape = GroupedShape(rowThreads: tuning.grouped.rowGroups, tokenTile: tile, tokenVecs: tuning.grouped.tokenVecs)
         return shape.problem(limits: context.limits) == nil
     }
 
@@ -215,7 +215,7 @@ extension KernelLibrary {
     /// `groupedRowGroups` threads along the rows (8 weight rows each), and along the tokens 2, 4
     /// or 8 threads of 4 or 8 tokens (`groupedTokenVecs` picks for 32-token tiles).
     func groupedShape(_ name: String, tokenTile: Int, format: WeightFormat) throws -> GroupedShape {
-        let shape = GroupedShape(rowThreads: tuning.groupedRowGroups, tokenTile: tokenTile, tokenVecs: tuning.groupedTokenVecs)
+        let shape = GroupedShape(rowThreads: tuning.grouped.rowGroups, tokenTile: tokenTile, tokenVecs: tuning.grouped.tokenVecs)
         if let problem = shape.problem(limits: context.limits) { throw KernelsError.invalidArgument(kernel: name, message: problem) }
         return shape.with(format: format)
     }

@@ -97,14 +97,14 @@ extension KernelLibrary {
             try require(rope.position >= 0, name, "position must be ≥ 0")
         }
 
-        let threadsPerRow = tuning.linearThreadsPerRow
+        let threadsPerRow = tuning.linear.threadsPerRow
         // A decode row group computes two rows (f32_linear.wgsl).
-        let rowsPerGroup = tuning.linearWorkgroup / threadsPerRow * (a.tokens == 1 ? 2 : 1)
-        let tokenTile = a.tokens == 1 ? 1 : min(tuning.linearTokenTile, 16)
+        let rowsPerGroup = tuning.linear.workgroup / threadsPerRow * (a.tokens == 1 ? 2 : 1)
+        let tokenTile = a.tokens == 1 ? 1 : min(tuning.linear.tokenTile, 16)
         let tokenGroups = (a.tokens + tokenTile - 1) / tokenTile
         try groupsFit(1, tokenGroups, name)
         let program = try program(kernel, [
-            "WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linearWorkgroup),
+            "WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(tuning.linear.workgroup),
             "THREADS_PER_ROW": UInt32(threadsPerRow), "TOKEN_TILE": UInt32(tokenTile),
             "NORMALIZE": a.normalize == nil ? 0 : 1, "ROPE": a.rope == nil ? 0 : 1,
             // Only the one-token path has a subgroup reduction; token tiles keep one program.

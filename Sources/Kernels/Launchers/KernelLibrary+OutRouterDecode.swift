@@ -31,10 +31,10 @@ extension KernelLibrary {
     /// (`routerDecodeWorkgroup`), a projection in one binding whose rows are the router's
     /// columns, twelve storage blocks, and `fuseOutputRouter` on.
     public func outRouterDecodeWorkgroup(projection: GPUWeights, router: GPUWeights, k: Int) -> Int? {
-        guard tuning.fuseOutputRouter == 1, let wg = routerDecodeWorkgroup(for: router, k: k),
+        guard tuning.fuseOutputRouter, let wg = routerDecodeWorkgroup(for: router, k: k),
               projection.chunks.count == 1, projection.rows == router.cols, projection.cols % 32 == 0,
               context.limits.maxComputeShaderStorageBlocks >= Self.outRouterStorageBindings,
-              tuning.linearThreadsPerRow.nonzeroBitCount == 1, wg % tuning.linearThreadsPerRow == 0 else { return nil }
+              tuning.linear.threadsPerRow.nonzeroBitCount == 1, wg % tuning.linear.threadsPerRow == 0 else { return nil }
         return wg
     }
 
@@ -59,7 +59,7 @@ extension KernelLibrary {
         if let bias = a.router.bias { try requireFloats(bias, r.rows, name) }
         var experts = 32
         while experts < r.rows { experts *= 2 }
-        let threadsPerRow = tuning.linearThreadsPerRow
+        let threadsPerRow = tuning.linear.threadsPerRow
         let shape = RowReductionShape(workgroup: wg, threadsPerRow: threadsPerRow)
         let groups = ((w.rows + 1) / 2 + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groups, 1, name)

@@ -32,7 +32,7 @@ extension KernelLibrary {
     /// routerTopK separately.
     public func routerDecodeWorkgroup(for router: GPUWeights, k: Int) -> Int? {
         let limits = context.limits
-        let wg = min(tuning.linearWorkgroup * 8, limits.maxComputeWorkGroupInvocations, 1024)
+        let wg = min(tuning.linear.workgroup * 8, limits.maxComputeWorkGroupInvocations, 1024)
         var experts = 32
         while experts < router.rows { experts *= 2 }
         let sharedBytes = router.cols * 4 + wg * 4 + experts * 8 + 2 * 32 * 4

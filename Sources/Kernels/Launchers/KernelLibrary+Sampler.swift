@@ -69,13 +69,13 @@ extension KernelLibrary {
         try require(a.temperature > 0 && a.temperature.isFinite, name, "temperature must be positive (use 1 for greedy decoding)")
         try requireFloats(a.logits, a.offset + a.vocab, name)
         try requireFloats(a.result, LogitSummary.wordCount(candidates: a.candidates), name)
-        let slice = tuning.samplerSlice
+        let slice = tuning.sampler.slice
         let groups = (a.vocab + slice - 1) / slice
         try groupsFit(groups, 1, name)
         let stats = try scratchBuffer("sampler.stats", bytes: groups * 16)
         let values = try scratchBuffer("sampler.values", bytes: groups * a.candidates * 4)
         let ids = try scratchBuffer("sampler.ids", bytes: groups * a.candidates * 4)
-        let wg = UInt32(tuning.samplerWorkgroup)
+        let wg = UInt32(tuning.sampler.workgroup)
         let pass1 = try program(kernel, ["WG_SIZE": wg])
         var p = UniformWriter(for: pass1)
         p.u32("n", a.vocab); p.u32("slice", slice); p.u32("k", a.candidates); p.f32("inv_temperature", 1 / a.temperature)

@@ -42,7 +42,7 @@ struct TiledLinearShape {
 extension KernelLibrary {
     /// The tiled shape the tuning asks for (`tiledRowGroups`, `tiledTokenTile`, `tiledTokenVecs`).
     var tiledLinearShape: TiledLinearShape {
-        TiledLinearShape(rowThreads: tuning.tiledRowGroups, tokenTile: tuning.tiledTokenTile, tokenVecs: tuning.tiledTokenVecs)
+        TiledLinearShape(rowThreads: tuning.tiled.rowGroups, tokenTile: tuning.tiled.tokenTile, tokenVecs: tuning.tiled.tokenVecs)
     }
 
     /// Whether `linear(_:)` runs `a` through the tiled kernel: a batch of at least
@@ -52,7 +52,7 @@ extension KernelLibrary {
     /// goes through the row-reduction `f32_linear`.
     public func usesTiledLinear(_ a: LinearArgs) -> Bool {
         let shape = tiledLinearShape
-        return a.normalize == nil && a.rope == nil && a.tokens >= max(2, tuning.tiledMinTokens)
+        return a.normalize == nil && a.rope == nil && a.tokens >= max(2, tuning.tiled.minTokens)
             && a.weights.rows >= shape.rowsPerGroup && shape.problem(limits: context.limits) == nil
     }
 

@@ -11,19 +11,16 @@ public struct RowReductionShape: Sendable, Equatable {
 extension KernelTuning {
     /// The linear kernels' shape.
     public var linearShape: RowReductionShape {
-        RowReductionShape(workgroup: linearWorkgroup, threadsPerRow: linearThreadsPerRow)
+        RowReductionShape(workgroup: linear.workgroup, threadsPerRow: linear.threadsPerRow)
     }
 
-    /// The per-slot MoE kernels' shapes: `moeWorkgroup` and the per-kernel threads per row where
-    /// set (non-zero), else the linear kernels' sizes.
+    /// The per-slot MoE kernels' shapes: `moe`'s sizes where set, else the linear kernels'.
     public var moeGateUpShape: RowReductionShape {
-        RowReductionShape(workgroup: moeWorkgroup > 0 ? moeWorkgroup : linearWorkgroup,
-                          threadsPerRow: moeGateUpThreadsPerRow > 0 ? moeGateUpThreadsPerRow : linearThreadsPerRow)
+        RowReductionShape(workgroup: moe.workgroup ?? linear.workgroup, threadsPerRow: moe.gateUpThreadsPerRow ?? linear.threadsPerRow)
     }
 
     public var moeDownShape: RowReductionShape {
-        RowReductionShape(workgroup: moeWorkgroup > 0 ? moeWorkgroup : linearWorkgroup,
-                          threadsPerRow: moeDownThreadsPerRow > 0 ? moeDownThreadsPerRow : linearThreadsPerRow)
+        RowReductionShape(workgroup: moe.workgroup ?? linear.workgroup, threadsPerRow: moe.downThreadsPerRow ?? linear.threadsPerRow)
     }
 }
 

@@ -26,7 +26,7 @@ extension KernelTuning {
 
     /// The same for a launch of `shape` (the MoE kernels may have their own, KernelTuning+RowShapes).
     public func subgroupReduction(on subgroups: SubgroupSupport?, shape: RowReductionShape) -> UInt32 {
-        useSubgroups != 0 && Self.rowGroupIsSubgroup(subgroups, threadsPerRow: shape.threadsPerRow, workgroup: shape.workgroup) ? 1 : 0
+        useSubgroups && Self.rowGroupIsSubgroup(subgroups, threadsPerRow: shape.threadsPerRow, workgroup: shape.workgroup) ? 1 : 0
     }
 }
 

@@ -74,9 +74,10 @@ public final class ShaderLibrary {
         self.directory = directory
     }
 
-    /// The folder found by `RepositoryLocator`, or an error listing where it looked.
-    public static func located() throws -> ShaderLibrary {
-        let (found, searched) = RepositoryLocator.shaderDirectory()
+    /// The folder found by `RepositoryLocator` (`home` first: GPTOSS_GL_HOME), or an error
+    /// listing where it looked.
+    public static func located(home: String? = nil) throws -> ShaderLibrary {
+        let (found, searched) = RepositoryLocator.shaderDirectory(home: home)
         guard let found else { throw KernelsError.shaderNotFound(name: "Shaders/glsl", searched: searched) }
         return ShaderLibrary(directory: found)
     }

@@ -8,18 +8,16 @@ import GLES
 /// staging area and hands it to glBufferSubData in pieces. Which is faster depends on the
 /// driver: on Mesa llvmpipe mapping is several times slower, on the H200 (2026-11-27, synthetic
 /// 20b) mapped loaded at 2.30 GB/s against 0.99 GB/s staged. The default is staged on CPU
-/// renderers and mapped elsewhere; `GPTOSS_GL_UPLOAD=mapped|staged` overrides it.
+/// renderers and mapped elsewhere; `GPTOSS_GL_UPLOAD=mapped|staged` (`ModelOptions.uploadMethod`)
+/// overrides it.
 public enum WeightUploadMethod: String, Sendable, CaseIterable {
     case mapped
     case staged
 
-    /// The method for a device: the environment's choice, else staged on a CPU renderer
-    /// (llvmpipe, softpipe) and mapped on a GPU.
-    public static func current(for limits: GPULimits) -> WeightUploadMethod {
-        if let chosen = ProcessInfo.processInfo.environment["GPTOSS_GL_UPLOAD"].flatMap(WeightUploadMethod.init(rawValue:)) {
-            return chosen
-        }
-        return limits.isSoftwareRenderer ? .staged : .mapped
+    /// The method for a device: `chosen` when given, else staged on a CPU renderer (llvmpipe,
+    /// softpipe) and mapped on a GPU.
+    public static func current(for limits: GPULimits, chosen: WeightUploadMethod? = nil) -> WeightUploadMethod {
+        chosen ?? (limits.isSoftwareRenderer ? .staged : .mapped)
     }
 
     /// Fills rows `rows` of a chunk (its `scales` plane, nil for float formats, and `data`)
