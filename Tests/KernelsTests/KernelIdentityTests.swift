@@ -41,3 +41,15 @@ final class KernelIdentityTests: XCTestCase {
         XCTAssertTrue(report.program.hasPrefix("f32_rmsnorm["), report.program)
     }
 }
+
+/// The kernel tests' inputs are deterministic unless GPTOSS_GL_TEST_SEED asks otherwise.
+final class TestSeedTests: XCTestCase {
+    func testSeedsAreFixedPerTestByDefault() {
+        XCTAssertEqual(SeededRNG.seed(for: "rope", setting: nil), SeededRNG.seed(for: "rope", setting: nil))
+        XCTAssertEqual(SeededRNG.seed(for: "rope", setting: nil), SeededRNG.fnv1a("rope"))
+        XCTAssertNotEqual(SeededRNG.seed(for: "rope", setting: nil), SeededRNG.seed(for: "rope append", setting: nil))
+        XCTAssertEqual(SeededRNG.fnv1a(""), 0xcbf2_9ce4_8422_2325, "FNV-1a's offset basis")
+        XCTAssertEqual(SeededRNG.fnv1a("a"), 0xaf63_dc4c_8601_ec8c, "FNV-1a of 'a'")
+        XCTAssertEqual(SeededRNG.seed(for: "rope", setting: "42"), 42)
+    }
+}

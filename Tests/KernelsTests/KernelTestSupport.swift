@@ -3,17 +3,34 @@ import GLES
 import XCTest
 @testable import Kernels
 
-/// SplitMix64: small, fast, reproducible. Each test prints its seed; set KERNELS_TEST_SEED to
-/// replay a failure.
+/// SplitMix64: small, fast, reproducible. By default each test's seed is fixed (a hash of its
+/// name), so a run is deterministic; GPTOSS_GL_TEST_SEED=N gives every test seed N, and
+/// GPTOSS_GL_TEST_SEED=random a fresh seed each (printed, to replay a failure with =N).
 struct SeededRNG: RandomNumberGenerator {
     private var state: UInt64
     let seed: UInt64
 
     init(test: String) {
-        let fixed = ProcessInfo.processInfo.environment["KERNELS_TEST_SEED"].flatMap(UInt64.init)
-        seed = fixed ?? UInt64.random(in: 1 ... UInt64.max)
+        seed = Self.seed(for: test, setting: ProcessInfo.processInfo.environment["GPTOSS_GL_TEST_SEED"])
         state = seed
-        print("[\(test)] seed \(seed) (replay with KERNELS_TEST_SEED=\(seed))")
+        print("[\(test)] seed \(seed) (replay with GPTOSS_GL_TEST_SEED=\(seed))")
+    }
+
+    /// The seed of `test` under a GPTOSS_GL_TEST_SEED `setting` (nil: unset). A value that is
+    /// neither a number nor `random` stops the run: a typo must not quietly test other inputs.
+    static func seed(for test: String, setting: String?) -> UInt64 {
+        switch setting {
+        case nil: return fnv1a(test)
+        case "random"?: return UInt64.random(in: 1 ... UInt64.max)
+        case let text?:
+            guard let n = UInt64(text) else { fatalError("GPTOSS_GL_TEST_SEED must be a number or 'random', got '\(text)'") }
+            return n
+        }
+    }
+
+    /// FNV-1a of the name: stable across runs and platforms (Swift's `hashValue` is not).
+    static func fnv1a(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
     }
 
     mutating func next() -> UInt64 {
