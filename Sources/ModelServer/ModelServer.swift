@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 
 /// Errors of the model file server.
-public enum ModelServerError: LocalizedError {
+public enum ModelServerError: LocalizedError, Equatable {
     case noFiles
     case notAFile(String)
     case duplicateName(String, String, String)

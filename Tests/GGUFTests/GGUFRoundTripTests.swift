@@ -126,7 +126,9 @@ final class GGUFRoundTripTests: XCTestCase {
         assertGGUFError(try writer.write(to: dir.appendingPathComponent("m.gguf").path), "conflict") {
             if case .writer(let detail) = $0 { return detail.contains("alignment") }; return false
         }
-        XCTAssertThrowsError(try GGUFWriter(alignment: 48))
+        XCTAssertThrowsError(try GGUFWriter(alignment: 48)) { error in
+            XCTAssertEqual(error as? GGUFError, .writer(detail: "alignment 48 is not a power of two"))
+        }
     }
 
     func testStreamedProducerWritesPieces() throws {

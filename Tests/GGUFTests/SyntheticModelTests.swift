@@ -95,10 +95,14 @@ final class SyntheticModelTests: XCTestCase {
     func testSpecValidation() {
         var spec = smallSpec()
         spec.headCountKV = 3
-        XCTAssertThrowsError(try spec.validate())
+        XCTAssertThrowsError(try spec.validate()) { error in
+            XCTAssertEqual(error as? GGUFError, .writer(detail: "synthetic GPT-OSS spec: 3 KV heads do not divide 4 query heads"))
+        }
         spec = smallSpec()
         spec.embedding = 40
-        XCTAssertThrowsError(try spec.validate())
+        XCTAssertThrowsError(try spec.validate()) { error in
+            XCTAssertEqual(error as? GGUFError, .writer(detail: "synthetic GPT-OSS spec: embedding 40 is not a multiple of 32 (Q8_0/MXFP4 blocks)"))
+        }
         XCTAssertNoThrow(try GPTOSSSyntheticSpec.preset(.gptOSS120b).validate())
     }
 }

@@ -65,7 +65,9 @@ final class BufferTests: XCTestCase {
                 XCTAssertEqual(label, "tiny")
             }
         }
-        XCTAssertThrowsError(try context.makeBuffer(byteCount: 0, label: "empty"))
+        XCTAssertThrowsError(try context.makeBuffer(byteCount: 0, label: "empty")) { error in
+            XCTAssertEqual(error as? GLESError, .invalidArgument("Buffer 'empty': byte count must be positive, got 0."))
+        }
     }
 
     func testAllocationLargerThanDeviceMemoryIsOutOfMemory() throws {

@@ -48,7 +48,9 @@ final class TimerAndOffscreenTests: XCTestCase {
         let buffer = try context.makeBuffer(byteCount: 64 * 256 * 4, label: "timeline_data")
         try buffer.zero()
         let timeline = try GPUTimeline(context: context)
-        XCTAssertThrowsError(try timeline.mark("early"), "a mark before begin() has no start")
+        XCTAssertThrowsError(try timeline.mark("early"), "a mark before begin() has no start") { error in
+            XCTAssertEqual(error as? GLESError, .invalidArgument("GPU timeline: mark('early') before begin()."))
+        }
         try timeline.begin()
         for _ in 0 ..< 2 {
             try context.dispatch(program, storage: [StorageBinding(index: 0, buffer: buffer)], groups: (256, 1, 1))
@@ -71,7 +73,9 @@ final class TimerAndOffscreenTests: XCTestCase {
 
     func testUnbalancedScopesThrow() throws {
         let timer = try GPUTimer(context: try SharedContext.get(), mode: .cpuFinish)
-        XCTAssertThrowsError(try timer.end())
+        XCTAssertThrowsError(try timer.end()) { error in
+            XCTAssertEqual(error as? GLESError, .invalidArgument("GPU timer: end() without a matching begin()."))
+        }
     }
 
     func testOffscreenClearReadsBackTheClearColour() throws {

@@ -89,7 +89,9 @@ final class AttentionTelemetryTests: XCTestCase {
         XCTAssertThrowsError(try model.traceAttention(AttentionProbeOptions(layer: 3))) { error in
             XCTAssertTrue("\(error.localizedDescription)".contains("layer 3 does not exist"), "\(error.localizedDescription)")
         }
-        XCTAssertThrowsError(try model.traceAttention(AttentionProbeOptions(columns: 65)))
+        XCTAssertThrowsError(try model.traceAttention(AttentionProbeOptions(columns: 65))) { error in
+            XCTAssertEqual(error as? GPTOSSError, .badAttentionProbe("columns must be in 1…64, got 65"))
+        }
         // tiny-b: layers 0 sliding, 1 full, 2 sliding → the last full layer is 1.
         XCTAssertEqual(try AttentionProbeOptions().resolvedLayer(model.config), 1)
     }

@@ -83,7 +83,11 @@ final class BenchmarkTests: XCTestCase {
             XCTAssertTrue(message.contains("needs 39"), message)
             XCTAssertTrue(message.contains("--context 39"), message)
         }
-        XCTAssertThrowsError(try BenchmarkSettings(promptTokens: 4, genTokens: 0).validate())
-        XCTAssertThrowsError(try BenchmarkSettings(depths: [-1]).validate())
+        XCTAssertThrowsError(try BenchmarkSettings(promptTokens: 4, genTokens: 0).validate()) { error in
+            XCTAssertEqual(error as? GPTOSSError, .badSequence("--gen-tokens must be at least 1, got 0."))
+        }
+        XCTAssertThrowsError(try BenchmarkSettings(depths: [-1]).validate()) { error in
+            XCTAssertEqual(error as? GPTOSSError, .badSequence("--depth must be 0 or more, got -1."))
+        }
     }
 }

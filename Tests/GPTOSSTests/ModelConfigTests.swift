@@ -158,7 +158,10 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(try Intermediate(name: "blk.3.attn_out", layerCount: 4), .layer(3, .attentionOutput))
         XCTAssertEqual(Intermediate.layer(3, .attentionOutput).description, "blk.3.attn_out")
         XCTAssertEqual(try Intermediate(name: "result_output", layerCount: 1), .logits)
-        XCTAssertThrowsError(try Intermediate(name: "blk.4.attn_out", layerCount: 4))
+        XCTAssertThrowsError(try Intermediate(name: "blk.4.attn_out", layerCount: 4)) { error in
+            guard case .unknownIntermediate(let name, _) = error as? GPTOSSError else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "blk.4.attn_out")
+        }
         XCTAssertThrowsError(try Intermediate(name: "blk.0.attn_outt", layerCount: 4)) {
             XCTAssertTrue($0.localizedDescription.contains("blk.0.attn_norm"))
         }

@@ -19,7 +19,10 @@ final class RecordingTests: XCTestCase {
         XCTAssertThrowsError(try PNGFile.write(RGBAImage(width: 1, height: 1), to: missing)) { error in
             XCTAssertTrue(error.localizedDescription.contains(missing), error.localizedDescription)
         }
-        XCTAssertThrowsError(try PNGFile.read(path: missing))
+        XCTAssertThrowsError(try PNGFile.read(path: missing)) { error in
+            guard case .pngReadFailed(let path, _) = error as? HUDError else { return XCTFail("\(error)") }
+            XCTAssertEqual(path, missing)
+        }
     }
 
     /// The recorder draws frame k at from + k/fps with only the events up to that time, so a
@@ -101,9 +104,13 @@ final class RecordingTests: XCTestCase {
         let folder = try HUDTestSupport.temporaryDirectory(self)
         let output = try PNGSequenceOutput(directory: folder.path)
         XCTAssertThrowsError(try HUDRecorder(renderer: try HUDTestSupport.renderer(), output: output,
-                                             options: HUDRecorder.Options(size: small, fps: 0)))
+                                             options: HUDRecorder.Options(size: small, fps: 0))) { error in
+            XCTAssertEqual(error as? HUDError, .badSchedule(fps: 0.0, from: 0.0, to: nil))
+        }
         XCTAssertThrowsError(try HUDRecorder(renderer: try HUDTestSupport.renderer(), output: output,
-                                             options: HUDRecorder.Options(size: small, fps: 30, from: 5, to: 2)))
+                                             options: HUDRecorder.Options(size: small, fps: 30, from: 5, to: 2))) { error in
+            XCTAssertEqual(error as? HUDError, .badSchedule(fps: 30.0, from: 5.0, to: Optional(2.0)))
+        }
     }
 }
 
@@ -118,6 +125,8 @@ final class RecordingOutputNamingTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("clips.mp4"), withIntermediateDirectories: true)
         XCTAssertTrue(try RecordingOutput.open(folder.appendingPathComponent("clips.mp4").path, size: size, fps: 30) is PNGSequenceOutput,
                       "an existing folder stays a folder whatever its name")
-        XCTAssertThrowsError(try RecordingOutput.open(folder.appendingPathComponent("run.gif").path, size: size, fps: 30))
+        XCTAssertThrowsError(try RecordingOutput.open(folder.appendingPathComponent("run.gif").path, size: size, fps: 30)) { error in
+            XCTAssertEqual(error as? HUDError, .badOutputName(path: folder.appendingPathComponent("run.gif").path))
+        }
     }
 }

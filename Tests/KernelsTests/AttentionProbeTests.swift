@@ -91,11 +91,23 @@ final class AttentionProbeTests: XCTestCase {
                                                           position: position, columns: columns, output: output ?? out))
         }
         XCTAssertNoThrow(try probe())
-        XCTAssertThrowsError(try probe(columns: 65), "more columns than the kernel holds")
-        XCTAssertThrowsError(try probe(columns: 0), "no columns")
-        XCTAssertThrowsError(try probe(heads: 3), "heads not a multiple of the KV heads")
-        XCTAssertThrowsError(try probe(probeHeads: 5), "more probed heads than heads")
-        XCTAssertThrowsError(try probe(position: 8), "a full cache of 8 cannot hold position 8")
-        XCTAssertThrowsError(try probe(output: try GPU.zeros(3, "tiny")), "output too small")
+        XCTAssertThrowsError(try probe(columns: 65), "more columns than the kernel holds") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_attention_probe", message: "columns must be in 1...64, got 65"))
+        }
+        XCTAssertThrowsError(try probe(columns: 0), "no columns") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_attention_probe", message: "columns must be in 1...64, got 0"))
+        }
+        XCTAssertThrowsError(try probe(heads: 3), "heads not a multiple of the KV heads") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_attention_probe", message: "3 query heads are not a multiple of 2 KV heads"))
+        }
+        XCTAssertThrowsError(try probe(probeHeads: 5), "more probed heads than heads") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_attention_probe", message: "probe heads must be in 1...4, got 5"))
+        }
+        XCTAssertThrowsError(try probe(position: 8), "a full cache of 8 cannot hold position 8") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_attention_probe", message: "a cache of 8 positions cannot hold the keys of position 8; use a larger --context"))
+        }
+        XCTAssertThrowsError(try probe(output: try GPU.zeros(3, "tiny")), "output too small") { error in
+            XCTAssertEqual(error as? KernelsError, .bufferTooSmall(kernel: "f32_attention_probe", buffer: "tiny", needed: 64, available: 16))
+        }
     }
 }

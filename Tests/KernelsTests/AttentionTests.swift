@@ -71,7 +71,9 @@ final class AttentionTests: XCTestCase {
 
         let half = try KVCacheLayer(context: GPU.context, capacity: 5, kvHeads: kvHeads, headDim: d, window: 5, label: "ring16", storage: .f16)
         args.append = (half, qHeads, kvHeads * d)
-        XCTAssertThrowsError(try kernels.rope(args), "the fused append writes f32 caches only")
+        XCTAssertThrowsError(try kernels.rope(args), "the fused append writes f32 caches only") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_rope_yarn", message: "the fused KV append writes f32 caches only ('ring16.k' is f16)"))
+        }
     }
 
     func testKVAppendWrapsTheRingAndKeepsTheLastTokensOfALongBatch() throws {
@@ -91,7 +93,9 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(try GPU.read(cache.values, 8 * row), expectedV)
         let full = try KVCacheLayer(context: GPU.context, capacity: 4, kvHeads: 2, headDim: 16, window: 0, label: "full")
         XCTAssertThrowsError(try kernels.appendKV(KVAppendArgs(cache: full, keys: try GPU.buffer(k, "k"), values: try GPU.buffer(v, "v"),
-                                                               tokens: 2, position0: 3)), "a full cache must not wrap")
+                                                               tokens: 2, position0: 3)), "a full cache must not wrap") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_kv_append", message: "a full-attention cache of 4 positions cannot take positions up to 4; use a larger --context"))
+        }
     }
 
     /// Decode token by token through a sliding layer whose ring is exactly the window: every step

@@ -49,9 +49,13 @@ final class FusedQKVTests: XCTestCase {
         let table = try RopeTable(context: GPU.context, inverseFrequencies: [1, 0.5, 0.25, 0.125], concentration: 1)
         let rope = LinearRope(table: table, position: 0, qHeads: 2, cache: cache)
         XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: weights, bias: nil, input: try GPU.zeros(32, "x"), output: try GPU.zeros(40, "y"),
-                                                           tokens: 1, rope: rope)), "40 rows are not (2 + 2) × 8")
+                                                           tokens: 1, rope: rope)), "40 rows are not (2 + 2) × 8") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_linear", message: "'odd' has 40 rows, not 2 Q + 2 × 1 KV heads of 8"))
+        }
         let rope5 = LinearRope(table: table, position: 0, qHeads: 3, cache: cache)
         XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: weights, bias: nil, input: try GPU.zeros(64, "x2"), output: try GPU.zeros(80, "y2"),
-                                                           tokens: 2, rope: rope5)), "two tokens")
+                                                           tokens: 2, rope: rope5)), "two tokens") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_linear", message: "the fused RoPE takes one token, written (not added) at offset 0"))
+        }
     }
 }

@@ -12,8 +12,12 @@ final class MatvecSweepTests: XCTestCase {
             XCTAssertEqual(t.weightBytes, t.rows * (64 + 16))
             XCTAssertGreaterThan(t.microsecondsPerLaunch, 0)
         }
-        XCTAssertThrowsError(try MatvecSweep.run(kernels: kernels, format: .bf16, cols: 64, rowCounts: [8]))
-        XCTAssertThrowsError(try MatvecSweep.run(kernels: kernels, format: .q8_0, cols: 64, rowCounts: [0]))
+        XCTAssertThrowsError(try MatvecSweep.run(kernels: kernels, format: .bf16, cols: 64, rowCounts: [8])) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "MatvecSweep", message: "format bf16 is not swept; use q8_0, mxfp4 or f32"))
+        }
+        XCTAssertThrowsError(try MatvecSweep.run(kernels: kernels, format: .q8_0, cols: 64, rowCounts: [0])) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "MatvecSweep", message: "launches, samples and row counts must be positive"))
+        }
     }
 
     /// A lead-in adds the queued-ahead column (its value is noise on a CPU renderer, which runs

@@ -70,7 +70,9 @@ final class NormAndLinearTests: XCTestCase {
         let (raw, _) = try rng.tensor(.f32, rows: 4, cols: 96)
         let small = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: raw, format: .f32, rows: 4, cols: 96), label: "w4")
         XCTAssertThrowsError(try kernels.linear(LinearArgs(weights: small, bias: nil, input: try GPU.zeros(192, "x2"), output: try GPU.zeros(8, "y2"),
-                                                           tokens: 2, normalize: (one, 1e-5))), "two tokens with a fused norm")
+                                                           tokens: 2, normalize: (one, 1e-5))), "two tokens with a fused norm") { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_linear", message: "the fused RMSNorm takes one token, got 2"))
+        }
     }
 
     /// A matrix split over several bindings, written at an offset into a wider output and added

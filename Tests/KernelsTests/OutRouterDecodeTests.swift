@@ -70,6 +70,8 @@ final class OutRouterDecodeTests: XCTestCase {
         let one = try GPU.zeros(64, "one")
         XCTAssertThrowsError(try off.outRouterDecode(OutRouterDecodeArgs(projection: projection, projectionBias: nil, input: one, residual: one,
             router: RouterDecodeArgs(input: one, norm: one, eps: 1e-5, router: router, bias: nil, k: 4, normed: try GPU.zeros(64, "n"),
-                                     ids: try GPU.zeros(4, "i"), weights: try GPU.zeros(4, "w")))))
+                                     ids: try GPU.zeros(4, "i"), weights: try GPU.zeros(4, "w"))))) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_out_router_decode", message: "projection 'wo' (q8_0, 64×64, 1 binding(s)) with router 'router' (f32, 32×64) does not fit the fused kernel; use linear + routerDecode"))
+        }
     }
 }

@@ -60,6 +60,8 @@ final class RouterDecodeTests: XCTestCase {
         let one = try GPU.zeros(64, "one")
         XCTAssertThrowsError(try kernels.routerDecode(RouterDecodeArgs(input: one, norm: one, eps: 1e-5, router: router, bias: nil,
                                                                        k: 4, normed: try GPU.zeros(64, "n"), ids: try GPU.zeros(4, "i"),
-                                                                       weights: try GPU.zeros(4, "w"))))
+                                                                       weights: try GPU.zeros(4, "w")))) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_router_decode", message: "router 'router.q8' (q8_0, 32×64, 1 binding(s), k = 4) does not fit the fused router; use rmsNorm + linear + routerTopK"))
+        }
     }
 }

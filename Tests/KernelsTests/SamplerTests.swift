@@ -32,8 +32,14 @@ final class SamplerTests: XCTestCase {
     func testSamplerRejectsBadArguments() throws {
         let kernels = try GPU.library()
         let logits = try GPU.zeros(10, "l")
-        XCTAssertThrowsError(try kernels.summarizeLogits(logits: logits, vocab: 10, candidates: 0))
-        XCTAssertThrowsError(try kernels.summarizeLogits(logits: logits, vocab: 11, candidates: 4))
-        XCTAssertThrowsError(try kernels.summarizeLogits(logits: logits, vocab: 10, candidates: 4, temperature: 0))
+        XCTAssertThrowsError(try kernels.summarizeLogits(logits: logits, vocab: 10, candidates: 0)) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_logits_reduce", message: "candidates = 0 must be in 1...min(64, vocab)"))
+        }
+        XCTAssertThrowsError(try kernels.summarizeLogits(logits: logits, vocab: 11, candidates: 4)) { error in
+            XCTAssertEqual(error as? KernelsError, .bufferTooSmall(kernel: "f32_logits_reduce", buffer: "l", needed: 44, available: 40))
+        }
+        XCTAssertThrowsError(try kernels.summarizeLogits(logits: logits, vocab: 10, candidates: 4, temperature: 0)) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_logits_reduce", message: "temperature must be positive (use 1 for greedy decoding)"))
+        }
     }
 }

@@ -25,7 +25,9 @@ final class ShaderSourceTests: XCTestCase {
         XCTAssertThrowsError(try source.specialised(["TILE": .u32(4)])) { error in
             XCTAssertEqual(error as? KernelsError, .unknownOverride(shader: "demo", name: "TILE", known: ["WG_SIZE"]))
         }
-        XCTAssertThrowsError(try ShaderSource(name: "broken", glsl: "void main() {}"))
+        XCTAssertThrowsError(try ShaderSource(name: "broken", glsl: "void main() {}")) { error in
+            XCTAssertEqual(error as? KernelsError, .malformedShader(name: "broken", reason: "no #version line"))
+        }
     }
 
     func testProgramKeysDifferBySpecialisation() {

@@ -125,7 +125,9 @@ final class TiledLinearTests: XCTestCase {
         let norm = try GPU.buffer([Float](repeating: 1, count: cols), "norm")
         let fused = LinearArgs(weights: weights, bias: nil, input: input, output: out, tokens: 1, normalize: (norm, 1e-5))
         XCTAssertFalse(try GPU.library(tuning: tuning(minTokens: 1)).usesTiledLinear(fused), "the fused RMSNorm stays on f32_linear")
-        XCTAssertThrowsError(try kernels.tiledLinear(fused))
+        XCTAssertThrowsError(try kernels.tiledLinear(fused)) { error in
+            XCTAssertEqual(error as? KernelsError, .invalidArgument(kernel: "f32_linear_tiled", message: "the fused RMSNorm and RoPE are one-token paths of f32_linear; call linear(_:)"))
+        }
 
         // 64 row threads × 64 tokens need 76 KiB of shared memory: no device here runs that.
         let oversized = try GPU.library(tuning: tuning(rowThreads: 64, tokenTile: 64))

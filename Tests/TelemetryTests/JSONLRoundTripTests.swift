@@ -55,7 +55,7 @@ final class JSONLRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try bus.measure(.gpuUpload) { bytes -> Int in
             bytes = 10
             throw Boom()
-        })
+        }) { error in XCTAssertTrue(error is Boom, "\(error)") }
         let payloads = collector.events.map(\.payload)
         XCTAssertEqual(payloads.count, 3)
         guard case .stage(let failed) = payloads[1], case .error(let report) = payloads[2] else {

@@ -11,7 +11,9 @@ final class BPETokenizerTests: XCTestCase {
         XCTAssertEqual(Shared.tokenizer.tokenID(named: "<|reserved_201087|>"), 201_087)
         XCTAssertNil(Shared.tokenizer.tokenID(named: "<|nonexistent|>"))
         XCTAssertNil(Shared.tokenizer.tokenID(named: "hello"), "ordinary tokens are not special")
-        XCTAssertThrowsError(try Shared.tokenizer.requireTokenID(named: "<|nonexistent|>"))
+        XCTAssertThrowsError(try Shared.tokenizer.requireTokenID(named: "<|nonexistent|>")) { error in
+            XCTAssertEqual(error as? TokenizerError, .missingSpecialToken("<|nonexistent|>"))
+        }
     }
 
     func testUserTextThatLooksLikeControlTokensIsOrdinaryText() {
@@ -60,7 +62,9 @@ final class BPETokenizerTests: XCTestCase {
         XCTAssertThrowsError(try Shared.tokenizer.decode([1, 201_088])) { error in
             XCTAssertEqual(error as? TokenizerError, .tokenOutOfRange(id: 201_088, vocabularySize: 201_088))
         }
-        XCTAssertThrowsError(try Shared.tokenizer.decode([-1]))
+        XCTAssertThrowsError(try Shared.tokenizer.decode([-1])) { error in
+            XCTAssertEqual(error as? TokenizerError, .tokenOutOfRange(id: -1, vocabularySize: 201088))
+        }
     }
 
     // MARK: - Building from arrays: errors name the problem
@@ -84,7 +88,9 @@ final class BPETokenizerTests: XCTestCase {
 
     func testArrayInitializerErrors() {
         let (tokens, merges) = tinyVocabulary()
-        XCTAssertThrowsError(try BPETokenizer(tokens: [], merges: [], tokenTypes: []))
+        XCTAssertThrowsError(try BPETokenizer(tokens: [], merges: [], tokenTypes: [])) { error in
+            XCTAssertEqual(error as? TokenizerError, .inconsistentVocabulary("the token list is empty"))
+        }
         XCTAssertThrowsError(try BPETokenizer(tokens: tokens, merges: merges, tokenTypes: [1, 1])) { error in
             XCTAssertTrue(error.localizedDescription.contains("token types"), error.localizedDescription)
         }

@@ -40,6 +40,8 @@ final class StreamingDecoderTests: XCTestCase {
     func testControlTokensDecodeAsTheirNames() throws {
         var decoder = StreamingDecoder(tokenizer: Shared.tokenizer)
         XCTAssertEqual(try decoder.append(200_006), "<|start|>")
-        XCTAssertThrowsError(try decoder.append(999_999))
+        XCTAssertThrowsError(try decoder.append(999_999)) { error in
+            XCTAssertEqual(error as? TokenizerError, .tokenOutOfRange(id: 999999, vocabularySize: 201088))
+        }
     }
 }
