@@ -56,14 +56,17 @@ final class AttentionProbe {
     }
 
     /// Called by the forward pass for every layer after the KV append; acts on its own layer only.
-    /// `queryOffset` locates the step's last token's query in the qkv buffer.
+    /// `queryOffset` locates the step's last token's query in the qkv buffer. Returns the
+    /// launch's report (nil on the other layers).
+    @discardableResult
     func record(layer n: Int, kernels: KernelLibrary, query: GPUBuffer, queryOffset: Int, cache: KVCacheLayer,
-                sinks: GPUBuffer, heads all: Int, position: Int) throws {
-        guard n == layer else { return }
+                sinks: GPUBuffer, heads all: Int, position: Int) throws -> KernelReport? {
+        guard n == layer else { return nil }
         let args = AttentionProbeArgs(query: query, queryOffset: queryOffset, cache: cache, sinks: sinks, heads: all,
                                       probeHeads: heads, position: position, columns: columns, output: weights)
-        try kernels.attentionProbe(args)
+        let launch = try kernels.attentionProbe(args)
         positions = args.columnPositions
+        return launch
     }
 
     /// The last recorded weights as a telemetry payload (nil before the first step).

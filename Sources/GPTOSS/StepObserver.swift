@@ -114,8 +114,12 @@ extension AttentionProbe: StepObserver {
     /// Probes the step's first sequence at its last token.
     func attended(layer n: Int, pass: ForwardPass) throws {
         let s = pass.plan.shape.sequences[0], width = pass.buffers.qkvWidth
-        try record(layer: n, kernels: pass.kernels, query: pass.buffers.qkv, queryOffset: (s.firstRow + s.tokens - 1) * width,
-                   cache: s.cache.layers[n], sinks: pass.weights.layers[n].sinks, heads: pass.config.headCount,
-                   position: s.lastPosition)
+        // Reported like the pass's own launches: the telemetry lists attention_probe, and a
+        // profile does not charge the probe's GPU time to the next kernel.
+        if let launch = try record(layer: n, kernels: pass.kernels, query: pass.buffers.qkv,
+                                   queryOffset: (s.firstRow + s.tokens - 1) * width, cache: s.cache.layers[n],
+                                   sinks: pass.weights.layers[n].sinks, heads: pass.config.headCount, position: s.lastPosition) {
+            pass.report(launch)
+        }
     }
 }

@@ -47,6 +47,30 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertEqual(model.position, 0, "the loops reset the model when done")
     }
 
+    /// `bench --profile` names every row by the kernel's typed identity: a known operation, a
+    /// shader of the kernel table, the weight format only where the kernel reads weights.
+    func testProfileRowsAreTypedKernels() throws {
+        let settings = BenchmarkSettings(promptTokens: 12, genTokens: 2, depths: [0], repeats: 1, seed: 3)
+        let model = try load(context: settings.requiredContext)
+        let profiles = try Benchmark.profile(model, settings)
+        XCTAssertEqual(profiles.count, 2, "decode and prefill")
+        let shaders = Set(Kernel.allCases.map(\.shader)), operations = Set(KernelOperation.allCases.map(\.rawValue))
+        for profile in profiles {
+            XCTAssertFalse(profile.rows.isEmpty, profile.phase)
+            XCTAssertEqual(Set(profile.rows.map(\.kernel)).count, profile.rows.count, "one row per kernel and format")
+            for row in profile.rows {
+                XCTAssertTrue(operations.contains(row.operation), row.operation)
+                XCTAssertTrue(shaders.contains(row.shader), row.shader)
+                XCTAssertEqual(Kernel(rawValue: row.shader)?.operation.rawValue, row.operation, row.kernel)
+            }
+            let matmul = profile.rows.filter { $0.operation == KernelOperation.matmul.rawValue }
+            XCTAssertFalse(matmul.isEmpty, profile.phase)
+            XCTAssertTrue(matmul.allSatisfy { $0.format == "f32" }, "\(matmul)")
+            XCTAssertTrue(profile.rows.filter { $0.shader == Kernel.rmsNorm.shader }.allSatisfy { $0.format == nil })
+        }
+        XCTAssertTrue(profiles[0].rows.contains { $0.operation == KernelOperation.router.rawValue }, "decode's router row")
+    }
+
     /// Steps fed on the GPU (`bench --feed-on-gpu`) decode the same greedy sequence as steps
     /// whose token the CPU chose: after five of each the reductions agree bit for bit.
     func testStepsFedOnTheGPUFollowTheGreedySequence() throws {

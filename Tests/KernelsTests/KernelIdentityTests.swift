@@ -53,3 +53,20 @@ final class TestSeedTests: XCTestCase {
         XCTAssertEqual(SeededRNG.seed(for: "rope", setting: "42"), 42)
     }
 }
+
+/// The docs name kernels by their files: every `f32_…` name in docs/design.md and
+/// docs/kernels.md is a shader in Shaders/wgsl.
+final class KernelNamesInDocsTests: XCTestCase {
+    func testDocsNameOnlyExistingShaders() throws {
+        let root = try ShaderLibrary.located().directory.deletingLastPathComponent().deletingLastPathComponent()
+        let shaders = Set(Kernel.allCases.map(\.shader))
+        let pattern = try NSRegularExpression(pattern: "\\bf32_[a-z0-9_]+")
+        for doc in ["docs/design.md", "docs/kernels.md"] {
+            let text = try String(contentsOf: root.appendingPathComponent(doc), encoding: .utf8)
+            let names = Set(pattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
+                .map { String(text[Range($0.range, in: text)!]) })
+            XCTAssertFalse(names.isEmpty, doc)
+            XCTAssertEqual(names.subtracting(shaders), [], "\(doc) names kernels that are not in Shaders/wgsl")
+        }
+    }
+}
