@@ -60,7 +60,8 @@ public struct RunConfiguration: Sendable, Equatable {
                 c.gl.maxUniformBlocksInFlight = n
             case "GPTOSS_GL_TUNE":
                 do { c.tuning = try KernelTuningOverrides(parsing: value) } catch {
-                    throw bad((error as? KernelsError)?.errorDescription ?? "\(error)")
+                    guard case .invalidArgument(_, let message)? = error as? KernelsError else { throw error }
+                    throw bad("\(variable.syntax); \(message)")
                 }
             case "GPTOSS_GL_UPLOAD":
                 guard let method = WeightUploadMethod(rawValue: value) else { throw bad() }
