@@ -132,6 +132,9 @@ final class SpeculationTests: XCTestCase {
         XCTAssertThrowsError(try SpeculationOptions(drafter: NGramDrafter(), draftTokens: 0)) {
             XCTAssertTrue("\($0)".contains("--draft-tokens"), "\($0)")
         }
-        XCTAssertThrowsError(try SpeculationOptions(drafter: NGramDrafter(), draftTokens: 17))
+        XCTAssertThrowsError(try SpeculationOptions(drafter: NGramDrafter(), draftTokens: 17)) { error in
+            XCTAssertEqual(error as? GPTOSSError,
+                           .badSamplingParameter("--draft-tokens must be in 1…\(SpeculationOptions.maxDraftTokens), got 17"))
+        }
     }
 }
