@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "GPTOSS", dependencies: ["GGUF", "GLES", "Kernels", "Telemetry"]),
         .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES", "RepositoryPaths"]),
         // Parses the GPTOSS_GL_* environment once into the options values above (docs/design.md).
-        .target(name: "Configuration", dependencies: ["GLES", "Kernels", "HUD"]),
+        .target(name: "Configuration", dependencies: ["GGUF", "GLES", "Kernels", "HUD"]),
         .target(name: "ModelServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "GPTOSSTests", dependencies: ["GPTOSS", "GGUF", "Kernels", "GLES", "Tokenizer", "Telemetry"], exclude: ["Fixtures"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "GLES", "Kernels", "HUD"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "GGUF", "GLES", "Kernels", "HUD"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,10 +1,12 @@
 import Foundation
+import GGUF
 import GLES
 import HUD
 import Kernels
 
 /// Everything the `GPTOSS_GL_*` environment variables can set, parsed once (`parse`) by the
-/// executable and handed down as the options values of the modules it configures: `gl` to
+/// executable and handed down as the options values of the modules it configures: `fileOptions`
+/// to the GGUF reader (model and tokenizer files), `gl` to
 /// `GLContext.createHeadless`, `tuning` and `verifiesGroupedExperts` to the `KernelLibrary`, the
 /// model switches to `ModelOptions`, `ffmpeg` and `home` to the HUD recorder, `home` to the
 /// shader, font and vocabulary lookups. No library reads the environment; tests build these
@@ -12,6 +14,10 @@ import Kernels
 public struct RunConfiguration: Sendable, Equatable {
     /// The checkout, when the binary runs elsewhere (shaders, fonts, vocabulary, bundled model).
     public var home: String?
+    /// The slowest HTTP transfer accepted when a model is read by URL: bytes/s averaged over
+    /// seconds (limit 0: no check).
+    public var httpLowSpeedLimit = HTTPOptions.defaultLowSpeed.limit
+    public var httpLowSpeedSeconds = HTTPOptions.defaultLowSpeed.seconds
     public var gl = GLOptions()
     /// GPTOSS_GL_TUNE, applied to the tuning the device's limits pick.
     public var tuning = KernelTuningOverrides()
@@ -22,6 +28,12 @@ public struct RunConfiguration: Sendable, Equatable {
     public var ffmpeg = FFmpegLocation()
 
     public init() {}
+
+    /// How the GGUF reader fetches a model or tokenizer file (`HTTPOptions` with the low-speed
+    /// limit set).
+    public var fileOptions: GGUFOpenOptions {
+        GGUFOpenOptions(http: HTTPOptions(lowSpeedLimit: httpLowSpeedLimit, lowSpeedTime: httpLowSpeedSeconds))
+    }
 
     /// Parses every `GPTOSS_GL_*` variable of `environment` (and PATH, where ffmpeg is looked
     /// for). An unknown `GPTOSS_GL_*` name or a bad value is an error naming the variable, what it
@@ -41,6 +53,10 @@ public struct RunConfiguration: Sendable, Equatable {
             case "GPTOSS_GL_HOME":
                 guard !value.isEmpty else { throw bad() }
                 c.home = value
+            case "GPTOSS_GL_HTTP_LOW_SPEED":
+                guard let (limit, seconds) = HTTPOptions.parseLowSpeed(value) else { throw bad() }
+                c.httpLowSpeedLimit = limit
+                c.httpLowSpeedSeconds = seconds
             case "GPTOSS_GL_EGL_DEVICE":
                 guard let index = Int(value), index >= 0 else { throw bad() }
                 c.gl.eglDevice = index
@@ -99,6 +115,8 @@ public struct RunConfiguration: Sendable, Equatable {
     /// Every variable `parse` knows, in README order.
     public static let variables: [Variable] = [
         Variable(name: "GPTOSS_GL_HOME", syntax: "a folder path", summary: "the checkout, when the binary runs elsewhere"),
+        Variable(name: "GPTOSS_GL_HTTP_LOW_SPEED", syntax: "BYTES_PER_S:SECONDS (e.g. 1024:30), or 0 for no limit",
+                 summary: "the slowest HTTP transfer accepted for a model read by URL"),
         Variable(name: "GPTOSS_GL_EGL_DEVICE", syntax: "an EGL device index (0, 1, …)", summary: "the EGL device to try first"),
         Variable(name: "GPTOSS_GL_EGL_PLATFORM", syntax: "device|surfaceless|default", summary: "try only this EGL platform"),
         Variable(name: "GPTOSS_GL_DEBUG", syntax: "0|1", summary: "driver messages (GL_KHR_debug) on stderr"),

@@ -17,8 +17,8 @@ public struct HTTPOptions: Sendable {
     public var stallTimeout: Double
     /// A transfer that brings fewer than `lowSpeedLimit` bytes/s on average over any
     /// `lowSpeedTime` seconds is abandoned with an error (not retried: a server that trickles
-    /// would trickle again). 0 turns the check off. Defaults: 4096 bytes/s over 30 s (a 1 KB/s trickle fails in 30 s), or
-    /// GPTOSS_GL_HTTP_LOW_SPEED=BYTES_PER_S:SECONDS.
+    /// would trickle again). 0 turns the check off. Defaults: 4096 bytes/s over 30 s (a 1 KB/s
+    /// trickle fails in 30 s); the executable sets them from GPTOSS_GL_HTTP_LOW_SPEED.
     public var lowSpeedLimit: Int
     public var lowSpeedTime: Double
     /// Redirects followed per request (http and https only) before giving up.
@@ -32,8 +32,8 @@ public struct HTTPOptions: Sendable {
     public init(rangesInFlight: Int = 4, chunkSize: Int = 16 << 20, maxRetries: Int = 5,
                 retryBaseDelay: Double = 0.25, retryMaxDelay: Double = 8, connectTimeout: Double = 20,
                 stallTimeout: Double = 30, probeLength: Int = 256 << 10,
-                lowSpeedLimit: Int = HTTPOptions.environmentLowSpeed.limit,
-                lowSpeedTime: Double = HTTPOptions.environmentLowSpeed.seconds, maxRedirects: Int = 10,
+                lowSpeedLimit: Int = HTTPOptions.defaultLowSpeed.limit,
+                lowSpeedTime: Double = HTTPOptions.defaultLowSpeed.seconds, maxRedirects: Int = 10,
                 progress: (@Sendable (HTTPReadReport) -> Void)? = nil) {
         self.rangesInFlight = max(1, rangesInFlight)
         self.chunkSize = max(4096, chunkSize)
@@ -49,19 +49,10 @@ public struct HTTPOptions: Sendable {
         self.progress = progress
     }
 
-    public static let environmentVariable = "GPTOSS_GL_HTTP_LOW_SPEED"
     public static let defaultLowSpeed = (limit: 4096, seconds: 30.0)
 
-    /// The low-speed limit from GPTOSS_GL_HTTP_LOW_SPEED (`BYTES_PER_S:SECONDS`, `0` for off),
-    /// else the default. A malformed value is reported once on stderr and the default used.
-    public static let environmentLowSpeed: (limit: Int, seconds: Double) = {
-        guard let text = ProcessInfo.processInfo.environment[environmentVariable] else { return defaultLowSpeed }
-        if let parsed = parseLowSpeed(text) { return parsed }
-        FileHandle.standardError.write(Data("warning: \(environmentVariable)='\(text)' is not BYTES_PER_S:SECONDS (e.g. 1024:30) or 0; using \(defaultLowSpeed.limit):\(Int(defaultLowSpeed.seconds))\n".utf8))
-        return defaultLowSpeed
-    }()
-
-    /// Parses `BYTES_PER_S:SECONDS` or `0` (off).
+    /// Parses `BYTES_PER_S:SECONDS` or `0` (off): the syntax of GPTOSS_GL_HTTP_LOW_SPEED, which
+    /// the executable's configuration parses with this (a malformed value is an error there).
     public static func parseLowSpeed(_ text: String) -> (limit: Int, seconds: Double)? {
         if text == "0" { return (0, defaultLowSpeed.seconds) }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)

@@ -23,6 +23,8 @@ public struct ModelOptions: Sendable {
     public var checksEveryDispatch: Bool
     /// Print where the placement's time went to stderr (GPTOSS_GL_LOAD_TIMING).
     public var printsLoadTimings: Bool
+    /// How the file is fetched (HTTP limits for a model read by URL, GPTOSS_GL_HTTP_LOW_SPEED).
+    public var fileOptions = GGUFOpenOptions()
 
     public init(context: Int? = nil, batch: Int = 32, gpuMemoryBudget: Int? = nil, sequences: Int = 1,
                 uploadMethod: WeightUploadMethod? = nil, checksEveryDispatch: Bool = false, printsLoadTimings: Bool = false) {
@@ -74,13 +76,13 @@ public final class GPTOSSModel {
                             progress: ((Int, Int) -> Void)? = nil) throws -> GPTOSSModel {
         let file: ModelFile
         if let telemetry {
-            file = try telemetry.measure(.ggufParse) { _ in try ModelFile(location: location) }
+            file = try telemetry.measure(.ggufParse) { _ in try ModelFile(location: location, options: options.fileOptions) }
             let total = file.table.entries.reduce(0) { $0 + Int(file.file.tensor(named: $1.name)?.byteCount ?? 0) }
             telemetry.emit(.loadPlan(LoadPlan(tensorCount: file.table.entries.count, totalBytes: total,
                                               architecture: ModelConfig.architecture, layers: file.config.blockCount,
                                               experts: file.config.expertCount)))
         } else {
-            file = try ModelFile(location: location)
+            file = try ModelFile(location: location, options: options.fileOptions)
         }
         return try GPTOSSModel(model: file, context: context, options: options, kernels: kernels, telemetry: telemetry,
                                progress: progress)

@@ -15,8 +15,8 @@ public struct ModelFile: @unchecked Sendable {
     public let table: TensorTable
 
     /// Opens a path or http(s) URL and checks it.
-    public init(location: String) throws {
-        try self.init(file: GGUFFile.open(location))
+    public init(location: String, options: GGUFOpenOptions = GGUFOpenOptions()) throws {
+        try self.init(file: GGUFFile.open(location, options: options))
     }
 
     public init(file: GGUFFile) throws {

@@ -8,9 +8,10 @@ public enum TokenizerLoader {
     public static let bundledName = "o200k"
 
     /// `model` nil or "o200k": the bundled o200k_harmony vocabulary; otherwise a GGUF path or
-    /// http(s) URL whose tokenizer metadata is read. `home`: the checkout (GPTOSS_GL_HOME).
-    public static func load(model: String?, home: String? = nil) throws -> BPETokenizer {
+    /// http(s) URL whose tokenizer metadata is read (fetched with `fileOptions`). `home`: the
+    /// checkout (GPTOSS_GL_HOME).
+    public static func load(model: String?, home: String? = nil, fileOptions: GGUFOpenOptions = GGUFOpenOptions()) throws -> BPETokenizer {
         guard let model, model != bundledName else { return try O200kVocabulary.bundled(home: home).makeTokenizer() }
-        return try BPETokenizer(gguf: try GGUFFile.open(model))
+        return try BPETokenizer(gguf: try GGUFFile.open(model, options: fileOptions))
     }
 }

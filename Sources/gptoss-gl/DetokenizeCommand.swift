@@ -37,7 +37,8 @@ struct DetokenizeCommand: ParsableCommand {
     func run() throws {
         do {
             let parsed = try TokenListing.parseIDs(ids)
-            let tokenizer = try TokenizerLoader.load(model: model, home: RunEnvironment.configuration().home)
+            let tokenizer = try TokenizerLoader.load(model: model, home: RunEnvironment.configuration().home,
+                                                        fileOptions: RunEnvironment.configuration().fileOptions)
             if harmony {
                 print(try HarmonyTranscript.render(ids: parsed, tokenizer: tokenizer, json: json))
             } else if json {

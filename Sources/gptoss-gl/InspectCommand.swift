@@ -34,7 +34,7 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let file: GGUFFile
         do {
-            file = try GGUFFile.open(model)
+            file = try GGUFFile.open(model, options: RunEnvironment.configuration().fileOptions)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
             throw ExitCode(1)

@@ -110,10 +110,11 @@ struct ModelRunOptions: ParsableArguments {
                                             tuning: .forLimits(context.limits, overrides: environment.tuning))
             kernels.verifiesGroupedExperts = environment.verifiesGroupedExperts
             let prefillBatch = batch ?? kernels.tuning.prefillBatch
-            let options = ModelOptions(context: self.context, batch: prefillBatch, gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
+            var options = ModelOptions(context: self.context, batch: prefillBatch, gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
                                        sequences: sequences,
                                        uploadMethod: environment.uploadMethod, checksEveryDispatch: environment.checksEveryDispatch,
                                        printsLoadTimings: environment.printsLoadTimings)
+            options.fileOptions = environment.fileOptions
             let model = try GPTOSSModel.load(location: location, context: context, options: options, kernels: kernels, telemetry: bus)
             if let cache = model.weights.expertCache {
                 Terminal.stderr("gpu memory budget: experts cached, \(cache.slots) of \(model.config.expertCount) per layer on the GPU, "

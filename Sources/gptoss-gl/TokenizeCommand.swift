@@ -47,7 +47,8 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         do {
             let loadStart = Date()
-            let tokenizer = try TokenizerLoader.load(model: model, home: RunEnvironment.configuration().home)
+            let tokenizer = try TokenizerLoader.load(model: model, home: RunEnvironment.configuration().home,
+                                                        fileOptions: RunEnvironment.configuration().fileOptions)
             let loadSeconds = Date().timeIntervalSince(loadStart)
 
             let input = try readInput()

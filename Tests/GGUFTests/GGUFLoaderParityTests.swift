@@ -228,7 +228,10 @@ final class GGUFLoaderParityTests: XCTestCase {
 
     func testWriterRefusesWhatTheReaderRefuses() throws {
         let writer = try GGUFWriter()
-        XCTAssertThrowsError(try writer.addTensor(name: String(repeating: "n", count: 64), dimensions: [1], type: .f32, data: [0, 0, 0, 0]))
+        XCTAssertThrowsError(try writer.addTensor(name: String(repeating: "n", count: 64), dimensions: [1], type: .f32, data: [0, 0, 0, 0])) { error in
+            XCTAssertEqual(error as? GGUFError, .writer(detail: "tensor name '\(String(repeating: "n", count: 64))' is 64 bytes; "
+                                                        + "ggml allows at most \(GGUFLimits.maxTensorNameLength)"))
+        }
         writer.set("nested", .array(GGUFArray(.array([GGUFArray(.int32([1]))]))))
         let path = try TestFiles.temporaryDirectory(for: self).appendingPathComponent("w.gguf").path
         XCTAssertThrowsError(try writer.write(to: path)) { XCTAssertTrue("\($0)".contains("array") || ($0 as? GGUFError)?.errorDescription?.contains("array of arrays") == true) }

@@ -106,6 +106,6 @@ final class HTTPHostileServerTests: XCTestCase {
         XCTAssertEqual(HTTPOptions.parseLowSpeed("2048:10")?.seconds, 10)
         XCTAssertEqual(HTTPOptions.parseLowSpeed("0")?.limit, 0)
         for bad in ["", "fast", "1024", "1024:0", "-1:5", "1024:inf", "1:2:3"] { XCTAssertNil(HTTPOptions.parseLowSpeed(bad), bad) }
-        XCTAssertEqual(HTTPOptions().lowSpeedLimit, HTTPOptions.environmentLowSpeed.limit)
+        XCTAssertEqual(HTTPOptions().lowSpeedLimit, HTTPOptions.defaultLowSpeed.limit, "no environment is read")
     }
 }

@@ -78,12 +78,18 @@ final class ModelServerTests: XCTestCase {
     }
 
     func testRejectsBadFileLists() {
-        XCTAssertThrowsError(try ModelServer(files: []))
-        XCTAssertThrowsError(try ModelServer(files: ["/nonexistent/file.gguf"]))
-        XCTAssertThrowsError(try ModelServer(files: [TestFiles.fixture("tiny.gguf"), TestFiles.fixture("tiny.gguf")]))
-        XCTAssertThrowsError(try ModelServer(files: [TestFiles.fixtures.path]))
-        XCTAssertThrowsError(try ModelServer(files: ["/dev/null"]))
-        XCTAssertThrowsError(try ModelServer(files: [TestFiles.fixture("tiny.gguf")], idleTimeout: -1))
+        func assertRefused(_ files: [String], idleTimeout: Double = ModelServer.defaultIdleTimeout, _ expected: ModelServerError, line: UInt = #line) {
+            XCTAssertThrowsError(try ModelServer(files: files, idleTimeout: idleTimeout), line: line) { error in
+                XCTAssertEqual(error as? ModelServerError, expected, line: line)
+            }
+        }
+        let tiny = TestFiles.fixture("tiny.gguf")
+        assertRefused([], .noFiles)
+        assertRefused(["/nonexistent/file.gguf"], .notAFile("/nonexistent/file.gguf"))
+        assertRefused([tiny, tiny], .duplicateName("tiny.gguf", tiny, tiny))
+        assertRefused([TestFiles.fixtures.path], .notAFile(TestFiles.fixtures.path))
+        assertRefused(["/dev/null"], .notAFile("/dev/null"))
+        assertRefused([tiny], idleTimeout: -1, .badIdleTimeout(-1))
     }
 
     func testFilesCarryValidatorsThatChangeWithTheFile() throws {

@@ -100,7 +100,9 @@ final class BatchCompletionEngineTests: XCTestCase {
         XCTAssertThrowsError(try engine.submit(CompletionRequest(prompt: Array(repeating: 1, count: 32), maxTokens: 1))) {
             XCTAssertEqual($0 as? CompletionEngineError, .contextLengthExceeded(promptTokens: 32, context: 32))
         }
-        XCTAssertThrowsError(try engine.submit(CompletionRequest(prompt: [], maxTokens: 1)))
+        XCTAssertThrowsError(try engine.submit(CompletionRequest(prompt: [], maxTokens: 1))) {
+            XCTAssertEqual($0 as? GPTOSSError, .badSequence("the prompt is empty; a request needs at least one token"))
+        }
         let first = try engine.submit(CompletionRequest(prompt: greedy.prompt, maxTokens: 20))
         let second = try engine.submit(CompletionRequest(prompt: greedy.prompt, maxTokens: 2))
         // One running (or about to), one waiting: the queue of one is full.
