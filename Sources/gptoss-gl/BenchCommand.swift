@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
             let prefill = try Benchmark.prefill(model, settings)
             let decodes = try settings.depths.map { try Benchmark.decode(model, depth: $0, settings) }
             let profiles = profile ? try Benchmark.profile(model, settings) : []
-            let streamRuns = try Benchmark.streams(model, counts: streamCounts, settings)
+            let streamRuns = streamCounts.isEmpty ? [] : try Benchmark.streams(model, counts: streamCounts, settings)
             let speculative = try speculation.make(for: model).map {
                 try Benchmark.speculation(model, ks: [1, 2, 4, 8], speculation: $0, settings)
             }
@@ -193,7 +193,9 @@ struct BenchReport: Encodable {
             rows.append(("\(r.streams) stream(s) × \(settings.genTokens) tok", String(
                 format: "%.1f tok/s aggregate; first token p50 %.3f s p99 %.3f s; per token p50 %.2f ms p99 %.2f ms",
                 r.aggregateDecodeTokensPerSecond, r.timeToFirstToken.p50, r.timeToFirstToken.p99,
-                r.timePerOutputToken.p50 * 1000, r.timePerOutputToken.p99 * 1000)))
+                r.timePerOutputToken.p50 * 1000, r.timePerOutputToken.p99 * 1000)
+                + (r.divergence.map { String(format: "; stream 0 differs from token %d (margin %.2g there)", $0.token, $0.margin) }
+                   ?? "; stream 0 tokens identical")))
         }
         if let s = speculation {
             rows.append(("decode step (1 row)", String(format: "%.3f ms", s.decodeStep.medianSeconds / Double(s.decodeStep.tokens) * 1000)))
