@@ -77,7 +77,11 @@ struct BenchCommand: ParsableCommand {
             var runOptions = options
             let streamCounts = try self.streamCounts()
             if runOptions.context == nil {
-                runOptions.context = max(settings.requiredContext, streamCounts.isEmpty ? 0 : settings.promptTokens + settings.genTokens + 1)
+                // Streams and speculative generation run a whole prompt and then --gen-tokens more
+                // (a verification step reaches up to 16 drafted positions further).
+                let whole = settings.promptTokens + settings.genTokens + 1
+                runOptions.context = max(settings.requiredContext, streamCounts.isEmpty ? 0 : whole,
+                                         speculation.speculative == nil ? 0 : whole + SpeculationOptions.maxDraftTokens)
             }
             var loadedModel: ModelRunOptions.Loaded?
             let loadSeconds = try Benchmark.clock {
