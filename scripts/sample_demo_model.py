@@ -1,11 +1,11 @@
 """Answers a prompt with a gpt-oss GGUF through PyTorch: the reference for what the engine's
 `generate` should produce from the bundled demo model.
 
-The prompt is rendered as Harmony (default system message, the user's text, then
-`<|start|>assistant`) and encoded with the file's own tokenizer (tokens + merges; BPE by merge
+The prompt is rendered as Harmony (default system message with `--reasoning`, low by default as in
+`gptoss-gl generate`; the user's text, then `<|start|>assistant`) and encoded with the file's own tokenizer (tokens + merges; BPE by merge
 rank as in scripts/demo_tokenizer.py).
 
-    python3 scripts/sample_demo_model.py Assets/models/gptoss-shakespeare.gguf --prompt "ROMEO:" [--greedy]
+    python3 scripts/sample_demo_model.py Assets/models/gptoss-shakespeare.gguf --prompt "ROMEO:" [--greedy] [--reasoning medium]
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from gptoss_gguf_export import gpt2_byte_to_unicode  # noqa: E402
 from measure_perplexity import load_model  # noqa: E402
 
 SYSTEM = ("You are ChatGPT, a large language model trained by OpenAI.\nKnowledge cutoff: 2024-06\n\n"
-          "Reasoning: medium\n\n# Valid channels: analysis, commentary, final. Channel must be included for every message.")
+          "Reasoning: {reasoning}\n\n# Valid channels: analysis, commentary, final. Channel must be included for every message.")
 
 
 class FileTokenizer:
@@ -42,9 +42,10 @@ class FileTokenizer:
             ids.extend(self.ranks[p] for p in demo_tokenizer.bpe(piece.encode("utf-8"), self.ranks))
         return ids
 
-    def harmony_prompt(self, user: str) -> list[int]:
+    def harmony_prompt(self, user: str, reasoning: str) -> list[int]:
         s = self.special
-        return ([s["<|start|>"]] + self.encode_text("system") + [s["<|message|>"]] + self.encode_text(SYSTEM)
+        system = SYSTEM.format(reasoning=reasoning)
+        return ([s["<|start|>"]] + self.encode_text("system") + [s["<|message|>"]] + self.encode_text(system)
                 + [s["<|end|>"], s["<|start|>"]] + self.encode_text("user") + [s["<|message|>"]]
                 + self.encode_text(user) + [s["<|end|>"], s["<|start|>"]] + self.encode_text("assistant"))
 
@@ -62,11 +63,13 @@ def main() -> None:
     ap.add_argument("--temperature", type=float, default=0.8)
     ap.add_argument("--top-k", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--reasoning", choices=["low", "medium", "high"], default="low",
+                    help="the system message's reasoning level; medium and high make the model write an analysis message first")
     args = ap.parse_args()
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     tok = FileTokenizer(args.model)
     model, _ = load_model(args.model)
-    prompt = tok.harmony_prompt(args.prompt)
+    prompt = tok.harmony_prompt(args.prompt, args.reasoning)
     stops = {tok.special["<|return|>"], tok.special["<|call|>"]}
     torch.manual_seed(args.seed)
     with torch.no_grad():
