@@ -6,8 +6,9 @@ import Tokenizer
 
 /// The bundled demo model through the whole Harmony path, as `gptoss-gl generate --prompt` runs
 /// it: its own tokenizer from the GGUF, the rendered prompt, GPU generation, the output parsed
-/// back into messages. The model was trained to answer in the final channel, so a greedy answer
-/// must open a final-channel message with real text, and every step's telemetry carries its top-5.
+/// back into messages. At reasoning low the model was trained to answer in the final channel with
+/// no analysis message, so a greedy answer must open a final-channel message with real text, and
+/// every step's telemetry carries its top-5.
 final class BundledModelChatTests: XCTestCase {
     static var modelPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
