@@ -61,11 +61,15 @@ public struct HarmonyMessage: Sendable, Equatable {
 public struct HarmonyConversation: Sendable, Equatable {
     public var system: HarmonySystem
     public var developer: String?
+    /// Functions the model may call (rendered in the developer message's `# Tools` section).
+    public var tools: [HarmonyTool]
     public var messages: [HarmonyMessage]
 
-    public init(system: HarmonySystem = HarmonySystem(), developer: String? = nil, messages: [HarmonyMessage]) {
+    public init(system: HarmonySystem = HarmonySystem(), developer: String? = nil, tools: [HarmonyTool] = [],
+                messages: [HarmonyMessage]) {
         self.system = system
         self.developer = developer
+        self.tools = tools
         self.messages = messages
     }
 
@@ -73,23 +77,45 @@ public struct HarmonyConversation: Sendable, Equatable {
     /// `{"system": {"reasoning": "low", "date": "2025-06-28", "identity": "…", "knowledge_cutoff": "…"},
     ///   "developer": "…", "messages": [{"role": "user", "content": "…"},
     ///   {"role": "assistant", "channel": "final", "content": "…"},
-    ///   {"role": "tool", "name": "functions.f", "channel": "commentary", "recipient": "assistant", "content": "…"}]}`.
+    ///   {"role": "tool", "name": "functions.f", "channel": "commentary", "recipient": "assistant", "content": "…"}],
+    ///   "tools": [{"name": "get_weather", "description": "…", "parameters": {JSON schema}}]}`.
     /// Unknown keys are errors, so a typo ("chanel") is not silently ignored.
     public init(json data: Data) throws {
         let root: JSONValue
+        let ordered: OrderedJSON
         do {
             root = try JSONValue.parse(data)
+            // Tool schemas are rendered in the order they were written, which JSONValue forgets.
+            ordered = try OrderedJSON.parse(data)
         } catch {
             throw TokenizerError.badConversation("not valid JSON (\(error.localizedDescription))")
         }
         try self.init(json: root)
+        tools = try Self.tools(ordered["tools"])
+    }
+
+    /// The "tools" list: objects with "name", optional "description" and "parameters".
+    static func tools(_ value: OrderedJSON?) throws -> [HarmonyTool] {
+        guard let value, !value.isNull else { return [] }
+        guard let list = value.array else { throw TokenizerError.badConversation("\"tools\" must be a list of {\"name\": …} objects") }
+        return try list.enumerated().map { index, item in
+            guard let members = item.members else { throw TokenizerError.badConversation("tools[\(index)] must be an object") }
+            if let unknown = members.map(\.key).first(where: { !["name", "description", "parameters"].contains($0) }) {
+                throw TokenizerError.badConversation("unknown key '\(unknown)' in tools[\(index)]; allowed: description, name, parameters")
+            }
+            guard let name = item["name"]?.string, !name.isEmpty else {
+                throw TokenizerError.badConversation("tools[\(index)] has no \"name\" string")
+            }
+            let parameters = item["parameters"].flatMap { $0.isNull ? nil : $0 }
+            return HarmonyTool(name: name, description: item["description"]?.string ?? "", parameters: parameters)
+        }
     }
 
     init(json root: JSONValue) throws {
         guard let object = root.object else {
             throw TokenizerError.badConversation("the top level must be an object with \"messages\"")
         }
-        try Self.rejectUnknownKeys(object, allowed: ["system", "developer", "messages"], at: "the top level")
+        try Self.rejectUnknownKeys(object, allowed: ["system", "developer", "messages", "tools"], at: "the top level")
 
         var system = HarmonySystem()
         if let value = object["system"] {

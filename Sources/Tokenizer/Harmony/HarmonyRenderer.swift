@@ -2,7 +2,7 @@
 /// `render_conversation_for_completion(…, assistant)` does for gpt-oss:
 ///
 ///     <|start|>system<|message|>{identity}\nKnowledge cutoff: …\n[Current date: …\n]\nReasoning: …\n\n# Valid channels: …<|end|>
-///     <|start|>developer<|message|># Instructions\n\n{text}<|end|>
+///     <|start|>developer<|message|># Instructions\n\n{text}[\n\n# Tools\n\n## functions …]<|end|>
 ///     <|start|>{role}[ to={recipient}][<|channel|>{channel}][ {content type}]<|message|>{content}<|end|>   (… <|call|> for a tool call)
 ///     <|start|>assistant
 ///
@@ -20,9 +20,10 @@ public struct HarmonyRenderer {
     /// The prompt for the assistant's next turn: the conversation, then `<|start|>assistant`.
     public func renderForCompletion(_ conversation: HarmonyConversation) -> [Int] {
         var ids: [Int] = []
-        appendMessage(HarmonyMessage(role: "system", content: systemText(conversation.system)), to: &ids)
-        if let developer = conversation.developer {
-            appendMessage(HarmonyMessage(role: "developer", content: "# Instructions\n\n" + developer), to: &ids)
+        appendMessage(HarmonyMessage(role: "system", content: systemText(conversation.system, hasFunctionTools: !conversation.tools.isEmpty)),
+                      to: &ids)
+        if let developer = developerText(instructions: conversation.developer, tools: conversation.tools) {
+            appendMessage(HarmonyMessage(role: "developer", content: developer), to: &ids)
         }
         for message in messagesToRender(conversation.messages) { appendMessage(message, to: &ids) }
         ids.append(control.start)
@@ -30,13 +31,24 @@ public struct HarmonyRenderer {
         return ids
     }
 
-    /// The system message text (gpt-oss.md §7).
-    public func systemText(_ system: HarmonySystem) -> String {
+    /// The system message text (gpt-oss.md §7). With function tools it also says where their
+    /// calls go (openai-harmony adds that line whenever a developer message declares functions).
+    public func systemText(_ system: HarmonySystem, hasFunctionTools: Bool = false) -> String {
         var text = system.identity + "\n" + "Knowledge cutoff: " + system.knowledgeCutoff + "\n"
         if let date = system.date { text += "Current date: " + date + "\n" }
         text += "\nReasoning: " + system.reasoning.rawValue + "\n\n"
         text += "# Valid channels: analysis, commentary, final. Channel must be included for every message."
+        if hasFunctionTools { text += "\nCalls to these tools must go to the commentary channel: 'functions'." }
         return text
+    }
+
+    /// The developer message text: `# Instructions` and the instructions, then the tools section;
+    /// nil when there is neither.
+    public func developerText(instructions: String?, tools: [HarmonyTool]) -> String? {
+        var sections: [String] = []
+        if let instructions { sections += ["# Instructions", instructions] }
+        if !tools.isEmpty { sections.append(HarmonyToolSection.render(tools)) }
+        return sections.isEmpty ? nil : sections.joined(separator: "\n\n")
     }
 
     /// The history without the analysis messages that precede the first final answer, dropped
