@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libegl-dev, libgles-dev, libpng-dev, libcurl4-openssl-dev)
@@ -39,10 +41,16 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // The OpenAI-compatible HTTP server (docs/server.md): routes, JSON mapping, SSE, metrics.
+        .target(name: "Server", dependencies: [
+            "GPTOSS", "Tokenizer", "Telemetry",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
 
         // MARK: - The executable
         .executableTarget(name: "gptoss-gl", dependencies: [
-            "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer", "RepositoryPaths",
+            "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer", "Server", "RepositoryPaths",
             "Configuration",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -55,6 +63,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GLES"]),
         .testTarget(name: "GPTOSSTests", dependencies: ["GPTOSS", "GGUF", "Kernels", "GLES", "Tokenizer", "Telemetry"], exclude: ["Fixtures"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "GPTOSS", "Tokenizer"]),
         .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "GGUF", "GLES", "Kernels", "HUD"]),
     ],

@@ -17,6 +17,7 @@ struct GptossGL: ParsableCommand {
             ProbeCommand.self,
             RenderFramesCommand.self,
             ServeCommand.self,
+            ServerCommand.self,
             SynthCommand.self,
             TokenizeCommand.self,
             TranslateCommand.self,

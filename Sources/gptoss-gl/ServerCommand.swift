@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import GPTOSS
+import Server
+import Tokenizer
+
+/// `gptoss-gl server`: the OpenAI-compatible HTTP API (docs/server.md) over the model.
+struct ServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Answer OpenAI-compatible API requests (chat and text completions, streaming, tools) over HTTP.",
+        discussion: """
+        Endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics. \
+        Binds 127.0.0.1 by default; prints the URL when it listens. SIGTERM or Ctrl-C stops admitting, lets running \
+        answers finish for --shutdown-grace seconds, and exits 0. See docs/server.md.
+        """
+    )
+
+    @OptionGroup var options: ModelRunOptions
+
+    @Option(help: "Address to listen on (0.0.0.0 for every interface: then set --api-key).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one; the printed URL says which).")
+    var port = 8000
+
+    @Option(help: "Sequences decoded at once. The serial engine decodes one; more needs the batched engine.")
+    var parallel = 1
+
+    @Option(help: "Requests that may wait for a slot; one more is answered 429.")
+    var queue = 16
+
+    @Option(help: "Require 'Authorization: Bearer KEY' on every endpoint but /health.")
+    var apiKey: String?
+
+    @Option(help: "Seconds running answers may continue after SIGTERM/SIGINT before they are cut off.")
+    var shutdownGrace: Double = 10
+
+    @Option(help: "Largest request body in bytes (larger: 413).")
+    var maxBodyBytes = ServerOptions.defaultMaxBodyBytes
+
+    func validate() throws {
+        if !(0 ... 65535).contains(port) { throw ValidationError("--port must be 0...65535, got \(port).") }
+        if parallel < 1 { throw ValidationError("--parallel must be at least 1, got \(parallel).") }
+        if parallel > 1 {
+            throw ValidationError("--parallel \(parallel): this build's engine decodes one sequence at a time (SerialCompletionEngine); "
+                                  + "use --parallel 1 and --queue for waiting requests.")
+        }
+        if queue < 0 { throw ValidationError("--queue must be ≥ 0, got \(queue).") }
+        if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty; give a key or leave the option out.") }
+        if !(shutdownGrace >= 0 && shutdownGrace <= 3600) { throw ValidationError("--shutdown-grace must be 0...3600 seconds, got \(shutdownGrace).") }
+        if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024, got \(maxBodyBytes).") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try options.load(tool: "server", streamsText: true)
+            let tokenizer = try BPETokenizer(gguf: loaded.model.file)
+            let location = try options.modelLocation()
+            let modelName = ((location as NSString).lastPathComponent as NSString).deletingPathExtension
+            let engine = SerialCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry,
+                                                tokenText: { id in (try? tokenizer.decode([id])) ?? "<\(id)>" })
+            let server = try OpenAIServer(engine: engine, tokenizer: tokenizer, options: ServerOptions(
+                host: host, port: port, apiKey: apiKey, modelName: modelName, maxBodyBytes: maxBodyBytes,
+                shutdownGraceSeconds: shutdownGrace))
+            let slots = engine.slots, context = engine.contextPerSequence, queue = queue
+            let outcome = BlockingOutcome()
+            Task.detached {
+                do {
+                    try await server.run { url in
+                        print("gptoss-gl server: \(modelName) at \(url) (\(slots) slot, \(context) positions, queue \(queue))")
+                        print("try: curl \(url)/v1/chat/completions -H 'Content-Type: application/json' "
+                              + "-d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}'")
+                        fflush(stdout)
+                    }
+                    outcome.finish(nil)
+                } catch {
+                    outcome.finish(error)
+                }
+            }
+            if let error = outcome.wait() { throw error }
+            try loaded.finish()
+            Terminal.stderr("gptoss-gl server: stopped\n")
+        }
+    }
+}
+
+/// Waits on this thread for the server task's end (the command itself is synchronous).
+private final class BlockingOutcome: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var error: Error?
+
+    func finish(_ error: Error?) {
+        self.error = error
+        done.signal()
+    }
+
+    func wait() -> Error? {
+        done.wait()
+        return error
+    }
+}
