@@ -29,6 +29,10 @@ public struct GeneratedToken: Sendable, Equatable {
     /// A speculative drafter proposed it and the model accepted it.
     public var drafted = false
 
+    public init(position: Int, id: Int, top: [(id: Int, probability: Float)], entropy: Float, seconds: Double) {
+        self.position = position; self.id = id; self.top = top; self.entropy = entropy; self.seconds = seconds
+    }
+
     public static func == (a: GeneratedToken, b: GeneratedToken) -> Bool {
         a.position == b.position && a.id == b.id && a.entropy == b.entropy && a.seconds == b.seconds
             && a.top.map(\.id) == b.top.map(\.id) && a.top.map(\.probability) == b.top.map(\.probability)
