@@ -31,10 +31,14 @@ demo: build
 # luck of the build order), so the check is an error here, as in CI (.ci/run runs this).
 IMPORT_CHECK = --explicit-target-dependency-import-check error
 
+# After the Swift tests, the official `openai` Python client drives `gptoss-gl server`
+# (scripts/test_openai_server.py); only that package is installed, at the pinned version.
 test: deps
 	$(SWIFT) build $(IMPORT_CHECK)
 	.build/debug/gptoss-gl translate --check
 	$(SWIFT) test $(IMPORT_CHECK)
+	python3 -m pip install -q "$$(grep '^openai==' scripts/requirements.txt | cut -d' ' -f1)"
+	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
 
 clean:
 	rm -rf .build out
