@@ -72,6 +72,9 @@ public final class Generator {
     public var speculation: SpeculationOptions?
     /// Drafted and accepted tokens of the last generation (speculative decoding).
     public internal(set) var speculated = (drafted: 0, accepted: 0)
+    /// The served sequence this generation is (a completion engine sets it), stamped on the
+    /// token and KV cache telemetry; nil for one-shot runs.
+    public var sequence: Int?
 
     public init(model: GPTOSSModel, telemetry: TelemetryBus? = nil, tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
         self.model = model
@@ -175,12 +178,12 @@ public final class Generator {
         telemetry.emit(.token(TokenSample(
             position: token.position, id: token.id, text: tokenText(token.id), channel: tokenChannel(token.id),
             top: token.top.map { TokenCandidate(id: $0.id, text: tokenText($0.id), probability: $0.probability) },
-            entropy: token.entropy, drafted: speculation == nil ? nil : token.drafted)))
+            entropy: token.entropy, drafted: speculation == nil ? nil : token.drafted, sequence: sequence)))
         for (layer, choice) in ((try? model.routerChoices()) ?? []).enumerated() {
             telemetry.emit(.router(RouterChoice(layer: layer, experts: choice.experts, weights: choice.weights)))
         }
         if let attention = try? model.attentionSummary() { telemetry.emit(.attention(attention)) }
         telemetry.emit(.kvCache(KVCacheUse(usedTokens: model.position, capacityTokens: model.cache.context,
-                                           bytes: model.cache.byteCount)))
+                                           bytes: model.cache.byteCount, sequence: sequence)))
     }
 }

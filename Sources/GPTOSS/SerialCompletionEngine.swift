@@ -13,6 +13,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
 
     private let model: GPTOSSModel
     private let generator: Generator
+    private let telemetry: TelemetryBus?
     private let condition = NSCondition()
     // Everything below is guarded by `condition`.
     private var waiting: [Job] = []
@@ -51,6 +52,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         self.contextPerSequence = model.cache.context
         self.queueCapacity = max(0, queueCapacity)
         self.generator = Generator(model: model, telemetry: telemetry, tokenText: tokenText)
+        self.telemetry = telemetry
         model.kernels.context.releaseCurrent()
         let thread = Thread { [self] in workerLoop() }
         thread.name = "gptoss-gl engine"
@@ -201,6 +203,10 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
 
     private func run(_ job: Job) {
         job.continuation.yield(.admitted(sequence: job.sequence, slot: 0))
+        generator.sequence = job.sequence
+        telemetry?.emit(.sequence(SequenceUpdate(sequence: job.sequence, slot: 0, state: .admitted,
+                                                 promptTokens: job.request.prompt.count)))
+        var finishReason: FinishReason?
         let request = GenerationRequest(prompt: job.request.prompt, maxTokens: job.request.maxTokens,
                                         sampling: job.request.sampling, stopTokens: job.request.stopTokens)
         var generated = 0
@@ -229,6 +235,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                     // nobody reads any more.
                     if cancelled { throw Cancelled() }
                 case .finished(let reason, _, _):
+                    finishReason = reason
                     job.continuation.yield(.finished(reason, promptTokens: job.request.prompt.count, completionTokens: generated))
                 }
             }
@@ -239,6 +246,13 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         } catch {
             job.continuation.finish(throwing: error)
         }
+        condition.lock()
+        let rate = job.tokensPerSecond
+        condition.unlock()
+        telemetry?.emit(.sequence(SequenceUpdate(
+            sequence: job.sequence, slot: 0, state: finishReason == nil ? .cancelled : .finished,
+            promptTokens: job.request.prompt.count, generatedTokens: generated, tokensPerSecond: rate,
+            kvUsedTokens: job.request.prompt.count + generated, reason: finishReason?.rawValue)))
         condition.lock()
         totals.requests += 1
         totals.promptTokens += job.request.prompt.count

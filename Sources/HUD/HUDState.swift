@@ -170,6 +170,8 @@ public struct HUDState: Sendable, Equatable {
         case .note(let note):
             notes.append(note.message)
             if notes.count > Self.noteHistory { notes.removeFirst() }
+        case .sequence:
+            break // served sequences (`server`): for a sessions panel, not drawn yet
         }
     }
 

@@ -242,9 +242,11 @@ public struct KVCacheUse: Codable, Sendable, Equatable {
     public var usedTokens: Int
     public var capacityTokens: Int
     public var bytes: Int?
+    /// The sequence whose cache this is when several are served; nil for one-shot runs.
+    public var sequence: Int?
 
-    public init(usedTokens: Int, capacityTokens: Int, bytes: Int? = nil) {
-        self.usedTokens = usedTokens; self.capacityTokens = capacityTokens; self.bytes = bytes
+    public init(usedTokens: Int, capacityTokens: Int, bytes: Int? = nil, sequence: Int? = nil) {
+        self.usedTokens = usedTokens; self.capacityTokens = capacityTokens; self.bytes = bytes; self.sequence = sequence
     }
 }
 
@@ -280,4 +282,30 @@ public struct Note: Codable, Sendable, Equatable {
     public var message: String
 
     public init(message: String) { self.message = message }
+}
+
+/// One served sequence changed state (`server`): it got a slot, or ended. Lets a log and a HUD
+/// sessions panel follow several sequences at once.
+public struct SequenceUpdate: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        case admitted, finished, cancelled
+    }
+
+    public var sequence: Int
+    public var slot: Int
+    public var state: State
+    public var promptTokens: Int
+    public var generatedTokens: Int
+    /// Decode speed over the sequence so far (0 before its second token).
+    public var tokensPerSecond: Double
+    public var kvUsedTokens: Int
+    /// Why it finished ("stop_token", "max_tokens", "context_full"), when it did.
+    public var reason: String?
+
+    public init(sequence: Int, slot: Int, state: State, promptTokens: Int, generatedTokens: Int = 0,
+                tokensPerSecond: Double = 0, kvUsedTokens: Int = 0, reason: String? = nil) {
+        self.sequence = sequence; self.slot = slot; self.state = state; self.promptTokens = promptTokens
+        self.generatedTokens = generatedTokens; self.tokensPerSecond = tokensPerSecond
+        self.kvUsedTokens = kvUsedTokens; self.reason = reason
+    }
 }

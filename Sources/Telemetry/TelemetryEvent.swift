@@ -22,6 +22,7 @@ public enum TelemetryPayload: Sendable, Equatable {
     case error(ErrorReport)
     case note(Note)
     case speculation(SpeculationStep)
+    case sequence(SequenceUpdate)
 
     /// The tag written as `"event"` in JSON. (Not `"type"`: a tensor has a field of that name.)
     public var typeName: String {
@@ -44,13 +45,14 @@ public enum TelemetryPayload: Sendable, Equatable {
         case .error: return "error"
         case .note: return "note"
         case .speculation: return "speculation"
+        case .sequence: return "sequence"
         }
     }
 
     static let allTypeNames = [
         "session", "load_plan", "stage", "tensor_fetched", "tensor_uploaded", "gpu_allocation",
         "gpu_memory", "limits", "kernel_mode", "expert_cache", "router", "token", "throughput",
-        "kv_cache", "attention", "error", "note", "speculation",
+        "kv_cache", "attention", "error", "note", "speculation", "sequence",
     ]
 }
 
@@ -94,6 +96,7 @@ extension TelemetryEvent: Codable {
         case "error": payload = .error(try ErrorReport(from: decoder))
         case "note": payload = .note(try Note(from: decoder))
         case "speculation": payload = .speculation(try SpeculationStep(from: decoder))
+        case "sequence": payload = .sequence(try SequenceUpdate(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: header,
@@ -124,6 +127,7 @@ extension TelemetryEvent: Codable {
         case .error(let value): try value.encode(to: encoder)
         case .note(let value): try value.encode(to: encoder)
         case .speculation(let value): try value.encode(to: encoder)
+        case .sequence(let value): try value.encode(to: encoder)
         }
     }
 }

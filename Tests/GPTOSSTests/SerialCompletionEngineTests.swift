@@ -1,6 +1,7 @@
 import Foundation
 import GLES
 import Kernels
+import Telemetry
 import XCTest
 @testable import GPTOSS
 
@@ -9,13 +10,13 @@ import XCTest
 /// shutdown. The test thread owns the shared GL context, so it waits on Tasks that consume the
 /// streams, and every test shuts its engine down (handing the context back) before it ends.
 final class SerialCompletionEngineTests: XCTestCase {
-    private func engine(queue: Int, context: Int = 64) throws -> (SerialCompletionEngine, Fixture.Manifest.Greedy) {
+    private func engine(queue: Int, context: Int = 64, telemetry: TelemetryBus? = nil) throws -> (SerialCompletionEngine, Fixture.Manifest.Greedy) {
         let fixture = try Fixture("tiny-a")
         let greedy = try XCTUnwrap(fixture.manifest.greedy["f32"])
         let kernels = try SharedGPU.kernels()
         let model = try GPTOSSModel.load(location: fixture.modelPath("f32"), context: kernels.context,
                                          options: ModelOptions(context: context, batch: 16), kernels: kernels)
-        return (SerialCompletionEngine(model: model, queueCapacity: queue), greedy)
+        return (SerialCompletionEngine(model: model, queueCapacity: queue, telemetry: telemetry), greedy)
     }
 
     /// Runs `body` on a Task and waits for it here (the test thread must not block the GL worker).
@@ -132,5 +133,26 @@ final class SerialCompletionEngineTests: XCTestCase {
         XCTAssertEqual(runs[1].error.map { $0.contains("shuttingDown") }, true, "the queued request: \(runs[1])")
         XCTAssertTrue(runs[0].error?.contains("shuttingDown") ?? false || runs[0].events.last?.hasPrefix("finished") == true, "\(runs[0])")
         XCTAssertLessThan(runs[0].tokens.count, 60)
+    }
+
+    /// Telemetry tells sequences apart: tokens and KV use carry the sequence id, and each
+    /// sequence reports being admitted and finished.
+    func testTelemetryCarriesTheSequence() throws {
+        let collector = EventCollector()
+        let (engine, greedy) = try engine(queue: 1, telemetry: TelemetryBus(sinks: [collector]))
+        let first = try engine.submit(CompletionRequest(prompt: greedy.prompt, maxTokens: 3))
+        let second = try engine.submit(CompletionRequest(prompt: greedy.prompt, maxTokens: 2))
+        _ = try wait { [await Self.collect(first), await Self.collect(second)] }
+        try wait { await engine.shutdown(within: 1) }
+        let events = collector.events.map(\.payload)
+        let tokens = events.compactMap { if case .token(let t) = $0 { return t.sequence } else { return nil } }
+        XCTAssertEqual(tokens, [1, 1, 1, 2, 2])
+        let kv = events.compactMap { if case .kvCache(let use) = $0 { return use.sequence } else { return nil } }
+        XCTAssertEqual(kv.filter { $0 != nil }, [1, 1, 1, 2, 2])
+        let updates = events.compactMap { if case .sequence(let u) = $0 { return u } else { return nil } }
+        XCTAssertEqual(updates.map { "\($0.sequence):\($0.state.rawValue)" }, ["1:admitted", "1:finished", "2:admitted", "2:finished"])
+        XCTAssertEqual(updates[1].generatedTokens, 3)
+        XCTAssertEqual(updates[1].reason, "max_tokens")
+        XCTAssertEqual(updates[3].kvUsedTokens, greedy.prompt.count + 2)
     }
 }

@@ -28,6 +28,9 @@ enum SampleEvents {
         TelemetryEvent(time: 1.8, .speculation(SpeculationStep(position: 50, drafted: 4, accepted: 3))),
         TelemetryEvent(time: 1.9, .token(TokenSample(position: 51, id: 9, text: "a", channel: .final, top: [], entropy: 0.5,
                                                     drafted: true, sequence: 3))),
+        TelemetryEvent(time: 2.0, .sequence(SequenceUpdate(sequence: 3, slot: 0, state: .finished, promptTokens: 58,
+                                                           generatedTokens: 20, tokensPerSecond: 6.5, kvUsedTokens: 78,
+                                                           reason: "max_tokens"))),
     ]
 }
 
