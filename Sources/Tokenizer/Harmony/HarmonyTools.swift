@@ -36,10 +36,10 @@ public enum HarmonyToolSection {
     /// trailing "\r" is dropped, and a final line break adds no empty line.
     static func harmonyLines(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-        }
-        if text.hasSuffix("\n") { lines.removeLast() }
+        // "\r\n" is one Character in Swift, so both endings are separators.
+        let isBreak: (Character) -> Bool = { $0 == "\n" || $0 == "\r\n" }
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: isBreak).map(String.init)
+        if let last = text.last, isBreak(last) { lines.removeLast() }
         return lines
     }
 
