@@ -28,8 +28,18 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path != "/health" {
             let given = request.headers[.authorization] ?? ""
-            guard given == "Bearer " + key else { throw APIError.unauthorized() }
+            guard Self.sameBytes(Array(given.utf8), Array(("Bearer " + key).utf8)) else { throw APIError.unauthorized() }
         }
         return try await next(request, context)
+    }
+
+    /// Compares without stopping at the first difference, so the time taken does not tell how
+    /// much of a guessed key was right.
+    static func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0 ..< max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
     }
 }
