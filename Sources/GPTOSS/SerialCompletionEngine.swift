@@ -23,6 +23,8 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     private var workerDone = false
     private var totals = (requests: 0, promptTokens: 0, completionTokens: 0)
     private var lastStepSeconds = 0.0
+    /// The expert cache's totals, copied on the worker thread (which owns the cache).
+    private var expertCache = (hits: 0, misses: 0)
 
     /// One submitted request and the stream it reports to.
     private final class Job: @unchecked Sendable {
@@ -104,13 +106,12 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
             sessions.append(SessionStats(sequence: job.sequence, slot: nil, promptTokens: job.request.prompt.count,
                                          generatedTokens: 0, tokensPerSecond: 0, kvUsedTokens: 0, state: .queued))
         }
-        let cache = model.weights.expertCache
         return CompletionEngineStats(
             slots: slots, activeSequences: running == nil ? 0 : 1, queuedRequests: waiting.count, queueCapacity: queueCapacity,
             contextPerSequence: contextPerSequence, kvUsedTokens: sessions.reduce(0) { $0 + $1.kvUsedTokens },
             kvCapacityTokens: contextPerSequence * slots, requestsTotal: totals.requests,
             promptTokensTotal: totals.promptTokens, completionTokensTotal: totals.completionTokens,
-            lastStepSeconds: lastStepSeconds, expertCacheHits: cache?.hits ?? 0, expertCacheMisses: cache?.misses ?? 0,
+            lastStepSeconds: lastStepSeconds, expertCacheHits: expertCache.hits, expertCacheMisses: expertCache.misses,
             sessions: sessions)
     }
 
@@ -225,6 +226,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                     condition.lock()
                     job.generated = generated
                     if generated > 1 { lastStepSeconds = token.seconds }
+                    if let cache = model.weights.expertCache { expertCache = (cache.hits, cache.misses) }
                     if let start = job.decodeStart, generated > 1 {
                         job.tokensPerSecond = Double(generated - 1) / max(Date().timeIntervalSince(start), 1e-9)
                     }

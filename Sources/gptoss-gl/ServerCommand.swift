@@ -24,7 +24,7 @@ struct ServerCommand: ParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one; the printed URL says which).")
     var port = 8000
 
-    @Option(help: "Sequences decoded at once. The serial engine decodes one; more needs the batched engine.")
+    @Option(help: "Sequences decoded together in one GPU step (continuous batching); each has its own --context positions.")
     var parallel = 1
 
     @Option(help: "Requests that may wait for a slot; one more is answered 429.")
@@ -42,10 +42,6 @@ struct ServerCommand: ParsableCommand {
     func validate() throws {
         if !(0 ... 65535).contains(port) { throw ValidationError("--port must be 0...65535, got \(port).") }
         if parallel < 1 { throw ValidationError("--parallel must be at least 1, got \(parallel).") }
-        if parallel > 1 {
-            throw ValidationError("--parallel \(parallel): this build's engine decodes one sequence at a time (SerialCompletionEngine); "
-                                  + "use --parallel 1 and --queue for waiting requests.")
-        }
         if queue < 0 { throw ValidationError("--queue must be ≥ 0, got \(queue).") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty; give a key or leave the option out.") }
         if !(shutdownGrace >= 0 && shutdownGrace <= 3600) { throw ValidationError("--shutdown-grace must be 0...3600 seconds, got \(shutdownGrace).") }
@@ -54,12 +50,16 @@ struct ServerCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let loaded = try options.load(tool: "server", streamsText: true)
+            let loaded = try options.load(tool: "server", streamsText: true, sequences: parallel)
             let tokenizer = try BPETokenizer(gguf: loaded.model.file)
             let location = try options.modelLocation()
             let modelName = ((location as NSString).lastPathComponent as NSString).deletingPathExtension
-            let engine = SerialCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry,
-                                                tokenText: { id in (try? tokenizer.decode([id])) ?? "<\(id)>" })
+            let tokenText: (Int) -> String = { id in (try? tokenizer.decode([id])) ?? "<\(id)>" }
+            // One slot: the serial engine (the generator, with its full telemetry: router, attention);
+            // several: continuous batching over the model's sequence slots.
+            let engine: any CompletionEngine = parallel == 1
+                ? SerialCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
+                : try BatchedCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
             let server = try OpenAIServer(engine: engine, tokenizer: tokenizer, options: ServerOptions(
                 host: host, port: port, apiKey: apiKey, modelName: modelName, maxBodyBytes: maxBodyBytes,
                 shutdownGraceSeconds: shutdownGrace))
@@ -68,7 +68,7 @@ struct ServerCommand: ParsableCommand {
             Task.detached {
                 do {
                     try await server.run { url in
-                        print("gptoss-gl server: \(modelName) at \(url) (\(slots) slot, \(context) positions, queue \(queue))")
+                        print("gptoss-gl server: \(modelName) at \(url) (\(slots) slot\(slots == 1 ? "" : "s"), \(context) positions each, queue \(queue))")
                         print("try: curl \(url)/v1/chat/completions -H 'Content-Type: application/json' "
                               + "-d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}'")
                         fflush(stdout)
