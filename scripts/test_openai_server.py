@@ -5,7 +5,8 @@ Starts the server with the bundled model (Assets/models/gptoss-shakespeare.gguf)
 with a free port (--port 0; the URL is read from its first line) and checks: a plain chat; a
 streamed chat whose chunks reassemble to the non-streamed text for the same seed; a bad request
 (400 in OpenAI's error shape); a wrong key (401); a full queue (429, a server with --queue 0);
-8 concurrent streamed chats whose texts equal their one-at-a-time runs (greedy); and a clean
+8 concurrent streamed chats whose texts equal their one-at-a-time runs (greedy, on a server with
+--parallel 4, so they are decoded four at a time in one step); and a clean
 exit 0 on SIGTERM while a stream is running. Every wait is bounded.
 
 Two tests need a model that writes an analysis channel and calls `functions.*` tools (the
@@ -103,7 +104,8 @@ def streamed_text(client, content, **options):
 class OpenAIClientTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server("--queue", "8", "--context", "512")
+        # Four slots: the concurrent streams are decoded together (continuous batching).
+        cls.server = Server("--parallel", "4", "--queue", "8", "--context", "512")
         cls.client = cls.server.client()
 
     @classmethod
