@@ -44,10 +44,12 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         return router
     }
 
-    /// Serves until SIGTERM or SIGINT (or until the task is cancelled). `onReady` gets the base
-    /// URL once the socket listens. On a signal the engine stops admitting, running answers get
-    /// `shutdownGraceSeconds` to finish (then end with an error event), and the server closes.
-    public func run(onReady: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+    /// Serves until SIGTERM or SIGINT, or until `stop` returns (or the task is cancelled).
+    /// `onReady` gets the base URL once the socket listens. On a signal or `stop` the engine stops
+    /// admitting, running answers get `shutdownGraceSeconds` to finish (then end with an error
+    /// event), and the server closes.
+    public func run(onReady: @escaping @Sendable (String) -> Void = { _ in },
+                    stop: (@Sendable () async -> Void)? = nil) async throws {
         var logger = Logger(label: "gptoss-gl.server")
         logger.logLevel = .warning
         let host = options.host
@@ -63,7 +65,19 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         let group = ServiceGroup(configuration: .init(
             services: [app, EngineDrain(engine: engine, graceSeconds: options.shutdownGraceSeconds)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        guard let stop else { return try await group.run() }
+        // Ends when the service group does (the stop task only triggers its graceful shutdown).
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask { try await group.run(); return true }
+            tasks.addTask {
+                await stop()
+                await group.triggerGracefulShutdown()
+                return false
+            }
+            while let groupEnded = try await tasks.next() {
+                if groupEnded { tasks.cancelAll(); break }
+            }
+        }
     }
 
     // MARK: - Endpoints

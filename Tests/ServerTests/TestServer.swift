@@ -11,20 +11,27 @@ final class TestServer {
     let server: OpenAIServer
     let url: String
     private let task: Task<Void, Error>
+    private let stopSignal = AsyncStream<Void>.makeStream()
 
     init(engine: any CompletionEngine, apiKey: String? = nil, maxBodyBytes: Int = ServerOptions.defaultMaxBodyBytes) async throws {
         server = try OpenAIServer(engine: engine, tokenizer: Fixture.tokenizer, options: ServerOptions(
             host: "127.0.0.1", port: 0, apiKey: apiKey, modelName: "test-model", maxBodyBytes: maxBodyBytes, maxJSONDepth: 16))
         let ready = AsyncStream<String>.makeStream()
         let server = self.server
-        task = Task { try await server.run { ready.continuation.yield($0) } }
+        let stopStream = stopSignal.stream
+        task = Task {
+            try await server.run(onReady: { ready.continuation.yield($0) }, stop: {
+                for await _ in stopStream { return }
+            })
+        }
         var iterator = ready.stream.makeAsyncIterator()
         guard let url = await iterator.next() else { throw XCTSkip("the server did not start") }
         self.url = url
     }
 
+    /// A graceful shutdown, as on SIGTERM: the engine drains, then the server closes.
     func stop() async {
-        task.cancel()
+        stopSignal.continuation.yield()
         _ = try? await task.value
     }
 
