@@ -59,7 +59,7 @@ struct ServerCommand: ParsableCommand {
             // several: continuous batching over the model's sequence slots.
             let engine: any CompletionEngine = parallel == 1
                 ? SerialCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
-                : try BatchedCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
+                : try BatchCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
             let server = try OpenAIServer(engine: engine, tokenizer: tokenizer, options: ServerOptions(
                 host: host, port: port, apiKey: apiKey, modelName: modelName, maxBodyBytes: maxBodyBytes,
                 shutdownGraceSeconds: shutdownGrace))
