@@ -172,12 +172,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     }
 
     private func workerLoop() {
-        while let job = nextJob() {
-            run(job)
-            condition.lock()
-            running = nil
-            condition.unlock()
-        }
+        while let job = nextJob() { run(job) }
         model.kernels.context.releaseCurrent()
         condition.lock()
         workerDone = true
@@ -208,6 +203,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         telemetry?.emit(.sequence(SequenceUpdate(sequence: job.sequence, slot: 0, state: .admitted,
                                                  promptTokens: job.request.prompt.count)))
         var finishReason: FinishReason?
+        var failure: Error?
         let request = GenerationRequest(prompt: job.request.prompt, maxTokens: job.request.maxTokens,
                                         sampling: job.request.sampling, stopTokens: job.request.stopTokens)
         var generated = 0
@@ -241,24 +237,29 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                     job.continuation.yield(.finished(reason, promptTokens: job.request.prompt.count, completionTokens: generated))
                 }
             }
-            job.continuation.finish()
         } catch is Cancelled {
             // Cut off by shutdown (its consumer still reads) or dropped by its consumer (nobody does).
-            job.continuation.finish(throwing: isStopping() ? CompletionEngineError.shuttingDown : CancellationError())
+            failure = isStopping() ? CompletionEngineError.shuttingDown : CancellationError()
         } catch {
-            job.continuation.finish(throwing: error)
+            failure = error
         }
+        // The books are closed before the stream ends, so a consumer that reads stats() after
+        // its last event sees this sequence counted and its slot free.
         condition.lock()
         let rate = job.tokensPerSecond
+        totals.requests += 1
+        totals.promptTokens += job.request.prompt.count
+        totals.completionTokens += generated
+        running = nil
         condition.unlock()
         telemetry?.emit(.sequence(SequenceUpdate(
             sequence: job.sequence, slot: 0, state: finishReason == nil ? .cancelled : .finished,
             promptTokens: job.request.prompt.count, generatedTokens: generated, tokensPerSecond: rate,
             kvUsedTokens: job.request.prompt.count + generated, reason: finishReason?.rawValue)))
-        condition.lock()
-        totals.requests += 1
-        totals.promptTokens += job.request.prompt.count
-        totals.completionTokens += generated
-        condition.unlock()
+        if let failure {
+            job.continuation.finish(throwing: failure)
+        } else {
+            job.continuation.finish()
+        }
     }
 }
