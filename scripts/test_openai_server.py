@@ -11,7 +11,9 @@ exit 0 on SIGTERM while a stream is running. Every wait is bounded.
 
 Two tests need a model that writes an analysis channel and calls `functions.*` tools (the
 retrained bundled model); they run when GPTOSS_GL_TEST_REASONING_TOOLS=1:
-reasoning_content present, and a tool-call round trip.
+reasoning_content present at reasoning medium, and a tool-call round trip with the tools and a
+held-out question of Assets/models/gptoss-shakespeare-tools.json (the tools the model was trained
+on, so the prompt stays in its distribution).
 
 Run from the repository root after `swift build`:
     python3 scripts/test_openai_server.py [--binary .build/debug/gptoss-gl] [--model PATH]
@@ -38,6 +40,8 @@ KEY = "test-key"
 START_TIMEOUT = 120     # model load and kernel compilation on llvmpipe
 REQUEST_TIMEOUT = 180
 RETRAINED = os.environ.get("GPTOSS_GL_TEST_REASONING_TOOLS") == "1"
+# The retrained demo model's tools and held-out questions (docs/models.md).
+TOOLS_FILE = ROOT / "Assets" / "models" / "gptoss-shakespeare-tools.json"
 
 
 class Server:
@@ -162,29 +166,40 @@ class OpenAIClientTests(unittest.TestCase):
 
     @unittest.skipUnless(RETRAINED, "needs the retrained bundled model (set GPTOSS_GL_TEST_REASONING_TOOLS=1)")
     def test_reasoning_content_is_present(self):
-        answer = chat(self.client, "Who is Romeo?", max_tokens=200, temperature=0, reasoning_effort="low")
+        # The demo model writes an analysis message at reasoning medium and high (docs/models.md).
+        answer = chat(self.client, "What says Romeo?", max_tokens=300, temperature=0, reasoning_effort="medium")
         message = answer.choices[0].message
-        reasoning = getattr(message, "reasoning_content", None) or (message.model_extra or {}).get("reasoning_content")
-        self.assertTrue(reasoning, "no reasoning_content: the model wrote no analysis channel")
-        self.assertTrue(message.content)
+        self.assertTrue(reasoning_of(message), "no reasoning_content: the model wrote no analysis channel")
+        self.assertTrue(message.content, "no final answer after the analysis")
+        self.assertEqual(answer.choices[0].finish_reason, "stop")
 
     @unittest.skipUnless(RETRAINED, "needs the retrained bundled model (set GPTOSS_GL_TEST_REASONING_TOOLS=1)")
     def test_tool_call_round_trip(self):
-        tools = [{"type": "function", "function": {
-            "name": "get_weather", "description": "Gets the current weather in a city.",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
-        messages = [{"role": "user", "content": "What is the weather in Verona?"}]
-        first = self.client.chat.completions.create(model="x", messages=messages, tools=tools, max_tokens=200, temperature=0)
+        # The tools the demo model was trained to call, and a held-out question with its true result.
+        spec = json.loads(TOOLS_FILE.read_text())
+        example = spec["examples"][0]
+        messages = [{"role": "user", "content": example["question"]}]
+        options = dict(model="gptoss-shakespeare", tools=spec["tools"], max_tokens=300, temperature=0,
+                       reasoning_effort="medium")
+        first = self.client.chat.completions.create(messages=messages, **options)
         choice = first.choices[0]
-        self.assertEqual(choice.finish_reason, "tool_calls")
+        self.assertEqual(choice.finish_reason, "tool_calls", f"no call: {choice.message}")
         call = choice.message.tool_calls[0]
-        self.assertEqual(call.function.name, "get_weather")
-        self.assertIn("city", json.loads(call.function.arguments))
+        self.assertEqual(call.type, "function")
+        self.assertEqual(call.function.name, example["tool"])
+        arguments = json.loads(call.function.arguments)
+        self.assertIsInstance(arguments, dict)
+        # The assistant message goes back as the client got it (reasoning_content included).
         messages += [choice.message.model_dump(exclude_none=True),
-                     {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"sky": "clear", "temperature_c": 21})}]
-        second = self.client.chat.completions.create(model="x", messages=messages, tools=tools, max_tokens=200, temperature=0)
+                     {"role": "tool", "tool_call_id": call.id, "content": json.dumps(example["result"])}]
+        second = self.client.chat.completions.create(messages=messages, **options)
         self.assertEqual(second.choices[0].finish_reason, "stop")
         self.assertTrue(second.choices[0].message.content)
+        self.assertFalse(second.choices[0].message.tool_calls)
+
+
+def reasoning_of(message):
+    return getattr(message, "reasoning_content", None) or (message.model_extra or {}).get("reasoning_content")
 
 
 class QueueAndShutdownTests(unittest.TestCase):

@@ -8,8 +8,8 @@ enum ToolChoice: Equatable {
     case auto
     /// Tools are left out of the prompt: the model cannot call one.
     case none
-    /// The answer must be a call: the prompt ends in a commentary-channel header addressed to
-    /// `functions.`, and the model writes the name.
+    /// The answer must be a call: the prompt ends in a header addressed to `functions.`, and the
+    /// model writes the name (and the commentary channel after it).
     case required
     /// The answer must call this function: the whole call header is in the prompt.
     case function(String)
@@ -100,11 +100,12 @@ struct ChatRequest {
     }
 
     /// Text the prompt ends with after `<|start|>assistant` so the answer starts as a call
-    /// (tool_choice required or named); the output parser is fed it first.
+    /// (tool_choice required or named); the output parser is fed it first. The header is written
+    /// as openai-harmony renders a call (recipient, then channel), the form models are trained on.
     var forcedHeader: String? {
         switch toolChoice {
-        case .required: return "<|channel|>commentary to=functions."
-        case .function(let name): return "<|channel|>commentary to=functions.\(name) <|constrain|>json<|message|>"
+        case .required: return " to=functions."
+        case .function(let name): return " to=functions.\(name)<|channel|>commentary <|constrain|>json<|message|>"
         case .auto, .none: return nil
         }
     }

@@ -41,12 +41,22 @@ final class ChatOutputTests: XCTestCase {
 
     func testForcedHeaderStartsTheCall() throws {
         var output = try ChatOutput(tokenizer: Fixture.tokenizer, stop: [], makeCallID: { "call_x" })
-        let forced = output.feedForced(Fixture.ids("<|channel|>commentary to=functions.define <|constrain|>json<|message|>"))
+        let forced = output.feedForced(Fixture.ids(" to=functions.define<|channel|>commentary <|constrain|>json<|message|>"))
         XCTAssertEqual(forced.toolCalls.first?.name, "define")
         for id in Fixture.ids("{\"word\":\"anon\"}<|call|>") { _ = output.feed(id) }
         _ = output.finish()
         XCTAssertEqual(output.toolCalls, [ToolCall(id: "call_x", name: "define", arguments: "{\"word\":\"anon\"}")])
         XCTAssertEqual(output.generatedTokens, Fixture.ids("{\"word\":\"anon\"}<|call|>").count)
+    }
+
+    /// tool_choice required: the prompt ends in " to=functions." and the model writes the name.
+    func testRequiredHeaderLeavesTheNameToTheModel() throws {
+        var output = try ChatOutput(tokenizer: Fixture.tokenizer, stop: [], makeCallID: { "call_r" })
+        XCTAssertTrue(output.feedForced(Fixture.ids(" to=functions.")).isEmpty)
+        for id in Fixture.ids("get_speaker<|channel|>commentary <|constrain|>json<|message|>{\"line\":\"x\"}<|call|>") { _ = output.feed(id) }
+        _ = output.finish()
+        XCTAssertEqual(output.toolCalls, [ToolCall(id: "call_r", name: "get_speaker", arguments: "{\"line\":\"x\"}")])
+        XCTAssertEqual(output.finishReason(engine: .stopToken), "tool_calls")
     }
 
     func testCutOffAnswerIsLength() throws {

@@ -59,10 +59,10 @@ final class ChatRequestTests: XCTestCase {
         XCTAssertEqual(none.conversation.tools, [])
 
         let required = try parse(#"{"messages": [{"role": "user", "content": "hi"}], \#(tools), "tool_choice": "required"}"#)
-        XCTAssertEqual(required.forcedHeader, "<|channel|>commentary to=functions.")
+        XCTAssertEqual(required.forcedHeader, " to=functions.")
 
         let named = try parse(#"{"messages": [{"role": "user", "content": "hi"}], \#(tools), "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}"#)
-        XCTAssertEqual(named.forcedHeader, "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>")
+        XCTAssertEqual(named.forcedHeader, " to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>")
 
         assertInvalid(#"{"messages": [{"role": "user", "content": "hi"}], "tool_choice": "required"}"#, param: "tool_choice")
         assertInvalid(#"{"messages": [{"role": "user", "content": "hi"}], \#(tools), "tool_choice": {"type": "function", "function": {"name": "other"}}}"#,
