@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "GPTOSS", dependencies: ["GGUF", "GLES", "Kernels", "Telemetry"]),
         .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES", "RepositoryPaths"]),
         // Parses the GPTOSS_GL_* environment once into the options values above (docs/design.md).
-        .target(name: "Configuration", dependencies: ["GGUF", "GLES", "Kernels", "HUD"]),
+        .target(name: "Settings", dependencies: ["GGUF", "GLES", "Kernels", "HUD"]),
         .target(name: "ModelServer", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -57,7 +57,7 @@ let package = Package(
         // MARK: - The executable
         .executableTarget(name: "gptoss-gl", dependencies: [
             "GGUF", "WGSL", "Telemetry", "GLES", "Tokenizer", "Kernels", "GPTOSS", "HUD", "ModelServer", "Server", "RepositoryPaths",
-            "Configuration",
+            "Settings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "GPTOSS", "Tokenizer"]),
         .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "GGUF", "GLES", "Kernels", "HUD"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "GGUF", "GLES", "Kernels", "HUD"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,6 @@
 /// How a headless context is opened and driven: the GLES part of the run's configuration. The
 /// library never reads the environment; the executable parses its `GPTOSS_GL_*` variables once
-/// (the Configuration module) and hands this down, tests construct it directly.
+/// (the Settings module) and hands this down, tests construct it directly.
 public struct GLOptions: Sendable, Equatable {
     /// An EGL device index to try first (`GPTOSS_GL_EGL_DEVICE`).
     public var eglDevice: Int?

@@ -1,4 +1,4 @@
-import Configuration
+import Settings
 import Foundation
 
 /// The run's `GPTOSS_GL_*` configuration: the one place the program reads its environment,

@@ -10,7 +10,7 @@ import Kernels
 /// `GLContext.createHeadless`, `tuning` and `verifiesGroupedExperts` to the `KernelLibrary`, the
 /// model switches to `ModelOptions`, `ffmpeg` and `home` to the HUD recorder, `home` to the
 /// shader, font and vocabulary lookups. No library reads the environment; tests build these
-/// values directly. `variables` is the list README.md documents (ConfigurationTests checks it).
+/// values directly. `variables` is the list README.md documents (SettingsTests checks it).
 public struct RunConfiguration: Sendable, Equatable {
     /// The checkout, when the binary runs elsewhere (shaders, fonts, vocabulary, bundled model).
     public var home: String?

@@ -3,7 +3,7 @@ import XCTest
 import GLES
 import HUD
 import Kernels
-@testable import Configuration
+@testable import Settings
 
 final class RunConfigurationTests: XCTestCase {
     func testNothingSetGivesTheDefaults() throws {
