@@ -40,6 +40,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
         var generated = 0
         var firstToken: Date?
         var tokensPerSecond = 0.0
+        var finishReason: FinishReason?
 
         init(sequence: Int, request: CompletionRequest, continuation: AsyncThrowingStream<CompletionEvent, Error>.Continuation) {
             self.sequence = sequence; self.request = request; self.continuation = continuation
@@ -152,7 +153,11 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
     private func workerLoop(context: GLContext) {
         while let (admitted, ended) = nextRound(), let decoder {
             end(ended)
-            for job in admitted { job.continuation.yield(.admitted(sequence: job.sequence, slot: job.slot ?? 0)) }
+            for job in admitted {
+                job.continuation.yield(.admitted(sequence: job.sequence, slot: job.slot ?? 0))
+                telemetry?.emit(.sequence(SequenceUpdate(sequence: job.sequence, slot: job.slot ?? 0, state: .admitted,
+                                                         promptTokens: job.request.prompt.count)))
+            }
             let start = Date()
             do {
                 let outputs = try decoder.step()
@@ -187,8 +192,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
             var admitted: [Job] = []
             while let decoder, decoder.freeSlots > 0, !waiting.isEmpty {
                 let job = waiting.removeFirst()
-                let request = GenerationRequest(prompt: job.request.prompt, maxTokens: job.request.maxTokens,
-                                                sampling: job.request.sampling, stopTokens: job.request.stopTokens)
+                let request = job.request
                 do {
                     try decoder.admit(sequence: job.sequence, request)
                     job.slot = decoder.running.last?.slot
@@ -231,6 +235,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
                 emitTelemetry(token, sequence: job.sequence)
             }
             if let reason = out.finished {
+                job.finishReason = reason
                 job.continuation.yield(.finished(reason, promptTokens: job.request.prompt.count, completionTokens: job.generated))
                 end(locked { retire(job, error: nil) }.map { [$0] } ?? [])
             }
@@ -246,9 +251,14 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
         return (job, error)
     }
 
-    /// Closes streams (lock not held).
+    /// Closes streams (lock not held) and tells the telemetry.
     private func end(_ endings: [Ending]) {
         for (job, error) in endings {
+            let (generated, rate) = locked { (job.generated, job.tokensPerSecond) }
+            telemetry?.emit(.sequence(SequenceUpdate(
+                sequence: job.sequence, slot: job.slot ?? 0, state: job.finishReason == nil ? .cancelled : .finished,
+                promptTokens: job.request.prompt.count, generatedTokens: generated, tokensPerSecond: rate,
+                kvUsedTokens: job.request.prompt.count + generated, reason: job.finishReason?.rawValue)))
             if let error { job.continuation.finish(throwing: error) } else { job.continuation.finish() }
         }
     }

@@ -5,19 +5,9 @@ import Foundation
 // engine (SerialCompletionEngine.swift) runs one request at a time; a batched engine advances
 // many sequences per step behind the same protocol.
 
-/// A request one engine slot decodes: rendered prompt ids, limits, sampling, stop ids.
-public struct CompletionRequest: Sendable {
-    public var prompt: [Int]
-    /// Generated tokens at most (the stop token, when one ends the sequence, counts).
-    public var maxTokens: Int
-    public var sampling: SamplingParameters
-    /// Ids that end the sequence when sampled (reported as the last `.token`).
-    public var stopTokens: Set<Int>
-
-    public init(prompt: [Int], maxTokens: Int, sampling: SamplingParameters = .greedy, stopTokens: Set<Int> = []) {
-        self.prompt = prompt; self.maxTokens = maxTokens; self.sampling = sampling; self.stopTokens = stopTokens
-    }
-}
+/// A request one engine slot decodes: rendered prompt ids, limits, sampling, stop ids — what a
+/// single-stream generation takes too.
+public typealias CompletionRequest = GenerationRequest
 
 /// What a submitted request reports, in order: admitted once, a token per step, finished once.
 /// A stream that ends without `.finished` was cancelled or failed (the error says which).

@@ -204,8 +204,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                                                  promptTokens: job.request.prompt.count)))
         var finishReason: FinishReason?
         var failure: Error?
-        let request = GenerationRequest(prompt: job.request.prompt, maxTokens: job.request.maxTokens,
-                                        sampling: job.request.sampling, stopTokens: job.request.stopTokens)
+        let request = job.request
         var generated = 0
         do {
             if isCancelled(job) { throw Cancelled() }
