@@ -32,12 +32,15 @@ demo: build
 IMPORT_CHECK = --explicit-target-dependency-import-check error
 
 # After the Swift tests, the official `openai` Python client drives `gptoss-gl server`
-# (scripts/test_openai_server.py); only that package is installed, at the pinned version.
+# (scripts/test_openai_server.py). The Python packages the tests use are installed at their pinned
+# versions: openai, and wgpu + numpy for the WebGPU cross-check (CrossCheckTests).
+TEST_PYTHON = $$(grep -E '^(openai|wgpu|numpy)==' scripts/requirements.txt | cut -d' ' -f1)
+
 test: deps
+	python3 -m pip install -q $(TEST_PYTHON)
 	$(SWIFT) build $(IMPORT_CHECK)
 	.build/debug/gptoss-gl translate --check
 	$(SWIFT) test $(IMPORT_CHECK)
-	python3 -m pip install -q "$$(grep '^openai==' scripts/requirements.txt | cut -d' ' -f1)"
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
 
 clean:
