@@ -16,7 +16,13 @@ final class StepPlanTests: XCTestCase {
         return l
     }
 
-    static let tunings: [(String, KernelTuning)] = [("portable", .portable), ("wide", .wide)]
+    static let tunings: [(String, KernelTuning)] = {
+        // The wide tuning once more with the RoPE fusion off: the plan that folds only the norm
+        // into the QKV launch (what weights of mixed types or a split matrix get).
+        var unfused = KernelTuning.wide
+        unfused.fuseRope = false
+        return [("portable", .portable), ("wide", .wide), ("wide without fused RoPE", unfused)]
+    }()
 
     /// The dumps that force each decode variant: a wanted tensor must exist, so it turns off the
     /// fusion that would skip it.
@@ -92,6 +98,8 @@ final class StepPlanTests: XCTestCase {
             print("tuning \(tuningName): plan variants run: \(seen.sorted())")
             XCTAssertTrue(seen.contains { $0.hasPrefix("separate/") } && seen.contains { $0.hasSuffix("/separate") }
                           && seen.contains { $0.hasSuffix("/fused") }, "\(tuningName): \(seen)")
+            XCTAssertTrue(seen.contains { $0.hasPrefix(tuning.fuseRope ? "normRopeAppendInProjection/" : "normInProjection/") },
+                          "\(tuningName): \(seen)")
         }
     }
 }

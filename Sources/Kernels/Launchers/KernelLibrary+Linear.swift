@@ -61,7 +61,7 @@ extension KernelLibrary {
     /// Whether `linear` can fold RoPE and the KV append into a QKV projection of `weights`
     /// (f32 cache, one binding, and a device with the 9 storage blocks the kernel then binds).
     public func canFuseRope(into weights: GPUWeights, cache: KVCacheLayer) -> Bool {
-        weights.chunks.count == 1 && cache.storage == .f32 && context.limits.maxComputeShaderStorageBlocks >= 9
+        tuning.fuseRope && weights.chunks.count == 1 && cache.storage == .f32 && context.limits.maxComputeShaderStorageBlocks >= 9
     }
 
     @discardableResult

@@ -119,6 +119,11 @@ public struct KernelTuning: Sendable, Equatable {
     /// (`outRouterDecode`) where the shapes allow; off: two launches (to time the difference).
     public var fuseOutputRouter = true
 
+    /// A decode step's fused QKV projection also applies RoPE and appends K and V to an f32
+    /// cache (`LinearRope`); off: a RoPE launch follows (to time the difference, and so the
+    /// tests run that plan on fused weights too).
+    public var fuseRope = true
+
     public init(linear: Linear, elementWorkgroup: Int, decodeAttention: DecodeAttention, prefillAttention: PrefillAttention,
                 sampler: Sampler) {
         self.linear = linear; self.elementWorkgroup = elementWorkgroup; self.decodeAttention = decodeAttention
