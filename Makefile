@@ -21,11 +21,12 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-# Answers a prompt with the bundled model on the GPU (llvmpipe on a CPU-only machine) and
-# records the HUD video of the whole run.
+# Answers a prompt with the bundled model on the GPU (llvmpipe on a CPU-only machine), keeps
+# out/live.png showing the HUD while it runs, and records the HUD video of the whole run.
 demo: build
 	mkdir -p out
-	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --temperature 0.8 --seed 7 --record out/demo.mp4 --telemetry out/demo.jsonl
+	@echo "live HUD frame: $(CURDIR)/out/live.png (open it in an image viewer that reloads)"
+	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --temperature 0.8 --seed 7 --live out/live.png --record out/demo.mp4 --telemetry out/demo.jsonl
 
 # Every import must be a declared dependency of its target (an undeclared one builds only by
 # luck of the build order), so the check is an error here, as in CI (.ci/run runs this).
