@@ -20,10 +20,12 @@ extension Painter {
     }
 
     private var tokenPanelTitle: String {
-        var title = "Token stream  ·  analysis ░ final █"
-        if let sequence = streamTokens.sequence { title = "Token stream  ·  seq \(sequence)" }
+        var title = streamTokens.sequence.map { "Token stream  ·  seq \($0)" } ?? "Token stream"
         if let speculation = state.speculation {
-            title += String(format: "  ·  drafted ▁ %.0f%% accepted", speculation.acceptanceRate * 100)
+            // The legend gives way to the drafter's score: accepted drafts are underlined.
+            title += String(format: "  ·  drafts %.0f%% accepted", speculation.acceptanceRate * 100)
+        } else if streamTokens.sequence == nil {
+            title += "  ·  analysis ░ final █"
         }
         return title
     }

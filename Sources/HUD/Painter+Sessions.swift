@@ -46,7 +46,8 @@ extension Painter {
             x += widths[5]
             if let text = state.sequenceText[row.sequence], content.maxX - x > advance * 4 {
                 let columns = Int((content.maxX - x) / advance)
-                list.text(String(Format.visible(text).suffix(columns)), x: x, y: y, face: style.small,
+                let flat = text.replacingOccurrences(of: "\n", with: "↵").replacingOccurrences(of: "\t", with: " ")
+                list.text(String(flat.suffix(columns)), x: x, y: y, face: style.small,
                           row.state == .decode ? Theme.cyan : Theme.cyanDim, maxWidth: content.maxX - x)
             }
             y += style.line
