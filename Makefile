@@ -43,6 +43,7 @@ test: deps
 	.build/debug/gptoss-gl translate --check
 	$(SWIFT) test $(IMPORT_CHECK)
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
+	scripts/check_live_record.sh .build/debug/gptoss-gl
 
 clean:
 	rm -rf .build out

@@ -37,6 +37,10 @@ public final class LiveHUD: TelemetrySink, @unchecked Sendable {
         public var meanFrameSeconds: Double { frames > 0 ? busySeconds / Double(frames) : 0 }
         /// The interval the renderer settled on last, seconds.
         public var interval = 0.0
+        /// Seconds from the first frame's start to the last frame's end.
+        public var elapsed = 0.0
+        /// Frames per second achieved.
+        public var achievedFPS: Double { elapsed > 0 ? Double(frames) / elapsed : 0 }
     }
 
     public let options: Options
@@ -150,6 +154,7 @@ public final class LiveHUD: TelemetrySink, @unchecked Sendable {
         var state = HUDState()
         var interval = 1 / options.fps
         var nextFrame = Date()
+        let firstFrame = Date()
         while true {
             condition.lock()
             while !finishing, Date() < nextFrame { _ = condition.wait(until: nextFrame) }
@@ -172,6 +177,7 @@ public final class LiveHUD: TelemetrySink, @unchecked Sendable {
             statistics.frames += 1
             statistics.busySeconds += cost
             statistics.interval = interval
+            statistics.elapsed = Date().timeIntervalSince(firstFrame)
             condition.broadcast()
             condition.unlock()
             if last { return }

@@ -175,8 +175,8 @@ extension LiveHUD {
     /// One line for the end of a run: frames drawn and what they cost.
     var summary: String {
         let stats = self.stats
-        return String(format: "live HUD: %d frames, %.0f ms each (draw, readback, PNG), last interval %.2f s",
-                      stats.frames, stats.meanFrameSeconds * 1000, stats.interval)
+        return String(format: "live HUD: %d frames in %.1f s (%.1f fps), %.0f ms each (draw, readback, PNG)",
+                      stats.frames, stats.elapsed, stats.achievedFPS, stats.meanFrameSeconds * 1000)
     }
 }
 
