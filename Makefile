@@ -5,7 +5,7 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/gptoss-gl
 SYSTEM_PACKAGES = libegl-dev libgles-dev libpng-dev libcurl4-openssl-dev libegl-mesa0 libgl1-mesa-dri \
-                  pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers
+                  pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers libturbojpeg0-dev
 
 .PHONY: deps build demo test clean
 
