@@ -40,7 +40,6 @@ extension Benchmark {
     /// For each stream count (at most the model's sequence slots), `settings.repeats` timed runs
     /// after an untimed one; streams get different seeded prompts.
     public static func streams(_ model: GPTOSSModel, counts: [Int], _ settings: BenchmarkSettings) throws -> [StreamsBenchmark] {
-        if counts.isEmpty { return [] }   // no --streams: nothing to measure
         guard let most = counts.max(), most <= model.sequenceSlots, (counts.min() ?? 1) >= 1 else {
             throw GPTOSSError.badSequence("--streams \(counts) needs 1…\(model.sequenceSlots) streams (the model's --parallel)")
         }
