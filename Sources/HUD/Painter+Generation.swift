@@ -195,7 +195,11 @@ extension Painter {
 
         // KV cache fill.
         list.text("KV CACHE", x: cells[2].x, y: cells[2].y, face: style.small, Theme.textDim)
-        if let kv = state.kvCache {
+        // A server reports per-sequence use in its sessions table: show all slots together.
+        let kvUse = state.sessions.map { table in
+            KVCacheUse(usedTokens: table.rows.reduce(0) { $0 + $1.kvUsedTokens }, capacityTokens: table.slots * table.contextPerSequence)
+        } ?? state.kvCache
+        if let kv = kvUse {
             let text = "\(kv.usedTokens)/\(kv.capacityTokens)"
             list.text(text, x: cells[2].x, y: cells[2].y + Float(style.small.lineHeight) + 2, face: style.bold, Theme.text, maxWidth: cells[2].w)
             if let bytes = kv.bytes {
