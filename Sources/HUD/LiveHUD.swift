@@ -94,7 +94,9 @@ public final class LiveHUD: TelemetrySink, @unchecked Sendable {
 
     public func receive(_ event: TelemetryEvent) {
         condition.lock()
-        pending.append(event)
+        // A renderer that stopped (it failed, or the run finished) takes no more: a server
+        // runs for days, and nothing would ever drain the list.
+        if !threadDone { pending.append(event) }
         condition.unlock()
     }
 
