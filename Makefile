@@ -44,6 +44,7 @@ test: deps
 	$(SWIFT) test $(IMPORT_CHECK)
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
 	scripts/check_live_record.sh .build/debug/gptoss-gl
+	scripts/check_dashboard.sh .build/debug/gptoss-gl
 
 clean:
 	rm -rf .build out

@@ -104,7 +104,10 @@ struct ModelRunOptions: ParsableArguments {
     /// terminal free of its per-token decode line (the summary still prints at the end).
     /// `liveDrawsWhenIdle`: the live HUD keeps its full frame rate even while no events arrive
     /// (bench: its timed decode emits none, and the point is to measure drawing at that rate).
-    func load(tool: String, streamsText: Bool = false, sequences: Int = 1, liveDrawsWhenIdle: Bool = false) throws -> Loaded {
+    /// `attach`: adds more sinks to the run's bus before anything is loaded (the server's
+    /// dashboard HUD), so they see the whole load.
+    func load(tool: String, streamsText: Bool = false, sequences: Int = 1, liveDrawsWhenIdle: Bool = false,
+              attach: (TelemetryBus, RunConfiguration) throws -> Void = { _, _ in }) throws -> Loaded {
         let location = try modelLocation()
         let bus = TelemetryBus()
         bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false), showsDecodeLine: !streamsText))
@@ -114,6 +117,7 @@ struct ModelRunOptions: ParsableArguments {
         if let path = self.live {
             live = try startLive(path: path, bus: bus, environment: environment, drawsWhenIdle: liveDrawsWhenIdle)
         }
+        try attach(bus, environment)
         let context = try GLContext.createHeadless(options: environment.gl)
         var recorder: HUDRecorder?
         if let record {
