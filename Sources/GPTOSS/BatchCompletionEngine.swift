@@ -27,10 +27,9 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
     private var totals = (requests: 0, promptTokens: 0, completionTokens: 0)
     private var lastStepSeconds = 0.0
     private var expertCache = (hits: 0, misses: 0)
-    /// Worker thread only: when the last `sessions` event went out, and the tokens then.
-    private var lastSessionsEmit: (time: Date, completionTokens: Int, rows: Int)?
-    /// At most this many `sessions` events a second (a log of hours of serving stays small).
-    static let sessionsEventsPerSecond = 10.0
+    /// Worker thread only: `sessions` telemetry, at most ten tables a second (a log of hours
+    /// of serving stays small).
+    private let sessionsReporter = SessionsReporter(perSecond: 10)
 
     /// One submitted request and the stream it reports to.
     private final class Job: @unchecked Sendable {
@@ -279,31 +278,10 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
         telemetry?.emit(.error(ErrorReport(message: (error as? LocalizedError)?.errorDescription ?? "\(error)", stage: nil)))
     }
 
-    /// After a step: the sessions table for the HUD's sessions view, and the expert cache's
-    /// totals, at most `sessionsEventsPerSecond` times a second, and always when the last
-    /// sequence left (so the view does not keep showing finished rows).
+    /// After a step: the sessions table for the HUD's sessions view (at most ten a second).
     private func emitSessions() {
         guard let telemetry else { return }
-        let stats = stats()
-        let now = Date()
-        let completed = stats.completionTokensTotal + stats.sessions.reduce(0) { $0 + $1.generatedTokens }
-        if let last = lastSessionsEmit {
-            let emptied = stats.sessions.isEmpty && last.rows > 0
-            guard emptied || now.timeIntervalSince(last.time) >= 1 / Self.sessionsEventsPerSecond else { return }
-        }
-        let elapsed = lastSessionsEmit.map { now.timeIntervalSince($0.time) } ?? 0
-        let rate = elapsed > 0 ? Double(completed - (lastSessionsEmit?.completionTokens ?? 0)) / elapsed : 0
-        lastSessionsEmit = (now, completed, stats.sessions.count)
-        let rows = stats.sessions.map { session in
-            SessionTable.Row(sequence: session.sequence, slot: session.slot, promptTokens: session.promptTokens,
-                             tokens: session.generatedTokens, tokensPerSecond: session.tokensPerSecond,
-                             kvUsedTokens: session.kvUsedTokens, state: SessionPhase(rawValue: session.state.rawValue) ?? .queued)
-        }
-        telemetry.emit(.sessions(SessionTable(rows: rows, queued: stats.queuedRequests, slots: stats.slots,
-                                              contextPerSequence: stats.contextPerSequence, tokensPerSecond: max(0, rate))))
-        if stats.expertCacheHits + stats.expertCacheMisses > 0 {
-            telemetry.emit(.expertCache(ExpertCacheStats(hits: stats.expertCacheHits, misses: stats.expertCacheMisses)))
-        }
+        sessionsReporter.report(stats(), to: telemetry)
     }
 
     private func emitTelemetry(_ token: GeneratedToken, sequence: Int) {
