@@ -65,7 +65,9 @@ struct ServerCommand: ParsableCommand {
             let loaded = try options.load(tool: "server", streamsText: true, sequences: parallel) { bus, environment in
                 guard !noDashboard else { return }
                 let clock = bus.clock
-                let hud = try LiveHUD(options: LiveHUD.Options(size: FrameSize(parsing: options.recordSize) ?? .hd, fps: dashboardFps),
+                // Idle (no requests), one frame a second: the clock moves, the CPU rests.
+                let hud = try LiveHUD(options: LiveHUD.Options(size: FrameSize(parsing: options.recordSize) ?? .hd, fps: dashboardFps,
+                                                               idleFPS: 1),
                                       clock: { clock.now() }, fontsDirectory: try HUDAssets.fontsDirectory(home: environment.home),
                                       glOptions: environment.gl, warn: { Terminal.stderr($0 + "\n") }) { image, time in
                     try frames.put(image, time: time)
