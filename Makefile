@@ -5,7 +5,7 @@ SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/gptoss-gl
 SYSTEM_PACKAGES = libegl-dev libgles-dev libpng-dev libcurl4-openssl-dev libegl-mesa0 libgl1-mesa-dri \
-                  pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers
+                  pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers libturbojpeg0-dev
 
 .PHONY: deps build demo test clean
 
@@ -21,11 +21,12 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
-# Answers a prompt with the bundled model on the GPU (llvmpipe on a CPU-only machine) and
-# records the HUD video of the whole run.
+# Answers a prompt with the bundled model on the GPU (llvmpipe on a CPU-only machine), keeps
+# out/live.png showing the HUD while it runs, and records the HUD video of the whole run.
 demo: build
 	mkdir -p out
-	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --temperature 0.8 --seed 7 --record out/demo.mp4 --telemetry out/demo.jsonl
+	@echo "live HUD frame: $(CURDIR)/out/live.png (open it in an image viewer that reloads)"
+	$(BIN) generate --prompt "ROMEO:" --max-tokens 64 --temperature 0.8 --seed 7 --live out/live.png --record out/demo.mp4 --telemetry out/demo.jsonl
 
 # Every import must be a declared dependency of its target (an undeclared one builds only by
 # luck of the build order), so the check is an error here, as in CI (.ci/run runs this).
@@ -42,6 +43,8 @@ test: deps
 	.build/debug/gptoss-gl translate --check
 	$(SWIFT) test $(IMPORT_CHECK)
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
+	scripts/check_live_record.sh .build/debug/gptoss-gl
+	scripts/check_dashboard.sh .build/debug/gptoss-gl
 
 clean:
 	rm -rf .build out

@@ -19,11 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
-        // MARK: - System libraries (Debian: libegl-dev, libgles-dev, libpng-dev, libcurl4-openssl-dev)
+        // MARK: - System libraries (Debian: libegl-dev, libgles-dev, libpng-dev, libcurl4-openssl-dev, libturbojpeg0-dev)
         .systemLibrary(name: "CEGL", path: "Sources/CEGL", pkgConfig: "egl"),
         .systemLibrary(name: "CGLES", path: "Sources/CGLES", pkgConfig: "glesv2"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
 
         // MARK: - Libraries
         .target(name: "RepositoryPaths"),
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF", "RepositoryPaths"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Kernels", dependencies: ["GLES", "RepositoryPaths"]),
         .target(name: "GPTOSS", dependencies: ["GGUF", "GLES", "Kernels", "Telemetry"]),
-        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CGLES", "RepositoryPaths"]),
+        .target(name: "HUD", dependencies: ["GLES", "Telemetry", "CPNG", "CTurboJPEG", "CGLES", "RepositoryPaths"]),
         // Parses the GPTOSS_GL_* environment once into the options values above (docs/design.md).
         .target(name: "Settings", dependencies: ["GGUF", "GLES", "Kernels", "HUD"]),
         .target(name: "ModelServer", dependencies: [

@@ -27,6 +27,9 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
     private var totals = (requests: 0, promptTokens: 0, completionTokens: 0)
     private var lastStepSeconds = 0.0
     private var expertCache = (hits: 0, misses: 0)
+    /// Worker thread only: `sessions` telemetry, at most ten tables a second (a log of hours
+    /// of serving stays small).
+    private let sessionsReporter = SessionsReporter(perSecond: 10)
 
     /// One submitted request and the stream it reports to.
     private final class Job: @unchecked Sendable {
@@ -167,6 +170,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
             } catch {
                 fail(error)
             }
+            emitSessions()
         }
         decoder = nil
         context.releaseCurrent()
@@ -272,6 +276,12 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
             }
         })
         telemetry?.emit(.error(ErrorReport(message: (error as? LocalizedError)?.errorDescription ?? "\(error)", stage: nil)))
+    }
+
+    /// After a step: the sessions table for the HUD's sessions view (at most ten a second).
+    private func emitSessions() {
+        guard let telemetry else { return }
+        sessionsReporter.report(stats(), to: telemetry)
     }
 
     private func emitTelemetry(_ token: GeneratedToken, sequence: Int) {

@@ -14,6 +14,8 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     private let model: GPTOSSModel
     private let generator: Generator
     private let telemetry: TelemetryBus?
+    /// Worker thread only: the HUD's sessions view, at most ten tables a second.
+    private let sessionsReporter = SessionsReporter(perSecond: 10)
     private let condition = NSCondition()
     // Everything below is guarded by `condition`.
     private var waiting: [Job] = []
@@ -228,6 +230,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                     let cancelled = job.cancelled
                     condition.unlock()
                     job.continuation.yield(.token(token))
+                    if let telemetry { sessionsReporter.report(stats(), to: telemetry) }
                     // Checked after each token: the next step is not started for a sequence
                     // nobody reads any more.
                     if cancelled { throw Cancelled() }
@@ -255,6 +258,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
             sequence: job.sequence, slot: 0, state: finishReason == nil ? .cancelled : .finished,
             promptTokens: job.request.prompt.count, generatedTokens: generated, tokensPerSecond: rate,
             kvUsedTokens: job.request.prompt.count + generated, reason: finishReason?.rawValue)))
+        if let telemetry { sessionsReporter.report(stats(), to: telemetry) }
         if let failure {
             job.continuation.finish(throwing: failure)
         } else {

@@ -15,6 +15,7 @@ public enum HUDError: LocalizedError, Equatable {
     case ffmpegPipeFailed(path: String, reason: String)
     case badOutputName(path: String)
     case badSchedule(fps: Double, from: Double, to: Double?)
+    case jpegFailed(reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -42,6 +43,8 @@ public enum HUDError: LocalizedError, Equatable {
             return "lost the pipe to ffmpeg while writing \(path): \(reason)."
         case .badSchedule(let fps, let from, let to):
             return "cannot record at \(fps) fps from \(from) s to \(to.map { "\($0) s" } ?? "the end"): fps must be 0...240 and from must not be after to."
+        case .jpegFailed(let reason):
+            return "JPEG encoding or decoding failed (libjpeg-turbo): \(reason)."
         case .badOutputName(let path):
             return "\(path): a recording goes to a folder (PNG frames) or a .mp4/.webm file; other extensions are not supported."
         }

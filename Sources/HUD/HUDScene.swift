@@ -49,7 +49,14 @@ struct HUDScene {
         let style = painter.style
         let topHeight = style.line * 5 + style.pad * 2 + painter.headerHeight
         let statsHeight = Float(style.big.lineHeight) + style.line * 2 + style.pad * 3 + painter.headerHeight
-        let (tokens, rest) = column.splitTop(column.h - topHeight - statsHeight - 2 * style.gap, gap: style.gap)
+        var stream = column
+        if let table = state.sessions {
+            // A server: the sessions table on top, at most 40 % of the column.
+            let (sessions, below) = column.splitTop(min(painter.sessionsPanelHeight(table), column.h * 0.4), gap: style.gap)
+            painter.sessionsPanel(sessions, table)
+            stream = below
+        }
+        let (tokens, rest) = stream.splitTop(stream.h - topHeight - statsHeight - 2 * style.gap, gap: style.gap)
         let (top, stats) = rest.splitTop(topHeight, gap: style.gap)
         painter.tokenPanel(tokens)
         painter.topPanel(top)

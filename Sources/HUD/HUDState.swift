@@ -74,6 +74,11 @@ public struct HUDState: Sendable, Equatable {
     public private(set) var notes: [String] = []
     /// Speculative decoding so far: verification steps, drafted and accepted tokens (nil: none).
     public private(set) var speculation: SpeculationTotals?
+    /// The server's latest sessions table (nil: a single-stream run).
+    public private(set) var sessions: SessionTable?
+    /// The latest text of each server sequence (its last `sequenceTextLength` characters), for
+    /// the sessions view.
+    public private(set) var sequenceText: [Int: String] = [:]
 
     public struct SpeculationTotals: Sendable, Equatable {
         public var steps = 0
@@ -92,6 +97,9 @@ public struct HUDState: Sendable, Equatable {
     static let traceLength = 240
     static let noteHistory = 8
     static let speedWindow = 16
+    static let sequenceTextLength = 48
+    /// Tokens kept for the stream: a server runs for hours, and a frame wraps them all.
+    static let tokenHistory = 4096
 
     public init() {}
 
@@ -145,11 +153,20 @@ public struct HUDState: Sendable, Equatable {
             totals.drafted += step.drafted
             totals.accepted += step.accepted
             speculation = totals
+        case .sessions(let table):
+            sessions = table
+            let live = Set(table.rows.map(\.sequence))
+            sequenceText = sequenceText.filter { live.contains($0.key) }
         case .router(let choice):
             routerByLayer[choice.layer] = choice
             for expert in choice.experts { expertPicks[expert, default: 0] += 1 }
         case .token(let sample):
             tokens.append(TimedToken(sample: sample, time: event.time))
+            if tokens.count > Self.tokenHistory { tokens.removeFirst(tokens.count - Self.tokenHistory) }
+            if let sequence = sample.sequence {
+                let text = (sequenceText[sequence] ?? "") + sample.text
+                sequenceText[sequence] = String(text.suffix(Self.sequenceTextLength))
+            }
             let window = tokens.suffix(Self.speedWindow)
             if window.count >= 2, let first = window.first, event.time > first.time {
                 measuredDecodeRate = Double(window.count - 1) / (event.time - first.time)

@@ -34,6 +34,38 @@ public enum PNGFile {
         }
     }
 
+    /// `image` as PNG bytes in memory (for a web server's /hud.png).
+    public static func encode(_ image: RGBAImage, fast: Bool = true) throws -> Data {
+        var png = png_image()
+        png.version = UInt32(PNG_IMAGE_VERSION)
+        png.width = UInt32(image.width)
+        png.height = UInt32(image.height)
+        png.format = formatRGBA
+        png.flags = fast ? flagFast : 0
+        // The first call sizes the buffer (an upper bound), the second writes it.
+        var size = 0
+        let sized = image.pixels.withUnsafeBytes { bytes in
+            png_image_write_to_memory(&png, nil, &size, 0, bytes.baseAddress, Int32(image.width * 4), nil)
+        }
+        guard sized != 0, size > 0 else {
+            let reason = message(&png)
+            png_image_free(&png)
+            throw HUDError.pngWriteFailed(path: "(memory)", reason: reason)
+        }
+        var data = Data(count: size)
+        let ok = data.withUnsafeMutableBytes { out in
+            image.pixels.withUnsafeBytes { bytes in
+                png_image_write_to_memory(&png, out.baseAddress, &size, 0, bytes.baseAddress, Int32(image.width * 4), nil)
+            }
+        }
+        guard ok != 0 else {
+            let reason = message(&png)
+            png_image_free(&png)
+            throw HUDError.pngWriteFailed(path: "(memory)", reason: reason)
+        }
+        return data.prefix(size)
+    }
+
     /// Reads any PNG as 8-bit RGBA.
     public static func read(path: String) throws -> RGBAImage {
         var png = png_image()

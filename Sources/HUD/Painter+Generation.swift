@@ -9,14 +9,34 @@ extension Painter {
         var scalar: Unicode.Scalar
         var color: Color
         var tokenIndex: Int
+        var drafted: Bool
+    }
+
+    /// The tokens the stream shows: all of a single-stream run; on a server, those of the
+    /// sequence that produced the latest token (interleaved sequences would be unreadable).
+    private var streamTokens: (tokens: ArraySlice<HUDState.TimedToken>, sequence: Int?) {
+        guard state.sessions != nil, let sequence = state.latestToken?.sample.sequence else { return (state.tokens[...], nil) }
+        return (ArraySlice(state.tokens.filter { $0.sample.sequence == sequence }), sequence)
+    }
+
+    private var tokenPanelTitle: String {
+        var title = streamTokens.sequence.map { "Token stream  ·  seq \($0)" } ?? "Token stream"
+        if let speculation = state.speculation {
+            // The legend gives way to the drafter's score: accepted drafts are underlined.
+            title += String(format: "  ·  drafts %.0f%% accepted", speculation.acceptanceRate * 100)
+        } else if streamTokens.sequence == nil {
+            title += "  ·  analysis ░ final █"
+        }
+        return title
     }
 
     mutating func tokenPanel(_ rect: Rect) {
-        let content = panel(rect, "Token stream  ·  analysis ░ final █", meterSeed: 4)
+        let (tokens, _) = streamTokens
+        let content = panel(rect, tokenPanelTitle, meterSeed: 4)
         guard content.h > style.line, content.w > 0 else { return }
         let columns = max(1, Int(content.w / Float(style.body.advance)))
         let rowsFit = max(1, Int(content.h / style.line))
-        if state.tokens.isEmpty {
+        if tokens.isEmpty {
             let waiting = state.phase == .failed ? "NO OUTPUT" : state.phase == .loading || state.phase == .idle ? "AWAITING MODEL" : "AWAITING FIRST TOKEN"
             list.text(waiting, x: content.x, y: content.y, face: style.body, Theme.textDim)
             if Int(time * 2) % 2 == 0 {
@@ -31,12 +51,12 @@ extension Painter {
         // Wrap by character cells; a channel change starts a new line with a tag.
         var lines: [[Cell]] = [[]]
         var channel: TokenChannel?
-        func put(_ scalar: Unicode.Scalar, _ color: Color, _ token: Int) {
+        func put(_ scalar: Unicode.Scalar, _ color: Color, _ token: Int, drafted: Bool = false) {
             if scalar == "\n" { lines.append([]); return }
             if lines[lines.count - 1].count >= columns { lines.append([]) }
-            lines[lines.count - 1].append(Cell(scalar: scalar, color: color, tokenIndex: token))
+            lines[lines.count - 1].append(Cell(scalar: scalar, color: color, tokenIndex: token, drafted: drafted))
         }
-        for (index, timed) in state.tokens.enumerated() {
+        for (index, timed) in tokens.enumerated() {
             let sample = timed.sample
             if sample.channel != channel, sample.channel != .other {
                 if !(lines.last?.isEmpty ?? true) { lines.append([]) }
@@ -50,11 +70,12 @@ extension Painter {
             case .final: color = Theme.text
             case .other: color = Theme.cyanDim
             }
-            for scalar in sample.text.unicodeScalars where scalar == "\n" || scalar.value >= 0x20 { put(scalar, color, index) }
+            let drafted = sample.drafted == true
+            for scalar in sample.text.unicodeScalars where scalar == "\n" || scalar.value >= 0x20 { put(scalar, color, index, drafted: drafted) }
         }
 
-        let newest = state.tokens.count - 1
-        let pulse = Float(max(0, 1 - (time - state.tokens[newest].time) / 0.35))
+        let newest = tokens.count - 1
+        let pulse = Float(max(0, 1 - (time - tokens[tokens.endIndex - 1].time) / 0.35))
         let shown = lines.suffix(rowsFit)
         var y = content.y
         for (lineIndex, line) in shown.enumerated() {
@@ -62,6 +83,11 @@ extension Painter {
                 let x = content.x + Float(column * style.body.advance)
                 if cell.tokenIndex == newest {
                     list.fill(Rect(x, y - 1, Float(style.body.advance), style.line), Theme.amber.alpha(0.12 + 0.45 * pulse))
+                }
+                if cell.drafted {
+                    // An accepted draft token: a green underline (the drafter guessed it; the model agreed).
+                    let thickness = max(1, style.thin * 1.5)
+                    list.fill(Rect(x, y + style.line - thickness - 2, Float(style.body.advance), thickness), Theme.green.alpha(0.8))
                 }
                 if cell.scalar != " " {
                     list.glyph(cell.scalar, x: x, y: y, face: style.body,
@@ -169,7 +195,11 @@ extension Painter {
 
         // KV cache fill.
         list.text("KV CACHE", x: cells[2].x, y: cells[2].y, face: style.small, Theme.textDim)
-        if let kv = state.kvCache {
+        // A server reports per-sequence use in its sessions table: show all slots together.
+        let kvUse = state.sessions.map { table in
+            KVCacheUse(usedTokens: table.rows.reduce(0) { $0 + $1.kvUsedTokens }, capacityTokens: table.slots * table.contextPerSequence)
+        } ?? state.kvCache
+        if let kv = kvUse {
             let text = "\(kv.usedTokens)/\(kv.capacityTokens)"
             list.text(text, x: cells[2].x, y: cells[2].y + Float(style.small.lineHeight) + 2, face: style.bold, Theme.text, maxWidth: cells[2].w)
             if let bytes = kv.bytes {

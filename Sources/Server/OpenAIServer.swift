@@ -17,9 +17,13 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
     let metrics = ServerMetrics()
     /// Ids that end a raw completion: Harmony's stops and the end-of-text token when the vocabulary has one.
     let rawStopTokens: Set<Int>
+    /// The live HUD's frames for `GET /`, `/hud.png` and `/hud.mjpg`; nil: no dashboard.
+    let dashboard: DashboardFrames?
 
-    public init(engine: any CompletionEngine, tokenizer: BPETokenizer, options: ServerOptions) throws {
+    public init(engine: any CompletionEngine, tokenizer: BPETokenizer, options: ServerOptions,
+                dashboard: DashboardFrames? = nil) throws {
         self.engine = engine
+        self.dashboard = dashboard
         self.options = options
         self.tokenizer = tokenizer
         renderer = try HarmonyRenderer(tokenizer: tokenizer)
@@ -37,6 +41,7 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         router.post("/v1/completions") { request, _ in try await self.completions(request) }
         router.get("/v1/models") { _, _ in self.models() }
         router.get("/health") { _, _ in self.health() }
+        if let dashboard { Dashboard.addRoutes(to: router, frames: dashboard, modelName: options.modelName) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition(self.engine.stats()))))

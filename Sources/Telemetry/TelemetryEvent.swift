@@ -23,6 +23,7 @@ public enum TelemetryPayload: Sendable, Equatable {
     case note(Note)
     case speculation(SpeculationStep)
     case sequence(SequenceUpdate)
+    case sessions(SessionTable)
 
     /// The tag written as `"event"` in JSON. (Not `"type"`: a tensor has a field of that name.)
     public var typeName: String {
@@ -46,13 +47,14 @@ public enum TelemetryPayload: Sendable, Equatable {
         case .note: return "note"
         case .speculation: return "speculation"
         case .sequence: return "sequence"
+        case .sessions: return "sessions"
         }
     }
 
     static let allTypeNames = [
         "session", "load_plan", "stage", "tensor_fetched", "tensor_uploaded", "gpu_allocation",
         "gpu_memory", "limits", "kernel_mode", "expert_cache", "router", "token", "throughput",
-        "kv_cache", "attention", "error", "note", "speculation", "sequence",
+        "kv_cache", "attention", "error", "note", "speculation", "sequence", "sessions",
     ]
 }
 
@@ -97,6 +99,7 @@ extension TelemetryEvent: Codable {
         case "note": payload = .note(try Note(from: decoder))
         case "speculation": payload = .speculation(try SpeculationStep(from: decoder))
         case "sequence": payload = .sequence(try SequenceUpdate(from: decoder))
+        case "sessions": payload = .sessions(try SessionTable(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: header,
@@ -128,6 +131,7 @@ extension TelemetryEvent: Codable {
         case .note(let value): try value.encode(to: encoder)
         case .speculation(let value): try value.encode(to: encoder)
         case .sequence(let value): try value.encode(to: encoder)
+        case .sessions(let value): try value.encode(to: encoder)
         }
     }
 }

@@ -85,7 +85,7 @@ struct BenchCommand: ParsableCommand {
             }
             var loadedModel: ModelRunOptions.Loaded?
             let loadSeconds = try Benchmark.clock {
-                loadedModel = try runOptions.load(tool: "bench", sequences: streamCounts.max() ?? 1)
+                loadedModel = try runOptions.load(tool: "bench", sequences: streamCounts.max() ?? 1, liveDrawsWhenIdle: true)
             }
             let loaded = loadedModel!
             defer { try? loaded.finish() }

@@ -93,11 +93,11 @@ struct GenerateCommand: ParsableCommand {
     }
 
     /// A generator on the run's telemetry; the attention heatmap's probe (a small readback per
-    /// token) only when the telemetry is kept: a --telemetry log or a --record run.
+    /// token) only when the telemetry is kept or shown: a --telemetry log, a --record or --live run.
     private func makeGenerator(_ loaded: ModelRunOptions.Loaded) throws -> Generator {
         let generator = Generator(model: loaded.model, telemetry: loaded.telemetry)
         generator.speculation = try speculation.make(for: loaded.model)
-        if options.telemetry != nil || options.record != nil {
+        if options.telemetry != nil || options.record != nil || options.live != nil {
             generator.attentionProbe = AttentionProbeOptions(layer: attentionLayer)
         }
         return generator

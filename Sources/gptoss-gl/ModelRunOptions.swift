@@ -1,4 +1,5 @@
 import ArgumentParser
+import Settings
 import Foundation
 import GLES
 import GPTOSS
@@ -33,11 +34,19 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: "Record the HUD of the run: a folder of PNG frames, or FILE.mp4 / FILE.webm (needs ffmpeg).")
     var record: String?
 
-    @Option(help: "HUD frame size for --record, WxH.")
+    @Option(help: "HUD frame size for --record and --live, WxH.")
     var recordSize: String = "1280x720"
 
     @Option(help: "HUD frames per second of run time for --record.")
     var recordFps: Double = 30
+
+    @Option(help: ArgumentHelp("Keep this PNG file showing the HUD during the whole run (loading, prefill, decode), "
+                               + "replaced atomically; drawn on its own thread and GL context, never slowing the model.",
+                               valueName: "file.png"))
+    var live: String?
+
+    @Option(help: "Frames per second aimed at for --live (fewer when a frame is expensive, as on llvmpipe).")
+    var liveFps: Double = 10
 
     @Flag(help: "No progress output on stderr.")
     var quiet = false
@@ -53,6 +62,10 @@ struct ModelRunOptions: ParsableArguments {
         }
         try size.validate()
         if recordFps <= 0 || recordFps > 240 { throw ValidationError("--record-fps must be in (0, 240], got \(recordFps).") }
+        if liveFps <= 0 || liveFps > 60 { throw ValidationError("--live-fps must be in (0, 60], got \(liveFps).") }
+        if let live, (live as NSString).pathExtension.lowercased() != "png" {
+            throw ValidationError("--live names a .png file (the latest frame), got '\(live)'.")
+        }
     }
 
     /// The model location: --model, else the bundled model found in the checkout.
@@ -71,14 +84,16 @@ struct ModelRunOptions: ParsableArguments {
         let model: GPTOSSModel
         let telemetry: TelemetryBus
         let recorder: HUDRecorder?
+        let live: LiveHUD?
 
         /// Closes every sink of the telemetry; the recorder, one of them, draws and writes the
-        /// recording then.
+        /// recording then; the live HUD draws its last frame.
         func finish() throws {
             try telemetry.finish()
             if let recorder {
                 Terminal.stderr("recorded \(recorder.framesWritten) HUD frames to \(recorder.destination)\n")
             }
+            if let live { Terminal.stderr(live.summary + "\n") }
         }
     }
 
@@ -87,12 +102,22 @@ struct ModelRunOptions: ParsableArguments {
     /// ends on the HUD's error frame.
     /// `streamsText`: the answer goes to stdout as it is generated, so the reporter keeps the
     /// terminal free of its per-token decode line (the summary still prints at the end).
-    func load(tool: String, streamsText: Bool = false, sequences: Int = 1) throws -> Loaded {
+    /// `liveDrawsWhenIdle`: the live HUD keeps its full frame rate even while no events arrive
+    /// (bench: its timed decode emits none, and the point is to measure drawing at that rate).
+    /// `attach`: adds more sinks to the run's bus before anything is loaded (the server's
+    /// dashboard HUD), so they see the whole load.
+    func load(tool: String, streamsText: Bool = false, sequences: Int = 1, liveDrawsWhenIdle: Bool = false,
+              attach: (TelemetryBus, RunConfiguration) throws -> Void = { _, _ in }) throws -> Loaded {
         let location = try modelLocation()
         let bus = TelemetryBus()
         bus.add(ProgressReporter(style: .forStderr(quiet: quiet, json: false), showsDecodeLine: !streamsText))
         if let telemetry { bus.add(try JSONLRecorder(path: telemetry)) }
         let environment = try RunEnvironment.configuration()
+        var live: LiveHUD?
+        if let path = self.live {
+            live = try startLive(path: path, bus: bus, environment: environment, drawsWhenIdle: liveDrawsWhenIdle)
+        }
+        try attach(bus, environment)
         let context = try GLContext.createHeadless(options: environment.gl)
         var recorder: HUDRecorder?
         if let record {
@@ -120,12 +145,42 @@ struct ModelRunOptions: ParsableArguments {
                 Terminal.stderr("gpu memory budget: experts cached, \(cache.slots) of \(model.config.expertCount) per layer on the GPU, "
                                 + "\(ByteSize.format(cache.hostBytes)) in host memory\n")
             }
-            return Loaded(model: model, telemetry: bus, recorder: recorder)
+            return Loaded(model: model, telemetry: bus, recorder: recorder, live: live)
         } catch {
             bus.emit(.error(ErrorReport(message: describe(error), stage: nil)))
             try? bus.finish()
             throw error
         }
+    }
+}
+
+extension ModelRunOptions {
+    /// Attaches the live HUD to `bus` and starts its thread, before anything is loaded so the
+    /// file shows the whole load; says where the frame is.
+    func startLive(path: String, bus: TelemetryBus, environment: RunConfiguration, drawsWhenIdle: Bool = false) throws -> LiveHUD {
+        let clock = bus.clock
+        var options = LiveHUD.Options(size: FrameSize(parsing: recordSize) ?? .hd, fps: liveFps)
+        if drawsWhenIdle { options.idleFPS = liveFps }
+        let live = try LiveFrameFile.open(path: path, options: options, clock: { clock.now() },
+                                          fontsDirectory: try HUDAssets.fontsDirectory(home: environment.home),
+                                          glOptions: environment.gl, warn: { Terminal.stderr($0 + "\n") })
+        bus.add(live)
+        live.start()
+        Terminal.stderr("live HUD: \(path) (\(recordSize), up to \(Self.formatFPS(liveFps)) fps; reload it in an image viewer)\n")
+        return live
+    }
+
+    static func formatFPS(_ fps: Double) -> String {
+        fps == fps.rounded() ? String(Int(fps)) : String(format: "%.1f", fps)
+    }
+}
+
+extension LiveHUD {
+    /// One line for the end of a run: frames drawn and what they cost.
+    var summary: String {
+        let stats = self.stats
+        return String(format: "live HUD: %d frames in %.1f s (%.1f fps), %.0f ms each (draw, readback, PNG)",
+                      stats.frames, stats.elapsed, stats.achievedFPS, stats.meanFrameSeconds * 1000)
     }
 }
 

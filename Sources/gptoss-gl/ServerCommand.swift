@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GPTOSS
+import HUD
 import Server
 import Tokenizer
 
@@ -10,7 +11,8 @@ struct ServerCommand: ParsableCommand {
         commandName: "server",
         abstract: "Answer OpenAI-compatible API requests (chat and text completions, streaming, tools) over HTTP.",
         discussion: """
-        Endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics. \
+        Endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics, \
+        and the dashboard: GET / (the live HUD), /hud.png, /hud.mjpg. \
         Binds 127.0.0.1 by default; prints the URL when it listens. SIGTERM or Ctrl-C stops admitting, lets running \
         answers finish for --shutdown-grace seconds, and exits 0. See docs/server.md.
         """
@@ -39,6 +41,12 @@ struct ServerCommand: ParsableCommand {
     @Option(help: "Largest request body in bytes (larger: 413).")
     var maxBodyBytes = ServerOptions.defaultMaxBodyBytes
 
+    @Flag(help: "No dashboard: no live HUD, no GET /, /hud.png, /hud.mjpg.")
+    var noDashboard = false
+
+    @Option(help: "Frames per second the dashboard's HUD aims at (fewer when a frame is expensive, as on llvmpipe).")
+    var dashboardFps: Double = 5
+
     func validate() throws {
         if !(0 ... 65535).contains(port) { throw ValidationError("--port must be 0...65535, got \(port).") }
         if parallel < 1 { throw ValidationError("--parallel must be at least 1, got \(parallel).") }
@@ -46,11 +54,27 @@ struct ServerCommand: ParsableCommand {
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty; give a key or leave the option out.") }
         if !(shutdownGrace >= 0 && shutdownGrace <= 3600) { throw ValidationError("--shutdown-grace must be 0...3600 seconds, got \(shutdownGrace).") }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024, got \(maxBodyBytes).") }
+        if !(dashboardFps > 0 && dashboardFps <= 30) { throw ValidationError("--dashboard-fps must be in (0, 30], got \(dashboardFps).") }
     }
 
     func run() throws {
         try reportingErrors {
-            let loaded = try options.load(tool: "server", streamsText: true, sequences: parallel)
+            // The dashboard's HUD draws on its own thread and GL context from the run's telemetry,
+            // from before the load on; the server only hands out its latest frames.
+            let frames = LiveFrameStore()
+            let loaded = try options.load(tool: "server", streamsText: true, sequences: parallel) { bus, environment in
+                guard !noDashboard else { return }
+                let clock = bus.clock
+                // Idle (no requests), one frame a second: the clock moves, the CPU rests.
+                let hud = try LiveHUD(options: LiveHUD.Options(size: FrameSize(parsing: options.recordSize) ?? .hd, fps: dashboardFps,
+                                                               idleFPS: 1),
+                                      clock: { clock.now() }, fontsDirectory: try HUDAssets.fontsDirectory(home: environment.home),
+                                      glOptions: environment.gl, warn: { Terminal.stderr($0 + "\n") }) { image, time in
+                    try frames.put(image, time: time)
+                }
+                bus.add(hud)
+                hud.start()
+            }
             let tokenizer = try BPETokenizer(gguf: loaded.model.file)
             let location = try options.modelLocation()
             let modelName = ((location as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -62,13 +86,17 @@ struct ServerCommand: ParsableCommand {
                 : try BatchCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
             let server = try OpenAIServer(engine: engine, tokenizer: tokenizer, options: ServerOptions(
                 host: host, port: port, apiKey: apiKey, modelName: modelName, maxBodyBytes: maxBodyBytes,
-                shutdownGraceSeconds: shutdownGrace))
+                shutdownGraceSeconds: shutdownGrace),
+                dashboard: noDashboard ? nil : DashboardFrames(
+                    latestPNG: { try frames.latestPNG() },
+                    next: { after, timeout in await frames.next(after: after, timeout: timeout).map { ($0.index, $0.jpeg) } }))
             let slots = engine.slots, context = engine.contextPerSequence, queue = queue
             let outcome = BlockingOutcome()
             Task.detached {
                 do {
                     try await server.run { url in
                         print("gptoss-gl server: \(modelName) at \(url) (\(slots) slot\(slots == 1 ? "" : "s"), \(context) positions each, queue \(queue))")
+                        if !noDashboard { print("dashboard: \(url)/ (the live HUD: \(url)/hud.mjpg, \(url)/hud.png)") }
                         print("try: curl \(url)/v1/chat/completions -H 'Content-Type: application/json' "
                               + "-d '{\"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}'")
                         fflush(stdout)

@@ -1,6 +1,7 @@
 import Foundation
 import GLES
 import Kernels
+import Telemetry
 import XCTest
 @testable import GPTOSS
 
@@ -9,13 +10,14 @@ import XCTest
 /// cancellation by dropping the stream, and shutdown. The test thread owns the shared GL context, so it waits on Tasks that consume the
 /// streams, and every test shuts its engine down (handing the context back) before it ends.
 final class BatchCompletionEngineTests: XCTestCase {
-    private func engine(queue: Int, context: Int = 64, slots: Int = 1) throws -> (BatchCompletionEngine, Fixture.Manifest.Greedy) {
+    private func engine(queue: Int, context: Int = 64, slots: Int = 1,
+                        telemetry: TelemetryBus? = nil) throws -> (BatchCompletionEngine, Fixture.Manifest.Greedy) {
         let fixture = try Fixture("tiny-a")
         let greedy = try XCTUnwrap(fixture.manifest.greedy["f32"])
         let kernels = try SharedGPU.kernels()
         let model = try GPTOSSModel.load(location: fixture.modelPath("f32"), context: kernels.context,
                                          options: ModelOptions(context: context, batch: 16, sequences: slots), kernels: kernels)
-        return (try BatchCompletionEngine(model: model, queueCapacity: queue, prefillChunk: 4), greedy)
+        return (try BatchCompletionEngine(model: model, queueCapacity: queue, prefillChunk: 4, telemetry: telemetry), greedy)
     }
 
     /// Runs `body` on a Task and waits for it here (the test thread must not block the GL worker).
@@ -162,5 +164,50 @@ final class BatchCompletionEngineTests: XCTestCase {
         XCTAssertEqual(runs[1].error.map { $0.contains("shuttingDown") }, true, "the queued request: \(runs[1])")
         XCTAssertTrue(runs[0].error?.contains("shuttingDown") ?? false || runs[0].events.last?.hasPrefix("finished") == true, "\(runs[0])")
         XCTAssertLessThan(runs[0].tokens.count, 60)
+    }
+
+    /// The HUD's sessions view is fed by `sessions` events: rows of the running and queued
+    /// sequences (three requests on two slots: one waits), at most ten a second, and a last,
+    /// empty table when the work is done. Token events name their sequence.
+    func testSessionsEventsDescribeTheSequences() throws {
+        let collector = EventCollector()
+        let bus = TelemetryBus(sinks: [collector])
+        let (engine, greedy) = try engine(queue: 2, slots: 2, telemetry: bus)
+        let streams = try (0 ..< 3).map { i in try engine.submit(CompletionRequest(prompt: greedy.prompt, maxTokens: 36 + 4 * i)) }
+        let runs = try wait { () -> [Run] in
+            var runs: [Run] = []
+            for stream in streams { runs.append(await Self.collect(stream)) }
+            return runs
+        }
+        try wait { await engine.shutdown(within: 1) }
+        XCTAssertTrue(runs.allSatisfy { $0.error == nil })
+        let tables = collector.events.compactMap { event -> (Double, SessionTable)? in
+            if case .sessions(let table) = event.payload { return (event.time, table) } else { return nil }
+        }
+        XCTAssertGreaterThan(tables.count, 1)
+        // While the first two requests run, the third waits (36+ steps: several tables apart).
+        // (The very first table may come before the worker admitted the second request.)
+        let first = try XCTUnwrap(tables.first { $0.1.rows.count == 3 && $0.1.queued == 1 }, "\(tables.map(\.1.rows))").1
+        XCTAssertEqual(first.slots, 2)
+        XCTAssertEqual(first.contextPerSequence, 64)
+        XCTAssertEqual(first.rows.count, 3, "two running, one queued: \(first.rows)")
+        XCTAssertEqual(first.queued, 1)
+        XCTAssertEqual(first.rows.filter { $0.state == .queued }.map(\.slot), [nil])
+        XCTAssertEqual(Set(first.rows.compactMap(\.slot)), [0, 1])
+        XCTAssertEqual(try XCTUnwrap(tables.last).1.rows, [], "the last table is empty once every request finished")
+        // Throttled: consecutive tables at least 0.1 s apart, except the final empty one.
+        for (a, b) in zip(tables.dropLast(), tables.dropLast().dropFirst()) {
+            XCTAssertGreaterThanOrEqual(b.0 - a.0, 0.099)
+        }
+        for table in tables.map(\.1) {
+            for row in table.rows where row.state == .decode {
+                XCTAssertEqual(row.kvUsedTokens, greedy.prompt.count + row.tokens)
+                XCTAssertLessThanOrEqual(row.tokens, 44)
+            }
+        }
+        let sequences = Set(collector.events.compactMap { event -> Int? in
+            if case .token(let sample) = event.payload { return sample.sequence } else { return nil }
+        })
+        XCTAssertEqual(sequences.count, 3)
     }
 }

@@ -154,5 +154,13 @@ final class SerialCompletionEngineTests: XCTestCase {
         XCTAssertEqual(updates[1].generatedTokens, 3)
         XCTAssertEqual(updates[1].reason, "max_tokens")
         XCTAssertEqual(updates[3].kvUsedTokens, greedy.prompt.count + 2)
+        // The HUD's sessions view: the first table has sequence 1 decoding on slot 0 and 2
+        // waiting; the last is empty.
+        let tables = events.compactMap { if case .sessions(let t) = $0 { return t } else { return nil } }
+        let firstTable = try XCTUnwrap(tables.first)
+        XCTAssertEqual(firstTable.rows.map { "\($0.sequence):\($0.slot.map(String.init) ?? "-"):\($0.state.rawValue)" }, ["1:0:decode", "2:-:queued"])
+        XCTAssertEqual(firstTable.queued, 1)
+        XCTAssertEqual(firstTable.slots, 1)
+        XCTAssertEqual(tables.last?.rows, [])
     }
 }

@@ -69,4 +69,39 @@ final class HUDSnapshotTests: XCTestCase {
     func testLargeFrame() throws {
         try Snapshot.assertMatches(try frame("run.jsonl", at: Self.generating, size: FrameSize(width: 1920, height: 1080)), golden: "generating-1920x1080")
     }
+
+    /// A server with four sequences decoding and one queued: the sessions view.
+    static func serving(_ events: [TelemetryEvent]) throws -> Double {
+        let busiest = events.filter {
+            if case .sessions(let table) = $0.payload { return table.queued > 0 && table.rows.filter { $0.state == .decode }.count >= 4 }
+            return false
+        }
+        return try XCTUnwrap(busiest.dropFirst().first, "no table with four sequences decoding and one waiting").time + 0.05
+    }
+
+    func testSessionsView() throws {
+        try Snapshot.assertMatches(try frame("sessions.jsonl", at: Self.serving), golden: "sessions")
+    }
+
+    /// Speculative decoding: accepted drafts underlined, the acceptance rate in the title.
+    func testSpeculation() throws {
+        try Snapshot.assertMatches(try frame("speculation.jsonl", at: { events in
+            let tokens = events.filter { if case .token = $0.payload { return true }; return false }
+            return try XCTUnwrap(tokens.dropFirst(24).first).time + 0.1
+        }), golden: "speculation")
+    }
+
+    /// A live frame mid-load, drawn by the live HUD on its own thread and context and written
+    /// to its file: the same as the replayed frame at that time.
+    func testLiveFrameMidLoad() throws {
+        let events = try HUDTestSupport.events("run.jsonl")
+        let time = try Self.loadingThirtyPercent(events)
+        let path = try HUDTestSupport.temporaryDirectory(self).appendingPathComponent("live.png").path
+        let live = try LiveFrameFile.open(path: path, clock: { time }, fontsDirectory: HUDTestSupport.fontsDirectory)
+        for event in events where event.time <= time { live.receive(event) }
+        live.start()
+        try live.finish()
+        XCTAssertNil(live.error)
+        try Snapshot.assertMatches(try PNGFile.read(path: path), golden: "live-loading")
+    }
 }

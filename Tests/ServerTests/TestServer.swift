@@ -13,9 +13,11 @@ final class TestServer {
     private let task: Task<Void, Error>
     private let stopSignal = AsyncStream<Void>.makeStream()
 
-    init(engine: any CompletionEngine, apiKey: String? = nil, maxBodyBytes: Int = ServerOptions.defaultMaxBodyBytes) async throws {
+    init(engine: any CompletionEngine, apiKey: String? = nil, maxBodyBytes: Int = ServerOptions.defaultMaxBodyBytes,
+         dashboard: DashboardFrames? = nil) async throws {
         server = try OpenAIServer(engine: engine, tokenizer: Fixture.tokenizer, options: ServerOptions(
-            host: "127.0.0.1", port: 0, apiKey: apiKey, modelName: "test-model", maxBodyBytes: maxBodyBytes, maxJSONDepth: 16))
+            host: "127.0.0.1", port: 0, apiKey: apiKey, modelName: "test-model", maxBodyBytes: maxBodyBytes, maxJSONDepth: 16),
+            dashboard: dashboard)
         let ready = AsyncStream<String>.makeStream()
         let server = self.server
         let stopStream = stopSignal.stream

@@ -31,6 +31,11 @@ enum SampleEvents {
         TelemetryEvent(time: 2.0, .sequence(SequenceUpdate(sequence: 3, slot: 0, state: .finished, promptTokens: 58,
                                                            generatedTokens: 20, tokensPerSecond: 6.5, kvUsedTokens: 78,
                                                            reason: "max_tokens"))),
+        TelemetryEvent(time: 2.1, .sessions(SessionTable(
+            rows: [.init(sequence: 3, slot: 0, promptTokens: 12, tokens: 40, tokensPerSecond: 21.5, kvUsedTokens: 52, state: .decode),
+                   .init(sequence: 4, slot: 1, promptTokens: 300, tokens: 0, tokensPerSecond: 0, kvUsedTokens: 128, state: .prefill),
+                   .init(sequence: 5, slot: nil, promptTokens: 7, tokens: 0, tokensPerSecond: 0, kvUsedTokens: 0, state: .queued)],
+            queued: 1, slots: 2, contextPerSequence: 2048, tokensPerSecond: 38.25))),
     ]
 }
 
