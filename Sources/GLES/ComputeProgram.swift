@@ -38,7 +38,8 @@ public final class ComputeProgram {
     public var invocationsPerWorkgroup: Int { workgroupSize.reduce(1, *) }
 
     deinit {
-        if (try? context.makeCurrent()) != nil { glDeleteProgram(glName) }
+        let name = glName
+        context.borrowCurrent { glDeleteProgram(name) }
     }
 }
 

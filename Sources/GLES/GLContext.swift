@@ -135,6 +135,20 @@ public final class GLContext {
         }
     }
 
+    /// Whether this context is current on the calling thread.
+    public var isCurrentOnThisThread: Bool { eglGetCurrentContext() == context }
+
+    /// Runs `body` with the context current, and releases it again afterwards if it was not
+    /// current on this thread before: for clean-up that may run on any thread (a buffer freed
+    /// by whichever thread drops its last reference), so it never keeps the context from the
+    /// thread that owns it.
+    public func borrowCurrent(_ body: () -> Void) {
+        let wasCurrent = isCurrentOnThisThread
+        guard (try? makeCurrent()) != nil else { return }
+        body()
+        if !wasCurrent { releaseCurrent() }
+    }
+
     /// Releases the context from the calling thread so another thread may make it current
     /// (hand-off between threads; never use it from two threads at once).
     public func releaseCurrent() {

@@ -63,7 +63,7 @@ public final class GPUBuffer {
 
     deinit {
         var name = glName
-        if (try? context.makeCurrent()) != nil { glDeleteBuffers(1, &name) }
+        context.borrowCurrent { glDeleteBuffers(1, &name) }
         context.memoryTracker.released(byteCount)
     }
 

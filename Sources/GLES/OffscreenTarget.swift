@@ -46,7 +46,7 @@ public final class OffscreenTarget {
 
     deinit {
         var fbo = framebuffer, texture = colorTexture
-        if (try? context.makeCurrent()) != nil {
+        context.borrowCurrent {
             glDeleteFramebuffers(1, &fbo)
             glDeleteTextures(1, &texture)
         }

@@ -21,7 +21,8 @@ public final class RenderProgram {
     }
 
     deinit {
-        if (try? context.makeCurrent()) != nil { glDeleteProgram(glName) }
+        let name = glName
+        context.borrowCurrent { glDeleteProgram(name) }
     }
 
     /// glUseProgram on this program.

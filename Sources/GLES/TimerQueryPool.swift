@@ -12,9 +12,9 @@ final class TimerQueryPool {
     }
 
     deinit {
-        if !all.isEmpty, (try? context.makeCurrent()) != nil {
-            context.procs.deleteQueries?(GLsizei(all.count), &all)
-        }
+        guard !all.isEmpty else { return }
+        var queries = all
+        context.borrowCurrent { context.procs.deleteQueries?(GLsizei(queries.count), &queries) }
     }
 
     /// A query object not in use.

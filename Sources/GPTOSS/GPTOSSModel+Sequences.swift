@@ -64,12 +64,18 @@ extension GPTOSSModel {
                 result: buffers.sequenceSummaries[i])))
         }
         guard !rows.isEmpty else { return [] }
-        kernels.context.barrier(.all)
-        for i in rows.indices {
-            try buffers.gatheredSummaries.copy(from: buffers.sequenceSummaries[i], sourceOffset: 0, to: i * words * 4,
-                                               byteCount: words * 4)
+        let all: [UInt32]
+        if rows.count == 1 {
+            // One record (a single stream): read it where it is, as `decode` does, without the gather.
+            all = try buffers.sequenceSummaries[0].readUInt32s(count: words)
+        } else {
+            kernels.context.barrier(.all)
+            for i in rows.indices {
+                try buffers.gatheredSummaries.copy(from: buffers.sequenceSummaries[i], sourceOffset: 0, to: i * words * 4,
+                                                   byteCount: words * 4)
+            }
+            all = try buffers.gatheredSummaries.readUInt32s(count: rows.count * words)
         }
-        let all = try buffers.gatheredSummaries.readUInt32s(count: rows.count * words)
         return try rows.enumerated().map { i, r in
             let candidates = min(r.sampler.candidateCount, vocab)
             let summary = LogitSummary(words: Array(all[i * words ..< i * words + LogitSummary.wordCount(candidates: candidates)]),

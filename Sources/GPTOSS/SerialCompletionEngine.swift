@@ -1,4 +1,5 @@
 import Foundation
+import GLES
 import Telemetry
 
 /// A `CompletionEngine` with one slot: requests wait in a bounded queue and run one at a time
@@ -11,8 +12,10 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     /// Requests that may wait for the slot; one more is refused with queueFull.
     public let queueCapacity: Int
 
-    private let model: GPTOSSModel
-    private let generator: Generator
+    /// The worker thread's: it drops the generator (and with it the model) when it stops, so
+    /// the GPU buffers are freed on the thread that has the context; a buffer freed on another
+    /// thread would make the context current there.
+    private var generator: Generator!
     private let telemetry: TelemetryBus?
     /// Worker thread only: the HUD's sessions view, at most ten tables a second.
     private let sessionsReporter = SessionsReporter(perSecond: 10)
@@ -52,13 +55,13 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     /// the model from this thread afterwards). `tokenText` labels tokens in telemetry.
     public init(model: GPTOSSModel, queueCapacity: Int, telemetry: TelemetryBus? = nil,
                 tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
-        self.model = model
         self.contextPerSequence = model.cache.context
         self.queueCapacity = max(0, queueCapacity)
         self.generator = Generator(model: model, telemetry: telemetry, tokenText: tokenText)
         self.telemetry = telemetry
-        model.kernels.context.releaseCurrent()
-        let thread = Thread { [self] in workerLoop() }
+        let context = model.kernels.context
+        context.releaseCurrent()
+        let thread = Thread { [self] in workerLoop(context: context) }
         thread.name = "gptoss-gl engine"
         thread.start()
     }
@@ -173,9 +176,10 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         waiting.removeAll { $0 === job }
     }
 
-    private func workerLoop() {
+    private func workerLoop(context: GLContext) {
         while let job = nextJob() { run(job) }
-        model.kernels.context.releaseCurrent()
+        generator = nil
+        context.releaseCurrent()
         condition.lock()
         workerDone = true
         condition.unlock()
@@ -223,7 +227,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                     condition.lock()
                     job.generated = generated
                     if generated > 1 { lastStepSeconds = token.seconds }
-                    if let cache = model.weights.expertCache { expertCache = (cache.hits, cache.misses) }
+                    if let cache = generator.model.weights.expertCache { expertCache = (cache.hits, cache.misses) }
                     if let start = job.decodeStart, generated > 1 {
                         job.tokensPerSecond = Double(generated - 1) / max(Date().timeIntervalSince(start), 1e-9)
                     }
