@@ -73,6 +73,10 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Server", "GPTOSS", "Tokenizer"]),
         .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "GGUF", "GLES", "Kernels", "HUD"]),
+        // The executable's commands (parsed in-process) and the built binary (run with raw argv bytes).
+        .testTarget(name: "CommandLineTests", dependencies: [
+            "gptoss-gl", "GGUF", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

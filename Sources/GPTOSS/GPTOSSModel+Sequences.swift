@@ -80,7 +80,7 @@ extension GPTOSSModel {
             let candidates = min(r.sampler.candidateCount, vocab)
             let summary = LogitSummary(words: Array(all[i * words ..< i * words + LogitSummary.wordCount(candidates: candidates)]),
                                        candidates: candidates, temperature: r.sampler.reductionTemperature)
-            guard summary.argmax < vocab, summary.maxLogit.isFinite else {
+            guard summary.argmax < vocab, summary.maxLogit.isFinite, summary.logSumExp.isFinite, summary.entropy.isFinite else {
                 throw GPTOSSError.nonFiniteLogits(position: r.row)
             }
             return summary

@@ -229,8 +229,10 @@ public final class GPTOSSModel {
         let candidates = min(sampler.candidateCount, config.vocabularySize)
         let words = try buffers.summary.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
         let summary = LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
-        // NaN logits compare false with everything, so the reduction finds no best id.
-        guard summary.argmax < config.vocabularySize, summary.maxLogit.isFinite else {
+        // NaN logits compare false with everything, so the reduction may find no best id, or
+        // (where max() skips NaN) a finite maximum over NaNs: the log-sum-exp and entropy show it.
+        guard summary.argmax < config.vocabularySize, summary.maxLogit.isFinite, summary.logSumExp.isFinite,
+              summary.entropy.isFinite else {
             throw GPTOSSError.nonFiniteLogits(position: cache.length - 1)
         }
         return summary

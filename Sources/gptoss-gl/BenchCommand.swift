@@ -19,19 +19,19 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var options: ModelRunOptions
 
-    @Option(help: "Tokens in the timed prefill.")
+    @Option(parsing: .unconditional, help: "Tokens in the timed prefill.")
     var promptTokens = 512
 
-    @Option(help: "Greedy decode steps timed at each depth.")
+    @Option(parsing: .unconditional, help: "Greedy decode steps timed at each depth.")
     var genTokens = 128
 
-    @Option(help: "Tokens already in the cache before the decode steps (repeatable; default 0).")
+    @Option(parsing: .unconditionalSingleValue, help: "Tokens already in the cache before the decode steps (repeatable; default 0).")
     var depth: [Int] = []
 
-    @Option(name: .customLong("repeat"), help: "Repeats of each measurement; the median is reported.")
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: "Repeats of each measurement; the median is reported.")
     var repeats = 3
 
-    @Option(help: "Seed of the pseudo-random prompt token ids.")
+    @Option(parsing: .unconditional, help: "Seed of the pseudo-random prompt token ids.")
     var seed: UInt64 = 1
 
     @Flag(help: "Print the results as one JSON object instead of a table.")
@@ -44,7 +44,7 @@ struct BenchCommand: ParsableCommand {
                              discussion: "What decode would gain with no CPU round trip per token; compare with a run without it."))
     var feedOnGpu = false
 
-    @Option(help: ArgumentHelp("Also decode this many streams together (comma-separated, e.g. 1,4,16,64): each gets a "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also decode this many streams together (comma-separated, e.g. 1,4,16,64): each gets a "
                                + "--prompt-tokens prompt and --gen-tokens greedy tokens; reports aggregate tok/s, time to "
                                + "first token and time per output token.", valueName: "N,N,..."))
     var streams: String?

@@ -19,19 +19,19 @@ struct BenchKernelsCommand: ParsableCommand {
     @Option(help: "Weight format: q8_0, mxfp4 or f32.")
     var format = "q8_0"
 
-    @Option(help: "Columns of every matrix (a multiple of 32).")
+    @Option(parsing: .unconditional, help: "Columns of every matrix (a multiple of 32).")
     var cols = 2880
 
-    @Option(help: "Row counts to time, comma-separated.")
+    @Option(parsing: .unconditional, help: "Row counts to time, comma-separated.")
     var rows = "128,512,2048,5120,11520,23040,46080,92160"
 
-    @Option(help: "Launches per timed sample.")
+    @Option(parsing: .unconditional, help: "Launches per timed sample.")
     var launches = 50
 
     @Option(help: "The barrier after each launch: storage (as in a forward pass), all, uniform, or none (launch cost alone; the launches then overlap). Only storage keeps a forward pass correct.")
     var barrier = "storage"
 
-    @Option(help: "Launches over a 92160-row matrix queued before each sample, so the sample runs queued ahead of the GPU; adds a column of GPU-only µs a launch.")
+    @Option(parsing: .unconditional, help: "Launches over a 92160-row matrix queued before each sample, so the sample runs queued ahead of the GPU; adds a column of GPU-only µs a launch.")
     var leadIn = 0
 
     @Flag(help: "Check glGetError after every launch (a threaded driver then waits for its worker each time).")
@@ -40,27 +40,46 @@ struct BenchKernelsCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    /// The parsed --format, --rows and --barrier (checked in `validate`, so bad values exit 64).
+    private func weightFormat() throws -> WeightFormat {
+        guard let weightFormat = WeightFormat.allCases.first(where: { "\($0)" == format }) else {
+            throw ValidationError("unknown --format '\(format)'; use q8_0, mxfp4 or f32")
+        }
+        return weightFormat
+    }
+
+    private func rowCounts() throws -> [Int] {
+        try rows.split(separator: ",", omittingEmptySubsequences: false).map { item -> Int in
+            guard let n = Int(item.trimmingCharacters(in: .whitespaces)), n > 0 else {
+                throw ValidationError("--rows wants positive integers separated by commas, got '\(item)'")
+            }
+            return n
+        }
+    }
+
+    private static let barriers: [String: MemoryBarrier?] = ["storage": .storage, "all": .all, "uniform": .uniform, "none": nil]
+
+    func validate() throws {
+        _ = try weightFormat()
+        _ = try rowCounts()
+        guard Self.barriers[barrier] != nil else {
+            throw ValidationError("unknown --barrier '\(barrier)'; use storage, all, uniform or none")
+        }
+        guard cols > 0, cols % 32 == 0 else { throw ValidationError("--cols must be a positive multiple of 32, got \(cols).") }
+        guard launches > 0 else { throw ValidationError("--launches must be at least 1, got \(launches).") }
+        guard leadIn >= 0 else { throw ValidationError("--lead-in must be 0 or more, got \(leadIn).") }
+    }
+
     func run() throws {
         try reportingErrors {
-            guard let weightFormat = WeightFormat.allCases.first(where: { "\($0)" == format }) else {
-                throw ValidationError("unknown --format '\(format)'; use q8_0, mxfp4 or f32")
-            }
-            let rowCounts = try rows.split(separator: ",").map { item -> Int in
-                guard let n = Int(item.trimmingCharacters(in: .whitespaces)), n > 0 else {
-                    throw ValidationError("--rows wants positive integers separated by commas, got '\(item)'")
-                }
-                return n
-            }
+            let weightFormat = try weightFormat()
+            let rowCounts = try rowCounts()
             let environment = try RunEnvironment.configuration()
             let context = try GLContext.createHeadless(options: environment.gl)
             context.checksErrorsAfterDispatch = checkErrors
             let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home),
                                             tuning: .forLimits(context.limits, overrides: environment.tuning))
-            let barriers: [String: MemoryBarrier?] = ["storage": .storage, "all": .all, "uniform": .uniform, "none": nil]
-            guard let launchBarrier = barriers[barrier] else {
-                throw ValidationError("unknown --barrier '\(barrier)'; use storage, all, uniform or none")
-            }
-            kernels.launchBarrier = launchBarrier
+            kernels.launchBarrier = Self.barriers[barrier] ?? .storage
             let timings = try MatvecSweep.run(kernels: kernels, format: weightFormat, cols: cols, rowCounts: rowCounts, launches: launches, leadIn: leadIn)
             if json {
                 let encoder = JSONEncoder()

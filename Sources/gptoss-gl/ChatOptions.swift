@@ -5,22 +5,22 @@ import Tokenizer
 /// The text-level half of `generate`: what the user says and how the Harmony prompt is built.
 /// Either `--prompt` (one user message) or `--conversation FILE.json` (a whole history).
 struct ChatOptions: ParsableArguments {
-    @Option(help: "The user's message; rendered as a Harmony conversation ending in <|start|>assistant.")
+    @Option(parsing: .unconditional, help: "The user's message; rendered as a Harmony conversation ending in <|start|>assistant.")
     var prompt: String?
 
     @Option(help: "A conversation JSON file ({\"system\": {...}, \"developer\": \"...\", \"messages\": [...]}).")
     var conversation: String?
 
-    @Option(help: "Replace the model identity line of the system message.")
+    @Option(parsing: .unconditional, help: "Replace the model identity line of the system message.")
     var system: String?
 
-    @Option(help: "Developer instructions (rendered as '# Instructions').")
+    @Option(parsing: .unconditional, help: "Developer instructions (rendered as '# Instructions').")
     var developer: String?
 
-    @Option(help: "Reasoning effort in the system message: low, medium or high.")
+    @Option(parsing: .unconditional, help: "Reasoning effort in the system message: low, medium or high.")
     var reasoning: String?
 
-    @Option(help: "Current date for the system message (YYYY-MM-DD).")
+    @Option(parsing: .unconditional, help: "Current date for the system message (YYYY-MM-DD).")
     var date: String?
 
     @Flag(help: "Print the analysis channel (chain of thought) to stderr, dimmed.")

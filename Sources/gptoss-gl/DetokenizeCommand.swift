@@ -17,7 +17,7 @@ struct DetokenizeCommand: ParsableCommand {
     @Option(help: "GGUF model file or URL whose tokenizer to use; 'o200k' or nothing for the bundled vocabulary.")
     var model: String?
 
-    @Option(help: "Token ids separated by commas or spaces, e.g. 12194,11,2375 or '[12194, 11]'.")
+    @Option(parsing: .unconditional, help: "Token ids separated by commas or spaces, e.g. 12194,11,2375 or '[12194, 11]'.")
     var ids: String
 
     @Flag(help: "Print JSON: {\"text\", \"pieces\"} (or the parsed messages with --harmony).")

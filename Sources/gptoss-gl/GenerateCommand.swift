@@ -21,30 +21,30 @@ struct GenerateCommand: ParsableCommand {
 
     @OptionGroup var chat: ChatOptions
 
-    @Option(help: "Comma-separated prompt token ids (token-level mode, instead of --prompt/--conversation).")
+    @Option(parsing: .unconditional, help: "Comma-separated prompt token ids (token-level mode, instead of --prompt/--conversation).")
     var tokens: String?
 
-    @Option(help: "Tokens to generate at most.")
+    @Option(parsing: .unconditional, help: "Tokens to generate at most.")
     var maxTokens: Int = 32
 
-    @Option(help: "Sampling temperature; 0 = greedy.")
+    @Option(parsing: .unconditional, help: "Sampling temperature; 0 = greedy.")
     var temperature: Double = 0
 
-    @Option(help: "Keep the k most likely tokens (0 = off; at most 64 are considered).")
+    @Option(parsing: .unconditional, help: "Keep the k most likely tokens (0 = off; at most 64 are considered).")
     var topK: Int = 0
 
-    @Option(help: "Keep the most likely tokens up to this probability mass (1 = off).")
+    @Option(parsing: .unconditional, help: "Keep the most likely tokens up to this probability mass (1 = off).")
     var topP: Double = 1
 
-    @Option(help: "Seed of the random draw.")
+    @Option(parsing: .unconditional, help: "Seed of the random draw.")
     var seed: UInt64 = 0
 
-    @Option(help: "Comma-separated ids that stop generation when sampled.")
+    @Option(parsing: .unconditional, help: "Comma-separated ids that stop generation when sampled.")
     var stop: String?
 
     @OptionGroup var speculation: SpeculativeOptions
 
-    @Option(help: "Layer of the attention heatmap in --telemetry/--record (default: the last full-attention layer).")
+    @Option(parsing: .unconditional, help: "Layer of the attention heatmap in --telemetry/--record (default: the last full-attention layer).")
     var attentionLayer: Int?
 
     func validate() throws {
@@ -54,10 +54,13 @@ struct GenerateCommand: ParsableCommand {
         } else if !chat.isChat {
             throw ValidationError("Say what to answer: --prompt \"…\", --conversation FILE.json, or --tokens 1,2,3.")
         }
-        if let stop { _ = try parseTokenList(stop) }
+        if let stop { _ = try parseTokenList(stop, option: "--stop") }
         if maxTokens < 0 { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens).") }
         if let attentionLayer, attentionLayer < 0 { throw ValidationError("--attention-layer must be 0 or more, got \(attentionLayer).") }
-        try SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed).validate()
+        // A bad value is a usage error (exit 64), like every other option's.
+        do { try SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed).validate() } catch {
+            throw ValidationError(describe(error))
+        }
     }
 
     func run() throws {
@@ -95,10 +98,13 @@ struct GenerateCommand: ParsableCommand {
     /// A generator on the run's telemetry; the attention heatmap's probe (a small readback per
     /// token) only when the telemetry is kept or shown: a --telemetry log, a --record or --live run.
     private func makeGenerator(_ loaded: ModelRunOptions.Loaded) throws -> Generator {
+        // Checked against the model even when no probe runs, so a layer it lacks is never ignored.
+        let probe = AttentionProbeOptions(layer: attentionLayer)
+        _ = try probe.resolvedLayer(loaded.model.config)
         let generator = Generator(model: loaded.model, telemetry: loaded.telemetry)
         generator.speculation = try speculation.make(for: loaded.model)
         if options.telemetry != nil || options.record != nil || options.live != nil {
-            generator.attentionProbe = AttentionProbeOptions(layer: attentionLayer)
+            generator.attentionProbe = probe
         }
         return generator
     }
@@ -107,7 +113,7 @@ struct GenerateCommand: ParsableCommand {
     private func continueTokens(with loaded: ModelRunOptions.Loaded, sampling: SamplingParameters) throws {
         let request = GenerationRequest(
             prompt: try parseTokenList(tokens ?? ""), maxTokens: maxTokens, sampling: sampling,
-            stopTokens: Set(try stop.map(parseTokenList) ?? []))
+            stopTokens: Set(try stop.map { try parseTokenList($0, option: "--stop") } ?? []))
         try makeGenerator(loaded).generate(request) { event in
             switch event {
             case .prefilled(let count, let seconds):

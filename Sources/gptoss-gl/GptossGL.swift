@@ -23,4 +23,13 @@ struct GptossGL: ParsableCommand {
             TranslateCommand.self,
         ]
     )
+
+    /// Refuses an argument that is not UTF-8 (exit 64, like any bad option) before the parser,
+    /// which only sees the arguments after Swift replaced bad bytes with U+FFFD.
+    static func main() {
+        if let problem = ArgumentBytes.firstInvalidUTF8(in: ArgumentBytes.current()) {
+            exit(withError: ValidationError(problem))
+        }
+        main(nil)
+    }
 }

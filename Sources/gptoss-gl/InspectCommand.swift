@@ -20,10 +20,10 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
-    @Option(help: "Show at most N tensors (all when omitted).")
+    @Option(parsing: .unconditional, help: "Show at most N tensors (all when omitted).")
     var limit: Int?
 
-    @Option(help: "Items shown of each metadata array.")
+    @Option(parsing: .unconditional, help: "Items shown of each metadata array.")
     var arrayItems = 6
 
     func validate() throws {

@@ -56,10 +56,17 @@ struct LogitsCommand: ParsableCommand {
             let vocab = model.config.vocabularySize
             try NumpyArray(shape: [ids.count, vocab], values: logits).write(to: out)
             print("wrote \(out): float32 [\(ids.count), \(vocab)] (\(decode ? "decode, one token a step" : "prefill"))")
-            let argmax = (0 ..< ids.count).map { row in
-                (0 ..< vocab).max { logits[row * vocab + $0] < logits[row * vocab + $1] }!
+            // NaN or infinity is written (with the dumps, to find where it starts) but never passes
+            // for a result: the command fails once the files are out.
+            let firstBadRow = (0 ..< ids.count).first { row in
+                logits[row * vocab ..< (row + 1) * vocab].contains { !$0.isFinite }
             }
-            print("argmax per position: \(argmax.map(String.init).joined(separator: ","))")
+            if firstBadRow == nil {
+                let argmax = (0 ..< ids.count).map { row in
+                    (0 ..< vocab).max { logits[row * vocab + $0] < logits[row * vocab + $1] }!
+                }
+                print("argmax per position: \(argmax.map(String.init).joined(separator: ","))")
+            }
             let stem = out.hasSuffix(".npy") ? String(out.dropLast(4)) : out
             for name in dump {
                 let intermediate = try Intermediate(name: name, layerCount: model.config.blockCount)
@@ -68,6 +75,7 @@ struct LogitsCommand: ParsableCommand {
                 try NumpyArray(shape: [ids.count, values.count / ids.count], values: values).write(to: path)
                 print("wrote \(path): float32 [\(ids.count), \(values.count / ids.count)]")
             }
+            if let firstBadRow { throw GPTOSSError.nonFiniteLogits(position: firstBadRow) }
         }
     }
 }

@@ -17,13 +17,13 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: "The GGUF model: a path or an http(s) URL (default: the bundled \(ModelRunOptions.bundledModel)).")
     var model: String?
 
-    @Option(help: "Positions the KV cache holds (default: min(model context, 4096)).")
+    @Option(parsing: .unconditional, help: "Positions the KV cache holds (default: min(model context, 4096)).")
     var context: Int?
 
-    @Option(help: "Tokens per prefill step (default: the GPU's tuning, 512 on discrete GPUs and 32 on CPU renderers and small GPUs).")
+    @Option(parsing: .unconditional, help: "Tokens per prefill step (default: the GPU's tuning, 512 on discrete GPUs and 32 on CPU renderers and small GPUs).")
     var batch: Int?
 
-    @Option(help: ArgumentHelp("GPU memory the model may use, like 8G or 512M; when weights, KV cache and scratch exceed it, "
+    @Option(parsing: .unconditional, help: ArgumentHelp("GPU memory the model may use, like 8G or 512M; when weights, KV cache and scratch exceed it, "
                                + "experts stay in host memory and each layer caches some on the GPU (docs/residency.md).",
                                valueName: "size"))
     var gpuMemoryBudget: String?
@@ -34,10 +34,10 @@ struct ModelRunOptions: ParsableArguments {
     @Option(help: "Record the HUD of the run: a folder of PNG frames, or FILE.mp4 / FILE.webm (needs ffmpeg).")
     var record: String?
 
-    @Option(help: "HUD frame size for --record and --live, WxH.")
+    @Option(parsing: .unconditional, help: "HUD frame size for --record and --live, WxH.")
     var recordSize: String = "1280x720"
 
-    @Option(help: "HUD frames per second of run time for --record.")
+    @Option(parsing: .unconditional, help: "HUD frames per second of run time for --record.")
     var recordFps: Double = 30
 
     @Option(help: ArgumentHelp("Keep this PNG file showing the HUD during the whole run (loading, prefill, decode), "
@@ -45,7 +45,7 @@ struct ModelRunOptions: ParsableArguments {
                                valueName: "file.png"))
     var live: String?
 
-    @Option(help: "Frames per second aimed at for --live (fewer when a frame is expensive, as on llvmpipe).")
+    @Option(parsing: .unconditional, help: "Frames per second aimed at for --live (fewer when a frame is expensive, as on llvmpipe).")
     var liveFps: Double = 10
 
     @Flag(help: "No progress output on stderr.")
@@ -60,9 +60,10 @@ struct ModelRunOptions: ParsableArguments {
         guard let size = FrameSize(parsing: recordSize) else {
             throw ValidationError("--record-size must look like 1280x720, got '\(recordSize)'.")
         }
-        try size.validate()
-        if recordFps <= 0 || recordFps > 240 { throw ValidationError("--record-fps must be in (0, 240], got \(recordFps).") }
-        if liveFps <= 0 || liveFps > 60 { throw ValidationError("--live-fps must be in (0, 60], got \(liveFps).") }
+        do { try size.validate() } catch { throw ValidationError("--record-size: \(describe(error))") }
+        // Written so that NaN fails too.
+        guard recordFps > 0, recordFps <= 240 else { throw ValidationError("--record-fps must be in (0, 240], got \(recordFps).") }
+        guard liveFps > 0, liveFps <= 60 else { throw ValidationError("--live-fps must be in (0, 60], got \(liveFps).") }
         if let live, (live as NSString).pathExtension.lowercased() != "png" {
             throw ValidationError("--live names a .png file (the latest frame), got '\(live)'.")
         }
@@ -184,13 +185,13 @@ extension LiveHUD {
     }
 }
 
-/// Parses "12,345,678" into ids, naming the bad item.
-func parseTokenList(_ text: String) throws -> [Int] {
+/// Parses "12,345,678" into ids, naming the option and the bad item.
+func parseTokenList(_ text: String, option: String = "--tokens") throws -> [Int] {
     let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    guard !items.isEmpty else { throw ValidationError("--tokens is empty; give comma-separated ids like 12,345,678.") }
+    guard !items.isEmpty else { throw ValidationError("\(option) is empty; give comma-separated ids like 12,345,678.") }
     return try items.map { item in
         guard let id = Int(item), id >= 0 else {
-            throw ValidationError("--tokens: '\(item)' is not a token id (a non-negative integer).")
+            throw ValidationError("\(option): '\(item)' is not a token id (a non-negative integer).")
         }
         return id
     }

@@ -22,7 +22,7 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "List every GL extension in the table.")
     var extensions = false
 
-    @Option(help: "Try this EGL device index first (overrides GPTOSS_GL_EGL_DEVICE).")
+    @Option(parsing: .unconditional, help: "Try this EGL device index first (overrides GPTOSS_GL_EGL_DEVICE).")
     var device: Int?
 
     @Option(help: "Use only this EGL platform: device, surfaceless or default (overrides GPTOSS_GL_EGL_PLATFORM).")

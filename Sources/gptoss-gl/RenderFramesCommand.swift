@@ -22,16 +22,16 @@ struct RenderFramesCommand: ParsableCommand {
     @Option(help: "A folder for PNG frames, or a .mp4/.webm file.")
     var out: String
 
-    @Option(help: "Frame size WxH (even sides, 64 or more).")
+    @Option(parsing: .unconditional, help: "Frame size WxH (even sides, 64 or more).")
     var size = "1280x720"
 
-    @Option(help: "Frames per second of run time.")
+    @Option(parsing: .unconditional, help: "Frames per second of run time.")
     var fps: Double = 30
 
-    @Option(help: "First frame at this run time, in seconds.")
+    @Option(parsing: .unconditional, help: "First frame at this run time, in seconds.")
     var from: Double = 0
 
-    @Option(help: "Last frame at this run time, in seconds (default: the last event plus 1.5 s).")
+    @Option(parsing: .unconditional, help: "Last frame at this run time, in seconds (default: the last event plus 1.5 s).")
     var to: Double?
 
     @Flag(help: "Print nothing but errors.")
@@ -43,8 +43,8 @@ struct RenderFramesCommand: ParsableCommand {
         }
         do { try frameSize.validate() } catch { throw ValidationError(error.localizedDescription) }
         guard fps > 0, fps <= 240 else { throw ValidationError("--fps must be in 0...240, got \(fps).") }
-        guard from >= 0 else { throw ValidationError("--from must not be negative.") }
-        if let to, to < from { throw ValidationError("--to (\(to)) is before --from (\(from)).") }
+        guard from >= 0, from.isFinite else { throw ValidationError("--from must be a finite time of 0 s or more, got \(from).") }
+        if let to, !(to >= from && to.isFinite) { throw ValidationError("--to must be a finite time at or after --from (\(from)), got \(to).") }
     }
 
     func run() throws {

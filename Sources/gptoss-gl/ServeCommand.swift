@@ -21,10 +21,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Address to listen on (0.0.0.0 for every interface).")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (0 picks a free one).")
+    @Option(parsing: .unconditional, help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(help: "Seconds a connection may stay idle or half-open (no request arriving, no response going out) before it is closed; 0 keeps it for ever.")
+    @Option(parsing: .unconditional, help: "Seconds a connection may stay idle or half-open (no request arriving, no response going out) before it is closed; 0 keeps it for ever.")
     var idleTimeout = ModelServer.defaultIdleTimeout
 
     @Flag(help: "Do not print a line per request to stderr.")

@@ -8,7 +8,7 @@ struct SpeculativeOptions: ParsableArguments {
                                valueName: "ngram|draft=PATH"))
     var speculative: String?
 
-    @Option(help: "Tokens drafted per verification step (1…16; shrinks while drafts are rejected).")
+    @Option(parsing: .unconditional, help: "Tokens drafted per verification step (1…16; shrinks while drafts are rejected).")
     var draftTokens: Int = 4
 
     /// What `--speculative` names.

@@ -23,16 +23,16 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Output .gguf path.")
     var out: String
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Override the number of layers (blocks).")
+    @Option(parsing: .unconditional, help: "Override the number of layers (blocks).")
     var layers: Int?
 
-    @Option(help: "Override the number of experts per layer (e.g. 128 with --preset tiny: 120b's routing at toy width).")
+    @Option(parsing: .unconditional, help: "Override the number of experts per layer (e.g. 128 with --preset tiny: 120b's routing at toy width).")
     var experts: Int?
 
-    @Option(help: "Override the experts each token uses (k).")
+    @Option(parsing: .unconditional, help: "Override the experts each token uses (k).")
     var expertsUsed: Int?
 
     func validate() throws {

@@ -18,7 +18,7 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "GGUF model file or URL whose tokenizer to use; 'o200k' or nothing for the bundled vocabulary.")
     var model: String?
 
-    @Option(help: "The text to tokenize.")
+    @Option(parsing: .unconditional, help: "The text to tokenize.")
     var text: String?
 
     @Option(help: "Tokenize the contents of this UTF-8 file.")
