@@ -7,7 +7,7 @@ BIN = .build/$(CONFIG)/gptoss-gl
 SYSTEM_PACKAGES = libegl-dev libgles-dev libpng-dev libcurl4-openssl-dev libegl-mesa0 libgl1-mesa-dri \
                   pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers libturbojpeg0-dev
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test fuzz fuzz-build release-check sanitize softpipe-check clean
 
 # Installs the Debian packages the build and the tests use (skipped when all are present).
 deps:
@@ -45,6 +45,33 @@ test: deps
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
 	scripts/check_live_record.sh .build/debug/gptoss-gl
 	scripts/check_dashboard.sh .build/debug/gptoss-gl
+
+# Fuzzing (docs/fuzzing.md): each libFuzzer target runs FUZZ_SECONDS on its committed seeds
+# (Fuzz/corpus/NAME) plus what earlier runs found (.build/fuzz/corpus/NAME, never committed).
+# Built in release with AddressSanitizer and coverage, against libFuzzer's no-main runtime
+# (the targets keep their own main, which plain builds use to replay inputs).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= gguf wgsl harmony tokenizer
+FUZZ_RUNTIME = $(shell find "$$(dirname "$$(dirname "$$(readlink -f "$$(command -v $(SWIFT))")")")/lib" \
+                 -name 'libclang_rt.fuzzer_no_main-x86_64.a' 2>/dev/null | head -1)
+FUZZ_FLAGS = -c release --scratch-path .build/fuzz -Xswiftc -DFUZZING -Xswiftc -sanitize=address \
+             -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+             -Xlinker $(FUZZ_RUNTIME) -Xlinker -lstdc++
+
+fuzz-build:
+	@test -n "$(FUZZ_RUNTIME)" || { echo "error: libclang_rt.fuzzer_no_main not found next to $(SWIFT); a Swift toolchain for Linux ships it"; exit 1; }
+	for t in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_FLAGS) --product fuzz-$$t || exit 1; done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz/corpus/$$t .build/fuzz/artifacts; \
+	  echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
+	  .build/fuzz/release/fuzz-$$t .build/fuzz/corpus/$$t Fuzz/corpus/$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz/artifacts/$$t- 2>.build/fuzz/$$t.log \
+	    || { tail -40 .build/fuzz/$$t.log; echo "fuzz-$$t FAILED: the input is in .build/fuzz/artifacts/$$t-*"; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb" .build/fuzz/$$t.log | sed "s/^/  /"; \
+	done
 
 clean:
 	rm -rf .build out

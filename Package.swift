@@ -62,6 +62,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: - Fuzz targets (docs/fuzzing.md): plain builds replay inputs; `make fuzz` links libFuzzer.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzSupport", "GGUF"], path: "Fuzz/Targets/fuzz-gguf"),
+        .executableTarget(name: "fuzz-wgsl", dependencies: ["FuzzSupport", "WGSL"], path: "Fuzz/Targets/fuzz-wgsl"),
+        .executableTarget(name: "fuzz-harmony", dependencies: ["FuzzSupport", "Tokenizer"], path: "Fuzz/Targets/fuzz-harmony"),
+        .executableTarget(name: "fuzz-tokenizer", dependencies: ["FuzzSupport", "Tokenizer"], path: "Fuzz/Targets/fuzz-tokenizer"),
+
         // MARK: - Tests (one target per module)
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ModelServer"], exclude: ["Fixtures"]),
         .testTarget(name: "WGSLTests", dependencies: ["WGSL", "GLES"], exclude: ["in", "out", "diagnostics"]),
