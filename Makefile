@@ -7,7 +7,7 @@ BIN = .build/$(CONFIG)/gptoss-gl
 SYSTEM_PACKAGES = libegl-dev libgles-dev libpng-dev libcurl4-openssl-dev libegl-mesa0 libgl1-mesa-dri \
                   pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers libturbojpeg0-dev
 
-.PHONY: deps build demo test fuzz fuzz-build release-check sanitize softpipe-check clean
+.PHONY: deps build demo test numpy fuzz fuzz-build release-check sanitize softpipe-check clean
 
 # Installs the Debian packages the build and the tests use (skipped when all are present).
 deps:
@@ -36,6 +36,9 @@ IMPORT_CHECK = --explicit-target-dependency-import-check error
 # (scripts/test_openai_server.py). The Python packages the tests use are installed at their pinned
 # versions: openai, and wgpu + numpy for the WebGPU cross-check (CrossCheckTests).
 TEST_PYTHON = $$(grep -E '^(openai|wgpu|numpy)==' scripts/requirements.txt | cut -d' ' -f1)
+# What CI runs: the debug build and every test on llvmpipe, then what debug tests miss (a
+# release build's logits), a second driver (softpipe, a subset), and each fuzz target briefly.
+CI_FUZZ_SECONDS ?= 15
 
 test: deps
 	python3 -m pip install -q $(TEST_PYTHON)
@@ -45,6 +48,42 @@ test: deps
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
 	scripts/check_live_record.sh .build/debug/gptoss-gl
 	scripts/check_dashboard.sh .build/debug/gptoss-gl
+	$(MAKE) release-check
+	$(MAKE) softpipe-check
+	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
+
+# numpy for scripts/check_fixtures.py: Debian's package, else pip.
+numpy:
+	@python3 -c 'import numpy' 2>/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -qq --no-install-recommends python3-numpy >/dev/null 2>&1 \
+	  || python3 -m pip install --quiet --user numpy || python3 -m pip install --quiet --break-system-packages numpy; }
+	@python3 -c 'import numpy' || { echo "error: numpy is needed by scripts/check_fixtures.py; install python3-numpy"; exit 1; }
+
+# The optimiser changes lifetimes (a tensor freed before the repack read it reached a card that
+# way): the fixtures' logits, prefill and --decode, with the release binary.
+release-check: deps numpy
+	$(SWIFT) build -c release --product gptoss-gl
+	python3 scripts/check_fixtures.py .build/release/gptoss-gl
+
+# Mesa's softpipe (a different shader executor, strict GLES 3.1): a bounded subset, ~2 min here
+# (docs/fuzzing.md says which and why): four kernel families, the f32 fixtures' first case,
+# the HUD goldens that match llvmpipe's.
+SOFTPIPE_TESTS = KernelsTests.NormAndLinearTests|KernelsTests.AttentionTests|KernelsTests.SamplerTests|KernelsTests.ExpertTests|HUDSnapshotTests.testLoadingAtThirtyPercent|HUDSnapshotTests.testFullTensorListWhenLoaded|HUDSnapshotTests.testGenerationWithProbabilityBars|HUDSnapshotTests.testErrorState
+softpipe-check: deps numpy
+	$(SWIFT) build --build-tests $(IMPORT_CHECK)
+	GALLIUM_DRIVER=softpipe .build/debug/gptoss-gl probe | grep -q 'softpipe' || { echo "error: GALLIUM_DRIVER=softpipe did not give softpipe"; exit 1; }
+	GALLIUM_DRIVER=softpipe $(SWIFT) test --skip-build --filter '$(SOFTPIPE_TESTS)'
+	GALLIUM_DRIVER=softpipe python3 scripts/check_fixtures.py .build/debug/gptoss-gl --flavours f32 --cases seq0
+
+# The tests under AddressSanitizer and ThreadSanitizer, each in its own build folder. A bounded
+# subset by default (SANITIZE_TESTS; '' runs everything): the full suite takes too long on 2 cores.
+SANITIZE_TESTS ?= GGUFTests|WGSLTests|TokenizerTests|TelemetryTests|CommandLineTests|GPTOSSTests.BatchCompletionEngineTests|GPTOSSTests.NonFiniteLogitsTests|HUDTests.RecordingTests|GLESTests.ThreadHandOffTests
+# Leak reports are off: the ones LeakSanitizer makes here are Foundation's file reads, the Swift
+# runtime's once-caches and test globals (docs/fuzzing.md), not this project's memory.
+sanitize: deps
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build/asan $(if $(SANITIZE_TESTS),--filter '$(SANITIZE_TESTS)')
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan $(if $(SANITIZE_TESTS),--filter '$(SANITIZE_TESTS)')
 
 # Fuzzing (docs/fuzzing.md): each libFuzzer target runs FUZZ_SECONDS on its committed seeds
 # (Fuzz/corpus/NAME) plus what earlier runs found (.build/fuzz/corpus/NAME, never committed).
