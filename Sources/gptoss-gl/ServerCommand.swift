@@ -23,28 +23,28 @@ struct ServerCommand: ParsableCommand {
     @Option(help: "Address to listen on (0.0.0.0 for every interface: then set --api-key).")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to listen on (0 picks a free one; the printed URL says which).")
+    @Option(parsing: .unconditional, help: "Port to listen on (0 picks a free one; the printed URL says which).")
     var port = 8000
 
-    @Option(help: "Sequences decoded together in one GPU step (continuous batching); each has its own --context positions.")
+    @Option(parsing: .unconditional, help: "Sequences decoded together in one GPU step (continuous batching); each has its own --context positions.")
     var parallel = 1
 
-    @Option(help: "Requests that may wait for a slot; one more is answered 429.")
+    @Option(parsing: .unconditional, help: "Requests that may wait for a slot; one more is answered 429.")
     var queue = 16
 
-    @Option(help: "Require 'Authorization: Bearer KEY' on every endpoint but /health.")
+    @Option(parsing: .unconditional, help: "Require 'Authorization: Bearer KEY' on every endpoint but /health.")
     var apiKey: String?
 
-    @Option(help: "Seconds running answers may continue after SIGTERM/SIGINT before they are cut off.")
+    @Option(parsing: .unconditional, help: "Seconds running answers may continue after SIGTERM/SIGINT before they are cut off.")
     var shutdownGrace: Double = 10
 
-    @Option(help: "Largest request body in bytes (larger: 413).")
+    @Option(parsing: .unconditional, help: "Largest request body in bytes (larger: 413).")
     var maxBodyBytes = ServerOptions.defaultMaxBodyBytes
 
     @Flag(help: "No dashboard: no live HUD, no GET /, /hud.png, /hud.mjpg.")
     var noDashboard = false
 
-    @Option(help: "Frames per second the dashboard's HUD aims at (fewer when a frame is expensive, as on llvmpipe).")
+    @Option(parsing: .unconditional, help: "Frames per second the dashboard's HUD aims at (fewer when a frame is expensive, as on llvmpipe).")
     var dashboardFps: Double = 5
 
     func validate() throws {

@@ -29,6 +29,7 @@ final class LeadingDashValueTests: XCTestCase {
         XCTAssertEqual(generate.chat.system, "-s")
         XCTAssertEqual(generate.chat.developer, "--be brief")
         XCTAssertEqual(try GenerateCommand.parse(["--prompt", "-"]).chat.prompt, "-")
+        XCTAssertEqual(try ServerCommand.parse(["--api-key", "-secret"]).apiKey, "-secret")
     }
 
     func testNegativeNumbersGetTheRangeError() {
@@ -46,6 +47,10 @@ final class LeadingDashValueTests: XCTestCase {
         assertUsageError(InspectCommand.self, ["m.gguf", "--limit", "-1"], mentions: ["--limit", "-1"])
         assertUsageError(InspectCommand.self, ["m.gguf", "--array-items", "-1"], mentions: ["--array-items", "-1"])
         assertUsageError(ServeCommand.self, ["f", "--port", "-1"], mentions: ["--port", "-1"])
+        assertUsageError(ServerCommand.self, ["--port", "-1"], mentions: ["--port", "-1"])
+        assertUsageError(ServerCommand.self, ["--parallel", "-2"], mentions: ["--parallel", "-2"])
+        assertUsageError(ServerCommand.self, ["--shutdown-grace", "nan"], mentions: ["--shutdown-grace", "nan"])
+        assertUsageError(GenerateCommand.self, ["--prompt", "x", "--live-fps", "nan"], mentions: ["--live-fps", "nan"])
         assertUsageError(ServeCommand.self, ["f", "--idle-timeout", "-1"], mentions: ["--idle-timeout", "-1"])
         assertUsageError(SynthCommand.self, ["--preset", "tiny", "--out", "o", "--layers", "-1"], mentions: ["--layers", "-1"])
         assertUsageError(ProbeCommand.self, ["--device", "-1"], mentions: ["--device", "-1"])
