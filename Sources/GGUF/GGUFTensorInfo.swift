@@ -20,8 +20,19 @@ public struct GGUFTensorInfo: Sendable, Equatable {
         self.sourceIndex = sourceIndex
     }
 
-    /// Number of elements (the product of the dimensions).
-    public var elementCount: UInt64 { dimensions.reduce(1, *) }
+    /// Number of elements (the product of the dimensions). An empty tensor (a zero dimension,
+    /// which ggml accepts) may have other dimensions whose product overflows, so zero is decided
+    /// first; a product past 64 bits (the parser refuses one; a hand-built info might not) saturates.
+    public var elementCount: UInt64 {
+        if dimensions.contains(0) { return 0 }
+        var product: UInt64 = 1
+        for dimension in dimensions {
+            let (next, overflow) = product.multipliedReportingOverflow(by: dimension)
+            if overflow { return .max }
+            product = next
+        }
+        return product
+    }
 
     /// The shape printed the way ggml does: `[2880, 201088]`.
     public var shapeDescription: String { "[" + dimensions.map(String.init).joined(separator: ", ") + "]" }
