@@ -100,9 +100,7 @@ public final class BatchDecoder {
             let logits = keepsLogits ? try model.logits(row: row) : nil
             let id = running[index].sampler.choose(from: summary)
             let slot = running[index].slot
-            let token = GeneratedToken(position: model.position(slot: slot), id: id,
-                                       top: summary.candidates.prefix(5).map { ($0.id, summary.probability(ofLogit: $0.logit)) },
-                                       entropy: summary.entropy, seconds: Date().timeIntervalSince(stepStart))
+            let token = Generator.token(id, at: model.position(slot: slot), summary, since: stepStart)
             running[index].generated.append(id)
             let r = running[index]
             var reason: FinishReason?
