@@ -237,10 +237,10 @@ extension GLSLWriter {
         case (.i32, .f32): return "intBitsToFloat(\(text))"
         case (.i32, .u32), (.u32, .i32): return "\(targetName)(\(text))"
         case (.u32, .f16) where target.vectorSize == 2:
-            extensions.insert("GL_EXT_shader_explicit_arithmetic_types_float16")
+            extensions.insert(GLSLWriter.float16Arithmetic)
             return "unpackFloat2x16(\(text))"
         case (.f16, .u32) where operand.type.vectorSize == 2:
-            extensions.insert("GL_EXT_shader_explicit_arithmetic_types_float16")
+            extensions.insert(GLSLWriter.float16Arithmetic)
             return "packFloat2x16(\(text))"
         default:
             throw CompileError("bitcast from \(module.describe(operand.type)) to \(module.describe(target)) is not supported by the GLSL writer", span)

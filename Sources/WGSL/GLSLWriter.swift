@@ -92,7 +92,7 @@ final class GLSLWriter {
         }
         output = ""
         line("#version 310 es")
-        for name in extensions.sorted() { line("#extension \(name) : \(GLSLWriter.extensionBehaviour(name))") }
+        for name in extensions.sorted() { writeExtension(name) }
         line("precision highp float;")
         line("precision highp int;")
         line("")
@@ -164,6 +164,24 @@ final class GLSLWriter {
     }
 
     static func overrideMacro(_ name: String) -> String { "OVERRIDE_\(name)" }
+
+    static let float16Arithmetic = "GL_EXT_shader_explicit_arithmetic_types_float16"
+
+    /// One `#extension` line, except for f16 arithmetic: NVIDIA's GLES compiler refuses
+    /// GL_EXT_shader_explicit_arithmetic_types_float16 but gives the same `float16_t`/`f16vec2`
+    /// types, arithmetic and `packFloat2x16`/`unpackFloat2x16` through GL_NV_gpu_shader5, so the
+    /// driver's own extension macro picks one (glslang, which lacks the NV one, takes the EXT one).
+    private func writeExtension(_ name: String) {
+        guard name == GLSLWriter.float16Arithmetic else {
+            line("#extension \(name) : \(GLSLWriter.extensionBehaviour(name))")
+            return
+        }
+        line("#if defined(GL_NV_gpu_shader5)")
+        line("#extension GL_NV_gpu_shader5 : require")
+        line("#else")
+        line("#extension \(name) : require")
+        line("#endif")
+    }
 
     /// Subgroup extensions are `enable`d, not `require`d: a kernel keeps its subgroup code behind
     /// an override-decided `#if` (GLSLWriter+Preprocessor.swift), and GLSL ES only warns about
@@ -298,7 +316,7 @@ final class GLSLWriter {
 
     /// Records the extension a scalar type needs when it appears in the output.
     func noteScalar(_ s: ScalarKind) {
-        if s == .f16 { extensions.insert("GL_EXT_shader_explicit_arithmetic_types_float16") }
+        if s == .f16 { extensions.insert(GLSLWriter.float16Arithmetic) }
     }
 
     static func scalarName(_ s: ScalarKind) -> String {
