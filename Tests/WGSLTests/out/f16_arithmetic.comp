@@ -1,6 +1,10 @@
 #version 310 es
 #extension GL_EXT_shader_16bit_storage : require
+#if defined(GL_NV_gpu_shader5)
+#extension GL_NV_gpu_shader5 : require
+#else
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#endif
 precision highp float;
 precision highp int;
 
