@@ -113,9 +113,8 @@ extension KernelLibrary {
 
     @discardableResult
     public func moeGateUp(_ a: MoEGateUpArgs) throws -> KernelReport {
+        let kernel = Kernel.moeGateUp, name = kernel.shader
         let w = a.experts.weights
-        let half = halfGateUpPlan(w)
-        let kernel = half == nil ? Kernel.moeGateUp : Kernel.moeGateUpHalf, name = kernel.shader
         let ff = a.experts.rowsPerExpert / 2
         try require(a.experts.rowsPerExpert % 2 == 0, name, "a fused gate/up expert needs an even row count")
         try require(a.tokens > 0 && a.k > 0, name, "tokens and k must be positive")
@@ -125,11 +124,13 @@ extension KernelLibrary {
         try requireFloats(a.ids, a.tokens * a.k, name)
         try requireFloats(a.output, a.tokens * a.k * ff, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * 2 * ff, name) }
-        let shape = half?.shape ?? tuning.moeGateUpShape
+        let shape = tuning.moeGateUpShape
         try requireRowShape(shape, name)
         let groupsX = (ff + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groupsX, a.tokens * a.k, name)
-        let program = try program(kernel, expertOverrides(w, shape: shape, half: half))
+        let program = try program(kernel, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
+                                                "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
+                                                "SUBGROUPS": rowReductionSubgroups(shape)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter(for: program)
@@ -147,9 +148,8 @@ extension KernelLibrary {
 
     @discardableResult
     public func moeDown(_ a: MoEDownArgs) throws -> KernelReport {
+        let kernel = Kernel.moeDown, name = kernel.shader
         let w = a.experts.weights
-        let half = halfDownPlan(w, k: a.k)
-        let kernel = half == nil ? Kernel.moeDown : Kernel.moeDownHalf, name = kernel.shader
         let rows = a.experts.rowsPerExpert
         try require(a.tokens > 0 && a.k > 0, name, "tokens and k must be positive")
         try require(a.residualStride >= rows, name, "residual stride \(a.residualStride) is below the \(rows) outputs")
@@ -160,11 +160,13 @@ extension KernelLibrary {
         let residualFloats = (a.tokens - 1) * a.residualStride + rows
         try requireFloats(a.residual, residualFloats, name)
         if let bias = a.bias { try requireFloats(bias, a.experts.count * rows, name) }
-        let shape = half?.shape ?? tuning.moeDownShape
+        let shape = tuning.moeDownShape
         try requireRowShape(shape, name)
         let groupsX = (rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup
         try groupsFit(groupsX, a.tokens, name)
-        let program = try program(kernel, expertOverrides(w, shape: shape, half: half))
+        let program = try program(kernel, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
+                                                "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
+                                                "SUBGROUPS": rowReductionSubgroups(shape)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter(for: program)
@@ -179,14 +181,5 @@ extension KernelLibrary {
                     groups: (groupsX, a.tokens, 1))
         }
         return program.report(dispatches: w.chunks.count, format: w.format)
-    }
-
-    /// The specialisation of a per-slot MoE kernel: the f32 kernels take the weight format, the
-    /// f16 twins (MXFP4 only) the block count their shared-memory staging is sized by.
-    private func expertOverrides(_ w: GPUWeights, shape: RowReductionShape, half: HalfExpertsPlan?) -> [String: UInt32] {
-        var overrides = ["WG_SIZE": UInt32(shape.workgroup), "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
-                         "SUBGROUPS": rowReductionSubgroups(shape)]
-        if let half { overrides["BLOCKS"] = UInt32(half.blocks) } else { overrides["WEIGHT_FORMAT"] = w.format.rawValue }
-        return overrides
     }
 }

@@ -37,8 +37,6 @@ public enum Kernel: String, CaseIterable, Sendable {
     case outRouterDecode = "f32_out_router_decode"
     case moeGateUp = "f32_moe_gate_up_swiglu"
     case moeDown = "f32_moe_down_sum"
-    case moeGateUpHalf = "f16_moe_gate_up_swiglu"
-    case moeDownHalf = "f16_moe_down_sum"
     case moeGroup = "f32_moe_group"
     case moeGateUpGrouped = "f32_moe_gate_up_grouped"
     case moeDownGrouped = "f32_moe_down_grouped"
@@ -62,7 +60,7 @@ public enum Kernel: String, CaseIterable, Sendable {
         // The fused decode launch projects the attention output too; what it ends in (and the
         // reason it exists) is the router.
         case .routerTopK, .routerDecode, .outRouterDecode: return .router
-        case .moeGateUp, .moeDown, .moeGateUpHalf, .moeDownHalf, .moeGroup, .moeGateUpGrouped, .moeDownGrouped, .moeSlotSum: return .moe
+        case .moeGateUp, .moeDown, .moeGroup, .moeGateUpGrouped, .moeDownGrouped, .moeSlotSum: return .moe
         case .logitsReduce, .logitsSelect: return .sampling
         }
     }

@@ -44,8 +44,7 @@ public struct KernelTuningOverrides: Sendable, Equatable {
         "prefillBatch": .size(\.prefillBatch), "useSubgroups": .flag(\.useSubgroups),
         "moeWorkgroup": .optionalSize(\.moe.workgroup), "moeGateUpThreadsPerRow": .optionalSize(\.moe.gateUpThreadsPerRow),
         "moeDownThreadsPerRow": .optionalSize(\.moe.downThreadsPerRow), "fuseOutputRouter": .flag(\.fuseOutputRouter),
-        "fuseRope": .flag(\.fuseRope), "moeHalfArithmetic": .flag(\.moe.halfArithmetic),
-        "moeHalfWorkgroup": .size(\.moe.halfWorkgroup),
+        "fuseRope": .flag(\.fuseRope),
     ]
 
     /// The names, sorted (for errors and docs).

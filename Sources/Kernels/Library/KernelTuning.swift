@@ -90,15 +90,6 @@ public struct KernelTuning: Sendable, Equatable {
         public var workgroup: Int?
         public var gateUpThreadsPerRow: Int?
         public var downThreadsPerRow: Int?
-        /// MXFP4 experts go through the packed-f16 twins (f16_moe_gate_up_swiglu,
-        /// f16_moe_down_sum; lib/fp4_half.wesl) where the device has 16-bit float arithmetic;
-        /// off, or on a device without it: the f32 kernels. Off in every tuning: on the H100 it
-        /// decodes 4–7 % faster but its logits miss the fixtures' bound (1e-3 of the largest
-        /// logit) by 2.4× (BENCHMARKS.md, session 7), so it is an opt-in trade of precision
-        /// for speed (`GPTOSS_GL_TUNE=moeHalfArithmetic=1`).
-        public var halfArithmetic = false
-        /// The f16 twins' workgroup (a warp a row: each lane takes whole 16-byte blocks).
-        public var halfWorkgroup = 256
         public init(workgroup: Int? = nil, gateUpThreadsPerRow: Int? = nil, downThreadsPerRow: Int? = nil) {
             self.workgroup = workgroup; self.gateUpThreadsPerRow = gateUpThreadsPerRow; self.downThreadsPerRow = downThreadsPerRow
         }
