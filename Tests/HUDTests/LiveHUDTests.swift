@@ -63,6 +63,17 @@ final class LiveHUDTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(framesInWindow, 2, "it still draws")
     }
 
+    /// A CPU renderer keeps frames to a quarter of the time; a GPU (whose frame cost is mostly
+    /// the encode on the renderer's own core) may take more; a share outside (0, 1] is refused.
+    func testTheBusyShareDependsOnTheRenderer() throws {
+        let options = LiveHUD.Options()
+        XCTAssertEqual(options.busyFraction(softwareRenderer: true), 0.25)
+        XCTAssertEqual(options.busyFraction(softwareRenderer: false), 0.6)
+        XCTAssertThrowsError(try LiveHUD(options: LiveHUD.Options(maxBusyFractionOnGPU: 0), clock: { 0 }) { _, _ in }) { error in
+            guard case HUDError.badSchedule = error else { return XCTFail("\(error)") }
+        }
+    }
+
     func testLiveFileIsReplacedAtomically() throws {
         let folder = try HUDTestSupport.temporaryDirectory(self)
         let path = folder.appendingPathComponent("live.png").path
