@@ -62,6 +62,12 @@ struct Params {
     uint pad3;
 };
 
+struct UnitInputs {
+    uint scale;
+    vec4 xa;
+    vec4 xb;
+};
+
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
 uint wgsl_div(uint a, uint b) {
     return a / ((b == 0u) ? 1u : b);
@@ -176,6 +182,22 @@ uvec4 unit_load(uint words, uint u) {
     return uvec4(data[min(i_1, (uint(data.length()) - 1u))], data[min((i_1 + 1u), (uint(data.length()) - 1u))], 0u, 0u);
 }
 
+UnitInputs unit_inputs(uint row, uint u, uint xv) {
+    UnitInputs i = UnitInputs(0u, vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    i.xa = xin(xv, u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    uint j = unit_x(u);
+    i.xa = xin(xv, j);
+    i.xb = xin(xv, (j + 4u));
+    #else
+    i.xa = xin(xv, u);
+    #endif
+    return i;
+}
+
 vec4 fp4x4(uint w, uint shift) {
     uint t = w >> (shift & 31u);
     uint h02 = ((t & 458759u) << 9u) | ((t & 524296u) << 12u);
@@ -197,23 +219,20 @@ float e8m0_f16(uint e) {
     return uintBitsToFloat((min((e + 14u), 254u) << 23u));
 }
 
-float unit_dot(uint row, uint u, uvec4 w, uint xv) {
+float unit_dot_with(uint u, uvec4 w, UnitInputs i) {
     #if (OVERRIDE_WEIGHT_FORMAT == 3)
-    uint b = u / 8u;
-    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-    return d * dot(q8x4(w.x), xin(xv, u));
+    vec2 pair = unpackHalf2x16(i.scale);
+    float d = (((u / 8u) & 1u) == 1u) ? pair.y : pair.x;
+    return d * dot(q8x4(w.x), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 4)
-    uint b_1 = u / 4u;
-    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-    uint j = unit_x(u);
-    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    uint e = (i.scale >> ((((u / 4u) & 3u) * 8u) & 31u)) & 255u;
+    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), i.xa) + dot(fp4x4(w.x, 4u), i.xb));
     #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    return dot(uintBitsToFloat(w), xin(xv, u));
+    return dot(uintBitsToFloat(w), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), i.xa);
     #endif
-    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
+    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), i.xa);
 }
 
 vec3 pair_dot(uint row_a, uint row_b, uint lane, uint xv) {
@@ -235,13 +254,21 @@ vec3 pair_dot(uint row_a, uint row_b, uint lane, uint xv) {
         uvec4 b2 = unit_load(words_b, u2);
         uvec4 a3 = unit_load(words_a, u3);
         uvec4 b3 = unit_load(words_b, u3);
+        UnitInputs ia0 = unit_inputs(row_a, u0, xv);
+        UnitInputs ib0 = unit_inputs(row_b, u0, xv);
+        UnitInputs ia1 = unit_inputs(row_a, u1, xv);
+        UnitInputs ib1 = unit_inputs(row_b, u1, xv);
+        UnitInputs ia2 = unit_inputs(row_a, u2, xv);
+        UnitInputs ib2 = unit_inputs(row_b, u2, xv);
+        UnitInputs ia3 = unit_inputs(row_a, u3, xv);
+        UnitInputs ib3 = unit_inputs(row_b, u3, xv);
         bool has1 = (u0 + THREADS_PER_ROW) < units;
         bool has2 = (u0 + (2u * THREADS_PER_ROW)) < units;
         bool has3 = (u0 + (3u * THREADS_PER_ROW)) < units;
-        s += vec2(unit_dot(row_a, u0, a0, xv), unit_dot(row_b, u0, b0, xv));
-        s += has1 ? vec2(unit_dot(row_a, u1, a1, xv), unit_dot(row_b, u1, b1, xv)) : vec2(0.0);
-        s += has2 ? vec2(unit_dot(row_a, u2, a2, xv), unit_dot(row_b, u2, b2, xv)) : vec2(0.0);
-        s += has3 ? vec2(unit_dot(row_a, u3, a3, xv), unit_dot(row_b, u3, b3, xv)) : vec2(0.0);
+        s += vec2(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, b0, ib0));
+        s += has1 ? vec2(unit_dot_with(u1, a1, ia1), unit_dot_with(u1, b1, ib1)) : vec2(0.0);
+        s += has2 ? vec2(unit_dot_with(u2, a2, ia2), unit_dot_with(u2, b2, ib2)) : vec2(0.0);
+        s += has3 ? vec2(unit_dot_with(u3, a3, ia3), unit_dot_with(u3, b3, ib3)) : vec2(0.0);
         #if (OVERRIDE_NORMALIZE == 1)
         squares += ((unit_squares(u0, xv) + (has1 ? unit_squares(u1, xv) : 0.0)) + (has2 ? unit_squares(u2, xv) : 0.0)) + (has3 ? unit_squares(u3, xv) : 0.0);
         #endif

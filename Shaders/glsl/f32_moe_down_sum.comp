@@ -38,6 +38,12 @@ struct Params {
     uint pad1;
 };
 
+struct UnitInputs {
+    uint scale;
+    vec4 xa;
+    vec4 xb;
+};
+
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
 uint wgsl_div(uint a, uint b) {
     return a / ((b == 0u) ? 1u : b);
@@ -113,19 +119,35 @@ vec4 xin(uint xv, uint j) {
     return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
+uint unit_x(uint u) {
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
+    return u;
+}
+
+UnitInputs unit_inputs(uint row, uint u, uint xv) {
+    UnitInputs i = UnitInputs(0u, vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    i.xa = xin(xv, u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    uint j = unit_x(u);
+    i.xa = xin(xv, j);
+    i.xb = xin(xv, (j + 4u));
+    #else
+    i.xa = xin(xv, u);
+    #endif
+    return i;
+}
+
 vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
 }
 
 float e8m0_f16(uint e) {
     return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
-uint unit_x(uint u) {
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    return ((u / 4u) * 8u) + (u & 3u);
-    #endif
-    return u;
 }
 
 vec4 fp4x4(uint w, uint shift) {
@@ -141,23 +163,20 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-float unit_dot(uint row, uint u, uvec4 w, uint xv) {
+float unit_dot_with(uint u, uvec4 w, UnitInputs i) {
     #if (OVERRIDE_WEIGHT_FORMAT == 3)
-    uint b = u / 8u;
-    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-    return d * dot(q8x4(w.x), xin(xv, u));
+    vec2 pair = unpackHalf2x16(i.scale);
+    float d = (((u / 8u) & 1u) == 1u) ? pair.y : pair.x;
+    return d * dot(q8x4(w.x), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 4)
-    uint b_1 = u / 4u;
-    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-    uint j = unit_x(u);
-    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    uint e = (i.scale >> ((((u / 4u) & 3u) * 8u) & 31u)) & 255u;
+    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), i.xa) + dot(fp4x4(w.x, 4u), i.xb));
     #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    return dot(uintBitsToFloat(w), xin(xv, u));
+    return dot(uintBitsToFloat(w), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), i.xa);
     #endif
-    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
+    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), i.xa);
 }
 
 vec2 experts_dot(uint t, uint row, uint lane) {
@@ -196,8 +215,16 @@ vec2 experts_dot(uint t, uint row, uint lane) {
             uvec4 b1 = unit_load(words.y, u1);
             uvec4 b2 = unit_load(words.z, u1);
             uvec4 b3 = unit_load(words.w, u1);
-            s += vec4(unit_dot(wrow.x, u0, a0, xv.x), unit_dot(wrow.y, u0, a1, xv.y), unit_dot(wrow.z, u0, a2, xv.z), unit_dot(wrow.w, u0, a3, xv.w));
-            vec4 more = vec4(unit_dot(wrow.x, u1, b0, xv.x), unit_dot(wrow.y, u1, b1, xv.y), unit_dot(wrow.z, u1, b2, xv.z), unit_dot(wrow.w, u1, b3, xv.w));
+            UnitInputs ia0 = unit_inputs(wrow.x, u0, xv.x);
+            UnitInputs ia1 = unit_inputs(wrow.y, u0, xv.y);
+            UnitInputs ia2 = unit_inputs(wrow.z, u0, xv.z);
+            UnitInputs ia3 = unit_inputs(wrow.w, u0, xv.w);
+            UnitInputs ib0 = unit_inputs(wrow.x, u1, xv.x);
+            UnitInputs ib1 = unit_inputs(wrow.y, u1, xv.y);
+            UnitInputs ib2 = unit_inputs(wrow.z, u1, xv.z);
+            UnitInputs ib3 = unit_inputs(wrow.w, u1, xv.w);
+            s += vec4(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, a1, ia1), unit_dot_with(u0, a2, ia2), unit_dot_with(u0, a3, ia3));
+            vec4 more = vec4(unit_dot_with(u1, b0, ib0), unit_dot_with(u1, b1, ib1), unit_dot_with(u1, b2, ib2), unit_dot_with(u1, b3, ib3));
             s += ((u0 + THREADS_PER_ROW) < units) ? more : vec4(0.0);
         }
         acc += dot(mix(vec4(0.0), (s * weight), used), vec4(1.0));

@@ -38,6 +38,12 @@ struct Params {
     uint pad1;
 };
 
+struct UnitInputs {
+    uint scale;
+    vec4 xa;
+    vec4 xb;
+};
+
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
 uint wgsl_div(uint a, uint b) {
     return a / ((b == 0u) ? 1u : b);
@@ -111,19 +117,35 @@ vec4 xin(uint xv, uint j) {
     return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
+uint unit_x(uint u) {
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
+    return u;
+}
+
+UnitInputs unit_inputs(uint row, uint u, uint xv) {
+    UnitInputs i = UnitInputs(0u, vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    i.xa = xin(xv, u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    uint j = unit_x(u);
+    i.xa = xin(xv, j);
+    i.xb = xin(xv, (j + 4u));
+    #else
+    i.xa = xin(xv, u);
+    #endif
+    return i;
+}
+
 vec4 q8x4(uint w) {
     return vec4(float((int((w << 24u)) >> 24u)), float((int((w << 16u)) >> 24u)), float((int((w << 8u)) >> 24u)), float((int(w) >> 24u)));
 }
 
 float e8m0_f16(uint e) {
     return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
-uint unit_x(uint u) {
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    return ((u / 4u) * 8u) + (u & 3u);
-    #endif
-    return u;
 }
 
 vec4 fp4x4(uint w, uint shift) {
@@ -139,47 +161,52 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-float unit_dot(uint row, uint u, uvec4 w, uint xv) {
+float unit_dot_with(uint u, uvec4 w, UnitInputs i) {
     #if (OVERRIDE_WEIGHT_FORMAT == 3)
-    uint b = u / 8u;
-    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-    return d * dot(q8x4(w.x), xin(xv, u));
+    vec2 pair = unpackHalf2x16(i.scale);
+    float d = (((u / 8u) & 1u) == 1u) ? pair.y : pair.x;
+    return d * dot(q8x4(w.x), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 4)
-    uint b_1 = u / 4u;
-    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-    uint j = unit_x(u);
-    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), xin(xv, j)) + dot(fp4x4(w.x, 4u), xin(xv, (j + 4u))));
+    uint e = (i.scale >> ((((u / 4u) & 3u) * 8u) & 31u)) & 255u;
+    return e8m0_f16(e) * (dot(fp4x4(w.x, 0u), i.xa) + dot(fp4x4(w.x, 4u), i.xb));
     #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    return dot(uintBitsToFloat(w), xin(xv, u));
+    return dot(uintBitsToFloat(w), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), xin(xv, u));
+    return dot(vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y)), i.xa);
     #endif
-    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), xin(xv, u));
+    return dot(vec4(bf16x2(w.x), bf16x2(w.y)), i.xa);
 }
 
-vec2 pair_dot(uint gate_row, uint up_row, uint lane, uint xv) {
+vec2 row_pair_dot(uint row_a, uint row_b, uint lane, uint xv) {
     uint units = units_per_row();
     uint last = units - 1u;
-    uint gate_words = (gate_row * params.data_vec4_per_row) * 4u;
-    uint up_words = (up_row * params.data_vec4_per_row) * 4u;
+    uint words_a = (row_a * params.data_vec4_per_row) * 4u;
+    uint words_b = (row_b * params.data_vec4_per_row) * 4u;
     vec2 s = vec2(0.0);
     for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
         uint u1 = min((u0 + THREADS_PER_ROW), last);
         uint u2 = min((u0 + (2u * THREADS_PER_ROW)), last);
         uint u3 = min((u0 + (3u * THREADS_PER_ROW)), last);
-        uvec4 g0 = unit_load(gate_words, u0);
-        uvec4 p0 = unit_load(up_words, u0);
-        uvec4 g1 = unit_load(gate_words, u1);
-        uvec4 p1 = unit_load(up_words, u1);
-        uvec4 g2 = unit_load(gate_words, u2);
-        uvec4 p2 = unit_load(up_words, u2);
-        uvec4 g3 = unit_load(gate_words, u3);
-        uvec4 p3 = unit_load(up_words, u3);
-        s += vec2(unit_dot(gate_row, u0, g0, xv), unit_dot(up_row, u0, p0, xv));
-        s += ((u0 + THREADS_PER_ROW) < units) ? vec2(unit_dot(gate_row, u1, g1, xv), unit_dot(up_row, u1, p1, xv)) : vec2(0.0);
-        s += ((u0 + (2u * THREADS_PER_ROW)) < units) ? vec2(unit_dot(gate_row, u2, g2, xv), unit_dot(up_row, u2, p2, xv)) : vec2(0.0);
-        s += ((u0 + (3u * THREADS_PER_ROW)) < units) ? vec2(unit_dot(gate_row, u3, g3, xv), unit_dot(up_row, u3, p3, xv)) : vec2(0.0);
+        uvec4 a0 = unit_load(words_a, u0);
+        uvec4 b0 = unit_load(words_b, u0);
+        uvec4 a1 = unit_load(words_a, u1);
+        uvec4 b1 = unit_load(words_b, u1);
+        uvec4 a2 = unit_load(words_a, u2);
+        uvec4 b2 = unit_load(words_b, u2);
+        uvec4 a3 = unit_load(words_a, u3);
+        uvec4 b3 = unit_load(words_b, u3);
+        UnitInputs ia0 = unit_inputs(row_a, u0, xv);
+        UnitInputs ib0 = unit_inputs(row_b, u0, xv);
+        UnitInputs ia1 = unit_inputs(row_a, u1, xv);
+        UnitInputs ib1 = unit_inputs(row_b, u1, xv);
+        UnitInputs ia2 = unit_inputs(row_a, u2, xv);
+        UnitInputs ib2 = unit_inputs(row_b, u2, xv);
+        UnitInputs ia3 = unit_inputs(row_a, u3, xv);
+        UnitInputs ib3 = unit_inputs(row_b, u3, xv);
+        s += vec2(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, b0, ib0));
+        s += ((u0 + THREADS_PER_ROW) < units) ? vec2(unit_dot_with(u1, a1, ia1), unit_dot_with(u1, b1, ib1)) : vec2(0.0);
+        s += ((u0 + (2u * THREADS_PER_ROW)) < units) ? vec2(unit_dot_with(u2, a2, ia2), unit_dot_with(u2, b2, ib2)) : vec2(0.0);
+        s += ((u0 + (3u * THREADS_PER_ROW)) < units) ? vec2(unit_dot_with(u3, a3, ia3), unit_dot_with(u3, b3, ib3)) : vec2(0.0);
     }
     return s;
 }
@@ -200,7 +227,7 @@ void main() {
         uint gate_row = (((expert - params.expert_begin) * 2u) * params.rows) + row;
         uint up_row = gate_row + params.rows;
         uint xv = t * (params.x_stride / 4u);
-        vec2 sums = pair_dot(gate_row, up_row, lane, xv);
+        vec2 sums = row_pair_dot(gate_row, up_row, lane, xv);
         gate = sums.x;
         up = sums.y;
     }

@@ -46,6 +46,12 @@ struct Params {
     float eps;
 };
 
+struct UnitInputs {
+    uint scale;
+    vec4 xa;
+    vec4 xb;
+};
+
 // WGSL integer remainder: truncated (the sign follows the dividend), x % 0 == 0.
 uint wgsl_rem(uint a, uint b) {
     uint d = ((b == 0u) ? 1u : b);
@@ -121,6 +127,15 @@ shared float[EXPERTS] expert_logits;
 shared float[32] chosen_value;
 shared uint[32] chosen_index;
 
+float residual(uint i) {
+    return uintBitsToFloat(atomicOr(y[min((params.y_offset + i), (uint(y.length()) - 1u))], 0u));
+}
+
+vec4 residual4(uint q) {
+    uint i = 4u * q;
+    return vec4(residual(i), residual((i + 1u)), residual((i + 2u)), residual((i + 3u)));
+}
+
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
     return params.cols / 8u;
@@ -143,19 +158,35 @@ vec4 xin(uint xv, uint j) {
     return x[min((xv + j), (uint(x.length()) - 1u))];
 }
 
+uint unit_x(uint u) {
+    #if (OVERRIDE_WEIGHT_FORMAT == 4)
+    return ((u / 4u) * 8u) + (u & 3u);
+    #endif
+    return u;
+}
+
+UnitInputs unit_inputs(uint row, uint u, uint xv) {
+    UnitInputs i = UnitInputs(0u, vec4(0.0), vec4(0.0));
+    #if (OVERRIDE_WEIGHT_FORMAT == 3)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    i.xa = xin(xv, u);
+    #elif (OVERRIDE_WEIGHT_FORMAT == 4)
+    i.scale = scales[min(((row * params.scale_words_per_row) + (u / 16u)), (uint(scales.length()) - 1u))];
+    uint j = unit_x(u);
+    i.xa = xin(xv, j);
+    i.xb = xin(xv, (j + 4u));
+    #else
+    i.xa = xin(xv, u);
+    #endif
+    return i;
+}
+
 vec4 q8x4(uint w_1) {
     return vec4(float((int((w_1 << 24u)) >> 24u)), float((int((w_1 << 16u)) >> 24u)), float((int((w_1 << 8u)) >> 24u)), float((int(w_1) >> 24u)));
 }
 
 float e8m0_f16(uint e) {
     return uintBitsToFloat((min((e + 14u), 254u) << 23u));
-}
-
-uint unit_x(uint u) {
-    #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    return ((u / 4u) * 8u) + (u & 3u);
-    #endif
-    return u;
 }
 
 vec4 fp4x4(uint w_1, uint shift) {
@@ -171,26 +202,23 @@ vec2 bf16x2(uint w_1) {
     return vec2(uintBitsToFloat((w_1 << 16u)), uintBitsToFloat((w_1 & 4294901760u)));
 }
 
-float unit_dot(uint row, uint u, uvec4 w_1, uint xv) {
+float unit_dot_with(uint u, uvec4 w_1, UnitInputs i) {
     #if (OVERRIDE_WEIGHT_FORMAT == 3)
-    uint b = u / 8u;
-    vec2 pair = unpackHalf2x16(scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))]);
-    float d = ((b & 1u) == 1u) ? pair.y : pair.x;
-    return d * dot(q8x4(w_1.x), xin(xv, u));
+    vec2 pair = unpackHalf2x16(i.scale);
+    float d = (((u / 8u) & 1u) == 1u) ? pair.y : pair.x;
+    return d * dot(q8x4(w_1.x), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 4)
-    uint b_1 = u / 4u;
-    uint e = (scales[min(((row * params.scale_words_per_row) + (b_1 / 4u)), (uint(scales.length()) - 1u))] >> (((b_1 & 3u) * 8u) & 31u)) & 255u;
-    uint j = unit_x(u);
-    return e8m0_f16(e) * (dot(fp4x4(w_1.x, 0u), xin(xv, j)) + dot(fp4x4(w_1.x, 4u), xin(xv, (j + 4u))));
+    uint e = (i.scale >> ((((u / 4u) & 3u) * 8u) & 31u)) & 255u;
+    return e8m0_f16(e) * (dot(fp4x4(w_1.x, 0u), i.xa) + dot(fp4x4(w_1.x, 4u), i.xb));
     #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    return dot(uintBitsToFloat(w_1), xin(xv, u));
+    return dot(uintBitsToFloat(w_1), i.xa);
     #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    return dot(vec4(unpackHalf2x16(w_1.x), unpackHalf2x16(w_1.y)), xin(xv, u));
+    return dot(vec4(unpackHalf2x16(w_1.x), unpackHalf2x16(w_1.y)), i.xa);
     #endif
-    return dot(vec4(bf16x2(w_1.x), bf16x2(w_1.y)), xin(xv, u));
+    return dot(vec4(bf16x2(w_1.x), bf16x2(w_1.y)), i.xa);
 }
 
-vec2 row_pair_dot(uint row_a, uint row_b, uint lane) {
+vec2 row_pair_dot(uint row_a, uint row_b, uint lane, uint xv) {
     uint units = units_per_row();
     uint last = units - 1u;
     uint words_a = (row_a * params.data_vec4_per_row) * 4u;
@@ -208,21 +236,20 @@ vec2 row_pair_dot(uint row_a, uint row_b, uint lane) {
         uvec4 b2 = unit_load(words_b, u2);
         uvec4 a3 = unit_load(words_a, u3);
         uvec4 b3 = unit_load(words_b, u3);
-        s += vec2(unit_dot(row_a, u0, a0, 0u), unit_dot(row_b, u0, b0, 0u));
-        s += ((u0 + THREADS_PER_ROW) < units) ? vec2(unit_dot(row_a, u1, a1, 0u), unit_dot(row_b, u1, b1, 0u)) : vec2(0.0);
-        s += ((u0 + (2u * THREADS_PER_ROW)) < units) ? vec2(unit_dot(row_a, u2, a2, 0u), unit_dot(row_b, u2, b2, 0u)) : vec2(0.0);
-        s += ((u0 + (3u * THREADS_PER_ROW)) < units) ? vec2(unit_dot(row_a, u3, a3, 0u), unit_dot(row_b, u3, b3, 0u)) : vec2(0.0);
+        UnitInputs ia0 = unit_inputs(row_a, u0, xv);
+        UnitInputs ib0 = unit_inputs(row_b, u0, xv);
+        UnitInputs ia1 = unit_inputs(row_a, u1, xv);
+        UnitInputs ib1 = unit_inputs(row_b, u1, xv);
+        UnitInputs ia2 = unit_inputs(row_a, u2, xv);
+        UnitInputs ib2 = unit_inputs(row_b, u2, xv);
+        UnitInputs ia3 = unit_inputs(row_a, u3, xv);
+        UnitInputs ib3 = unit_inputs(row_b, u3, xv);
+        s += vec2(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, b0, ib0));
+        s += ((u0 + THREADS_PER_ROW) < units) ? vec2(unit_dot_with(u1, a1, ia1), unit_dot_with(u1, b1, ib1)) : vec2(0.0);
+        s += ((u0 + (2u * THREADS_PER_ROW)) < units) ? vec2(unit_dot_with(u2, a2, ia2), unit_dot_with(u2, b2, ib2)) : vec2(0.0);
+        s += ((u0 + (3u * THREADS_PER_ROW)) < units) ? vec2(unit_dot_with(u3, a3, ia3), unit_dot_with(u3, b3, ib3)) : vec2(0.0);
     }
     return s;
-}
-
-float residual(uint i) {
-    return uintBitsToFloat(atomicOr(y[min((params.y_offset + i), (uint(y.length()) - 1u))], 0u));
-}
-
-vec4 residual4(uint q) {
-    uint i = 4u * q;
-    return vec4(residual(i), residual((i + 1u)), residual((i + 2u)), residual((i + 3u)));
 }
 
 void project(uint lidx, uint wg) {
@@ -234,7 +261,7 @@ void project(uint lidx, uint wg) {
     uint second = min((first + 1u), (params.rows - 1u));
     vec2 sums = vec2(0.0);
     if (valid) {
-        sums = row_pair_dot(first, second, lane);
+        sums = row_pair_dot(first, second, lane, 0u);
     }
     vec2 total = vec2(0.0);
     #if (OVERRIDE_SUBGROUPS == 1)

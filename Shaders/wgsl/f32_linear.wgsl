@@ -44,7 +44,7 @@
 // on drivers without GL_KHR_shader_subgroup.
 
 import package::lib::weight_formats::{FORMAT_F32, FORMAT_F16, FORMAT_Q8_0, FORMAT_MXFP4, fp4x4, bf16x2};
-import package::lib::row_units::{q8x4, e8m0_f16, units_per_row, unit_x, unit_load, unit_dot};
+import package::lib::row_units::{q8x4, e8m0_f16, units_per_row, unit_x, unit_load, unit_inputs, unit_dot_with};
 
 enable subgroups;
 
@@ -122,9 +122,11 @@ fn unit_squares(u: u32, xv: u32) -> f32 {
 }
 
 // Decode: the sums of rows `row_a` and `row_b` over the units lane, lane + THREADS_PER_ROW, …,
-// four units of each a round, all eight loads issued before any of their math (a decode
-// matrix is a few MB, each thread has only a few dozen words, and the kernel is bound by loads
-// in flight and launches, not arithmetic). Named variables, not an array: an indexed array may
+// four units of each a round, every load of the round (data words, scale words, activations;
+// lib/row_units.wesl says why) issued before any of their math (a decode matrix is a few MB,
+// each thread has only a few dozen words, and the kernel is bound by loads in flight and
+// launches, not arithmetic). This is row_pair_dot of lib/row_units.wesl plus NORMALIZE's sum of
+// squares. Named variables, not an array: an indexed array may
 // live in local memory (on the H200 a 16-entry one halved the decode rate). The two rows meet
 // the same activations, loaded once. Units past the row's end load its last unit again (in
 // bounds, cached) and count zero. Returns both dot products and, when NORMALIZE, the sum of
@@ -148,13 +150,21 @@ fn pair_dot(row_a: u32, row_b: u32, lane: u32, xv: u32) -> vec3<f32> {
         let b2 = unit_load(words_b, u2);
         let a3 = unit_load(words_a, u3);
         let b3 = unit_load(words_b, u3);
+        let ia0 = unit_inputs(row_a, u0, xv);
+        let ib0 = unit_inputs(row_b, u0, xv);
+        let ia1 = unit_inputs(row_a, u1, xv);
+        let ib1 = unit_inputs(row_b, u1, xv);
+        let ia2 = unit_inputs(row_a, u2, xv);
+        let ib2 = unit_inputs(row_b, u2, xv);
+        let ia3 = unit_inputs(row_a, u3, xv);
+        let ib3 = unit_inputs(row_b, u3, xv);
         let has1 = u0 + THREADS_PER_ROW < units;
         let has2 = u0 + 2u * THREADS_PER_ROW < units;
         let has3 = u0 + 3u * THREADS_PER_ROW < units;
-        s += vec2<f32>(unit_dot(row_a, u0, a0, xv), unit_dot(row_b, u0, b0, xv));
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u1, a1, xv), unit_dot(row_b, u1, b1, xv)), has1);
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u2, a2, xv), unit_dot(row_b, u2, b2, xv)), has2);
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u3, a3, xv), unit_dot(row_b, u3, b3, xv)), has3);
+        s += vec2<f32>(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, b0, ib0));
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot_with(u1, a1, ia1), unit_dot_with(u1, b1, ib1)), has1);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot_with(u2, a2, ia2), unit_dot_with(u2, b2, ib2)), has2);
+        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot_with(u3, a3, ia3), unit_dot_with(u3, b3, ib3)), has3);
         if (NORMALIZE == 1u) {
             squares += unit_squares(u0, xv) + select(0.0, unit_squares(u1, xv), has1)
                      + select(0.0, unit_squares(u2, xv), has2) + select(0.0, unit_squares(u3, xv), has3);

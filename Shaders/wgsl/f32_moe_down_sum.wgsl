@@ -19,7 +19,7 @@
 // invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
 
 import package::lib::activations::xin;
-import package::lib::row_units::{units_per_row, unit_load, unit_dot};
+import package::lib::row_units::{units_per_row, unit_load, unit_inputs, unit_dot_with};
 
 enable subgroups;
 
@@ -56,9 +56,9 @@ override SUBGROUPS: u32 = 0u;
 var<workgroup> partial_sums: array<f32, WG_SIZE>;
 
 // The weighted sum over the token's k experts of row `row`: four experts at a time, two units
-// of each a round, all eight loads issued before any math (each expert row is read once per
-// decode step, so the kernel is bound by loads in flight; named variables keep them in
-// registers). Experts outside the bound range, and the padding past k, read expert slot 0's
+// of each a round, every load of the round (data words, scale words, activations: lib/row_units.wesl
+// says why) issued before any math (each expert row is read once per decode step, so the kernel
+// is bound by loads in flight; named variables keep them in registers). Experts outside the bound range, and the padding past k, read expert slot 0's
 // row and count zero; units past the row's end load its last unit again and count zero. Also
 // returns the weighted bias.
 fn experts_dot(t: u32, row: u32, lane: u32) -> vec2<f32> {
@@ -97,10 +97,18 @@ fn experts_dot(t: u32, row: u32, lane: u32) -> vec2<f32> {
             let b1 = unit_load(words.y, u1);
             let b2 = unit_load(words.z, u1);
             let b3 = unit_load(words.w, u1);
-            s += vec4<f32>(unit_dot(wrow.x, u0, a0, xv.x), unit_dot(wrow.y, u0, a1, xv.y),
-                           unit_dot(wrow.z, u0, a2, xv.z), unit_dot(wrow.w, u0, a3, xv.w));
-            let more = vec4<f32>(unit_dot(wrow.x, u1, b0, xv.x), unit_dot(wrow.y, u1, b1, xv.y),
-                                 unit_dot(wrow.z, u1, b2, xv.z), unit_dot(wrow.w, u1, b3, xv.w));
+            let ia0 = unit_inputs(wrow.x, u0, xv.x);
+            let ia1 = unit_inputs(wrow.y, u0, xv.y);
+            let ia2 = unit_inputs(wrow.z, u0, xv.z);
+            let ia3 = unit_inputs(wrow.w, u0, xv.w);
+            let ib0 = unit_inputs(wrow.x, u1, xv.x);
+            let ib1 = unit_inputs(wrow.y, u1, xv.y);
+            let ib2 = unit_inputs(wrow.z, u1, xv.z);
+            let ib3 = unit_inputs(wrow.w, u1, xv.w);
+            s += vec4<f32>(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, a1, ia1),
+                           unit_dot_with(u0, a2, ia2), unit_dot_with(u0, a3, ia3));
+            let more = vec4<f32>(unit_dot_with(u1, b0, ib0), unit_dot_with(u1, b1, ib1),
+                                 unit_dot_with(u1, b2, ib2), unit_dot_with(u1, b3, ib3));
             s += select(vec4<f32>(0.0), more, u0 + THREADS_PER_ROW < units);
         }
         // select, not a zero weight: an unused slot's activations may be stale, even NaN.

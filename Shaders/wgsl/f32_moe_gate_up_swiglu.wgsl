@@ -21,7 +21,7 @@
 // invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
 
 import package::lib::activations::xin;
-import package::lib::row_units::{units_per_row, unit_load, unit_dot};
+import package::lib::row_units::row_pair_dot;
 
 enable subgroups;
 
@@ -57,40 +57,6 @@ override SUBGROUPS: u32 = 0u;
 var<workgroup> gate_sums: array<f32, WG_SIZE>;
 var<workgroup> up_sums: array<f32, WG_SIZE>;
 
-// Gate and up sums of one expert row pair over the units lane, lane + THREADS_PER_ROW, …: four
-// units of each row a round, all eight loads issued before any math (a decode step reads each
-// expert row once, so the kernel is bound by loads in flight, not arithmetic; named variables
-// keep them in registers). Both rows meet the same activations, loaded once. Units past the
-// row's end load its last unit again (in bounds, cached) and count zero.
-fn pair_dot(gate_row: u32, up_row: u32, lane: u32, xv: u32) -> vec2<f32> {
-    let units = units_per_row();
-    let last = units - 1u;
-    let gate_words = gate_row * params.data_vec4_per_row * 4u;
-    let up_words = up_row * params.data_vec4_per_row * 4u;
-    var s = vec2<f32>(0.0);
-    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
-        let u1 = min(u0 + THREADS_PER_ROW, last);
-        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
-        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
-        let g0 = unit_load(gate_words, u0);
-        let p0 = unit_load(up_words, u0);
-        let g1 = unit_load(gate_words, u1);
-        let p1 = unit_load(up_words, u1);
-        let g2 = unit_load(gate_words, u2);
-        let p2 = unit_load(up_words, u2);
-        let g3 = unit_load(gate_words, u3);
-        let p3 = unit_load(up_words, u3);
-        s += vec2<f32>(unit_dot(gate_row, u0, g0, xv), unit_dot(up_row, u0, p0, xv));
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(gate_row, u1, g1, xv), unit_dot(up_row, u1, p1, xv)),
-                    u0 + THREADS_PER_ROW < units);
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(gate_row, u2, g2, xv), unit_dot(up_row, u2, p2, xv)),
-                    u0 + 2u * THREADS_PER_ROW < units);
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(gate_row, u3, g3, xv), unit_dot(up_row, u3, p3, xv)),
-                    u0 + 3u * THREADS_PER_ROW < units);
-    }
-    return s;
-}
-
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let rows_per_group = WG_SIZE / THREADS_PER_ROW;
@@ -107,7 +73,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         let gate_row = (expert - params.expert_begin) * 2u * params.rows + row;
         let up_row = gate_row + params.rows;
         let xv = t * (params.x_stride / 4u);
-        let sums = pair_dot(gate_row, up_row, lane, xv);
+        let sums = row_pair_dot(gate_row, up_row, lane, xv);
         gate = sums.x;
         up = sums.y;
     }

@@ -34,7 +34,7 @@
 // Dispatch: (n_groups, 1, 1) with n_groups = ceil(ceil(rows / 2) / (WG_SIZE / THREADS_PER_ROW)).
 
 import package::lib::activations::xin;
-import package::lib::row_units::{units_per_row, unit_load, unit_dot};
+import package::lib::row_units::row_pair_dot;
 import package::lib::router::{NEG_BIG, expert_logits, expert_dots, pick_top_k};
 
 enable subgroups;
@@ -80,38 +80,6 @@ var<workgroup> partial_sums: array<f32, WG_SIZE * 2u>;
 var<workgroup> is_last: u32;
 var<workgroup> h: array<vec4<f32>, COLS / 4u>;
 
-// The sums of rows `row_a` and `row_b` over the units lane, lane + THREADS_PER_ROW, …, four
-// units of each a round with all eight loads issued first (as f32_linear.wgsl's pair_dot).
-fn row_pair_dot(row_a: u32, row_b: u32, lane: u32) -> vec2<f32> {
-    let units = units_per_row();
-    let last = units - 1u;
-    let words_a = row_a * params.data_vec4_per_row * 4u;
-    let words_b = row_b * params.data_vec4_per_row * 4u;
-    var s = vec2<f32>(0.0);
-    for (var u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
-        let u1 = min(u0 + THREADS_PER_ROW, last);
-        let u2 = min(u0 + 2u * THREADS_PER_ROW, last);
-        let u3 = min(u0 + 3u * THREADS_PER_ROW, last);
-        let a0 = unit_load(words_a, u0);
-        let b0 = unit_load(words_b, u0);
-        let a1 = unit_load(words_a, u1);
-        let b1 = unit_load(words_b, u1);
-        let a2 = unit_load(words_a, u2);
-        let b2 = unit_load(words_b, u2);
-        let a3 = unit_load(words_a, u3);
-        let b3 = unit_load(words_b, u3);
-        s += vec2<f32>(unit_dot(row_a, u0, a0, 0u), unit_dot(row_b, u0, b0, 0u));
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u1, a1, 0u), unit_dot(row_b, u1, b1, 0u)),
-                    u0 + THREADS_PER_ROW < units);
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u2, a2, 0u), unit_dot(row_b, u2, b2, 0u)),
-                    u0 + 2u * THREADS_PER_ROW < units);
-        s += select(vec2<f32>(0.0), vec2<f32>(unit_dot(row_a, u3, a3, 0u), unit_dot(row_b, u3, b3, 0u)),
-                    u0 + 3u * THREADS_PER_ROW < units);
-    }
-    return s;
-}
-
-// Residual element `i` (f32 bits kept in an atomic word).
 fn residual(i: u32) -> f32 {
     return bitcast<f32>(atomicLoad(&y[params.y_offset + i]));
 }
@@ -131,7 +99,7 @@ fn project(lidx: u32, wg: u32) {
     let second = min(first + 1u, params.rows - 1u);
     var sums = vec2<f32>(0.0);
     if (valid) {
-        sums = row_pair_dot(first, second, lane);
+        sums = row_pair_dot(first, second, lane, 0u);
     }
     var total = vec2<f32>(0.0);
     if (SUBGROUPS == 1u) {
