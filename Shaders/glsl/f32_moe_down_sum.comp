@@ -20,6 +20,10 @@ const uint THREADS_PER_ROW = uint(OVERRIDE_THREADS_PER_ROW);
 #define OVERRIDE_SUBGROUPS 0
 #endif
 const uint SUBGROUPS = uint(OVERRIDE_SUBGROUPS);
+#ifndef OVERRIDE_SLOT_LANES
+#define OVERRIDE_SLOT_LANES 4
+#endif
+const uint SLOT_LANES = uint(OVERRIDE_SLOT_LANES);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -96,6 +100,7 @@ layout(std430, binding = 7) restrict buffer y_block {
     float y[];
 };
 shared float[WG_SIZE] partial_sums;
+shared float[WG_SIZE] lane_sums;
 
 uint units_per_row() {
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
@@ -179,83 +184,67 @@ float unit_dot_with(uint u, uvec4 w, UnitInputs i) {
     return dot(vec4(bf16x2(w.x), bf16x2(w.y)), i.xa);
 }
 
-vec2 experts_dot(uint t, uint row, uint lane) {
+float row_dot(uint row, uint lane, uint xv) {
     uint units = units_per_row();
     uint last = units - 1u;
+    uint words = (row * params.data_vec4_per_row) * 4u;
+    float s = 0.0;
+    for (uint u0 = lane; u0 < units; u0 += 4u * THREADS_PER_ROW) {
+        uint u1 = min((u0 + THREADS_PER_ROW), last);
+        uint u2 = min((u0 + (2u * THREADS_PER_ROW)), last);
+        uint u3 = min((u0 + (3u * THREADS_PER_ROW)), last);
+        uvec4 a0 = unit_load(words, u0);
+        uvec4 a1 = unit_load(words, u1);
+        uvec4 a2 = unit_load(words, u2);
+        uvec4 a3 = unit_load(words, u3);
+        UnitInputs i0 = unit_inputs(row, u0, xv);
+        UnitInputs i1 = unit_inputs(row, u1, xv);
+        UnitInputs i2 = unit_inputs(row, u2, xv);
+        UnitInputs i3 = unit_inputs(row, u3, xv);
+        s += unit_dot_with(u0, a0, i0);
+        s += ((u0 + THREADS_PER_ROW) < units) ? unit_dot_with(u1, a1, i1) : 0.0;
+        s += ((u0 + (2u * THREADS_PER_ROW)) < units) ? unit_dot_with(u2, a2, i2) : 0.0;
+        s += ((u0 + (3u * THREADS_PER_ROW)) < units) ? unit_dot_with(u3, a3, i3) : 0.0;
+    }
+    return s;
+}
+
+float lane_share(uint t, uint row, uint j0, uint lane) {
     uint x_vec4_stride = params.cols / 4u;
-    uint row_words = params.data_vec4_per_row * 4u;
     float acc = 0.0;
-    float bias_sum = 0.0;
-    for (uint j0 = 0u; j0 < params.k; j0 += 4u) {
-        uvec4 wrow = uvec4(0u);
-        vec4 weight = vec4(0.0);
-        uvec4 xv = uvec4(0u);
-        bvec4 used = bvec4(false);
-        for (uint j = 0u; j < 4u; j++) {
-            uint slot = (t * params.k) + min((j0 + j), (params.k - 1u));
-            uint expert = ids[min(slot, (uint(ids.length()) - 1u))];
-            bool in_range = (((j0 + j) < params.k) && (expert >= params.expert_begin)) && (expert < params.expert_end);
-            wrow[min(j, 3u)] = in_range ? (((expert - params.expert_begin) * params.rows) + row) : 0u;
-            weight[min(j, 3u)] = in_range ? weights[min(slot, (uint(weights.length()) - 1u))] : 0.0;
-            xv[min(j, 3u)] = slot * x_vec4_stride;
-            used[min(j, 3u)] = in_range;
-            if (in_range && (params.has_bias == 1u)) {
-                bias_sum += weight[min(j, 3u)] * bias[min(((expert * params.rows) + row), (uint(bias.length()) - 1u))];
+    for (uint j = j0; j < params.k; j += SLOT_LANES) {
+        uint slot = (t * params.k) + j;
+        uint expert = ids[min(slot, (uint(ids.length()) - 1u))];
+        if ((expert >= params.expert_begin) && (expert < params.expert_end)) {
+            float w = weights[min(slot, (uint(weights.length()) - 1u))];
+            uint wrow = ((expert - params.expert_begin) * params.rows) + row;
+            acc += w * row_dot(wrow, lane, (slot * x_vec4_stride));
+            if ((params.has_bias == 1u) && (lane == 0u)) {
+                acc += w * bias[min(((expert * params.rows) + row), (uint(bias.length()) - 1u))];
             }
         }
-        uvec4 words = wrow * row_words;
-        vec4 s = vec4(0.0);
-        for (uint u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
-            uint u1 = min((u0 + THREADS_PER_ROW), last);
-            uvec4 a0 = unit_load(words.x, u0);
-            uvec4 a1 = unit_load(words.y, u0);
-            uvec4 a2 = unit_load(words.z, u0);
-            uvec4 a3 = unit_load(words.w, u0);
-            uvec4 b0 = unit_load(words.x, u1);
-            uvec4 b1 = unit_load(words.y, u1);
-            uvec4 b2 = unit_load(words.z, u1);
-            uvec4 b3 = unit_load(words.w, u1);
-            UnitInputs ia0 = unit_inputs(wrow.x, u0, xv.x);
-            UnitInputs ia1 = unit_inputs(wrow.y, u0, xv.y);
-            UnitInputs ia2 = unit_inputs(wrow.z, u0, xv.z);
-            UnitInputs ia3 = unit_inputs(wrow.w, u0, xv.w);
-            UnitInputs ib0 = unit_inputs(wrow.x, u1, xv.x);
-            UnitInputs ib1 = unit_inputs(wrow.y, u1, xv.y);
-            UnitInputs ib2 = unit_inputs(wrow.z, u1, xv.z);
-            UnitInputs ib3 = unit_inputs(wrow.w, u1, xv.w);
-            s += vec4(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, a1, ia1), unit_dot_with(u0, a2, ia2), unit_dot_with(u0, a3, ia3));
-            vec4 more = vec4(unit_dot_with(u1, b0, ib0), unit_dot_with(u1, b1, ib1), unit_dot_with(u1, b2, ib2), unit_dot_with(u1, b3, ib3));
-            s += ((u0 + THREADS_PER_ROW) < units) ? more : vec4(0.0);
-        }
-        acc += dot(mix(vec4(0.0), (s * weight), used), vec4(1.0));
     }
-    return vec2(acc, bias_sum);
+    return acc;
 }
 
 void main() {
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
-    uint rows_per_group = wgsl_div(WG_SIZE, THREADS_PER_ROW);
+    uint groups = wgsl_div(WG_SIZE, THREADS_PER_ROW);
     uint lane = wgsl_rem(lid.x, THREADS_PER_ROW);
-    uint row = (wid.x * rows_per_group) + wgsl_div(lid.x, THREADS_PER_ROW);
+    uint group = wgsl_div(lid.x, THREADS_PER_ROW);
+    uint row = (wid.x * wgsl_div(groups, SLOT_LANES)) + wgsl_div(group, SLOT_LANES);
+    uint j0 = wgsl_rem(group, SLOT_LANES);
     uint t = wid.y;
-    vec2 sums = vec2(0.0);
-    bool any_expert = false;
+    float share = 0.0;
     if (row < params.rows) {
-        for (uint j = 0u; j < params.k; j++) {
-            uint expert = ids[min(((t * params.k) + j), (uint(ids.length()) - 1u))];
-            any_expert = any_expert || ((expert >= params.expert_begin) && (expert < params.expert_end));
-        }
-        if (any_expert) {
-            sums = experts_dot(t, row, lane);
-        }
+        share = lane_share(t, row, j0, lane);
     }
-    float bias_sum = sums.y;
     float total = 0.0;
     #if (OVERRIDE_SUBGROUPS == 1)
-    total = subgroupAdd(sums.x);
+    total = subgroupAdd(share);
     #else
-    partial_sums[lid.x] = sums.x;
+    partial_sums[lid.x] = share;
     memoryBarrierShared();
     barrier();
     for (uint stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
@@ -267,8 +256,24 @@ void main() {
     }
     total = partial_sums[lid.x];
     #endif
-    if (any_expert && (lane == 0u)) {
-        uint o = (t * params.y_stride) + row;
-        y[min(o, (uint(y.length()) - 1u))] = (y[min(o, (uint(y.length()) - 1u))] + total) + bias_sum;
+    if (lane == 0u) {
+        lane_sums[min(group, (WG_SIZE - 1u))] = total;
+    }
+    memoryBarrierShared();
+    barrier();
+    if (((lane == 0u) && (j0 == 0u)) && (row < params.rows)) {
+        bool any_expert = false;
+        for (uint j = 0u; j < params.k; j++) {
+            uint expert = ids[min(((t * params.k) + j), (uint(ids.length()) - 1u))];
+            any_expert = any_expert || ((expert >= params.expert_begin) && (expert < params.expert_end));
+        }
+        if (any_expert) {
+            float sum = 0.0;
+            for (uint j_1 = 0u; j_1 < SLOT_LANES; j_1++) {
+                sum += lane_sums[min((group + j_1), (WG_SIZE - 1u))];
+            }
+            uint o = (t * params.y_stride) + row;
+            y[min(o, (uint(y.length()) - 1u))] = y[min(o, (uint(y.length()) - 1u))] + sum;
+        }
     }
 }

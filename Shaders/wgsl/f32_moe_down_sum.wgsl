@@ -13,13 +13,19 @@
 //   5  ids     : array<u32>        [n_tokens][k]                                 read
 //   6  weights : array<f32>        [n_tokens][k]                                 read
 //   7  y       : array<f32>        [n_tokens][y_stride] (the residual stream)    read_write
-// Dispatch: (ceil(rows / (WG_SIZE / THREADS_PER_ROW)), n_tokens, 1).
-// A row's THREADS_PER_ROW threads reduce in shared memory, or with SUBGROUPS = 1 with one
+// Work split: a row group of THREADS_PER_ROW threads takes one output row and one of SLOT_LANES
+// (4, see below) expert lanes: lane j walks the row of slots j, j + 4, … of the token (gpt-oss has k = 4:
+// one expert each). So a row's experts are read by four row groups side by side, each with few
+// loads to wait for, instead of one group walking all four (which left few, long-lived warps
+// that waited on memory one round after another). The SLOT_LANES weighted sums of a row meet in
+// shared memory. WG_SIZE / THREADS_PER_ROW must be a multiple of SLOT_LANES.
+// Dispatch: (ceil(rows / (WG_SIZE / THREADS_PER_ROW / SLOT_LANES)), n_tokens, 1).
+// A row group's THREADS_PER_ROW threads reduce in shared memory, or with SUBGROUPS = 1 with one
 // subgroupAdd: each row group is then exactly one subgroup (the host's conditions and the
 // invocation-to-subgroup mapping this relies on are described at the top of f32_linear.wgsl).
 
 import package::lib::activations::xin;
-import package::lib::row_units::{units_per_row, unit_load, unit_inputs, unit_dot_with};
+import package::lib::row_units::row_dot;
 
 enable subgroups;
 
@@ -53,96 +59,56 @@ override SUBGROUPS: u32 = 0u;
 @group(0) @binding(6) var<storage, read> weights: array<f32>;
 @group(0) @binding(7) var<storage, read_write> y: array<f32>;
 
-var<workgroup> partial_sums: array<f32, WG_SIZE>;
+// Expert lanes per output row: 4 (one per expert of gpt-oss's k = 4), fewer only when a
+// workgroup has fewer row groups (the launcher sets min(4, WG_SIZE / THREADS_PER_ROW)).
+override SLOT_LANES: u32 = 4u;
 
-// The weighted sum over the token's k experts of row `row`: four experts at a time, two units
-// of each a round, every load of the round (data words, scale words, activations: lib/row_units.wesl
-// says why) issued before any math (each expert row is read once per decode step, so the kernel
-// is bound by loads in flight; named variables keep them in registers). Experts outside the bound range, and the padding past k, read expert slot 0's
-// row and count zero; units past the row's end load its last unit again and count zero. Also
-// returns the weighted bias.
-fn experts_dot(t: u32, row: u32, lane: u32) -> vec2<f32> {
-    let units = units_per_row();
-    let last = units - 1u;
+var<workgroup> partial_sums: array<f32, WG_SIZE>;
+// The weighted sum of each row group (row, expert lane) of the workgroup (the first
+// WG_SIZE / THREADS_PER_ROW entries).
+var<workgroup> lane_sums: array<f32, WG_SIZE>;
+
+// Expert lane `j0`'s share of output row `row` of token `t`: the weighted sum over the slots
+// j0, j0 + SLOT_LANES, … < k whose expert is in the bound range, with the weighted bias.
+// Slots of other experts add nothing; x of an unused slot is never read (it may be stale).
+fn lane_share(t: u32, row: u32, j0: u32, lane: u32) -> f32 {
     let x_vec4_stride = params.cols / 4u;
-    let row_words = params.data_vec4_per_row * 4u;
     var acc = 0.0;
-    var bias_sum = 0.0;
-    for (var j0 = 0u; j0 < params.k; j0 += 4u) {
-        var wrow = vec4<u32>(0u);
-        var weight = vec4<f32>(0.0);
-        var xv = vec4<u32>(0u);
-        var used = vec4<bool>(false);
-        for (var j = 0u; j < 4u; j += 1u) {
-            let slot = t * params.k + min(j0 + j, params.k - 1u);
-            let expert = ids[slot];
-            let in_range = j0 + j < params.k && expert >= params.expert_begin && expert < params.expert_end;
-            wrow[j] = select(0u, (expert - params.expert_begin) * params.rows + row, in_range);
-            weight[j] = select(0.0, weights[slot], in_range);
-            xv[j] = slot * x_vec4_stride;
-            used[j] = in_range;
-            if (in_range && params.has_bias == 1u) {
-                bias_sum += weight[j] * bias[expert * params.rows + row];
+    for (var j = j0; j < params.k; j += SLOT_LANES) {
+        let slot = t * params.k + j;
+        let expert = ids[slot];
+        if (expert >= params.expert_begin && expert < params.expert_end) {
+            let w = weights[slot];
+            let wrow = (expert - params.expert_begin) * params.rows + row;
+            acc += w * row_dot(wrow, lane, slot * x_vec4_stride);
+            if (params.has_bias == 1u && lane == 0u) {
+                acc += w * bias[expert * params.rows + row];
             }
         }
-        let words = wrow * row_words;
-        var s = vec4<f32>(0.0);
-        for (var u0 = lane; u0 < units; u0 += 2u * THREADS_PER_ROW) {
-            let u1 = min(u0 + THREADS_PER_ROW, last);
-            let a0 = unit_load(words.x, u0);
-            let a1 = unit_load(words.y, u0);
-            let a2 = unit_load(words.z, u0);
-            let a3 = unit_load(words.w, u0);
-            let b0 = unit_load(words.x, u1);
-            let b1 = unit_load(words.y, u1);
-            let b2 = unit_load(words.z, u1);
-            let b3 = unit_load(words.w, u1);
-            let ia0 = unit_inputs(wrow.x, u0, xv.x);
-            let ia1 = unit_inputs(wrow.y, u0, xv.y);
-            let ia2 = unit_inputs(wrow.z, u0, xv.z);
-            let ia3 = unit_inputs(wrow.w, u0, xv.w);
-            let ib0 = unit_inputs(wrow.x, u1, xv.x);
-            let ib1 = unit_inputs(wrow.y, u1, xv.y);
-            let ib2 = unit_inputs(wrow.z, u1, xv.z);
-            let ib3 = unit_inputs(wrow.w, u1, xv.w);
-            s += vec4<f32>(unit_dot_with(u0, a0, ia0), unit_dot_with(u0, a1, ia1),
-                           unit_dot_with(u0, a2, ia2), unit_dot_with(u0, a3, ia3));
-            let more = vec4<f32>(unit_dot_with(u1, b0, ib0), unit_dot_with(u1, b1, ib1),
-                                 unit_dot_with(u1, b2, ib2), unit_dot_with(u1, b3, ib3));
-            s += select(vec4<f32>(0.0), more, u0 + THREADS_PER_ROW < units);
-        }
-        // select, not a zero weight: an unused slot's activations may be stale, even NaN.
-        acc += dot(select(vec4<f32>(0.0), s * weight, used), vec4<f32>(1.0));
     }
-    return vec2<f32>(acc, bias_sum);
+    return acc;
 }
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let rows_per_group = WG_SIZE / THREADS_PER_ROW;
+    let groups = WG_SIZE / THREADS_PER_ROW;
     let lane = lid.x % THREADS_PER_ROW;
-    let row = wid.x * rows_per_group + lid.x / THREADS_PER_ROW;
+    let group = lid.x / THREADS_PER_ROW;
+    let row = wid.x * (groups / SLOT_LANES) + group / SLOT_LANES;
+    let j0 = group % SLOT_LANES;
     let t = wid.y;
 
-    var sums = vec2<f32>(0.0);
-    var any_expert = false;
+    var share = 0.0;
     if (row < params.rows) {
-        for (var j = 0u; j < params.k; j += 1u) {
-            let expert = ids[t * params.k + j];
-            any_expert = any_expert || (expert >= params.expert_begin && expert < params.expert_end);
-        }
-        if (any_expert) {
-            sums = experts_dot(t, row, lane);
-        }
+        share = lane_share(t, row, j0, lane);
     }
-    let bias_sum = sums.y;
-    // The row's weighted sum over its experts (valid in lane 0 at least).
+    // The row group's sum (valid in lane 0 at least).
     var total = 0.0;
     if (SUBGROUPS == 1u) {
         // The row group is one subgroup: no shared memory, no barrier.
-        total = subgroupAdd(sums.x);
+        total = subgroupAdd(share);
     } else {
-        partial_sums[lid.x] = sums.x;
+        partial_sums[lid.x] = share;
         workgroupBarrier();
         for (var stride = THREADS_PER_ROW / 2u; stride > 0u; stride = stride / 2u) {
             if (lane < stride) {
@@ -152,8 +118,25 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         }
         total = partial_sums[lid.x];
     }
-    if (any_expert && lane == 0u) {
-        let o = t * params.y_stride + row;
-        y[o] = y[o] + total + bias_sum;
+    if (lane == 0u) {
+        lane_sums[group] = total;
+    }
+    workgroupBarrier();
+    // Lane 0 of a row's first row group adds its SLOT_LANES shares to the residual; a row no
+    // bound expert of the token touches is left as it is.
+    if (lane == 0u && j0 == 0u && row < params.rows) {
+        var any_expert = false;
+        for (var j = 0u; j < params.k; j += 1u) {
+            let expert = ids[t * params.k + j];
+            any_expert = any_expert || (expert >= params.expert_begin && expert < params.expert_end);
+        }
+        if (any_expert) {
+            var sum = 0.0;
+            for (var j = 0u; j < SLOT_LANES; j += 1u) {
+                sum += lane_sums[group + j];
+            }
+            let o = t * params.y_stride + row;
+            y[o] = y[o] + sum;
+        }
     }
 }

@@ -146,6 +146,10 @@ extension KernelLibrary {
         return program.report(dispatches: w.chunks.count, format: w.format)
     }
 
+    /// Row groups of f32_moe_down_sum that share one output row, one a slot (its SLOT_LANES),
+    /// where the workgroup has that many.
+    static let downExpertLanes = 4
+
     @discardableResult
     public func moeDown(_ a: MoEDownArgs) throws -> KernelReport {
         let kernel = Kernel.moeDown, name = kernel.shader
@@ -162,11 +166,16 @@ extension KernelLibrary {
         if let bias = a.bias { try requireFloats(bias, a.experts.count * rows, name) }
         let shape = tuning.moeDownShape
         try requireRowShape(shape, name)
-        let groupsX = (rows + shape.rowsPerGroup - 1) / shape.rowsPerGroup
+        // Up to four row groups (expert lanes) share each output row (f32_moe_down_sum.wgsl);
+        let lanes = min(Self.downExpertLanes, shape.rowsPerGroup)
+        try require(shape.rowsPerGroup % lanes == 0, name,
+                    "\(shape.rowsPerGroup) row groups a workgroup do not split into \(lanes) expert lanes a row (GPTOSS_GL_TUNE)")
+        let rowsPerWorkgroup = shape.rowsPerGroup / lanes
+        let groupsX = (rows + rowsPerWorkgroup - 1) / rowsPerWorkgroup
         try groupsFit(groupsX, a.tokens, name)
         let program = try program(kernel, ["WEIGHT_FORMAT": w.format.rawValue, "WG_SIZE": UInt32(shape.workgroup),
                                                 "THREADS_PER_ROW": UInt32(shape.threadsPerRow),
-                                                "SUBGROUPS": rowReductionSubgroups(shape)])
+                                                "SUBGROUPS": rowReductionSubgroups(shape), "SLOT_LANES": UInt32(lanes)])
         let bias = try a.bias ?? scratchBuffer("placeholder", bytes: 16)
         for chunk in w.chunks {
             var p = UniformWriter(for: program)
