@@ -27,6 +27,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
     private var totals = (requests: 0, promptTokens: 0, completionTokens: 0)
     private var lastStepSeconds = 0.0
     private var expertCache = (hits: 0, misses: 0)
+    private var gpuMemory: GPUMemoryStats
     /// Worker thread only: `sessions` telemetry, at most ten tables a second (a log of hours
     /// of serving stays small).
     private let sessionsReporter = SessionsReporter(perSecond: 10)
@@ -62,6 +63,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
         self.telemetry = telemetry
         self.tokenText = tokenText
         let context = model.kernels.context
+        gpuMemory = context.memory
         context.releaseCurrent()
         let thread = Thread { [self] in workerLoop(context: context) }
         thread.name = "gptoss-gl batch engine"
@@ -112,7 +114,7 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
             kvCapacityTokens: contextPerSequence * slots, requestsTotal: totals.requests,
             promptTokensTotal: totals.promptTokens, completionTokensTotal: totals.completionTokens,
             lastStepSeconds: lastStepSeconds, expertCacheHits: expertCache.hits, expertCacheMisses: expertCache.misses,
-            sessions: sessions)
+            gpuMemoryBytes: gpuMemory.allocatedBytes, gpuBuffers: gpuMemory.bufferCount, sessions: sessions)
     }
 
     public func shutdown(within seconds: Double) async {
@@ -165,7 +167,8 @@ public final class BatchCompletionEngine: CompletionEngine, @unchecked Sendable 
             do {
                 let outputs = try decoder.step()
                 let cache = decoder.model.weights.expertCache
-                locked { expertCache = (cache?.hits ?? 0, cache?.misses ?? 0) }
+                let memory = context.memory
+                locked { expertCache = (cache?.hits ?? 0, cache?.misses ?? 0); gpuMemory = memory }
                 report(outputs, seconds: Date().timeIntervalSince(start))
             } catch {
                 fail(error)

@@ -85,18 +85,25 @@ public struct CompletionEngineStats: Sendable, Equatable {
     public var lastStepSeconds: Double
     public var expertCacheHits: Int
     public var expertCacheMisses: Int
+    /// Bytes in the GL context's buffers and their number, as of the engine's last step (read on
+    /// the thread that owns the context): weights, KV caches, activations. Flat while serving;
+    /// growth with requests is a leak.
+    public var gpuMemoryBytes: Int
+    public var gpuBuffers: Int
     public var sessions: [SessionStats]
 
     public init(slots: Int, activeSequences: Int = 0, queuedRequests: Int = 0, queueCapacity: Int = 0,
                 contextPerSequence: Int, kvUsedTokens: Int = 0, kvCapacityTokens: Int = 0, requestsTotal: Int = 0,
                 promptTokensTotal: Int = 0, completionTokensTotal: Int = 0, lastStepSeconds: Double = 0,
-                expertCacheHits: Int = 0, expertCacheMisses: Int = 0, sessions: [SessionStats] = []) {
+                expertCacheHits: Int = 0, expertCacheMisses: Int = 0, gpuMemoryBytes: Int = 0, gpuBuffers: Int = 0,
+                sessions: [SessionStats] = []) {
         self.slots = slots; self.activeSequences = activeSequences; self.queuedRequests = queuedRequests
         self.queueCapacity = queueCapacity; self.contextPerSequence = contextPerSequence
         self.kvUsedTokens = kvUsedTokens; self.kvCapacityTokens = kvCapacityTokens
         self.requestsTotal = requestsTotal; self.promptTokensTotal = promptTokensTotal
         self.completionTokensTotal = completionTokensTotal; self.lastStepSeconds = lastStepSeconds
-        self.expertCacheHits = expertCacheHits; self.expertCacheMisses = expertCacheMisses; self.sessions = sessions
+        self.expertCacheHits = expertCacheHits; self.expertCacheMisses = expertCacheMisses
+        self.gpuMemoryBytes = gpuMemoryBytes; self.gpuBuffers = gpuBuffers; self.sessions = sessions
     }
 }
 

@@ -30,6 +30,8 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     private var lastStepSeconds = 0.0
     /// The expert cache's totals, copied on the worker thread (which owns the cache).
     private var expertCache = (hits: 0, misses: 0)
+    /// The GL context's buffers, copied on the worker thread after each token and request.
+    private var gpuMemory: GPUMemoryStats
 
     /// One submitted request and the stream it reports to.
     private final class Job: @unchecked Sendable {
@@ -60,6 +62,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         self.generator = Generator(model: model, telemetry: telemetry, tokenText: tokenText)
         self.telemetry = telemetry
         let context = model.kernels.context
+        gpuMemory = context.memory
         context.releaseCurrent()
         let thread = Thread { [self] in workerLoop(context: context) }
         thread.name = "gptoss-gl engine"
@@ -117,6 +120,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
             kvCapacityTokens: contextPerSequence * slots, requestsTotal: totals.requests,
             promptTokensTotal: totals.promptTokens, completionTokensTotal: totals.completionTokens,
             lastStepSeconds: lastStepSeconds, expertCacheHits: expertCache.hits, expertCacheMisses: expertCache.misses,
+            gpuMemoryBytes: gpuMemory.allocatedBytes, gpuBuffers: gpuMemory.bufferCount,
             sessions: sessions)
     }
 
@@ -228,6 +232,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                     job.generated = generated
                     if generated > 1 { lastStepSeconds = token.seconds }
                     if let cache = generator.model.weights.expertCache { expertCache = (cache.hits, cache.misses) }
+                    gpuMemory = generator.model.kernels.context.memory
                     if let start = job.decodeStart, generated > 1 {
                         job.tokensPerSecond = Double(generated - 1) / max(Date().timeIntervalSince(start), 1e-9)
                     }
@@ -256,6 +261,7 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         totals.requests += 1
         totals.promptTokens += job.request.prompt.count
         totals.completionTokens += generated
+        gpuMemory = generator.model.kernels.context.memory
         running = nil
         condition.unlock()
         telemetry?.emit(.sequence(SequenceUpdate(

@@ -25,7 +25,7 @@ public struct DashboardFrames: Sendable {
 enum Dashboard {
     static let boundary = "gptoss-gl-frame"
 
-    static func addRoutes(to router: Router<BasicRequestContext>, frames: DashboardFrames, modelName: String) {
+    static func addRoutes(to router: Router<ServerRequestContext>, frames: DashboardFrames, modelName: String) {
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
                      body: .init(byteBuffer: ByteBuffer(string: page(modelName: modelName))))

@@ -33,12 +33,12 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
     // MARK: - Running
 
     /// The routes with their middleware (error shape and metrics outermost, then the API key).
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func makeRouter() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
         router.middlewares.add(ErrorAndMetricsMiddleware(metrics: metrics))
         if let key = options.apiKey { router.middlewares.add(APIKeyMiddleware(key: key)) }
-        router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
-        router.post("/v1/completions") { request, _ in try await self.completions(request) }
+        router.post("/v1/chat/completions") { request, context in try await self.chatCompletions(request, context: context) }
+        router.post("/v1/completions") { request, context in try await self.completions(request, context: context) }
         router.get("/v1/models") { _, _ in self.models() }
         router.get("/health") { _, _ in self.health() }
         if let dashboard { Dashboard.addRoutes(to: router, frames: dashboard, modelName: options.modelName) }
@@ -58,7 +58,10 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         var logger = Logger(label: "gptoss-gl.server")
         logger.logLevel = .warning
         let host = options.host
+        let idleTimeout = options.idleTimeoutSeconds > 0 ? TimeAmount.nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)) : nil
+        // Every connection gets a ClientWatch: a generation stops when its client leaves.
         let app = Application(router: makeRouter(),
+                              server: .http1(configuration: .init(additionalChannelHandlers: [ClientWatch()], idleTimeout: idleTimeout)),
                               configuration: .init(address: .hostname(host, port: options.port), serverName: "gptoss-gl"),
                               onServerRunning: { channel in
                                   let port = channel.localAddress?.port ?? 0
@@ -106,13 +109,14 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         }
     }
 
-    func chatCompletions(_ request: Request) async throws -> Response {
+    func chatCompletions(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let chat = try ChatRequest(try await readJSON(request))
         let forced = try chat.forcedHeader.map(harmonyIDs) ?? []
         let prompt = renderer.renderForCompletion(chat.conversation) + forced
+        let watch = try await context.clientWatch()
         let events = try engine.submit(CompletionRequest(
             prompt: prompt, maxTokens: chat.generation.tokenLimit(promptTokens: prompt.count, context: engine.contextPerSequence),
-            sampling: chat.generation.sampling, stopTokens: renderer.control.stopTokens))
+            sampling: chat.generation.sampling, stopTokens: renderer.control.stopTokens)).endingWhenClientLeaves(watch)
         var output = try ChatOutput(tokenizer: tokenizer, stop: chat.generation.stop)
         let forcedDelta = output.feedForced(forced)
         let chunks = ChatChunks(model: options.modelName)
@@ -129,6 +133,8 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
                     case .admitted: break
                     }
                 }
+            } catch let error as ClientGone {
+                throw error
             } catch {
                 throw APIError.from(error)
             }
@@ -150,6 +156,8 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
                 let event: CompletionEvent?
                 do {
                     event = try await iterator.next()
+                } catch is ClientGone {
+                    throw ClientGone()
                 } catch {
                     // The engine gave up (shutdown, a GPU error): say so in the stream and end it cleanly.
                     try await writer.write(ServerSentEvents.event(APIError.from(error).json))

@@ -19,6 +19,8 @@ final class ServerMetrics: @unchecked Sendable {
     private let kvCapacity: Gauge
     private let kvOccupancy: Gauge
     private let stepSeconds: Gauge
+    private let gpuMemoryBytes: Gauge
+    private let gpuBuffers: Gauge
     private let lock = NSLock()
     private var seenExpertHits = 0
     private var seenExpertMisses = 0
@@ -38,6 +40,9 @@ final class ServerMetrics: @unchecked Sendable {
         kvCapacity = registry.makeGauge(name: "gptoss_kv_capacity_tokens", help: "KV cache positions over all slots.")
         kvOccupancy = registry.makeGauge(name: "gptoss_kv_occupancy_ratio", help: "Used over capacity KV cache positions (0-1).")
         stepSeconds = registry.makeGauge(name: "gptoss_step_seconds", help: "Duration of the engine's last step.")
+        gpuMemoryBytes = registry.makeGauge(name: "gptoss_gpu_memory_bytes",
+                                            help: "Bytes in the model's GPU buffers (weights, KV caches, activations) after the last step.")
+        gpuBuffers = registry.makeGauge(name: "gptoss_gpu_buffers", help: "GPU buffers the model holds after the last step.")
     }
 
     /// Counts one answered HTTP request.
@@ -62,6 +67,8 @@ final class ServerMetrics: @unchecked Sendable {
         kvCapacity.set(Double(stats.kvCapacityTokens))
         kvOccupancy.set(stats.kvCapacityTokens > 0 ? Double(stats.kvUsedTokens) / Double(stats.kvCapacityTokens) : 0)
         stepSeconds.set(stats.lastStepSeconds)
+        gpuMemoryBytes.set(Double(stats.gpuMemoryBytes))
+        gpuBuffers.set(Double(stats.gpuBuffers))
         lock.lock()
         let newHits = max(0, stats.expertCacheHits - seenExpertHits)
         let newMisses = max(0, stats.expertCacheMisses - seenExpertMisses)

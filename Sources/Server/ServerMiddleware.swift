@@ -12,6 +12,10 @@ struct ErrorAndMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             response = APIError.notFound(path).response
+        } catch is ClientGone {
+            // Nobody reads this answer; counted as nginx's 499 "client closed request".
+            metrics.countRequest(path: path, status: 499)
+            throw ClientGone()
         } catch {
             response = APIError.from(error).response
         }

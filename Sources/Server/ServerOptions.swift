@@ -13,14 +13,20 @@ public struct ServerOptions: Sendable {
     public var maxJSONDepth: Int
     /// On SIGTERM/SIGINT running answers may continue this long before they are cut off.
     public var shutdownGraceSeconds: Double
+    /// A connection that sends nothing for this long while no answer is being written to it is
+    /// closed: an idle keep-alive connection, or one that stopped mid-headers or mid-body (a
+    /// half-open client would otherwise hold its socket forever). 0: never.
+    public var idleTimeoutSeconds: Double
 
     public static let defaultMaxBodyBytes = 4 << 20
     public static let defaultMaxJSONDepth = 64
+    public static let defaultIdleTimeoutSeconds = 60.0
 
     public init(host: String = "127.0.0.1", port: Int = 8000, apiKey: String? = nil, modelName: String,
                 maxBodyBytes: Int = defaultMaxBodyBytes, maxJSONDepth: Int = defaultMaxJSONDepth,
-                shutdownGraceSeconds: Double = 10) {
+                shutdownGraceSeconds: Double = 10, idleTimeoutSeconds: Double = defaultIdleTimeoutSeconds) {
         self.host = host; self.port = port; self.apiKey = apiKey; self.modelName = modelName
         self.maxBodyBytes = maxBodyBytes; self.maxJSONDepth = maxJSONDepth; self.shutdownGraceSeconds = shutdownGraceSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }

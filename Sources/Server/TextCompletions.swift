@@ -7,14 +7,15 @@ import Tokenizer
 /// format. The text ends at `<|return|>`, `<|call|>` or `<|endoftext|>` (not shown), a stop
 /// string (trimmed) or the token limit.
 extension OpenAIServer {
-    func completions(_ request: Request) async throws -> Response {
+    func completions(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let body = try RequestFields(try await readJSON(request), place: "")
         let generation = try GenerationFields(body, maxTokensKeys: ["max_tokens"])
         let prompt = try promptIDs(body)
         if try body.bool("echo") == true { throw APIError.invalid("'echo' is not supported.", param: "echo") }
+        let watch = try await context.clientWatch()
         let events = try engine.submit(CompletionRequest(
             prompt: prompt, maxTokens: generation.tokenLimit(promptTokens: prompt.count, context: engine.contextPerSequence),
-            sampling: generation.sampling, stopTokens: rawStopTokens))
+            sampling: generation.sampling, stopTokens: rawStopTokens)).endingWhenClientLeaves(watch)
         let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         let created = Int(Date().timeIntervalSince1970)
         let model = options.modelName
@@ -55,6 +56,8 @@ extension OpenAIServer {
             let (reason, count): (String, Int)
             do {
                 (reason, count) = try await consume { text += $0 }
+            } catch let error as ClientGone {
+                throw error
             } catch {
                 throw APIError.from(error)
             }

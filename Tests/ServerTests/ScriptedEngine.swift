@@ -68,7 +68,8 @@ final class ScriptedEngine: CompletionEngine, @unchecked Sendable {
 
     func stats() -> CompletionEngineStats {
         CompletionEngineStats(slots: slots, queueCapacity: 4, contextPerSequence: contextPerSequence,
-                              kvCapacityTokens: contextPerSequence, expertCacheHits: 7, expertCacheMisses: 3)
+                              kvCapacityTokens: contextPerSequence, expertCacheHits: 7, expertCacheMisses: 3,
+                              gpuMemoryBytes: 3 << 20, gpuBuffers: 42)
     }
 
     func shutdown(within seconds: Double) async {}

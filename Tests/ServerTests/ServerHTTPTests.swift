@@ -202,7 +202,8 @@ final class ServerHTTPTests: XCTestCase {
                          #"gptoss_http_requests_total{endpoint="/v1/chat/completions",status="400"} 1"#,
                          "gptoss_expert_cache_hits_total 7", "gptoss_expert_cache_misses_total 3",
                          "gptoss_completion_tokens_total \(Fixture.ids("<|channel|>final<|message|>ok<|return|>").count)",
-                         "gptoss_slots 1.0", "gptoss_queue_depth 0.0", "gptoss_kv_capacity_tokens 4096.0"] {
+                         "gptoss_slots 1.0", "gptoss_queue_depth 0.0", "gptoss_kv_capacity_tokens 4096.0",
+                         "gptoss_gpu_memory_bytes 3145728.0", "gptoss_gpu_buffers 42.0"] {
                 XCTAssertTrue(text.contains(line), "missing '\(line)' in\n\(text)")
             }
             XCTAssertTrue(text.contains("# TYPE gptoss_prompt_tokens_total counter"))
