@@ -7,7 +7,7 @@ BIN = .build/$(CONFIG)/gptoss-gl
 SYSTEM_PACKAGES = libegl-dev libgles-dev libpng-dev libcurl4-openssl-dev libegl-mesa0 libgl1-mesa-dri \
                   pkg-config glslang-tools ffmpeg nginx mesa-vulkan-drivers libturbojpeg0-dev
 
-.PHONY: deps build demo test numpy fuzz fuzz-build release-check sanitize softpipe-check clean
+.PHONY: deps build demo test soak numpy fuzz fuzz-build release-check sanitize softpipe-check clean
 
 # Installs the Debian packages the build and the tests use (skipped when all are present).
 deps:
@@ -46,11 +46,18 @@ test: deps
 	.build/debug/gptoss-gl translate --check
 	$(SWIFT) test $(IMPORT_CHECK)
 	timeout 900 python3 scripts/test_openai_server.py --binary .build/debug/gptoss-gl
+	timeout 600 python3 scripts/soak_server.py --binary .build/debug/gptoss-gl --duration 60 --streams 64
 	scripts/check_live_record.sh .build/debug/gptoss-gl
 	scripts/check_dashboard.sh .build/debug/gptoss-gl
 	$(MAKE) release-check
 	$(MAKE) softpipe-check
 	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
+
+# The long soak of `gptoss-gl server` (docs/server.md#soak): 64 streaming clients and hostile
+# ones for SOAK_SECONDS; `make test` runs 60 s of it. CONFIG=debug soaks the debug build.
+SOAK_SECONDS ?= 600
+soak: build
+	timeout $$(( $(SOAK_SECONDS) + 900 )) python3 scripts/soak_server.py --binary $(BIN) --duration $(SOAK_SECONDS) --streams 64
 
 # numpy for scripts/check_fixtures.py: Debian's package, else pip.
 numpy:
