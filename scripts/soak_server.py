@@ -746,7 +746,11 @@ async def settle(soak):
     deadline = time.monotonic() + 30
     metrics = {}
     while time.monotonic() < deadline:
-        metrics = await scrape_metrics(soak)
+        try:
+            metrics = await scrape_metrics(soak)
+        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ProtocolError) as error:
+            soak.fail(f"/metrics did not answer after the load: {type(error).__name__} {error}")
+            return {}, None
         numbers = proc_numbers(soak.server.pid) if soak.server else None
         idle = (metrics.get("gptoss_active_sequences") == 0 and metrics.get("gptoss_queue_depth") == 0
                 and metrics.get("gptoss_kv_used_tokens") == 0)
@@ -900,7 +904,8 @@ class Soak:
             "latency_s": percentiles(self.latencies), "first_token_s": percentiles(self.first_token_latencies),
             "bursts": {str(k): v for k, v in sorted(self.burst_outcomes.items(), key=str)},
             "hostile": {kind: dict(labels) for kind, labels in sorted(self.hostile.items())},
-            "rss_mib": series(rss, rss_base, MIB), "gpu_mib": series(gpu, gpu_base, MIB),
+            "rss_mib": series(rss, rss_base, MIB), "rss_mib_timeline": timeline(rss, MIB),
+            "gpu_mib": series(gpu, gpu_base, MIB),
             "fds": series([(x.t, x.fds) for x in self.samples if x.fds is not None], None, 1)
             | {"idle_before": self.idle_fds, "after": self.end_numbers[1] if self.end_numbers else None},
             "threads": series([(x.t, x.threads) for x in self.samples if x.threads is not None], None, 1),
@@ -925,6 +930,14 @@ def series(values, warm, unit):
     if warm is not None:
         out["after_warmup_baseline"] = shown(warm)
     return out
+
+
+def timeline(values, unit, points=11):
+    """(seconds, value) at evenly spaced samples from start to end: a leak shows as a climb."""
+    if not values:
+        return None
+    picks = sorted({round(i * (len(values) - 1) / (points - 1)) for i in range(points)})
+    return [(int(values[i][0]), round(values[i][1] / unit, 1)) for i in picks]
 
 
 def print_summary(summary, failures):

@@ -4,10 +4,11 @@
 Starts the server with the bundled model (Assets/models/gptoss-shakespeare.gguf) on 127.0.0.1
 with a free port (--port 0; the URL is read from its first line) and checks: a plain chat; a
 streamed chat whose chunks reassemble to the non-streamed text for the same seed; a bad request
-(400 in OpenAI's error shape); a wrong key (401); a full queue (429, a server with --queue 0);
-8 concurrent streamed chats whose texts equal their one-at-a-time runs (greedy, on a server with
---parallel 4, so they are decoded four at a time in one step); and a clean
-exit 0 on SIGTERM while a stream is running. Every wait is bounded.
+(400 in OpenAI's error shape); a wrong key (401); a full queue (429, a server with --queue 0); a
+queued request whose client closes its socket leaves the queue at once; 8 concurrent streamed
+chats whose texts equal their one-at-a-time runs (greedy, on a server with --parallel 4, so they
+are decoded four at a time in one step); and a clean exit 0 on SIGTERM while a stream is running.
+Every wait is bounded.
 
 Two tests rely on the bundled model's trained skills (docs/models.md): reasoning_content present
 at reasoning medium, and a tool-call round trip (the model's call parsed, a `tool` message sent
@@ -24,11 +25,13 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import unittest
+import urllib.request
 from pathlib import Path
 
 import openai
@@ -196,6 +199,20 @@ class OpenAIClientTests(unittest.TestCase):
         self.assertFalse(second.choices[0].message.tool_calls)
 
 
+def health(server):
+    with urllib.request.urlopen(server.url + "/health", timeout=10) as answer:
+        return json.load(answer)
+
+
+def wait_for(condition, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
 def reasoning_of(message):
     return getattr(message, "reasoning_content", None) or (message.model_extra or {}).get("reasoning_content")
 
@@ -221,6 +238,28 @@ class QueueAndShutdownTests(unittest.TestCase):
                 except openai.RateLimitError:
                     self.assertLess(time.time(), deadline, "the slot was not freed after the client went away")
                     time.sleep(0.2)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+    def test_a_client_that_leaves_gives_up_its_queue_place(self):
+        # The slot is busy with a long stream; a non-streamed request waits in the queue and its
+        # client closes the socket. Nothing has been written to it, yet it must leave the queue
+        # at once (before the fix it waited for the slot and was decoded for nobody).
+        server = Server("--queue", "2", "--context", "512")
+        try:
+            client = server.client()
+            stream = chat(client, "Sing a long song.", max_tokens=400, temperature=0, stream=True)
+            next(iter(stream))
+            host, port = server.url.removeprefix("http://").split(":")
+            body = json.dumps({"messages": [{"role": "user", "content": "Hello?"}], "max_tokens": 50}).encode()
+            with socket.create_connection((host, int(port))) as raw:
+                raw.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY.encode()
+                            + b"\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                self.assertTrue(wait_for(lambda: health(server)["queued_requests"] == 1, 10), "the request was not queued")
+            self.assertTrue(wait_for(lambda: health(server)["queued_requests"] == 0, 3),
+                            "the dropped request still waited 3 s after its client left")
+            self.assertEqual(health(server)["active_sequences"], 1, "the long stream should still run")
+            stream.close()
         finally:
             self.assertEqual(server.stop(), 0)
 

@@ -65,6 +65,14 @@ final class SerialCompletionEngineTests: XCTestCase {
         XCTAssertEqual(stats.completionTokensTotal, count)
         XCTAssertEqual(stats.promptTokensTotal, greedy.prompt.count)
         XCTAssertEqual(stats.activeSequences, 0)
+        // The GPU buffers (/metrics' gptoss_gpu_memory_bytes) are reported, and a second request
+        // leaves them as the first did: serving allocates nothing per request.
+        XCTAssertGreaterThan(stats.gpuMemoryBytes, 0)
+        XCTAssertGreaterThan(stats.gpuBuffers, 0)
+        let again = try engine.submit(CompletionRequest(prompt: greedy.prompt, maxTokens: count))
+        XCTAssertEqual(try wait { await Self.collect(again) }.tokens, greedy.continuation)
+        XCTAssertEqual(engine.stats().gpuMemoryBytes, stats.gpuMemoryBytes)
+        XCTAssertEqual(engine.stats().gpuBuffers, stats.gpuBuffers)
         try wait { await engine.shutdown(within: 1) }
     }
 
