@@ -50,6 +50,8 @@ final class LeadingDashValueTests: XCTestCase {
         assertUsageError(ServerCommand.self, ["--port", "-1"], mentions: ["--port", "-1"])
         assertUsageError(ServerCommand.self, ["--parallel", "-2"], mentions: ["--parallel", "-2"])
         assertUsageError(ServerCommand.self, ["--shutdown-grace", "nan"], mentions: ["--shutdown-grace", "nan"])
+        assertUsageError(ServerCommand.self, ["--idle-timeout", "-1"], mentions: ["--idle-timeout", "-1"])
+        assertUsageError(ServerCommand.self, ["--idle-timeout", "nan"], mentions: ["--idle-timeout", "nan"])
         assertUsageError(GenerateCommand.self, ["--prompt", "x", "--live-fps", "nan"], mentions: ["--live-fps", "nan"])
         assertUsageError(ServeCommand.self, ["f", "--idle-timeout", "-1"], mentions: ["--idle-timeout", "-1"])
         assertUsageError(SynthCommand.self, ["--preset", "tiny", "--out", "o", "--layers", "-1"], mentions: ["--layers", "-1"])
