@@ -172,9 +172,10 @@ class ProtocolError(Exception):
     """The server's answer is not well-formed HTTP or SSE."""
 
 
-def request_bytes(host, method, path, body=b"", content_type="application/json", extra=""):
+def request_bytes(host, method, path, body=b""):
+    """A request on a connection of its own (Connection: close, so each ends by a close)."""
     head = (f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
-            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n{extra}\r\n")
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode() + body
 
 
@@ -246,12 +247,12 @@ def openai_error(body):
         return None
 
 
-async def simple_request(soak, method, path, body=b"", timeout=30, **options):
+async def simple_request(soak, method, path, body=b"", timeout=30):
     """One request on its own connection: (status, body bytes)."""
     async def exchange():
         reader, writer = await asyncio.open_connection(soak.host, soak.port)
         try:
-            writer.write(request_bytes(soak.host, method, path, body, **options))
+            writer.write(request_bytes(soak.host, method, path, body))
             await writer.drain()
             status, headers = await read_head(reader)
             return status, await whole_body(reader, headers)
@@ -300,8 +301,8 @@ class StreamResult:
     first_token_seconds: float = None
 
 
-async def stream_chat(soak, body, on_first_token=None, stop_after_chunks=None):
-    """One streamed chat on its own connection, read to `[DONE]` (or cut after some chunks)."""
+async def stream_chat(soak, body):
+    """One streamed chat on its own connection, read to `[DONE]`."""
     started = time.monotonic()
     reader, writer = await asyncio.open_connection(soak.host, soak.port)
     try:
@@ -312,7 +313,6 @@ async def stream_chat(soak, body, on_first_token=None, stop_after_chunks=None):
         if status != 200:
             result.error = openai_error(await whole_body(reader, headers))
             return result
-        chunks = 0
         async for payload in sse_events(reader, headers):
             if result.done:
                 raise ProtocolError("an event after [DONE]")
@@ -325,9 +325,6 @@ async def stream_chat(soak, body, on_first_token=None, stop_after_chunks=None):
             read_chunk(result, chunk)
             if result.first_token_seconds is None and (result.content or result.reasoning):
                 result.first_token_seconds = time.monotonic() - started
-            chunks += 1
-            if stop_after_chunks is not None and chunks >= stop_after_chunks:
-                return result
         return result
     finally:
         writer.close()
@@ -862,6 +859,8 @@ class Soak:
 
     async def load(self):
         status, models = await simple_request(self, "GET", "/v1/models")
+        if status != 200:
+            raise SystemExit(f"error: GET /v1/models answered {status}: {models[:200]!r}")
         self.model_name = json.loads(models)["data"][0]["id"]
         if self.server:
             self.idle_fds = proc_numbers(self.server.pid)[1]
