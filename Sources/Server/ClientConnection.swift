@@ -6,8 +6,8 @@ import NIOCore
 // A client that goes away must not keep a slot or a queue place. While an answer is written, a
 // failed write says so; but a request waiting in the queue, or a non-streamed one being
 // generated, writes nothing until it is done, so without this a dropped request kept its place
-// and was decoded in full for nobody (the soak, scripts/soak_server.py, found it: dropped
-// requests filled the queue and the clients still there were refused).
+// and was decoded in full for nobody (found while writing the soak, scripts/soak_server.py:
+// requests dropped behind a busy slot stayed queued until each was admitted and decoded).
 
 /// The routes' request context: Hummingbird's basic one plus the client's connection.
 public struct ServerRequestContext: RequestContext {
