@@ -7,10 +7,10 @@ import Telemetry
 /// thread; see GLContext.swift). Cancellation (the consumer dropped the stream) and shutdown are
 /// checked between steps, so a cancelled sequence stops within one decode step.
 public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable {
-    public let slots = 1
-    public let contextPerSequence: Int
+    public var slots: Int { 1 }
+    public var contextPerSequence: Int { queue.contextPerSequence }
     /// Requests that may wait for the slot; one more is refused with queueFull.
-    public let queueCapacity: Int
+    public var queueCapacity: Int { queue.queueCapacity }
 
     /// The worker thread's: it drops the generator (and with it the model) when it stops, so
     /// the GPU buffers are freed on the thread that has the context; a buffer freed on another
@@ -19,36 +19,11 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     private let telemetry: TelemetryBus?
     /// Worker thread only: the HUD's sessions view, at most ten tables a second.
     private let sessionsReporter = SessionsReporter(perSecond: 10)
-    private let condition = NSCondition()
-    // Everything below is guarded by `condition`.
-    private var waiting: [Job] = []
+    /// Requests, their streams and the counters; its lock also guards `running`.
+    private let queue: CompletionQueue
     private var running: Job?
-    private var nextSequence = 1
-    private var stopping = false
-    private var workerDone = false
-    private var totals = (requests: 0, promptTokens: 0, completionTokens: 0)
-    private var lastStepSeconds = 0.0
-    /// The expert cache's totals, copied on the worker thread (which owns the cache).
-    private var expertCache = (hits: 0, misses: 0)
-    /// The GL context's buffers, copied on the worker thread after each token and request.
-    private var gpuMemory: GPUMemoryStats
 
-    /// One submitted request and the stream it reports to.
-    private final class Job: @unchecked Sendable {
-        let sequence: Int
-        let request: CompletionRequest
-        let continuation: AsyncThrowingStream<CompletionEvent, Error>.Continuation
-        // Guarded by the engine's condition.
-        var cancelled = false
-        var state = SessionState.queued
-        var generated = 0
-        var decodeStart: Date?
-        var tokensPerSecond = 0.0
-
-        init(sequence: Int, request: CompletionRequest, continuation: AsyncThrowingStream<CompletionEvent, Error>.Continuation) {
-            self.sequence = sequence; self.request = request; self.continuation = continuation
-        }
-    }
+    private typealias Job = CompletionQueue.Job
 
     /// Thrown inside the generator's event callback to stop a cancelled sequence between steps.
     private struct Cancelled: Error {}
@@ -57,12 +32,11 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     /// the model from this thread afterwards). `tokenText` labels tokens in telemetry.
     public init(model: GPTOSSModel, queueCapacity: Int, telemetry: TelemetryBus? = nil,
                 tokenText: @escaping (Int) -> String = { "<\($0)>" }) {
-        self.contextPerSequence = model.cache.context
-        self.queueCapacity = max(0, queueCapacity)
         self.generator = Generator(model: model, telemetry: telemetry, tokenText: tokenText)
         self.telemetry = telemetry
         let context = model.kernels.context
-        gpuMemory = context.memory
+        queue = CompletionQueue(slots: 1, contextPerSequence: model.cache.context, queueCapacity: queueCapacity,
+                                gpuMemory: context.memory)
         context.releaseCurrent()
         let thread = Thread { [self] in workerLoop(context: context) }
         thread.name = "gptoss-gl engine"
@@ -70,141 +44,38 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
     }
 
     public func submit(_ request: CompletionRequest) throws -> AsyncThrowingStream<CompletionEvent, Error> {
-        guard !request.prompt.isEmpty else {
-            throw GPTOSSError.badSequence("the prompt is empty; a request needs at least one token")
-        }
-        guard request.prompt.count < contextPerSequence else {
-            throw CompletionEngineError.contextLengthExceeded(promptTokens: request.prompt.count, context: contextPerSequence)
-        }
-        try request.sampling.validate()
-        condition.lock()
-        defer { condition.unlock() }
-        if stopping { throw CompletionEngineError.shuttingDown }
-        // The slot counts as free only when nothing runs: a request waits even if the worker
-        // has not picked up the previous one yet, so the limit is exact.
-        let busy = (running != nil ? 1 : 0) + waiting.count
-        if busy >= slots + queueCapacity { throw CompletionEngineError.queueFull(capacity: queueCapacity) }
-
-        let sequence = nextSequence
-        nextSequence += 1
-        var made: Job?
-        let stream = AsyncThrowingStream<CompletionEvent, Error> { continuation in
-            made = Job(sequence: sequence, request: request, continuation: continuation)
-        }
-        guard let job = made else { preconditionFailure("AsyncThrowingStream runs its build closure at once") }
-        job.continuation.onTermination = { [weak self, weak job] _ in
-            guard let self, let job else { return }
-            self.cancel(job)
-        }
-        waiting.append(job)
-        condition.signal()
-        return stream
+        try queue.submit(request) { running == nil ? 0 : 1 }
     }
 
     public func stats() -> CompletionEngineStats {
-        condition.lock()
-        defer { condition.unlock() }
-        var sessions: [SessionStats] = []
-        if let job = running {
-            sessions.append(SessionStats(sequence: job.sequence, slot: 0, promptTokens: job.request.prompt.count,
-                                         generatedTokens: job.generated, tokensPerSecond: job.tokensPerSecond,
-                                         kvUsedTokens: job.request.prompt.count + job.generated, state: job.state))
-        }
-        for job in waiting {
-            sessions.append(SessionStats(sequence: job.sequence, slot: nil, promptTokens: job.request.prompt.count,
-                                         generatedTokens: 0, tokensPerSecond: 0, kvUsedTokens: 0, state: .queued))
-        }
-        return CompletionEngineStats(
-            slots: slots, activeSequences: running == nil ? 0 : 1, queuedRequests: waiting.count, queueCapacity: queueCapacity,
-            contextPerSequence: contextPerSequence, kvUsedTokens: sessions.reduce(0) { $0 + $1.kvUsedTokens },
-            kvCapacityTokens: contextPerSequence * slots, requestsTotal: totals.requests,
-            promptTokensTotal: totals.promptTokens, completionTokensTotal: totals.completionTokens,
-            lastStepSeconds: lastStepSeconds, expertCacheHits: expertCache.hits, expertCacheMisses: expertCache.misses,
-            gpuMemoryBytes: gpuMemory.allocatedBytes, gpuBuffers: gpuMemory.bufferCount,
-            sessions: sessions)
+        queue.locked { queue.stats(running: running.map { [$0] } ?? []) }
     }
 
     public func shutdown(within seconds: Double) async {
-        for job in beginStopping() { job.continuation.finish(throwing: CompletionEngineError.shuttingDown) }
-        let deadline = Date().addingTimeInterval(max(0, seconds))
-        while Date() < deadline, !isIdle() {
-            try? await Task.sleep(nanoseconds: 20_000_000)
-        }
-        cancelRunning()
-        // The worker stops the cancelled sequence within one step; wait for it to let go.
-        while !isWorkerDone() { try? await Task.sleep(nanoseconds: 10_000_000) }
-    }
-
-    /// Refuses new requests from now on and takes the waiting ones out of the queue.
-    private func beginStopping() -> [Job] {
-        condition.lock()
-        defer { condition.unlock() }
-        stopping = true
-        let queued = waiting
-        waiting.removeAll()
-        condition.broadcast()
-        return queued
-    }
-
-    /// Cancels the running sequence, which then ends with `shuttingDown`.
-    private func cancelRunning() {
-        condition.lock()
-        defer { condition.unlock() }
-        running?.cancelled = true
+        // The running sequence, once cancelled, ends with shuttingDown within a step.
+        await queue.shutdown(within: seconds, isIdle: { [self] in running == nil && queue.waiting.isEmpty },
+                             cancelRunning: { [self] in running?.cancelled = true })
     }
 
     // MARK: - The worker thread
-
-    private func isIdle() -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return running == nil && waiting.isEmpty
-    }
-
-    private func isStopping() -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopping
-    }
-
-    private func isWorkerDone() -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return workerDone
-    }
-
-    private func cancel(_ job: Job) {
-        condition.lock()
-        defer { condition.unlock() }
-        job.cancelled = true
-        waiting.removeAll { $0 === job }
-    }
 
     private func workerLoop(context: GLContext) {
         while let job = nextJob() { run(job) }
         generator = nil
         context.releaseCurrent()
-        condition.lock()
-        workerDone = true
-        condition.unlock()
+        queue.locked { queue.workerDone = true }
     }
 
     /// The next job to run, or nil once stopping with nothing running.
     private func nextJob() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        while waiting.isEmpty && !stopping { condition.wait() }
-        guard !stopping, !waiting.isEmpty else { return nil }
-        let job = waiting.removeFirst()
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        while queue.waiting.isEmpty && !queue.stopping { queue.condition.wait() }
+        guard !queue.stopping, let job = queue.takeWaiting() else { return nil }
         job.state = .prefill
+        job.slot = 0
         running = job
         return job
-    }
-
-    private func isCancelled(_ job: Job) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return job.cancelled
     }
 
     private func run(_ job: Job) {
@@ -217,27 +88,22 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
         let request = job.request
         var generated = 0
         do {
-            if isCancelled(job) { throw Cancelled() }
+            if queue.locked({ job.cancelled }) { throw Cancelled() }
             try generator.generate(request) { event in
                 switch event {
                 case .prefilled(_, let seconds):
-                    condition.lock()
-                    job.state = .decode
-                    job.decodeStart = Date()
-                    lastStepSeconds = seconds
-                    condition.unlock()
+                    queue.locked { queue.lastStepSeconds = seconds }
                 case .token(let token):
                     generated += 1
-                    condition.lock()
-                    job.generated = generated
-                    if generated > 1 { lastStepSeconds = token.seconds }
-                    if let cache = generator.model.weights.expertCache { expertCache = (cache.hits, cache.misses) }
-                    gpuMemory = generator.model.kernels.context.memory
-                    if let start = job.decodeStart, generated > 1 {
-                        job.tokensPerSecond = Double(generated - 1) / max(Date().timeIntervalSince(start), 1e-9)
+                    let memory = generator.model.kernels.context.memory
+                    let cache = generator.model.weights.expertCache
+                    let cancelled = queue.locked {
+                        job.countToken()
+                        if generated > 1 { queue.lastStepSeconds = token.seconds }
+                        if let cache { queue.expertCache = (cache.hits, cache.misses) }
+                        queue.gpuMemory = memory
+                        return job.cancelled
                     }
-                    let cancelled = job.cancelled
-                    condition.unlock()
                     job.continuation.yield(.token(token))
                     if let telemetry { sessionsReporter.report(stats(), to: telemetry) }
                     // Checked after each token: the next step is not started for a sequence
@@ -249,25 +115,21 @@ public final class SerialCompletionEngine: CompletionEngine, @unchecked Sendable
                 }
             }
         } catch is Cancelled {
-            // Cut off by shutdown (its consumer still reads) or dropped by its consumer (nobody does).
-            failure = isStopping() ? CompletionEngineError.shuttingDown : CancellationError()
+            failure = queue.locked { queue.cancellationError }
         } catch {
             failure = error
         }
         // The books are closed before the stream ends, so a consumer that reads stats() after
         // its last event sees this sequence counted and its slot free.
-        condition.lock()
-        let rate = job.tokensPerSecond
-        totals.requests += 1
-        totals.promptTokens += job.request.prompt.count
-        totals.completionTokens += generated
-        gpuMemory = generator.model.kernels.context.memory
-        running = nil
-        condition.unlock()
-        telemetry?.emit(.sequence(SequenceUpdate(
-            sequence: job.sequence, slot: 0, state: finishReason == nil ? .cancelled : .finished,
-            promptTokens: job.request.prompt.count, generatedTokens: generated, tokensPerSecond: rate,
-            kvUsedTokens: job.request.prompt.count + generated, reason: finishReason?.rawValue)))
+        let memory = generator.model.kernels.context.memory
+        let rate = queue.locked {
+            job.finishReason = finishReason
+            queue.count(job)
+            queue.gpuMemory = memory
+            running = nil
+            return job.tokensPerSecond
+        }
+        CompletionQueue.emitEnd(job, slot: 0, generated: generated, tokensPerSecond: rate, to: telemetry)
         if let telemetry { sessionsReporter.report(stats(), to: telemetry) }
         if let failure {
             job.continuation.finish(throwing: failure)
