@@ -15,6 +15,8 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
     let tokenizer: BPETokenizer
     let renderer: HarmonyRenderer
     let metrics = ServerMetrics()
+    /// Open connections against `--max-connections` (shown in /metrics).
+    let connections: ConnectionCount
     /// Ids that end a raw completion: Harmony's stops and the end-of-text token when the vocabulary has one.
     let rawStopTokens: Set<Int>
     /// The live HUD's frames for `GET /`, `/hud.png` and `/hud.mjpg`; nil: no dashboard.
@@ -26,6 +28,7 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         self.dashboard = dashboard
         self.options = options
         self.tokenizer = tokenizer
+        connections = ConnectionCount(limit: options.maxConnections)
         renderer = try HarmonyRenderer(tokenizer: tokenizer)
         rawStopTokens = renderer.control.stopTokens.union([tokenizer.tokenID(named: "<|endoftext|>")].compactMap { $0 })
     }
@@ -44,7 +47,8 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         if let dashboard { Dashboard.addRoutes(to: router, frames: dashboard, modelName: options.modelName) }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition(self.engine.stats()))))
+                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.exposition(self.engine.stats(),
+                                                                                     connections: self.connections.snapshot))))
         }
         return router
     }
@@ -59,9 +63,12 @@ public final class OpenAIServer: @unchecked Sendable { // every stored property 
         logger.logLevel = .warning
         let host = options.host
         let idleTimeout = options.idleTimeoutSeconds > 0 ? TimeAmount.nanoseconds(Int64(options.idleTimeoutSeconds * 1e9)) : nil
-        // Every connection gets a ClientWatch: a generation stops when its client leaves.
+        // Every connection gets a ConnectionLimit (past --max-connections: 503 and close) and a
+        // ClientWatch (a generation stops when its client leaves).
+        let connections = self.connections
         let app = Application(router: makeRouter(),
-                              server: .http1(configuration: .init(additionalChannelHandlers: [ClientWatch()], idleTimeout: idleTimeout)),
+                              server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionLimit(count: connections), ClientWatch()],
+                                                                  idleTimeout: idleTimeout)),
                               configuration: .init(address: .hostname(host, port: options.port), serverName: "gptoss-gl"),
                               onServerRunning: { channel in
                                   let port = channel.localAddress?.port ?? 0

@@ -21,9 +21,12 @@ final class ServerMetrics: @unchecked Sendable {
     private let stepSeconds: Gauge
     private let gpuMemoryBytes: Gauge
     private let gpuBuffers: Gauge
+    private let openConnections: Gauge
+    private let refusedConnections: Counter
     private let lock = NSLock()
     private var seenExpertHits = 0
     private var seenExpertMisses = 0
+    private var seenRefused = 0
 
     /// The endpoints counted by name; anything else is "other" (bounded label values).
     static let endpoints: Set<String> = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/metrics"]
@@ -43,6 +46,9 @@ final class ServerMetrics: @unchecked Sendable {
         gpuMemoryBytes = registry.makeGauge(name: "gptoss_gpu_memory_bytes",
                                             help: "Bytes in the model's GPU buffers (weights, KV caches, activations) after the last step.")
         gpuBuffers = registry.makeGauge(name: "gptoss_gpu_buffers", help: "GPU buffers the model holds after the last step.")
+        openConnections = registry.makeGauge(name: "gptoss_http_connections", help: "HTTP connections open (--max-connections caps them).")
+        refusedConnections = registry.makeCounter(name: "gptoss_http_connections_refused_total",
+                                                  help: "Connections answered 503 and closed because --max-connections were open.")
     }
 
     /// Counts one answered HTTP request.
@@ -59,7 +65,8 @@ final class ServerMetrics: @unchecked Sendable {
     }
 
     /// The text exposition, after reading the engine's current numbers.
-    func exposition(_ stats: CompletionEngineStats) -> String {
+    func exposition(_ stats: CompletionEngineStats, connections: (open: Int, refused: Int) = (0, 0)) -> String {
+        openConnections.set(Double(connections.open))
         queueDepth.set(Double(stats.queuedRequests))
         activeSequences.set(Double(stats.activeSequences))
         slots.set(Double(stats.slots))
@@ -72,11 +79,14 @@ final class ServerMetrics: @unchecked Sendable {
         lock.lock()
         let newHits = max(0, stats.expertCacheHits - seenExpertHits)
         let newMisses = max(0, stats.expertCacheMisses - seenExpertMisses)
+        let newRefused = max(0, connections.refused - seenRefused)
         seenExpertHits = max(seenExpertHits, stats.expertCacheHits)
         seenExpertMisses = max(seenExpertMisses, stats.expertCacheMisses)
+        seenRefused = max(seenRefused, connections.refused)
         lock.unlock()
         expertHits.increment(by: Int64(newHits))
         expertMisses.increment(by: Int64(newMisses))
+        refusedConnections.increment(by: Int64(newRefused))
         return registry.emitToString()
     }
 }

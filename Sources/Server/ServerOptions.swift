@@ -17,16 +17,22 @@ public struct ServerOptions: Sendable {
     /// closed: an idle keep-alive connection, or one that stopped mid-headers or mid-body (a
     /// half-open client would otherwise hold its socket forever). 0: never.
     public var idleTimeoutSeconds: Double
+    /// Connections open at once; one more is answered 503 and closed (ConnectionLimit.swift).
+    /// 0: no limit. The default stays well under the usual 1024 file descriptors of a process.
+    public var maxConnections: Int
 
     public static let defaultMaxBodyBytes = 4 << 20
+    public static let defaultMaxConnections = 512
     public static let defaultMaxJSONDepth = 64
     public static let defaultIdleTimeoutSeconds = 60.0
 
     public init(host: String = "127.0.0.1", port: Int = 8000, apiKey: String? = nil, modelName: String,
                 maxBodyBytes: Int = defaultMaxBodyBytes, maxJSONDepth: Int = defaultMaxJSONDepth,
-                shutdownGraceSeconds: Double = 10, idleTimeoutSeconds: Double = defaultIdleTimeoutSeconds) {
+                shutdownGraceSeconds: Double = 10, idleTimeoutSeconds: Double = defaultIdleTimeoutSeconds,
+                maxConnections: Int = defaultMaxConnections) {
         self.host = host; self.port = port; self.apiKey = apiKey; self.modelName = modelName
         self.maxBodyBytes = maxBodyBytes; self.maxJSONDepth = maxJSONDepth; self.shutdownGraceSeconds = shutdownGraceSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.maxConnections = maxConnections
     }
 }

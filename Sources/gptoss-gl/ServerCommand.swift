@@ -44,6 +44,9 @@ struct ServerCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds a connection may send nothing while no answer is written to it (idle keep-alive, or stalled mid-request) before it is closed; 0: never.")
     var idleTimeout = ServerOptions.defaultIdleTimeoutSeconds
 
+    @Option(parsing: .unconditional, help: "Connections open at once; one more gets 503 and is closed. 0: no limit.")
+    var maxConnections = ServerOptions.defaultMaxConnections
+
     @Flag(help: "No dashboard: no live HUD, no GET /, /hud.png, /hud.mjpg.")
     var noDashboard = false
 
@@ -57,6 +60,7 @@ struct ServerCommand: ParsableCommand {
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key is empty; give a key or leave the option out.") }
         if !(shutdownGrace >= 0 && shutdownGrace <= 3600) { throw ValidationError("--shutdown-grace must be 0...3600 seconds, got \(shutdownGrace).") }
         if !(idleTimeout >= 0 && idleTimeout <= 86400) { throw ValidationError("--idle-timeout must be 0...86400 seconds, got \(idleTimeout).") }
+        if maxConnections < 0 { throw ValidationError("--max-connections must be ≥ 0 (0: no limit), got \(maxConnections).") }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024, got \(maxBodyBytes).") }
         if !(dashboardFps > 0 && dashboardFps <= 30) { throw ValidationError("--dashboard-fps must be in (0, 30], got \(dashboardFps).") }
     }
@@ -90,7 +94,7 @@ struct ServerCommand: ParsableCommand {
                 : try BatchCompletionEngine(model: loaded.model, queueCapacity: queue, telemetry: loaded.telemetry, tokenText: tokenText)
             let server = try OpenAIServer(engine: engine, tokenizer: tokenizer, options: ServerOptions(
                 host: host, port: port, apiKey: apiKey, modelName: modelName, maxBodyBytes: maxBodyBytes,
-                shutdownGraceSeconds: shutdownGrace, idleTimeoutSeconds: idleTimeout),
+                shutdownGraceSeconds: shutdownGrace, idleTimeoutSeconds: idleTimeout, maxConnections: maxConnections),
                 dashboard: noDashboard ? nil : DashboardFrames(
                     latestPNG: { try frames.latestPNG() },
                     next: { after, timeout in await frames.next(after: after, timeout: timeout).map { ($0.index, $0.jpeg) } }))

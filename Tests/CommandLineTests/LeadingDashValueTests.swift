@@ -52,6 +52,7 @@ final class LeadingDashValueTests: XCTestCase {
         assertUsageError(ServerCommand.self, ["--shutdown-grace", "nan"], mentions: ["--shutdown-grace", "nan"])
         assertUsageError(ServerCommand.self, ["--idle-timeout", "-1"], mentions: ["--idle-timeout", "-1"])
         assertUsageError(ServerCommand.self, ["--idle-timeout", "nan"], mentions: ["--idle-timeout", "nan"])
+        assertUsageError(ServerCommand.self, ["--max-connections", "-1"], mentions: ["--max-connections", "-1"])
         assertUsageError(GenerateCommand.self, ["--prompt", "x", "--live-fps", "nan"], mentions: ["--live-fps", "nan"])
         assertUsageError(ServeCommand.self, ["f", "--idle-timeout", "-1"], mentions: ["--idle-timeout", "-1"])
         assertUsageError(SynthCommand.self, ["--preset", "tiny", "--out", "o", "--layers", "-1"], mentions: ["--layers", "-1"])

@@ -110,6 +110,16 @@ final class RawSocket {
         }
     }
 
+    /// One recv with a timeout: the bytes read (0 at end of file, < 0 on an error), nil when
+    /// nothing came in time.
+    func receive(into buffer: inout [UInt8], timeoutSeconds: Int) -> Int? {
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return nil }
+        return count
+    }
+
     /// `reset`: SO_LINGER 0 makes close send a RST instead of a FIN.
     func close(reset: Bool) {
         guard fd >= 0 else { return }

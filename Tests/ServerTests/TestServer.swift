@@ -14,10 +14,11 @@ final class TestServer {
     private let stopSignal = AsyncStream<Void>.makeStream()
 
     init(engine: any CompletionEngine, apiKey: String? = nil, maxBodyBytes: Int = ServerOptions.defaultMaxBodyBytes,
-         idleTimeoutSeconds: Double = ServerOptions.defaultIdleTimeoutSeconds, dashboard: DashboardFrames? = nil) async throws {
+         idleTimeoutSeconds: Double = ServerOptions.defaultIdleTimeoutSeconds, maxConnections: Int = ServerOptions.defaultMaxConnections,
+         dashboard: DashboardFrames? = nil) async throws {
         server = try OpenAIServer(engine: engine, tokenizer: Fixture.tokenizer, options: ServerOptions(
             host: "127.0.0.1", port: 0, apiKey: apiKey, modelName: "test-model", maxBodyBytes: maxBodyBytes, maxJSONDepth: 16,
-            idleTimeoutSeconds: idleTimeoutSeconds),
+            idleTimeoutSeconds: idleTimeoutSeconds, maxConnections: maxConnections),
             dashboard: dashboard)
         let ready = AsyncStream<String>.makeStream()
         let server = self.server
