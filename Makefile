@@ -85,7 +85,7 @@ softpipe-check: deps numpy
 
 # The tests under AddressSanitizer and ThreadSanitizer, each in its own build folder. A bounded
 # subset by default (SANITIZE_TESTS; '' runs everything): the full suite takes too long on 2 cores.
-SANITIZE_TESTS ?= GGUFTests|WGSLTests|TokenizerTests|TelemetryTests|CommandLineTests|GPTOSSTests.BatchCompletionEngineTests|GPTOSSTests.NonFiniteLogitsTests|HUDTests.RecordingTests|HUDTests.LiveHUDTests|GLESTests.ThreadHandOffTests
+SANITIZE_TESTS ?= GGUFTests|WGSLTests|TokenizerTests|TelemetryTests|CommandLineTests|GPTOSSTests.BatchCompletionEngineTests|GPTOSSTests.SerialCompletionEngineTests|GPTOSSTests.NonFiniteLogitsTests|HUDTests.RecordingTests|HUDTests.LiveHUDTests|GLESTests.ThreadHandOffTests|ServerTests.ClientLeavesTests|ServerTests.ConnectionLimitTests
 # Leak reports are off: the ones LeakSanitizer makes here are Foundation's file reads, the Swift
 # runtime's once-caches and test globals (docs/fuzzing.md), not this project's memory.
 sanitize: deps
