@@ -84,8 +84,9 @@ final class ConnectionLimit: ChannelDuplexHandler, RemovableChannelHandler, @unc
         // Refused: nothing goes on to the server; the first request head gets the answer.
         guard case .head = unwrapInboundIn(data), !answered else { return }
         answered = true
-        let body = Self.refusal(limit: count.limit)
-        var response = HTTPResponse(status: .serviceUnavailable)
+        let refusal = Self.refusal(limit: count.limit)
+        let body = refusal.json.serialized + "\n"
+        var response = HTTPResponse(status: refusal.status)
         response.headerFields[.contentType] = "application/json"
         response.headerFields[.contentLength] = String(body.utf8.count)
         response.headerFields[.connection] = "close"
@@ -95,9 +96,10 @@ final class ConnectionLimit: ChannelDuplexHandler, RemovableChannelHandler, @unc
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// The 503 body, in the error shape of the API's other refusals (APIError.swift).
-    static func refusal(limit: Int) -> String {
-        let message = "the server has \(limit) connections open, its limit (--max-connections); retry later"
-        return #"{"error":{"message":"\#(message)","type":"server_error","param":null,"code":"too_many_connections"}}"#
+    /// The 503, in the error shape of the API's other refusals.
+    static func refusal(limit: Int) -> APIError {
+        APIError(status: .serviceUnavailable,
+                 message: "the server has \(limit) connections open, its limit (--max-connections); retry later",
+                 type: "server_error", code: "too_many_connections")
     }
 }

@@ -52,18 +52,3 @@ final class ConnectionLimitTests: XCTestCase {
         }
     }
 }
-
-extension RawSocket {
-    /// Everything the server sends until it closes the connection (or `seconds` pass).
-    func readUntilClosed(within seconds: Int) -> String {
-        var data = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(Double(seconds))
-        while Date() < deadline {
-            guard let count = receive(into: &buffer, timeoutSeconds: 1) else { continue }
-            if count <= 0 { break }
-            data += buffer[0 ..< count]
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-}

@@ -232,25 +232,12 @@ final class ServerHTTPTests: XCTestCase {
 /// A blocking socket client that sends a request, reads until some text arrives, and closes.
 enum RawClient {
     static func sendAndHangUp(port: Int, request: String, readUntil marker: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw XCTSkip("no socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        XCTAssertEqual(connected, 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        let socket = try RawSocket(port: port)
+        defer { socket.close(reset: false) }
+        socket.send(request)
         var received = ""
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !received.contains(marker) {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            guard count > 0 else { break }
+        while !received.contains(marker), let count = socket.receive(into: &buffer, timeoutSeconds: 10), count > 0 {
             received += String(decoding: buffer[0 ..< count], as: UTF8.self)
         }
         XCTAssertTrue(received.contains(marker), received)
