@@ -4,9 +4,15 @@ transformers' float32 logits. Used where `swift test` cannot run (the NVIDIA mac
 Swift): the same bound as the tests, max |gpu - torch| <= 1e-3 * max |logit|.
 
 usage: scripts/check_fixtures.py BINARY [FIXTURES_DIR] [--flavours f32,q8_0] [--cases seq0]
+                                  [--greedy MODEL ...] [--greedy-tokens 256]
 (the filters keep a run short on a slow driver: `make softpipe-check` checks f32 seq0 only)
+
+--greedy MODEL (repeatable; `bundled` for the bundled model) also runs `generate` greedily on a
+fixed 300-token prompt with the device's own tuning and with the portable one that llvmpipe runs
+(GPTOSS_GL_TUNE=preset=portable,useSubgroups=0), and requires the same tokens: the check that a
+card-only fast path agrees with its portable twin.
 """
-import argparse, json, pathlib, subprocess, sys, tempfile
+import argparse, json, os, pathlib, random, subprocess, sys, tempfile
 import numpy as np
 
 parser = argparse.ArgumentParser()
@@ -14,7 +20,30 @@ parser.add_argument("binary")
 parser.add_argument("root", nargs="?", default="Tests/GPTOSSTests/Fixtures")
 parser.add_argument("--flavours", help="comma-separated flavours to check (default: all)")
 parser.add_argument("--cases", help="comma-separated case names to check (default: all)")
+parser.add_argument("--greedy", action="append", default=[], metavar="MODEL",
+                    help="also compare greedy output, device tuning against the portable one, on MODEL")
+parser.add_argument("--greedy-tokens", type=int, default=256, help="tokens each greedy run generates")
 args = parser.parse_args()
+
+
+def greedy_tokens(model, tune):
+    """The ids `generate` picks greedily after a fixed prompt (long enough for the batched
+    prefill kernels), with GPTOSS_GL_TUNE=tune (None: the device's own tuning)."""
+    prompt = ",".join(str(random.Random(17).randrange(1000, 20000)) for _ in range(300))
+    env = dict(os.environ)
+    env.pop("GPTOSS_GL_TUNE", None)
+    if tune:
+        env["GPTOSS_GL_TUNE"] = tune
+    cmd = [args.binary, "generate", "--tokens", prompt, "--max-tokens", str(args.greedy_tokens), "--quiet"]
+    if model != "bundled":
+        cmd += ["--model", model]
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(f"generate failed on {model} (GPTOSS_GL_TUNE={tune}): {run.stderr.strip()[-400:]}")
+    lines = [l for l in run.stdout.splitlines() if l.startswith("generated: ")]
+    return [int(t) for t in lines[-1].split(": ", 1)[1].split(",") if t]
+
+
 binary = args.binary
 root = pathlib.Path(args.root)
 wanted_flavours = set(args.flavours.split(",")) if args.flavours else None
@@ -45,4 +74,13 @@ with tempfile.TemporaryDirectory() as tmp:
                     print(f"{'OK  ' if ok else 'FAIL'} {manifest['model']} {flavour:5} {case['name']} "
                           f"{'decode ' if mode else 'prefill'} maxdiff {diff:.2e} (bound {bound:.2e})")
 print(f"{checked - failures}/{checked} fixture runs within bound")
-sys.exit(1 if failures or not checked else 0)
+greedy_failures = 0
+for model in args.greedy:
+    device = greedy_tokens(model, None)
+    portable = greedy_tokens(model, "preset=portable,useSubgroups=0")
+    same = device == portable
+    greedy_failures += not same
+    first = next((i for i, (a, b) in enumerate(zip(device, portable)) if a != b), min(len(device), len(portable)))
+    print(f"{'OK  ' if same else 'FAIL'} greedy {model}: {len(device)} tokens with the device tuning, "
+          f"{len(portable)} portable, " + ("all equal" if same else f"first difference at token {first}"))
+sys.exit(1 if failures or greedy_failures or not checked else 0)

@@ -44,6 +44,10 @@ struct Params {
     uint router_row_vec4;
     uint router_has_bias;
     float eps;
+    uint warm_mask;
+    uint pad0;
+    uint pad1;
+    uint pad2;
 };
 
 struct UnitInputs {
@@ -83,6 +87,10 @@ layout(std140, binding = 0) uniform params_block {
     uint router_row_vec4;
     uint router_has_bias;
     float eps;
+    uint warm_mask;
+    uint pad0;
+    uint pad1;
+    uint pad2;
 } params;
 layout(std430, binding = 1) restrict readonly buffer scales_block {
     uint scales[];
@@ -293,6 +301,25 @@ void project(uint lidx, uint wg) {
     }
 }
 
+float warm_router(uint lane, uint group) {
+    uint sectors = ((params.n_experts * params.router_row_vec4) + 1u) / 2u;
+    uint per_group = wgsl_div(((sectors + params.n_groups) - 1u), params.n_groups);
+    float sum = 0.0;
+    for (uint j = lane; j < per_group; j += WG_SIZE) {
+        uint sector = (group * per_group) + j;
+        if (sector < sectors) {
+            sum += w[min((2u * sector), (uint(w.length()) - 1u))].x;
+        }
+    }
+    return sum;
+}
+
+void keep_warm(float sum) {
+    if ((floatBitsToUint(sum) & params.warm_mask) != 0u) {
+        normed[0u] = vec4(sum);
+    }
+}
+
 void expert_dots(uint lane) {
     uint quads = COLS / 4u;
     uint per_expert = wgsl_div(WG_SIZE, EXPERTS);
@@ -413,7 +440,9 @@ void route(uint lane) {
 void main() {
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
+    float warm = warm_router(lid.x, wid.x);
     project(lid.x, wid.x);
+    keep_warm(warm);
     memoryBarrierBuffer();
     barrier();
     if (lid.x == 0u) {

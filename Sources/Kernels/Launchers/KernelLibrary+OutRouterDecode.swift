@@ -71,6 +71,7 @@ extension KernelLibrary {
         p.u32("rows", w.rows); p.u32("cols", w.cols); p.u32("has_bias", a.projectionBias == nil ? 0 : 1); p.u32("scale_words_per_row", w.scaleWordsPerRow)
         p.u32("data_vec4_per_row", w.dataVec4PerRow); p.u32("y_offset", 0); p.u32("n_groups", groups); p.u32("n_experts", r.rows)
         p.u32("k", a.router.k); p.u32("router_row_vec4", r.dataVec4PerRow); p.u32("router_has_bias", a.router.bias == nil ? 0 : 1); p.f32("eps", a.router.eps)
+        p.u32("warm_mask", 0); p.u32("pad0", 0); p.u32("pad1", 0); p.u32("pad2", 0)
         let chunk = w.chunks[0]
         try run(program, params: p, storage: [
             use(1, chunk.scales), use(2, chunk.data), use(3, a.projectionBias ?? placeholder), use(4, a.input, floats: w.cols),

@@ -4,7 +4,10 @@ import GLES
 /// `NAME=VALUE` items, e.g. `linearWorkgroup=256,linearThreadsPerRow=16,useSubgroups=0`, so one
 /// binary can time several tunings on a device. Sizes take a positive integer; switches take
 /// 0|1 (or false|true); the per-slot MoE sizes also take `linear` (use the linear kernels'
-/// sizes). A later item for the same name wins. Unknown names and bad values are errors.
+/// sizes). `preset=portable` or `preset=wide` replaces the whole tuning with that preset (the
+/// items after it still apply), so the card can run the portable path that llvmpipe runs, to
+/// compare greedy output. A later item for the same name wins. Unknown names and bad values are
+/// errors.
 public struct KernelTuningOverrides: Sendable, Equatable {
     /// The parsed items, in order.
     public private(set) var items: [Item] = []
@@ -17,6 +20,8 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case size(Int)
         case flag(Bool)
+        /// A whole preset (`preset=`).
+        case preset(KernelTuning)
         /// An optional size left unset.
         case inherit
     }
@@ -47,8 +52,11 @@ public struct KernelTuningOverrides: Sendable, Equatable {
         "fuseRope": .flag(\.fuseRope),
     ]
 
+    /// The presets `preset=` names.
+    private static let presets: [String: KernelTuning] = ["portable": .portable, "wide": .wide]
+
     /// The names, sorted (for errors and docs).
-    public static var names: [String] { fields.keys.sorted() }
+    public static var names: [String] { (fields.keys + ["preset"]).sorted() }
 
     public init() {}
 
@@ -56,6 +64,13 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     public init(parsing spec: String) throws {
         for item in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0] == "preset" {
+                guard let preset = Self.presets[parts[1]] else {
+                    throw Self.error("preset takes \(Self.presets.keys.sorted().joined(separator: " or ")), got '\(parts[1])'")
+                }
+                items.append(Item(name: parts[0], value: .preset(preset)))
+                continue
+            }
             guard parts.count == 2, let field = Self.fields[parts[0]] else {
                 throw Self.error("'\(item)' is not NAME=VALUE with NAME one of \(Self.names.joined(separator: ", "))")
             }
@@ -90,6 +105,10 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     public func applied(to tuning: KernelTuning) -> KernelTuning {
         var tuned = tuning
         for item in items {
+            if case .preset(let preset) = item.value {
+                tuned = preset
+                continue
+            }
             switch (Self.fields[item.name]!, item.value) {
             case (.size(let path), .size(let n)): tuned[keyPath: path] = n
             case (.flag(let path), .flag(let on)): tuned[keyPath: path] = on
