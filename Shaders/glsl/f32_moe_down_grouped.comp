@@ -245,15 +245,19 @@ void store_x(uint u, RawX raw) {
     x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
+uint word(uvec4 v, uint k) {
+    return (k < 2u) ? ((k == 1u) ? v.y : v.x) : ((k == 3u) ? v.w : v.z);
+}
+
 RawPart load_part(uint row, uint b, uint k) {
     RawPart raw = RawPart(uvec4(0u), uvec4(0u), 0u);
     uint base = row * params.data_vec4_per_row;
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    raw.lo.x = data[min((base + b), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.lo.x = word(data[min((base + b), (uint(data.length()) - 1u))], k);
     raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 4u)), (uint(scales.length()) - 1u))] >> (((b & 3u) * 8u) & 31u)) & 255u;
     #elif (OVERRIDE_WEIGHT_FORMAT == 3)
-    raw.lo.x = data[min((base + (2u * b)), (uint(data.length()) - 1u))][min(k, 3u)];
-    raw.hi.x = data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))][min(k, 3u)];
+    raw.lo.x = word(data[min((base + (2u * b)), (uint(data.length()) - 1u))], k);
+    raw.hi.x = word(data[min(((base + (2u * b)) + 1u), (uint(data.length()) - 1u))], k);
     raw.s = (scales[min(((row * params.scale_words_per_row) + (b / 2u)), (uint(scales.length()) - 1u))] >> (((b & 1u) * 16u) & 31u)) & 65535u;
     #elif (OVERRIDE_WEIGHT_FORMAT == 0)
     raw.lo = data[min(((base + (8u * b)) + k), (uint(data.length()) - 1u))];
@@ -274,18 +278,12 @@ RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
     uint k = unit_part(u);
     uint o = quad_output(q, r0);
     uint row = quad_row(q, r0, local_expert);
-    if (o < params.rows) {
-        raw.r0 = load_part(row, b, k);
-    }
-    if ((o + 1u) < params.rows) {
-        raw.r1 = load_part((row + 1u), b, k);
-    }
-    if ((o + 2u) < params.rows) {
-        raw.r2 = load_part((row + 2u), b, k);
-    }
-    if ((o + 3u) < params.rows) {
-        raw.r3 = load_part((row + 3u), b, k);
-    }
+    uint first = row - o;
+    uint last = params.rows - 1u;
+    raw.r0 = load_part((first + min(o, last)), b, k);
+    raw.r1 = load_part((first + min((o + 1u), last)), b, k);
+    raw.r2 = load_part((first + min((o + 2u), last)), b, k);
+    raw.r3 = load_part((first + min((o + 3u), last)), b, k);
     return raw;
 }
 

@@ -14,7 +14,7 @@
 // 16 named vec4 sums (never an indexed array: a compiler may put those in local memory). The
 // next block's raw words (and activation vec4s) are loaded into registers before this block's
 // multiply-adds; only raw words cross a step, never decoded floats.
-// Bounds: weight rows past `rows` load as zero words and are never stored; tokens past
+// Bounds: weight rows past `rows` re-read the last row and are never stored; tokens past
 // n_tokens read the last token's activations again and are never stored; cols is a multiple
 // of 32 (every format's block), so the last step is a whole block.
 //
@@ -72,25 +72,21 @@ override W_PARTS: u32 = 1u;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 // Tile quad q: dispatch rows r0 + 4q .. + 3 (bound weight rows weight_row_offset + the same).
-// Staging unit u's raw words for block b; rows past the dispatch's rows stay zero.
+// Staging unit u's raw words for block b.
 fn load_quad(u: u32, b: u32, r0: u32) -> RawQuad {
     var raw: RawQuad;
     let q = unit_quad(u);
     let k = unit_part(u);
     let o = r0 + 4u * q;
     let row = params.weight_row_offset + o;
-    if (o < params.rows) {
-        raw.r0 = load_part(row, b, k);
-    }
-    if (o + 1u < params.rows) {
-        raw.r1 = load_part(row + 1u, b, k);
-    }
-    if (o + 2u < params.rows) {
-        raw.r2 = load_part(row + 2u, b, k);
-    }
-    if (o + 3u < params.rows) {
-        raw.r3 = load_part(row + 3u, b, k);
-    }
+    // Rows past the matrix re-read its last row (their sums are never stored): no branch
+    // around the loads, which was 6–9 % faster on the H100 (BENCHMARKS.md, session 8).
+    let first = row - o;
+    let last = params.rows - 1u;
+    raw.r0 = load_part(first + min(o, last), b, k);
+    raw.r1 = load_part(first + min(o + 1u, last), b, k);
+    raw.r2 = load_part(first + min(o + 2u, last), b, k);
+    raw.r3 = load_part(first + min(o + 3u, last), b, k);
     return raw;
 }
 
