@@ -163,6 +163,16 @@ RawPart load_part(uint row, uint b, uint k) {
     return raw;
 }
 
+RawQuad load_rows4(uint first, uint o, uint b, uint k) {
+    uint last = params.rows - 1u;
+    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
+    raw.r0 = load_part((first + min(o, last)), b, k);
+    raw.r1 = load_part((first + min((o + 1u), last)), b, k);
+    raw.r2 = load_part((first + min((o + 2u), last)), b, k);
+    raw.r3 = load_part((first + min((o + 3u), last)), b, k);
+    return raw;
+}
+
 uint unit_quad(uint u) {
     return ((u / 32u) * 8u) + (u % 8u);
 }
@@ -172,18 +182,9 @@ uint unit_part(uint u) {
 }
 
 RawQuad load_quad(uint u, uint b, uint r0) {
-    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
     uint q = unit_quad(u);
     uint k = unit_part(u);
-    uint o = r0 + (4u * q);
-    uint row = params.weight_row_offset + o;
-    uint first = row - o;
-    uint last = params.rows - 1u;
-    raw.r0 = load_part((first + min(o, last)), b, k);
-    raw.r1 = load_part((first + min((o + 1u), last)), b, k);
-    raw.r2 = load_part((first + min((o + 2u), last)), b, k);
-    raw.r3 = load_part((first + min((o + 3u), last)), b, k);
-    return raw;
+    return load_rows4(params.weight_row_offset, (r0 + (4u * q)), b, k);
 }
 
 uint x_base(uint first, uint t) {

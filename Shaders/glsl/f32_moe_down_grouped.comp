@@ -272,19 +272,22 @@ RawPart load_part(uint row, uint b, uint k) {
     return raw;
 }
 
-RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
-    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
-    uint q = unit_quad(u);
-    uint k = unit_part(u);
-    uint o = quad_output(q, r0);
-    uint row = quad_row(q, r0, local_expert);
-    uint first = row - o;
+RawQuad load_rows4(uint first, uint o, uint b, uint k) {
     uint last = params.rows - 1u;
+    RawQuad raw = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
     raw.r0 = load_part((first + min(o, last)), b, k);
     raw.r1 = load_part((first + min((o + 1u), last)), b, k);
     raw.r2 = load_part((first + min((o + 2u), last)), b, k);
     raw.r3 = load_part((first + min((o + 3u), last)), b, k);
     return raw;
+}
+
+RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
+    uint q = unit_quad(u);
+    uint k = unit_part(u);
+    uint o = quad_output(q, r0);
+    uint row = quad_row(q, r0, local_expert);
+    return load_rows4((row - o), o, b, k);
 }
 
 RawX load_x(uint u, uint b) {

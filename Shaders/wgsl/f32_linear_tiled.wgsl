@@ -31,7 +31,7 @@
 // WG_SIZE = ROW_THREADS * TOKEN_THREADS.
 
 import package::lib::weight_formats::{FORMAT_F32, FORMAT_F16, FORMAT_Q8_0, FORMAT_MXFP4};
-import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, load_part, unit_quad, unit_part, store_quad, store_x};
+import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, load_rows4, unit_quad, unit_part, store_quad, store_x};
 
 struct Params {
     rows: u32,
@@ -74,20 +74,9 @@ override W_PARTS: u32 = 1u;
 // Tile quad q: dispatch rows r0 + 4q .. + 3 (bound weight rows weight_row_offset + the same).
 // Staging unit u's raw words for block b.
 fn load_quad(u: u32, b: u32, r0: u32) -> RawQuad {
-    var raw: RawQuad;
     let q = unit_quad(u);
     let k = unit_part(u);
-    let o = r0 + 4u * q;
-    let row = params.weight_row_offset + o;
-    // Rows past the matrix re-read its last row (their sums are never stored): no branch
-    // around the loads, which was 6–9 % faster on the H100 (BENCHMARKS.md, session 8).
-    let first = row - o;
-    let last = params.rows - 1u;
-    raw.r0 = load_part(first + min(o, last), b, k);
-    raw.r1 = load_part(first + min(o + 1u, last), b, k);
-    raw.r2 = load_part(first + min(o + 2u, last), b, k);
-    raw.r3 = load_part(first + min(o + 3u, last), b, k);
-    return raw;
+    return load_rows4(params.weight_row_offset, r0 + 4u * q, b, k);
 }
 
 // The activation unit of thread lid (lid < 2 TOKEN_TILE) is token quad lid / 8, column quad
