@@ -8,7 +8,7 @@ usage: scripts/check_fixtures.py BINARY [FIXTURES_DIR] [--flavours f32,q8_0] [--
 (the filters keep a run short on a slow driver: `make softpipe-check` checks f32 seq0 only)
 
 --greedy MODEL (repeatable; `bundled` for the bundled model) also runs `generate` greedily on a
-fixed 300-token prompt with the device's own tuning and with the portable one that llvmpipe runs
+fixed prompt of 300 seeded ids (1000..19999) with the device's own tuning and with the portable one that llvmpipe runs
 (GPTOSS_GL_TUNE=preset=portable,useSubgroups=0), and requires the same tokens: the check that a
 card-only fast path agrees with its portable twin.
 """
@@ -26,15 +26,20 @@ parser.add_argument("--greedy-tokens", type=int, default=256, help="tokens each 
 args = parser.parse_args()
 
 
+# The greedy runs' prompt: 300 seeded ids in 1000..19999 (long enough for the batched prefill
+# kernels), drawn once from one generator.
+_rng = random.Random(17)
+GREEDY_PROMPT = ",".join(str(_rng.randrange(1000, 20000)) for _ in range(300))
+
+
 def greedy_tokens(model, tune):
-    """The ids `generate` picks greedily after a fixed prompt (long enough for the batched
-    prefill kernels), with GPTOSS_GL_TUNE=tune (None: the device's own tuning)."""
-    prompt = ",".join(str(random.Random(17).randrange(1000, 20000)) for _ in range(300))
+    """The ids `generate` picks greedily after GREEDY_PROMPT, with GPTOSS_GL_TUNE=tune (None:
+    the device's own tuning)."""
     env = dict(os.environ)
     env.pop("GPTOSS_GL_TUNE", None)
     if tune:
         env["GPTOSS_GL_TUNE"] = tune
-    cmd = [args.binary, "generate", "--tokens", prompt, "--max-tokens", str(args.greedy_tokens), "--quiet"]
+    cmd = [args.binary, "generate", "--tokens", GREEDY_PROMPT, "--max-tokens", str(args.greedy_tokens), "--quiet"]
     if model != "bundled":
         cmd += ["--model", model]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
