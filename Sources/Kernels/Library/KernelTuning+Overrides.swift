@@ -27,6 +27,8 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     }
 
     private enum Field {
+        /// The whole tuning, replaced by a named preset.
+        case preset
         case size(WritableKeyPath<KernelTuning, Int>)
         case flag(WritableKeyPath<KernelTuning, Bool>)
         case optionalSize(WritableKeyPath<KernelTuning, Int?>)
@@ -49,14 +51,14 @@ public struct KernelTuningOverrides: Sendable, Equatable {
         "prefillBatch": .size(\.prefillBatch), "useSubgroups": .flag(\.useSubgroups),
         "moeWorkgroup": .optionalSize(\.moe.workgroup), "moeGateUpThreadsPerRow": .optionalSize(\.moe.gateUpThreadsPerRow),
         "moeDownThreadsPerRow": .optionalSize(\.moe.downThreadsPerRow), "fuseOutputRouter": .flag(\.fuseOutputRouter),
-        "fuseRope": .flag(\.fuseRope),
+        "fuseRope": .flag(\.fuseRope), "preset": .preset,
     ]
 
     /// The presets `preset=` names.
     private static let presets: [String: KernelTuning] = ["portable": .portable, "wide": .wide]
 
     /// The names, sorted (for errors and docs).
-    public static var names: [String] { (fields.keys + ["preset"]).sorted() }
+    public static var names: [String] { fields.keys.sorted() }
 
     public init() {}
 
@@ -64,19 +66,17 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     public init(parsing spec: String) throws {
         for item in spec.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2, parts[0] == "preset" {
-                guard let preset = Self.presets[parts[1]] else {
-                    throw Self.error("preset takes \(Self.presets.keys.sorted().joined(separator: " or ")), got '\(parts[1])'")
-                }
-                items.append(Item(name: parts[0], value: .preset(preset)))
-                continue
-            }
             guard parts.count == 2, let field = Self.fields[parts[0]] else {
                 throw Self.error("'\(item)' is not NAME=VALUE with NAME one of \(Self.names.joined(separator: ", "))")
             }
             let text = parts[1]
             let value: Value
             switch field {
+            case .preset:
+                guard let preset = Self.presets[text] else {
+                    throw Self.error("preset takes \(Self.presets.keys.sorted().joined(separator: " or ")), got '\(text)'")
+                }
+                value = .preset(preset)
             case .size:
                 guard let n = Int(text), n > 0 else { throw Self.error("\(parts[0]) takes a positive integer, got '\(text)'") }
                 value = .size(n)
@@ -105,13 +105,10 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     public func applied(to tuning: KernelTuning) -> KernelTuning {
         var tuned = tuning
         for item in items {
-            if case .preset(let preset) = item.value {
-                tuned = preset
-                continue
-            }
             switch (Self.fields[item.name]!, item.value) {
             case (.size(let path), .size(let n)): tuned[keyPath: path] = n
             case (.flag(let path), .flag(let on)): tuned[keyPath: path] = on
+            case (.preset, .preset(let preset)): tuned = preset
             case (.optionalSize(let path), .size(let n)): tuned[keyPath: path] = n
             case (.optionalSize(let path), .inherit): tuned[keyPath: path] = nil
             default: preconditionFailure("item \(item.name) was parsed for another kind of field")
