@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WEIGHT_FORMAT
 #define OVERRIDE_WEIGHT_FORMAT 3
 #endif
@@ -40,16 +46,16 @@ layout(std140, binding = 0) uniform params_block {
     uint data_vec4_per_row;
     uint pad0;
 } params;
-layout(std430, binding = 1) restrict readonly buffer token_ids_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer token_ids_block {
     uint token_ids[];
 };
-layout(std430, binding = 2) restrict readonly buffer scales_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer scales_block {
     uint scales[];
 };
-layout(std430, binding = 3) restrict readonly buffer data_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer data_block {
     uint data[];
 };
-layout(std430, binding = 4) restrict buffer x_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict buffer x_block {
     float x[];
 };
 
@@ -94,7 +100,11 @@ float element(uint row, uint c) {
     #endif
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 gid = gl_GlobalInvocationID;
     uint c = gid.x;
     uint t = gid.y;
@@ -107,3 +117,35 @@ void main() {
     }
     x[min(((t * params.x_stride) + c), (uint(x.length()) - 1u))] = element((id - params.row_begin), c);
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 64
 #endif
@@ -40,20 +46,24 @@ layout(std140, binding = 0) uniform params_block {
     uint v_offset;
     uint first_token;
 } params;
-layout(std430, binding = 1) restrict readonly buffer k_src_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer k_src_block {
     float k_src[];
 };
-layout(std430, binding = 2) restrict readonly buffer v_src_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer v_src_block {
     float v_src[];
 };
-layout(std430, binding = 3) restrict buffer k_cache_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict buffer k_cache_block {
     uint k_cache[];
 };
-layout(std430, binding = 4) restrict buffer v_cache_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict buffer v_cache_block {
     uint v_cache[];
 };
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 gid = gl_GlobalInvocationID;
     uint i = gid.x;
     uint t = gid.y;
@@ -74,3 +84,35 @@ void main() {
     v_cache[min(dst, (uint(v_cache.length()) - 1u))] = floatBitsToUint(v_src[min(((src + params.v_offset) + i), (uint(v_src.length()) - 1u))]);
     #endif
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

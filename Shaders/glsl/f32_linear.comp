@@ -4,6 +4,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WEIGHT_FORMAT
 #define OVERRIDE_WEIGHT_FORMAT 3
 #endif
@@ -111,31 +117,31 @@ layout(std140, binding = 0) uniform params_block {
     float concentration;
     uint pad3;
 } params;
-layout(std430, binding = 1) restrict readonly buffer scales_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer scales_block {
     uint scales[];
 };
-layout(std430, binding = 2) restrict readonly buffer data_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer data_block {
     uint data[];
 };
-layout(std430, binding = 3) restrict readonly buffer bias_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer bias_block {
     float bias[];
 };
-layout(std430, binding = 4) restrict readonly buffer x_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict readonly buffer x_block {
     vec4 x[];
 };
-layout(std430, binding = 5) restrict buffer y_block {
+layout(std430, binding = 5) CHAINED_COHERENT restrict buffer y_block {
     float y[];
 };
-layout(std430, binding = 6) restrict readonly buffer norm_block {
+layout(std430, binding = 6) CHAINED_COHERENT restrict readonly buffer norm_block {
     vec4 norm[];
 };
-layout(std430, binding = 7) restrict readonly buffer inv_freq_block {
+layout(std430, binding = 7) CHAINED_COHERENT restrict readonly buffer inv_freq_block {
     float inv_freq[];
 };
-layout(std430, binding = 8) restrict buffer k_cache_block {
+layout(std430, binding = 8) CHAINED_COHERENT restrict buffer k_cache_block {
     float k_cache[];
 };
-layout(std430, binding = 9) restrict buffer v_cache_block {
+layout(std430, binding = 9) CHAINED_COHERENT restrict buffer v_cache_block {
     float v_cache[];
 };
 shared float[(WG_SIZE * (TOKEN_TILE + 1u))] partial_sums;
@@ -471,7 +477,11 @@ void prefill_step(uint lidx, uvec3 wid) {
     }
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
     #if (OVERRIDE_TOKEN_TILE == 1)
@@ -480,3 +490,35 @@ void main() {
     prefill_step(lid.x, wid);
     #endif
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

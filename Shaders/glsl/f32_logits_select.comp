@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 256
 #endif
@@ -25,16 +31,16 @@ layout(std140, binding = 0) uniform params_block {
     float inv_temperature;
     uint pad0;
 } params;
-layout(std430, binding = 1) restrict readonly buffer stats_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer stats_block {
     float stats[];
 };
-layout(std430, binding = 2) restrict readonly buffer cand_values_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer cand_values_block {
     float cand_values[];
 };
-layout(std430, binding = 3) restrict readonly buffer cand_ids_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer cand_ids_block {
     uint cand_ids[];
 };
-layout(std430, binding = 4) restrict buffer result_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict buffer result_block {
     uint result[];
 };
 shared float[WG_SIZE] red_value;
@@ -45,7 +51,11 @@ bool precedes(float v, uint id, float bv, uint bid) {
     return (v > bv) || ((v == bv) && (id < bid));
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 lid = gl_LocalInvocationID;
     uint lane = lid.x;
     float inv_t = params.inv_temperature;
@@ -133,3 +143,35 @@ void main() {
         barrier();
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

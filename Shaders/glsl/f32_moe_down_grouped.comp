@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WEIGHT_FORMAT
 #define OVERRIDE_WEIGHT_FORMAT 4
 #endif
@@ -89,10 +95,10 @@ const uint FORMAT_F16 = 1u;
 const uint FORMAT_Q8_0 = 3u;
 const uint FORMAT_MXFP4 = 4u;
 
-layout(std430, binding = 7) restrict readonly buffer weights_block {
+layout(std430, binding = 7) CHAINED_COHERENT restrict readonly buffer weights_block {
     float weights[];
 };
-layout(std430, binding = 8) restrict buffer slot_out_block {
+layout(std430, binding = 8) CHAINED_COHERENT restrict buffer slot_out_block {
     float slot_out[];
 };
 layout(std140, binding = 0) uniform params_block {
@@ -109,26 +115,26 @@ layout(std140, binding = 0) uniform params_block {
     uint pad0;
     uint pad1;
 } params;
-layout(std430, binding = 3) restrict readonly buffer bias_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer bias_block {
     float bias[];
 };
 shared uint[TOKEN_TILE] tile_slot;
 shared vec4[(2u * ROW_THREADS)][33] w_tile;
 shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
-layout(std430, binding = 5) restrict readonly buffer sorted_block {
+layout(std430, binding = 5) CHAINED_COHERENT restrict readonly buffer sorted_block {
     uint sorted[];
 };
-layout(std430, binding = 6) restrict readonly buffer tiles_block {
+layout(std430, binding = 6) CHAINED_COHERENT restrict readonly buffer tiles_block {
     uvec4 tiles[];
 };
 shared uint[TOKEN_TILE] tile_x_base;
-layout(std430, binding = 1) restrict readonly buffer scales_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer scales_block {
     uint scales[];
 };
-layout(std430, binding = 2) restrict readonly buffer data_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer data_block {
     uvec4 data[];
 };
-layout(std430, binding = 4) restrict readonly buffer x_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict readonly buffer x_block {
     vec4 x[];
 };
 
@@ -301,7 +307,11 @@ RawX load_x(uint u, uint b) {
     return raw;
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uint lid = gl_LocalInvocationIndex;
     uvec3 wid = gl_WorkGroupID;
     uint r0 = (wid.x * 8u) * ROW_THREADS;
@@ -438,3 +448,35 @@ void main() {
         #endif
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

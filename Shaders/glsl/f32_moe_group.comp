@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 256
 #endif
@@ -33,13 +39,13 @@ layout(std140, binding = 0) uniform params_block {
     uint token_tile;
     uint pad0;
 } params;
-layout(std430, binding = 1) restrict readonly buffer ids_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer ids_block {
     uint ids[];
 };
-layout(std430, binding = 2) restrict buffer sorted_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict buffer sorted_block {
     uint sorted[];
 };
-layout(std430, binding = 3) restrict buffer tiles_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict buffer tiles_block {
     uvec4 tiles[];
 };
 shared uint[WG_SIZE] counts;
@@ -47,7 +53,11 @@ shared uint[WG_SIZE] expert_total;
 shared uint[WG_SIZE] expert_first;
 shared uint[WG_SIZE] expert_tile;
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uint lid = gl_LocalInvocationIndex;
     uint n = params.n_slots;
     uint n_experts = params.n_experts;
@@ -113,3 +123,35 @@ void main() {
         }
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 64
 #endif
@@ -49,20 +55,24 @@ layout(std140, binding = 0) uniform params_block {
     uint value_delta;
     uint pad0;
 } params;
-layout(std430, binding = 1) restrict readonly buffer inv_freq_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer inv_freq_block {
     float inv_freq[];
 };
-layout(std430, binding = 2) restrict buffer x_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict buffer x_block {
     float x[];
 };
-layout(std430, binding = 3) restrict buffer k_cache_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict buffer k_cache_block {
     uint k_cache[];
 };
-layout(std430, binding = 4) restrict buffer v_cache_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict buffer v_cache_block {
     uint v_cache[];
 };
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 gid = gl_GlobalInvocationID;
     uint half_dim = params.head_dim / 2u;
     uint t = gid.y;
@@ -90,3 +100,35 @@ void main() {
         v_cache[min((dst + half_dim), (uint(v_cache.length()) - 1u))] = floatBitsToUint(x[min(((i + half_dim) + params.value_delta), (uint(x.length()) - 1u))]);
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 256
 #endif
@@ -52,25 +58,25 @@ layout(std140, binding = 0) uniform params_block {
     uint pad0;
     uint pad1;
 } params;
-layout(std430, binding = 1) restrict readonly buffer x_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer x_block {
     vec4 x[];
 };
-layout(std430, binding = 2) restrict readonly buffer norm_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer norm_block {
     vec4 norm[];
 };
-layout(std430, binding = 3) restrict readonly buffer w_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer w_block {
     vec4 w[];
 };
-layout(std430, binding = 4) restrict readonly buffer bias_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict readonly buffer bias_block {
     float bias[];
 };
-layout(std430, binding = 5) restrict buffer normed_block {
+layout(std430, binding = 5) CHAINED_COHERENT restrict buffer normed_block {
     vec4 normed[];
 };
-layout(std430, binding = 6) restrict buffer ids_block {
+layout(std430, binding = 6) CHAINED_COHERENT restrict buffer ids_block {
     uint ids[];
 };
-layout(std430, binding = 7) restrict buffer weights_block {
+layout(std430, binding = 7) CHAINED_COHERENT restrict buffer weights_block {
     float weights[];
 };
 shared vec4[(COLS / 4u)] h;
@@ -150,7 +156,11 @@ void pick_top_k(uint lane) {
     }
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 lid = gl_LocalInvocationID;
     uint lane = lid.x;
     uint quads = COLS / 4u;
@@ -191,3 +201,35 @@ void main() {
     }
     pick_top_k(lane);
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 256
 #endif
@@ -64,22 +70,22 @@ layout(std140, binding = 0) uniform params_block {
     uint pad0;
     uint pad1;
 } params;
-layout(std430, binding = 1) restrict readonly buffer q_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer q_block {
     float q[];
 };
-layout(std430, binding = 2) restrict readonly buffer k_cache_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer k_cache_block {
     uvec4 k_cache[];
 };
-layout(std430, binding = 3) restrict readonly buffer v_cache_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer v_cache_block {
     uint v_cache[];
 };
-layout(std430, binding = 4) restrict buffer partials_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict buffer partials_block {
     float partials[];
 };
-layout(std430, binding = 5) restrict readonly buffer sinks_block {
+layout(std430, binding = 5) CHAINED_COHERENT restrict readonly buffer sinks_block {
     float sinks[];
 };
-layout(std430, binding = 6) restrict buffer out_block {
+layout(std430, binding = 6) CHAINED_COHERENT restrict buffer out_block {
     float out_1[];
 };
 shared vec4[((GROUP * HEAD_DIM) / 4u)] q_shared;
@@ -104,7 +110,11 @@ float load_v(uint i) {
     return uintBitsToFloat(v_cache[min(i, (uint(v_cache.length()) - 1u))]);
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
     uint split = wid.x;
@@ -242,3 +252,35 @@ void main() {
         }
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

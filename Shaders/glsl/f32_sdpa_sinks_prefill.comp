@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_HEAD_DIM
 #define OVERRIDE_HEAD_DIM 64
 #endif
@@ -76,25 +82,25 @@ layout(std140, binding = 0) uniform params_block {
     uint pad1;
     uint pad2;
 } params;
-layout(std430, binding = 1) restrict readonly buffer q_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer q_block {
     float q[];
 };
-layout(std430, binding = 2) restrict readonly buffer k_new_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer k_new_block {
     float k_new[];
 };
-layout(std430, binding = 3) restrict readonly buffer v_new_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer v_new_block {
     float v_new[];
 };
-layout(std430, binding = 4) restrict readonly buffer k_cache_block {
+layout(std430, binding = 4) CHAINED_COHERENT restrict readonly buffer k_cache_block {
     uint k_cache[];
 };
-layout(std430, binding = 5) restrict readonly buffer v_cache_block {
+layout(std430, binding = 5) CHAINED_COHERENT restrict readonly buffer v_cache_block {
     uint v_cache[];
 };
-layout(std430, binding = 6) restrict readonly buffer sinks_block {
+layout(std430, binding = 6) CHAINED_COHERENT restrict readonly buffer sinks_block {
     float sinks[];
 };
-layout(std430, binding = 7) restrict buffer out_block {
+layout(std430, binding = 7) CHAINED_COHERENT restrict buffer out_block {
     float out_1[];
 };
 shared float[(((Q_TILE * HEAD_DIM) * (1u - REGISTER_ROWS)) + 1u)] q_tile;
@@ -330,7 +336,11 @@ void main_shared(uint lane, uvec3 wid) {
     }
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
     #if (OVERRIDE_REGISTER_ROWS == 1)
@@ -339,3 +349,35 @@ void main() {
     main_shared(lid.x, wid);
     #endif
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG_SIZE
 #define OVERRIDE_WG_SIZE 32
 #endif
@@ -25,13 +31,13 @@ layout(std140, binding = 0) uniform params_block {
     uint k;
     uint pad0;
 } params;
-layout(std430, binding = 1) restrict readonly buffer logits_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer logits_block {
     float logits[];
 };
-layout(std430, binding = 2) restrict buffer ids_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict buffer ids_block {
     uint ids[];
 };
-layout(std430, binding = 3) restrict buffer weights_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict buffer weights_block {
     float weights[];
 };
 shared float[WG_SIZE] best_value;
@@ -39,7 +45,11 @@ shared uint[WG_SIZE] best_index;
 shared float[32] chosen_value;
 shared uint[32] chosen_index;
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 lid = gl_LocalInvocationID;
     uvec3 wid = gl_WorkGroupID;
     uint t = wid.x;
@@ -91,3 +101,35 @@ void main() {
         }
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

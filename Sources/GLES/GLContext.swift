@@ -55,8 +55,9 @@ public final class GLContext {
 
     var uniformRing: UniformRing {
         if let ring = uniformRingStorage { return ring }
+        let storage = limits.hasExtension("GL_EXT_buffer_storage") ? procs.bufferStorage : nil
         let ring = UniformRing(alignment: limits.uniformBufferOffsetAlignment, mode: uniformUpload,
-                               maxInFlight: options.maxUniformBlocksInFlight)
+                               maxInFlight: options.maxUniformBlocksInFlight, bufferStorage: storage)
         uniformRingStorage = ring
         return ring
     }
@@ -174,7 +175,13 @@ public final class GLContext {
     public func barrier(_ kinds: MemoryBarrier = .all) {
         guard (try? makeCurrent()) != nil else { return }
         glMemoryBarrier(kinds.rawValue)
+        unorderedLaunchOwner = nil
     }
+
+    /// Who queued the last launch that no barrier has ordered yet (a kernel library's chain of
+    /// launches that order themselves on the GPU), or nil. A launch not in that chain must put
+    /// a barrier before itself.
+    public var unorderedLaunchOwner: ObjectIdentifier?
 }
 
 /// Which later accesses `GLContext.barrier` makes see earlier shader writes (glMemoryBarrier bits).

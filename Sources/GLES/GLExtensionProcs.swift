@@ -10,6 +10,7 @@ struct GLExtensionProcs {
     typealias GenQueriesFn = @convention(c) (GLsizei, UnsafeMutablePointer<GLuint>?) -> Void
     typealias BeginQueryFn = @convention(c) (GLenum, GLuint) -> Void
     typealias EndQueryFn = @convention(c) (GLenum) -> Void
+    typealias BufferStorageFn = @convention(c) (GLenum, GLsizeiptr, UnsafeRawPointer?, GLbitfield) -> Void
 
     let queryCounter: QueryCounterFn?
     let getQueryObjectui64: GetQueryObjectUI64Fn?
@@ -18,6 +19,8 @@ struct GLExtensionProcs {
     let deleteQueries: GenQueriesFn?
     let beginQuery: BeginQueryFn?
     let endQuery: EndQueryFn?
+    /// glBufferStorageEXT (GL_EXT_buffer_storage): immutable storage that can stay mapped.
+    let bufferStorage: BufferStorageFn?
 
     init() {
         queryCounter = loadEGLProc("glQueryCounterEXT", as: QueryCounterFn.self)
@@ -27,6 +30,7 @@ struct GLExtensionProcs {
         deleteQueries = loadEGLProc("glDeleteQueriesEXT", as: GenQueriesFn.self)
         beginQuery = loadEGLProc("glBeginQueryEXT", as: BeginQueryFn.self)
         endQuery = loadEGLProc("glEndQueryEXT", as: EndQueryFn.self)
+        bufferStorage = loadEGLProc("glBufferStorageEXT", as: BufferStorageFn.self)
     }
 
     /// True when every entry point the disjoint-timer path needs was found.

@@ -12,6 +12,9 @@ import Foundation
 /// - `.cached`: the slots used as a content-addressed cache: a block whose bytes were uploaded
 ///   before binds its old slot again with no upload. Most decode launches repeat their
 ///   parameters every token (only position-dependent ones change), so most uploads vanish.
+/// - `.persistent`: `.cached`, but the slots live in immutable storage (GL_EXT_buffer_storage)
+///   mapped once, persistent and coherent: a new block is a memcpy, no GL call at all, so no
+///   upload can make the driver wait. Without the extension it falls back to `.cached`.
 ///
 /// In every mode a slot is overwritten only once the dispatches that read it have finished
 /// (`InFlightLimit`). On the H200 a launch queued behind others cost the GPU 12.9 µs with
@@ -19,9 +22,9 @@ import Foundation
 /// upload into a buffer the GPU may be reading makes the driver wait for idle.
 ///
 /// `GLContext.uniformUpload` picks one; the default is `.cached`, or `GLOptions.uniformUpload`
-/// (GPTOSS_GL_UNIFORMS=orphan|subdata|mapped|cached), so they can be compared on a device.
+/// (GPTOSS_GL_UNIFORMS=orphan|subdata|mapped|cached|persistent), so they can be compared on a device.
 public enum UniformUploadMode: String, CaseIterable, Sendable {
-    case orphan, subdata, mapped, cached
+    case orphan, subdata, mapped, cached, persistent
 }
 
 final class UniformRing {
@@ -52,8 +55,11 @@ final class UniformRing {
     private var slotOfBlock: [[UInt8]: Int] = [:]
     private var blockInSlot: [[UInt8]?] = []
     private var referenced: [Bool] = []
+    /// `.persistent`: the whole slot buffer, mapped once for the ring's life.
+    private var persistentSlots: UnsafeMutableRawPointer?
 
-    init(alignment: Int, mode: Mode, maxInFlight: Int) {
+    init(alignment: Int, mode requested: Mode, maxInFlight: Int, bufferStorage: GLExtensionProcs.BufferStorageFn? = nil) {
+        let mode = requested == .persistent && bufferStorage == nil ? .cached : requested
         self.mode = mode
         let range = GLOptions.uniformBlocksInFlightRange
         let limit = min(range.upperBound, max(range.lowerBound, maxInFlight))
@@ -64,7 +70,7 @@ final class UniformRing {
             slotCount = 64
             names = [GLuint](repeating: 0, count: slotCount)
             glGenBuffers(GLsizei(slotCount), &names)
-        case .subdata, .mapped, .cached:
+        case .subdata, .mapped, .cached, .persistent:
             // Slots big enough for any params block (256 bytes) at the device's alignment.
             let align = max(16, alignment)
             slotBytes = (256 + align - 1) / align * align
@@ -72,8 +78,16 @@ final class UniformRing {
             names = [0]
             glGenBuffers(1, &names)
             glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
-            glBufferData(gl(GL_UNIFORM_BUFFER), GLsizeiptr(slotBytes * slotCount), nil, gl(GL_DYNAMIC_DRAW))
-            if mode == .cached {
+            if mode == .persistent, let bufferStorage {
+                let flags = GLbitfield(GL_MAP_WRITE_BIT) | GLbitfield(GL_MAP_PERSISTENT_BIT_EXT) | GLbitfield(GL_MAP_COHERENT_BIT_EXT)
+                bufferStorage(gl(GL_UNIFORM_BUFFER), GLsizeiptr(slotBytes * slotCount), nil, flags)
+                persistentSlots = glMapBufferRange(gl(GL_UNIFORM_BUFFER), 0, GLsizeiptr(slotBytes * slotCount), flags)
+            }
+            if persistentSlots == nil {
+                if mode == .persistent { _ = takeGLError() }
+                glBufferData(gl(GL_UNIFORM_BUFFER), GLsizeiptr(slotBytes * slotCount), nil, gl(GL_DYNAMIC_DRAW))
+            }
+            if mode == .cached || mode == .persistent {
                 blockInSlot = Array(repeating: nil, count: slotCount)
                 referenced = Array(repeating: false, count: slotCount)
             }
@@ -82,6 +96,10 @@ final class UniformRing {
     }
 
     deinit {
+        if persistentSlots != nil {
+            glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
+            glUnmapBuffer(gl(GL_UNIFORM_BUFFER))
+        }
         glDeleteBuffers(GLsizei(names.count), &names)
     }
 
@@ -110,7 +128,7 @@ final class UniformRing {
             glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
             if mode == .mapped { write(bytes, at: slot * slotBytes) } else { upload(bytes, at: slot * slotBytes) }
             bindSlot(slot, size: size, at: index, use: use)
-        case .cached:
+        case .cached, .persistent:
             precondition(size <= slotBytes, "uniform block of \(size) bytes over the ring's \(slotBytes)-byte slots")
             if let slot = slotOfBlock[bytes] {
                 referenced[slot] = true
@@ -121,8 +139,15 @@ final class UniformRing {
             if let evicted = blockInSlot[slot] { slotOfBlock[evicted] = nil }
             blockInSlot[slot] = bytes
             slotOfBlock[bytes] = slot
-            glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
-            upload(bytes, at: slot * slotBytes)
+            if let persistentSlots {
+                // Coherent mapping: the write is seen by every command queued after it.
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { (persistentSlots + slot * slotBytes).copyMemory(from: base, byteCount: raw.count) }
+                }
+            } else {
+                glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
+                upload(bytes, at: slot * slotBytes)
+            }
             bindSlot(slot, size: size, at: index, use: use)
         }
     }

@@ -76,6 +76,7 @@ extension GPTOSSModel {
             }
             all = try buffers.gatheredSummaries.readUInt32s(count: rows.count * words)
         }
+        try kernels.checkChainedLaunches()
         return try rows.enumerated().map { i, r in
             let candidates = min(r.sampler.candidateCount, vocab)
             let summary = LogitSummary(words: Array(all[i * words ..< i * words + LogitSummary.wordCount(candidates: candidates)]),

@@ -228,6 +228,7 @@ public final class GPTOSSModel {
     public func summary(_ sampler: Sampler) throws -> LogitSummary {
         let candidates = min(sampler.candidateCount, config.vocabularySize)
         let words = try buffers.summary.readUInt32s(count: LogitSummary.wordCount(candidates: candidates))
+        try kernels.checkChainedLaunches()
         let summary = LogitSummary(words: words, candidates: candidates, temperature: sampler.reductionTemperature)
         // NaN logits compare false with everything, so the reduction may find no best id, or
         // (where max() skips NaN) a finite maximum over NaNs: the log-sum-exp and entropy show it.

@@ -20,6 +20,9 @@ public enum KernelsError: LocalizedError, Equatable {
     case malformedShader(name: String, reason: String)
     /// A launcher wrote its params in an order (or with types) other than the shader declares.
     case paramsMismatch(shader: String, field: Int, written: String, expected: String)
+    /// A chained launch gave up waiting for the launch before it (`ChainedLaunch`), so results
+    /// since the last check may be wrong.
+    case chainedLaunchStalled
 
     public var errorDescription: String? {
         switch self {
@@ -42,6 +45,9 @@ public enum KernelsError: LocalizedError, Equatable {
         case .paramsMismatch(let shader, let field, let written, let expected):
             return "Kernel \(shader): params field \(field) was written as '\(written)' but the shader declares '\(expected)'. "
                 + "Make the launcher write the fields of Shaders/glsl/\(shader).json in their order."
+        case .chainedLaunchStalled:
+            return "A chained launch gave up waiting for the launch before it, so this step's results may be wrong; chained launches are now off. "
+                + "Run again; if it recurs, turn them off with GPTOSS_GL_TUNE=chainedLaunches=0 and report the GPU and driver."
         }
     }
 }

@@ -24,6 +24,9 @@ public struct RunConfiguration: Sendable, Equatable {
     public var uploadMethod: WeightUploadMethod?
     public var checksEveryDispatch = false
     public var verifiesGroupedExperts = false
+    /// GPTOSS_GL_LAUNCH_BARRIER=none: no storage barrier after a launch (measuring only: later
+    /// launches may then read stale data).
+    public var omitsLaunchBarriers = false
     public var printsLoadTimings = false
     public var ffmpeg = FFmpegLocation()
 
@@ -84,6 +87,9 @@ public struct RunConfiguration: Sendable, Equatable {
                 c.uploadMethod = method
             case "GPTOSS_GL_CHECK_DISPATCH": c.checksEveryDispatch = try flag(value, bad)
             case "GPTOSS_GL_CHECK_GROUPED": c.verifiesGroupedExperts = try flag(value, bad)
+            case "GPTOSS_GL_LAUNCH_BARRIER":
+                guard value == "storage" || value == "none" else { throw bad() }
+                c.omitsLaunchBarriers = value == "none"
             case "GPTOSS_GL_LOAD_TIMING": c.printsLoadTimings = try flag(value, bad)
             case "GPTOSS_GL_FFMPEG":
                 guard !value.isEmpty else { throw bad() }
@@ -122,12 +128,13 @@ public struct RunConfiguration: Sendable, Equatable {
         Variable(name: "GPTOSS_GL_DEBUG", syntax: "0|1", summary: "driver messages (GL_KHR_debug) on stderr"),
         Variable(name: "GPTOSS_GL_NO_ERROR", syntax: "0|1", summary: "a context without error checking (measuring)"),
         Variable(name: "GPTOSS_GL_FLUSH_EVERY", syntax: "a count ≥ 0 (0: never)", summary: "glFlush after this many dispatches"),
-        Variable(name: "GPTOSS_GL_UNIFORMS", syntax: "orphan|subdata|mapped|cached", summary: "how uniform blocks are uploaded"),
+        Variable(name: "GPTOSS_GL_UNIFORMS", syntax: "orphan|subdata|mapped|cached|persistent", summary: "how uniform blocks are uploaded"),
         Variable(name: "GPTOSS_GL_MAX_IN_FLIGHT", syntax: "64…4096", summary: "uniform blocks queued before the CPU waits"),
         Variable(name: "GPTOSS_GL_TUNE", syntax: "NAME=VALUE,… (docs/kernels.md)", summary: "kernel tuning overrides"),
         Variable(name: "GPTOSS_GL_UPLOAD", syntax: "mapped|staged", summary: "how repacked weights reach the GPU"),
         Variable(name: "GPTOSS_GL_CHECK_DISPATCH", syntax: "0|1", summary: "glGetError after every launch"),
         Variable(name: "GPTOSS_GL_CHECK_GROUPED", syntax: "0|1", summary: "recompute grouped MoE passes per slot and compare"),
+        Variable(name: "GPTOSS_GL_LAUNCH_BARRIER", syntax: "storage|none", summary: "the barrier after each launch (none: unsafe, measuring only)"),
         Variable(name: "GPTOSS_GL_LOAD_TIMING", syntax: "0|1", summary: "where the load's time went, on stderr"),
         Variable(name: "GPTOSS_GL_FFMPEG", syntax: "an executable path", summary: "the ffmpeg that encodes recordings"),
     ]

@@ -16,7 +16,7 @@ extension GLSLWriter {
         localNames = function.locals.map { functionNamer.name($0.name) }
         let isEntry = index == entryPoint.function
         if isEntry {
-            line("void main() {")
+            writeEntryOpening()
             try indented {
                 for (i, parameter) in function.parameters.enumerated() {
                     guard let builtin = parameter.builtin else { continue }

@@ -39,7 +39,7 @@ final class GLSLWriter {
     init(_ validated: ValidatedModule) {
         module = validated.module
         entryPoint = validated.entryPoint
-        namer = Namer(reserved: Polyfill.reservedNames)
+        namer = Namer(reserved: Polyfill.reservedNames.union(GLSLWriter.chainedLaunchNames))
     }
 
     static func write(_ validated: ValidatedModule) throws -> (glsl: String, extensions: [String], names: GLSLNames) {
@@ -96,6 +96,7 @@ final class GLSLWriter {
         line("precision highp float;")
         line("precision highp int;")
         line("")
+        writeChainedLaunchPrologue()
         output += overridesText + workgroupText + structText
         var explained: Set<Polyfill.Kind> = []
         for polyfill in polyfills {
@@ -113,6 +114,7 @@ final class GLSLWriter {
             output += "\n"
         }
         while output.hasSuffix("\n\n") { output.removeLast() }
+        writeChainedLaunchMain()
         return output
     }
 
@@ -247,7 +249,7 @@ final class GLSLWriter {
             if global.space == .uniform {
                 qualifiers = "layout(std140, binding = \(binding)) uniform"
             } else {
-                qualifiers = "layout(std430, binding = \(binding)) restrict \(global.access == .read ? "readonly " : "")buffer"
+                qualifiers = "layout(std430, binding = \(binding)) \(GLSLWriter.chainedCoherentMacro) restrict \(global.access == .read ? "readonly " : "")buffer"
             }
             let blockName = namer.name("\(global.name)_block")
             line("\(qualifiers) \(blockName) {")

@@ -103,6 +103,7 @@ struct BenchCommand: ParsableCommand {
             }
             let report = BenchReport(
                 card: context.limits.renderer, model: try runOptions.modelLocation(), settings: settings,
+                launches: model.kernels.launchOrdering,
                 loadSeconds: loadSeconds, weightBytes: model.weights.byteCount,
                 gpuBytesAfterLoad: memoryAfterLoad.allocatedBytes, gpuPeakBytes: context.memory.peakBytes,
                 kvCachePositions: model.cache.context, prefill: prefill, decode: decodes, profiles: profiles,
@@ -117,6 +118,8 @@ struct BenchReport: Encodable {
     let card: String
     let model: String
     let settings: BenchmarkSettings
+    /// How dependent launches were ordered (`KernelLibrary.launchOrdering`).
+    let launches: String
     /// Wall time of opening the headless context and `GPTOSSModel.load` (parse, upload, kernels, cache).
     let loadSeconds: Double
     let weightBytes: Int
@@ -132,7 +135,7 @@ struct BenchReport: Encodable {
     var loadGBPerSecond: Double { Double(weightBytes) / 1e9 / loadSeconds }
 
     private enum CodingKeys: String, CodingKey {
-        case card, model, settings, loadSeconds, weightBytes, loadGBPerSecond, gpuBytesAfterLoad, gpuPeakBytes,
+        case card, model, settings, launches, loadSeconds, weightBytes, loadGBPerSecond, gpuBytesAfterLoad, gpuPeakBytes,
              kvCachePositions, prefill, decode, profiles, streams, speculation
     }
 
@@ -141,6 +144,7 @@ struct BenchReport: Encodable {
         try c.encode(card, forKey: .card)
         try c.encode(model, forKey: .model)
         try c.encode(settings, forKey: .settings)
+        try c.encode(launches, forKey: .launches)
         try c.encode(loadSeconds, forKey: .loadSeconds)
         try c.encode(weightBytes, forKey: .weightBytes)
         try c.encode(loadGBPerSecond, forKey: .loadGBPerSecond)
@@ -185,6 +189,7 @@ struct BenchReport: Encodable {
             ("card", card),
             ("model", (model as NSString).lastPathComponent),
             ("KV cache", "\(kvCachePositions) positions"),
+            ("launches", launches),
             ("load", String(format: "%.3f s, %.2f GB/s of %@ weights", loadSeconds, loadGBPerSecond, mib(weightBytes))),
             ("GPU memory after load", mib(gpuBytesAfterLoad)),
             ("GPU memory peak", mib(gpuPeakBytes)),

@@ -135,6 +135,7 @@ struct ModelRunOptions: ParsableArguments {
             let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home),
                                             tuning: .forLimits(context.limits, overrides: environment.tuning))
             kernels.verifiesGroupedExperts = environment.verifiesGroupedExperts
+            if environment.omitsLaunchBarriers { kernels.launchBarrier = nil }
             let prefillBatch = batch ?? kernels.tuning.prefillBatch
             var options = ModelOptions(context: self.context, batch: prefillBatch, gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
                                        sequences: sequences,

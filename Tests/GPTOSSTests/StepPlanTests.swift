@@ -4,7 +4,8 @@ import Kernels
 @testable import GPTOSS
 
 /// Every kernel variant a step plan can pick, under both tunings (the portable one llvmpipe
-/// picks and the wide one the NVIDIA card picks), against transformers' logits.
+/// picks and the wide one the NVIDIA card picks, chained launches included), against
+/// transformers' logits.
 final class StepPlanTests: XCTestCase {
     /// One library per tuning on the shared context (programs compile once per tuning).
     nonisolated(unsafe) static var libraries: [String: KernelLibrary] = [:]
@@ -64,6 +65,9 @@ final class StepPlanTests: XCTestCase {
     func testEveryVariantUnderEveryTuningMatchesTransformers() throws {
         for (tuningName, tuning) in Self.tunings {
             let kernels = try Self.library(tuningName, tuning)
+            // The wide tuning chains its launches (no barriers); the probe must let it here too,
+            // or this test would not run chained launches at all.
+            XCTAssertEqual(kernels.chainsLaunches, tuning.chainedLaunches, "\(tuningName): \(kernels.launchOrdering)")
             var seen = Set<String>()
             for name in Fixture.models {
                 let fixture = try Fixture(name)

@@ -17,11 +17,27 @@ public final class KernelLibrary {
     /// Every grouped MoE pass of prefill is recomputed by the per-slot kernels and compared on
     /// the host (a device diagnostic, GPTOSS_GL_CHECK_GROUPED=1; see GPTOSS's GroupedMoECheck).
     public var verifiesGroupedExperts = false
+    /// Launches follow each other without a barrier, ordered on the GPU (`ChainedLaunch`): set
+    /// when the tuning asks for it and `probeChainedLaunches` passed at init.
+    var chain: ChainedLaunch?
+    /// Why chained launches are off although the tuning asked for them (nil: on, or not asked).
+    public internal(set) var chainedLaunchNote: String?
 
     public init(context: GLContext, shaders: ShaderLibrary? = nil, tuning: KernelTuning? = nil) throws {
         self.context = context
         self.tuning = tuning ?? .forLimits(context.limits)
         self.cache = ProgramCache(context: context, library: try shaders ?? .located())
+        if self.tuning.chainedLaunches { try startChainedLaunches() }
+    }
+
+    /// Whether launches are chained (no barrier between them) right now.
+    public var chainsLaunches: Bool { chain != nil }
+
+    /// How dependent launches are ordered, in words (bench's `launches` row).
+    public var launchOrdering: String {
+        if chain != nil { return "chained (each waits on the GPU for the one before; no barrier)" }
+        guard launchBarrier != nil else { return "no barrier at all (GPTOSS_GL_LAUNCH_BARRIER=none: measuring only)" }
+        return "a storage barrier after each" + (chainedLaunchNote.map { " (\($0))" } ?? "")
     }
 
     func program(_ kernel: Kernel, _ overrides: [String: UInt32]) throws -> CompiledKernel {
@@ -50,7 +66,21 @@ public final class KernelLibrary {
             try kernel.params.check(written: params.fields ?? [])
             kernel.paramsChecked = true
         }
-        try context.dispatch(kernel.program, storage: storage, uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
+        let uniforms = [UniformBinding(index: 0, bytes: params.padded)]
+        if let chain, launchBarrier != nil, groups.0 > 0, groups.1 > 0, groups.2 > 0 {
+            if let owner = context.unorderedLaunchOwner, owner != ObjectIdentifier(chain) {
+                context.barrier(.storage)
+            }
+            if context.unorderedLaunchOwner == nil { chain.settled() }
+            let twin = try cache.chained(kernel)
+            let step = UniformBinding(index: ChainedLaunch.uniformBinding, bytes: chain.next(groups: groups.0 * groups.1 * groups.2))
+            try context.dispatch(twin.program, storage: storage + [StorageBinding(index: ChainedLaunch.storageBinding, buffer: chain.counters)],
+                                 uniforms: uniforms + [step], groups: groups)
+            context.unorderedLaunchOwner = ObjectIdentifier(chain)
+            return
+        }
+        if context.unorderedLaunchOwner != nil { context.barrier(.storage) }
+        try context.dispatch(kernel.program, storage: storage, uniforms: uniforms, groups: groups)
         if let launchBarrier { context.barrier(launchBarrier) }
     }
 

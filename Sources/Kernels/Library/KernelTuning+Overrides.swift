@@ -51,7 +51,7 @@ public struct KernelTuningOverrides: Sendable, Equatable {
         "prefillBatch": .size(\.prefillBatch), "useSubgroups": .flag(\.useSubgroups),
         "moeWorkgroup": .optionalSize(\.moe.workgroup), "moeGateUpThreadsPerRow": .optionalSize(\.moe.gateUpThreadsPerRow),
         "moeDownThreadsPerRow": .optionalSize(\.moe.downThreadsPerRow), "fuseOutputRouter": .flag(\.fuseOutputRouter),
-        "fuseRope": .flag(\.fuseRope), "preset": .preset,
+        "fuseRope": .flag(\.fuseRope), "chainedLaunches": .flag(\.chainedLaunches), "preset": .preset,
     ]
 
     /// The presets `preset=` names.

@@ -124,6 +124,12 @@ public struct KernelTuning: Sendable, Equatable {
     /// tests run that plan on fused weights too).
     public var fuseRope = true
 
+    /// Launches follow each other without a storage barrier, each workgroup first waiting on
+    /// the GPU for the launch before it (`ChainedLaunch`); on only after a probe at load passes.
+    /// Off in `portable` (CPU renderers pay little for a barrier); `GPTOSS_GL_TUNE=chainedLaunches=1`
+    /// runs it anywhere.
+    public var chainedLaunches = false
+
     public init(linear: Linear, elementWorkgroup: Int, decodeAttention: DecodeAttention, prefillAttention: PrefillAttention,
                 sampler: Sampler) {
         self.linear = linear; self.elementWorkgroup = elementWorkgroup; self.decodeAttention = decodeAttention
@@ -152,6 +158,7 @@ public struct KernelTuning: Sendable, Equatable {
         t.tiled.rowGroups = 16
         t.prefillBatch = 512
         t.moe = MoE(workgroup: 128, gateUpThreadsPerRow: 32, downThreadsPerRow: 32)
+        t.chainedLaunches = true
         return t
     }()
 

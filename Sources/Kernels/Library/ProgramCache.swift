@@ -4,16 +4,21 @@ import GLES
 public struct ProgramKey: Hashable, Sendable, CustomStringConvertible {
     public var shader: String
     public var overrides: [String: OverrideValue]
+    /// The chained-launch specialisation (`ChainedLaunch`).
+    public var chained: Bool
 
-    public init(_ shader: String, _ overrides: [String: OverrideValue] = [:]) {
+    public init(_ shader: String, _ overrides: [String: OverrideValue] = [:], chained: Bool = false) {
         self.shader = shader
         self.overrides = overrides
+        self.chained = chained
     }
 
-    /// e.g. `f32_linear[THREADS_PER_ROW=16,WEIGHT_FORMAT=3]`, the name GL errors carry.
+    /// e.g. `f32_linear[THREADS_PER_ROW=16,WEIGHT_FORMAT=3]` (`+chained` for the chained one),
+    /// the name GL errors carry.
     public var description: String {
         let parts = overrides.keys.sorted().map { "\($0)=\(overrides[$0]!)" }
-        return parts.isEmpty ? shader : "\(shader)[\(parts.joined(separator: ","))]"
+        let name = parts.isEmpty ? shader : "\(shader)[\(parts.joined(separator: ","))]"
+        return chained ? name + "+chained" : name
     }
 }
 
@@ -23,12 +28,15 @@ public struct ProgramKey: Hashable, Sendable, CustomStringConvertible {
 /// launcher's writes on the first launch only.
 final class CompiledKernel {
     let kernel: Kernel
+    let key: ProgramKey
     let program: ComputeProgram
     let params: ParamsLayout
     var paramsChecked = false
+    /// The chained-launch twin of this specialisation, once compiled.
+    var chainedTwin: CompiledKernel?
 
-    init(kernel: Kernel, program: ComputeProgram, params: ParamsLayout) {
-        self.kernel = kernel; self.program = program; self.params = params
+    init(kernel: Kernel, key: ProgramKey, program: ComputeProgram, params: ParamsLayout) {
+        self.kernel = kernel; self.key = key; self.program = program; self.params = params
     }
 
     var name: String { program.name }
@@ -50,13 +58,21 @@ final class ProgramCache {
         self.library = library
     }
 
-    func program(_ kernel: Kernel, _ overrides: [String: OverrideValue]) throws -> CompiledKernel {
-        let key = ProgramKey(kernel.shader, overrides)
+    func program(_ kernel: Kernel, _ overrides: [String: OverrideValue], chained: Bool = false) throws -> CompiledKernel {
+        let key = ProgramKey(kernel.shader, overrides, chained: chained)
         if let compiled = programs[key] { return compiled }
-        let glsl = try library.source(kernel.shader).specialised(overrides)
+        let glsl = try library.source(kernel.shader).specialised(overrides, defines: chained ? ChainedLaunch.defines : [:])
         let program = try context.makeProgram(name: key.description, glsl: glsl)
-        let compiled = CompiledKernel(kernel: kernel, program: program, params: try library.paramsLayout(kernel.shader))
+        let compiled = CompiledKernel(kernel: kernel, key: key, program: program, params: try library.paramsLayout(kernel.shader))
         programs[key] = compiled
         return compiled
+    }
+
+    /// The chained-launch twin of `compiled` (same shader and overrides).
+    func chained(_ compiled: CompiledKernel) throws -> CompiledKernel {
+        if let twin = compiled.chainedTwin { return twin }
+        let twin = try program(compiled.kernel, compiled.key.overrides, chained: true)
+        compiled.chainedTwin = twin
+        return twin
     }
 }

@@ -48,7 +48,9 @@ public struct ShaderSource: Sendable {
     }
 
     /// The GLSL with `values` defined; every name must be an override of this shader.
-    public func specialised(_ values: [String: OverrideValue]) throws -> String {
+    /// `defines` are further macros written as given (the chained-launch ones,
+    /// `ChainedLaunch.defines`), not overrides.
+    public func specialised(_ values: [String: OverrideValue], defines extra: [String: String] = [:]) throws -> String {
         for name in values.keys where !overrideNames.contains(name) {
             throw KernelsError.unknownOverride(shader: self.name, name: name, known: overrideNames.sorted())
         }
@@ -59,6 +61,7 @@ public struct ShaderSource: Sendable {
             if trimmed.hasPrefix("#version") || trimmed.hasPrefix("#extension") { insertAt = index + 1 }
         }
         let defines = values.keys.sorted().map { "#define OVERRIDE_\($0) \(values[$0]!)" }
+            + extra.keys.sorted().map { "#define \($0) \(extra[$0]!)" }
         lines.insert(contentsOf: defines, at: insertAt)
         return lines.joined(separator: "\n")
     }

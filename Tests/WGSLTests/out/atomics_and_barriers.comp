@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
 
 struct Counters {
@@ -14,20 +20,24 @@ struct atomic_compare_exchange_result_u32 {
     bool exchanged;
 };
 
-layout(std430, binding = 0) restrict buffer counters_block {
+layout(std430, binding = 0) CHAINED_COHERENT restrict buffer counters_block {
     uint hits;
     int balance;
 } counters;
-layout(std430, binding = 1) restrict buffer histogram_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict buffer histogram_block {
     uint histogram[];
 };
-layout(std430, binding = 2) restrict readonly buffer values_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict readonly buffer values_block {
     uint values[];
 };
 shared uint local_hits;
 shared uint leader_value;
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 gid = gl_GlobalInvocationID;
     uint lid = gl_LocalInvocationIndex;
     if (lid == 0u) {
@@ -67,3 +77,35 @@ void main() {
         atomicAdd(counters.hits, atomicOr(local_hits, 0u));
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
 
 // WGSL extractBits: offset and count clamped to the bit width; a zero count gives 0.
@@ -65,17 +71,21 @@ uint wgsl_pack4xI8Clamp(ivec4 v) {
     return b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
 }
 
-layout(std430, binding = 0) restrict readonly buffer words_block {
+layout(std430, binding = 0) CHAINED_COHERENT restrict readonly buffer words_block {
     uint words[];
 };
-layout(std430, binding = 1) restrict buffer floats_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict buffer floats_block {
     float floats[];
 };
-layout(std430, binding = 2) restrict buffer ints_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict buffer ints_block {
     int ints[];
 };
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 gid = gl_GlobalInvocationID;
     uint w = words[min(gid.x, (uint(words.length()) - 1u))];
     vec2 halves = unpackHalf2x16(w);
@@ -94,3 +104,35 @@ void main() {
     ints[min((gid.x + 1u), (uint(ints.length()) - 1u))] = int(((((((bitfieldReverse(w) + counts) + bytes.y) + wgsl_pack4xU8(bytes)) + wgsl_pack4xU8Clamp(bytes)) + wgsl_pack4xI8Clamp(sbytes)) + dots));
     ints[min((gid.x + 2u), (uint(ints.length()) - 1u))] = (floatBitsToInt(halves.x) + int(w)) + int(floatBitsToUint(floats[0u]));
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG
 #define OVERRIDE_WG 64
 #endif
@@ -11,14 +17,18 @@ layout(local_size_x = OVERRIDE_WG, local_size_y = 1, local_size_z = 1) in;
 
 const uint TILE = 16u;
 
-layout(std430, binding = 0) restrict buffer data_block {
+layout(std430, binding = 0) CHAINED_COHERENT restrict buffer data_block {
     float data[];
 };
 shared float[WG] partial;
 shared float[8] rows;
 shared float[16] tile;
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uint lid = gl_LocalInvocationIndex;
     uvec3 local = gl_LocalInvocationID;
     uint me = lid;
@@ -44,3 +54,35 @@ void main() {
     sum += v[min((lid % 4u), 3u)];
     data[min(lid, (uint(data.length()) - 1u))] = (sum + data[0u]) + data[min((uint(data.length()) - 1u), (uint(data.length()) - 1u))];
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

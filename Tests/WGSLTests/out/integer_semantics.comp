@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
 
 // WGSL integer division: x / 0 == x, and i32's minimum / -1 == the minimum.
@@ -33,20 +39,24 @@ ivec4 wgsl_rem(ivec4 a, ivec4 b) {
     return a - (a / d) * d;
 }
 
-layout(std430, binding = 0) restrict readonly buffer a_block {
+layout(std430, binding = 0) CHAINED_COHERENT restrict readonly buffer a_block {
     int a[];
 };
-layout(std430, binding = 1) restrict readonly buffer b_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer b_block {
     int b[];
 };
-layout(std430, binding = 2) restrict buffer out_i_block {
+layout(std430, binding = 2) CHAINED_COHERENT restrict buffer out_i_block {
     int out_i[];
 };
-layout(std430, binding = 3) restrict buffer out_u_block {
+layout(std430, binding = 3) CHAINED_COHERENT restrict buffer out_u_block {
     uint out_u[];
 };
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uvec3 gid = gl_GlobalInvocationID;
     uint i = gid.x;
     int x = a[min(i, (uint(a.length()) - 1u))];
@@ -73,3 +83,35 @@ void main() {
     out_u[0u] = ((vs.x ^ vs.y) ^ vs.z) ^ (~ux);
     out_i[0u] = ((-x) / 7) + wgsl_rem((-x), 7);
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif

@@ -2,6 +2,12 @@
 precision highp float;
 precision highp int;
 
+#if defined(CHAINED_LAUNCH)
+#define CHAINED_COHERENT coherent
+#else
+#define CHAINED_COHERENT
+#endif
+
 #ifndef OVERRIDE_WG
 #define OVERRIDE_WG 64
 #endif
@@ -36,10 +42,10 @@ uint wgsl_extract_bits(uint e, uint offset, uint count) {
 const int TILE = 4;
 const float[4] LUT = float[4](0.0, 0.5, 1.0, 1.5);
 
-layout(std430, binding = 0) restrict readonly buffer x_block {
+layout(std430, binding = 0) CHAINED_COHERENT restrict readonly buffer x_block {
     float x[];
 };
-layout(std430, binding = 1) restrict buffer y_block {
+layout(std430, binding = 1) CHAINED_COHERENT restrict buffer y_block {
     float y[];
 };
 layout(std140, binding = 2) uniform params_block {
@@ -53,7 +59,11 @@ float square(float v) {
     return v * v;
 }
 
+#if defined(CHAINED_LAUNCH)
+void chained_launch_body() {
+#else
 void main() {
+#endif
     uint lid = gl_LocalInvocationIndex;
     uvec3 wid = gl_WorkGroupID;
     uint row = wid.x;
@@ -109,3 +119,35 @@ void main() {
         break;
     }
 }
+
+#if defined(CHAINED_LAUNCH)
+layout(std430, binding = CHAINED_LAUNCH_BINDING) coherent restrict buffer chained_launch_done_block {
+    uint chained_launch_done[];
+};
+layout(std140, binding = CHAINED_LAUNCH_UNIFORM) uniform chained_launch_step_block {
+    uvec4 chained_launch_step;
+};
+void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        bool chained_launch_waiting = chained_launch_step.y != 0u;
+        for (uint chained_launch_round = 0u; chained_launch_waiting && chained_launch_round < uint(CHAINED_LAUNCH_ROUNDS); chained_launch_round++) {
+            for (uint chained_launch_spin = 0u; chained_launch_waiting && chained_launch_spin < 1024u; chained_launch_spin++) {
+                chained_launch_waiting = atomicOr(chained_launch_done[chained_launch_step.x], 0u) < chained_launch_step.y;
+            }
+        }
+        if (chained_launch_waiting) {
+            atomicOr(chained_launch_done[0], 1u);
+        }
+        if (gl_WorkGroupID == uvec3(0u)) {
+            atomicExchange(chained_launch_done[chained_launch_step.w], 0u);
+        }
+    }
+    barrier();
+    chained_launch_body();
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationIndex == 0u) {
+        atomicAdd(chained_launch_done[chained_launch_step.z], 1u);
+    }
+}
+#endif
