@@ -18,18 +18,24 @@ extension KernelLibrary {
                 + "this device has \(context.limits.maxShaderStorageBufferBindings) and \(context.limits.maxUniformBufferBindings)"
             return
         }
-        let chain = try ChainedLaunch(context: context)
-        self.chain = chain
         do {
+            // The same launches with barriers first: if they miss the CPU's result too, the
+            // kernel or the device is at fault, not the chaining, and the note says so.
             if let failure = try runChainProbe() {
-                stopChainedLaunches(note: "the load-time probe of chained launches failed (\(failure)); every launch keeps its barrier")
+                chainedLaunchNote = "the probe of chained launches fails even with barriers (\(failure)); every launch keeps its barrier"
+                return
+            }
+            chain = try ChainedLaunch(context: context)
+            if let failure = try runChainProbe() {
+                stopChainedLaunches(note: "the load-time probe of chained launches failed (\(failure); with barriers it passes); every launch keeps its barrier")
             }
         } catch {
             stopChainedLaunches(note: "the load-time probe of chained launches could not run (\(error.localizedDescription)); every launch keeps its barrier")
         }
     }
 
-    /// Runs the probe chain; nil when the GPU's result matches the CPU's, else what differed.
+    /// Runs the probe chain (chained or not, as launches are now); nil when the GPU's result
+    /// matches the CPU's, else what differed.
     func runChainProbe() throws -> String? {
         let n = Self.chainProbeWidth
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -126,8 +126,8 @@ public struct KernelTuning: Sendable, Equatable {
 
     /// Launches follow each other without a storage barrier, each workgroup first waiting on
     /// the GPU for the launch before it (`ChainedLaunch`); on only after a probe at load passes.
-    /// Off in `portable` (CPU renderers pay little for a barrier); `GPTOSS_GL_TUNE=chainedLaunches=1`
-    /// runs it anywhere.
+    /// Off in both presets for now: on the H100 the probe fails (BENCHMARKS.md, session 9), so
+    /// asking for it there only costs the probe. `GPTOSS_GL_TUNE=chainedLaunches=1` runs it.
     public var chainedLaunches = false
 
     public init(linear: Linear, elementWorkgroup: Int, decodeAttention: DecodeAttention, prefillAttention: PrefillAttention,
@@ -158,7 +158,6 @@ public struct KernelTuning: Sendable, Equatable {
         t.tiled.rowGroups = 16
         t.prefillBatch = 512
         t.moe = MoE(workgroup: 128, gateUpThreadsPerRow: 32, downThreadsPerRow: 32)
-        t.chainedLaunches = true
         return t
     }()
 
