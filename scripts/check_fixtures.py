@@ -63,9 +63,9 @@ def near_tie(model, common, a, b, tmp):
     portable = last_logits(model, prompt, PORTABLE, tmp)
     bound = 1e-3 * float(np.abs(portable).max())
     apart = float(np.abs(device - portable).max())
-    gaps = (abs(device[a] - device[b]), abs(portable[a] - portable[b]))
-    ok = apart <= bound and max(gaps) <= bound
-    return ok, (f"tokens {a} / {b}: logit gap {gaps[0]:.2e} (device) / {gaps[1]:.2e} (portable), "
+    gaps = (device[a] - device[b], portable[a] - portable[b])
+    ok = apart <= bound and max(map(abs, gaps)) <= bound
+    return ok, (f"tokens {a} / {b}: logit of {a} minus {b} {gaps[0]:+.2e} (device) / {gaps[1]:+.2e} (portable), "
                 f"rows apart by {apart:.2e}, bound {bound:.2e}")
 
 

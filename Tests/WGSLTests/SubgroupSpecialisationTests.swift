@@ -10,10 +10,7 @@ import XCTest
 final class SubgroupSpecialisationTests: XCTestCase {
     /// `#define OVERRIDE_<name> <value>` lines after #version/#extension, as ShaderSource does.
     private func specialised(_ glsl: String, _ defines: [String: Int]) -> String {
-        var lines = glsl.components(separatedBy: "\n")
-        let at = (lines.lastIndex { $0.hasPrefix("#version") || $0.hasPrefix("#extension") } ?? 0) + 1
-        lines.insert(contentsOf: defines.keys.sorted().map { "#define OVERRIDE_\($0) \(defines[$0]!)" }, at: at)
-        return lines.joined(separator: "\n")
+        withDefines(glsl, Dictionary(uniqueKeysWithValues: defines.map { ("OVERRIDE_\($0.key)", "\($0.value)") }))
     }
 
     func testSubgroupSpecialisationsOfTheKernelsPassGlslang() throws {

@@ -17,6 +17,16 @@ enum TestPaths {
     }
 }
 
+/// `glsl` with `#define NAME VALUE` lines after its #version/#extension lines, the way the host
+/// specialises a kernel (ShaderSource.specialised: overrides as OVERRIDE_<name>, other macros
+/// as given).
+func withDefines(_ glsl: String, _ defines: [String: String]) -> String {
+    var lines = glsl.components(separatedBy: "\n")
+    let at = (lines.lastIndex { $0.hasPrefix("#version") || $0.hasPrefix("#extension") } ?? 0) + 1
+    lines.insert(contentsOf: defines.keys.sorted().map { "#define \($0) \(defines[$0]!)" }, at: at)
+    return lines.joined(separator: "\n")
+}
+
 /// Runs `glslangValidator -S comp` on a file; returns nil when valid, else the validator's report.
 enum GLSLangValidator {
     static var executable: String? {
