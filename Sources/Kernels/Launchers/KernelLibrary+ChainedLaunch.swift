@@ -57,21 +57,28 @@ extension KernelLibrary {
                                      label: "kernels.chain_probe.weights")
         let buffers = [try context.makeBuffer(array: x0, label: "kernels.chain_probe.a"),
                        try context.makeBuffer(byteCount: n * 4, label: "kernels.chain_probe.b")]
+        let start = DispatchTime.now().uptimeNanoseconds
         for launch in 0 ..< Self.chainProbeLaunches {
             try linear(LinearArgs(weights: weights, bias: nil, input: buffers[launch % 2], output: buffers[(launch + 1) % 2], tokens: 1))
         }
         context.barrier(.all)
         chain?.settled()
         let gpu = try buffers[Self.chainProbeLaunches % 2].readFloats(count: n)
+        // What a failure note carries, to tell the causes apart on a device: the time the
+        // launches took (a wait that never ends costs seconds) and the counters they left.
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let counters = try chain.map { try $0.counters.readUInt32s(count: 1 + ChainedLaunch.slots) }
+        let detail = String(format: "%.1f ms for %d launches", milliseconds, Self.chainProbeLaunches)
+            + (counters.map { ", counters \($0)" } ?? "")
         var expected = x0
         for _ in 0 ..< Self.chainProbeLaunches {
             expected = CPUReference.linear(weights: matrix, bias: nil, x: expected, rows: n, cols: n, tokens: 1)
         }
         let size = expected.map(abs).max() ?? 0
         let error = zip(gpu, expected).map { abs($0 - $1) }.max() ?? .infinity
-        if let stalled = try chainedLaunchStalled(), stalled { return "a launch gave up waiting for the one before" }
+        if let stalled = try chainedLaunchStalled(), stalled { return "a launch gave up waiting for the one before; \(detail)" }
         guard error.isFinite, error <= 1e-3 * max(size, 1e-6) else {
-            return "result off by \(error) against values up to \(size)"
+            return "result off by \(error) against values up to \(size); \(detail)"
         }
         return nil
     }
