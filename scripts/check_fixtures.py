@@ -15,7 +15,8 @@ where the two best logits are closer than rounding can separate, greedy picks ma
 the tokens part, the logits at that position are computed under both tunings (`logits`) and the
 parting passes only as a near-tie: the tunings' rows within the fixtures' bound (1e-3 ·
 max |logit|) of each other, and both picked tokens within that bound of each other in both
-rows. Anything else fails.
+rows. Anything else fails. The device tuning's run is also made twice and must repeat itself
+exactly.
 """
 import argparse, json, os, pathlib, random, subprocess, sys, tempfile
 import numpy as np
@@ -119,6 +120,12 @@ print(f"{checked - failures}/{checked} fixture runs within bound")
 greedy_failures = 0
 for model in args.greedy:
     device = greedy_tokens(model, None)
+    # The same run twice must give the same tokens: a kernel with a race shows here first.
+    again = greedy_tokens(model, None)
+    if again != device:
+        first = next((i for i, (a, b) in enumerate(zip(device, again)) if a != b), min(len(device), len(again)))
+        greedy_failures += 1
+        print(f"FAIL greedy {model}: two runs with the device tuning part at token {first} (not deterministic)")
     portable = greedy_tokens(model, PORTABLE)
     same = device == portable
     first = next((i for i, (a, b) in enumerate(zip(device, portable)) if a != b), min(len(device), len(portable)))
