@@ -76,14 +76,16 @@ let package = Package(
         .executableTarget(name: "fuzz-tokenizer", dependencies: ["FuzzSupport", "Tokenizer"], path: "Fuzz/Targets/fuzz-tokenizer"),
 
         // MARK: - Tests (one target per module)
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ModelServer"], exclude: ["Fixtures"]),
+        // Raw loopback sockets for the tests that speak bytes to a server (both HTTP servers).
+        .target(name: "LoopbackTestSupport", path: "Tests/LoopbackTestSupport"),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ModelServer", "LoopbackTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "WGSLTests", dependencies: ["WGSL", "GLES"], exclude: ["in", "out", "diagnostics"]),
         .testTarget(name: "GLESTests", dependencies: ["GLES"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GLES"]),
         .testTarget(name: "GPTOSSTests", dependencies: ["GPTOSS", "GGUF", "Kernels", "GLES", "Tokenizer", "Telemetry"], exclude: ["Fixtures"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "GPTOSS", "Tokenizer"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "GPTOSS", "Tokenizer", "LoopbackTestSupport"]),
         .testTarget(name: "HUDTests", dependencies: ["HUD", "Telemetry", "GLES"], exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "GGUF", "GLES", "Kernels", "HUD"]),
         // The executable's commands (parsed in-process) and the built binary (run with raw argv bytes).

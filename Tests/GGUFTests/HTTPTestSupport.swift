@@ -5,6 +5,7 @@ import NIOPosix
 import XCTest
 @testable import GGUF
 import ModelServer
+import LoopbackTestSupport
 
 /// HTTP options for tests: short delays and timeouts so a broken case fails in seconds.
 func fastHTTPOptions(rangesInFlight: Int = 4, chunkSize: Int = 4096, maxRetries: Int = 4, stallTimeout: Double = 2,
@@ -24,30 +25,12 @@ struct RawHTTPResponse {
 }
 
 func rawHTTP(port: Int, method: String, path: String, headers: [String: String] = [:]) throws -> RawHTTPResponse {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw GGUFError.io(source: "test", detail: "socket failed") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw GGUFError.io(source: "test", detail: "connect to \(port) failed") }
+    let socket = try LoopbackSocket(port: port)
     var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     for (name, value) in headers { request += "\(name): \(value)\r\n" }
     request += "\r\n"
-    _ = request.withCString { send(fd, $0, strlen($0), 0) }
-    var data: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = recv(fd, &chunk, chunk.count, 0)
-        if n <= 0 { break }
-        data += chunk[0..<n]
-    }
+    socket.send(request)
+    let data = socket.readToEnd(timeoutSeconds: 5)
     guard let split = data.firstRange(of: Array("\r\n\r\n".utf8)) else { throw GGUFError.io(source: "test", detail: "no header end") }
     let lines = String(decoding: data[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
     let status = Int(lines[0].split(separator: " ")[1]) ?? 0

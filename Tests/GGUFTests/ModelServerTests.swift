@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackTestSupport
 import XCTest
 import ModelServer
 @testable import GGUF
@@ -112,31 +113,11 @@ final class ModelServerTests: XCTestCase {
 
 /// `serve` closes connections that sit idle or half-open, after a configurable timeout.
 final class ModelServerIdleTests: XCTestCase {
-    /// A connected socket that has sent `send`; the caller closes it.
-    func connect(port: Int, sending text: String = "") throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, connected == 0 else { throw GGUFError.io(source: "test", detail: "connect failed") }
-        if !text.isEmpty { _ = text.withCString { send(fd, $0, strlen($0), 0) } }
-        return fd
-    }
-
-    /// Reads until the server closes (true) or `seconds` pass with the connection still open (false).
-    func closedByServer(_ fd: Int32, within seconds: Double) -> Bool {
-        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n == 0 { return true }
-            if n < 0 { return errno == ECONNRESET }
-        }
+    /// A connected socket that has sent `text`.
+    func connect(port: Int, sending text: String = "") throws -> LoopbackSocket {
+        let socket = try LoopbackSocket(port: port)
+        if !text.isEmpty { socket.send(text) }
+        return socket
     }
 
     func startServer(idleTimeout: Double) throws -> ModelServer {
@@ -151,10 +132,9 @@ final class ModelServerIdleTests: XCTestCase {
         let idle = try connect(port: server.port)
         let halfOpen = try connect(port: server.port, sending: "GET /tiny.gguf HTTP/1.1\r\nHost: 127.0")
         let keptAlive = try connect(port: server.port, sending: "GET /tiny.gguf HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\n\r\n")
-        defer { [idle, halfOpen, keptAlive].forEach { close($0) } }
         let started = Date()
-        for (name, fd) in [("idle", idle), ("half-open", halfOpen), ("kept alive", keptAlive)] {
-            XCTAssertTrue(closedByServer(fd, within: 3), "\(name) connection still open")
+        for (name, socket) in [("idle", idle), ("half-open", halfOpen), ("kept alive", keptAlive)] {
+            XCTAssertTrue(socket.closedByPeer(within: 3), "\(name) connection still open")
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 3)
     }
@@ -162,7 +142,6 @@ final class ModelServerIdleTests: XCTestCase {
     func testZeroKeepsConnectionsOpen() throws {
         let server = try startServer(idleTimeout: 0)
         let idle = try connect(port: server.port)
-        defer { close(idle) }
-        XCTAssertFalse(closedByServer(idle, within: 0.8))
+        XCTAssertFalse(idle.closedByPeer(within: 0.8))
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import GPTOSS
 @testable import Server
+import LoopbackTestSupport
 import XCTest
 
 /// Clients that go away or stall (what scripts/soak_server.py's hostile clients do): a request
@@ -23,7 +24,7 @@ final class ClientLeavesTests: XCTestCase {
         engine.tokenDelay = 0.02
         let server = try await TestServer(engine: engine)
         let port = try XCTUnwrap(Int(server.url.split(separator: ":").last ?? ""))
-        let socket = try RawSocket(port: port)
+        let socket = try LoopbackSocket(port: port)
         socket.send(request(#"{"messages": [{"role": "user", "content": "sing"}], "max_tokens": 400}"#))
         let submitted = Date().addingTimeInterval(5)
         while engine.requests.isEmpty && Date() < submitted { try await Task.sleep(nanoseconds: 10_000_000) }
@@ -52,7 +53,7 @@ final class ClientLeavesTests: XCTestCase {
         let port = try XCTUnwrap(Int(server.url.split(separator: ":").last ?? ""))
         for opening in ["POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Ty",
                         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"messages\": "] {
-            let socket = try RawSocket(port: port)
+            let socket = try LoopbackSocket(port: port)
             socket.send(opening)
             let started = Date()
             XCTAssertTrue(socket.closedByPeer(within: 5), "a half-open connection was still open after 5 s: \(opening)")

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Server
+import LoopbackTestSupport
 import XCTest
 
 /// `--max-connections`: past the cap a new connection gets 503 in OpenAI's error shape and is
@@ -9,10 +10,10 @@ final class ConnectionLimitTests: XCTestCase {
         let server = try await TestServer(engine: ScriptedEngine(script: [1]), maxConnections: 2)
         let port = try XCTUnwrap(Int(server.url.split(separator: ":").last ?? ""))
         // Two idle connections take both places.
-        var held = [try RawSocket(port: port), try RawSocket(port: port)]
+        var held = [try LoopbackSocket(port: port), try LoopbackSocket(port: port)]
         try await waitUntil { server.server.connections.snapshot.open == 2 }
 
-        let refused = try RawSocket(port: port)
+        let refused = try LoopbackSocket(port: port)
         refused.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         let answer = refused.readUntilClosed(within: 5)
         XCTAssertTrue(answer.hasPrefix("HTTP/1.1 503"), answer)
@@ -35,7 +36,7 @@ final class ConnectionLimitTests: XCTestCase {
     func testZeroMeansNoLimit() async throws {
         let server = try await TestServer(engine: ScriptedEngine(script: [1]), maxConnections: 0)
         let port = try XCTUnwrap(Int(server.url.split(separator: ":").last ?? ""))
-        let held = try (0 ..< 8).map { _ in try RawSocket(port: port) }
+        let held = try (0 ..< 8).map { _ in try LoopbackSocket(port: port) }
         try await waitUntil { server.server.connections.snapshot.open == 8 }
         let health = try await server.send("/health", method: "GET")
         XCTAssertEqual(health.status, 200)

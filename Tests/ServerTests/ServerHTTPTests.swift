@@ -5,6 +5,7 @@ import Glibc
 import GPTOSS
 @testable import Server
 import Tokenizer
+import LoopbackTestSupport
 import XCTest
 
 /// The HTTP API end to end on a real socket, over a scripted engine: response shapes, SSE
@@ -232,7 +233,7 @@ final class ServerHTTPTests: XCTestCase {
 /// A blocking socket client that sends a request, reads until some text arrives, and closes.
 enum RawClient {
     static func sendAndHangUp(port: Int, request: String, readUntil marker: String) throws {
-        let socket = try RawSocket(port: port)
+        let socket = try LoopbackSocket(port: port)
         defer { socket.close(reset: false) }
         socket.send(request)
         var received = ""
