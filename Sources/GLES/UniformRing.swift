@@ -84,7 +84,14 @@ final class UniformRing {
                 persistentSlots = glMapBufferRange(gl(GL_UNIFORM_BUFFER), 0, GLsizeiptr(slotBytes * slotCount), flags)
             }
             if persistentSlots == nil {
-                if mode == .persistent { _ = takeGLError() }
+                if mode == .persistent {
+                    // Storage made by glBufferStorageEXT is immutable: glBufferData would fail
+                    // on it, so an unmappable buffer is replaced by a fresh one.
+                    _ = takeGLError()
+                    glDeleteBuffers(1, &names)
+                    glGenBuffers(1, &names)
+                    glBindBuffer(gl(GL_UNIFORM_BUFFER), names[0])
+                }
                 glBufferData(gl(GL_UNIFORM_BUFFER), GLsizeiptr(slotBytes * slotCount), nil, gl(GL_DYNAMIC_DRAW))
             }
             if mode == .cached || mode == .persistent {

@@ -62,7 +62,6 @@ extension KernelLibrary {
             try linear(LinearArgs(weights: weights, bias: nil, input: buffers[launch % 2], output: buffers[(launch + 1) % 2], tokens: 1))
         }
         context.barrier(.all)
-        chain?.settled()
         let gpu = try buffers[Self.chainProbeLaunches % 2].readFloats(count: n)
         // What a failure note carries, to tell the causes apart on a device: the time the
         // launches took (a wait that never ends costs seconds) and the counters they left.
@@ -88,7 +87,6 @@ extension KernelLibrary {
     func chainedLaunchStalled() throws -> Bool? {
         guard let chain else { return nil }
         context.barrier(.all)
-        chain.settled()
         let word = try chain.counters.readUInt32s(count: 1)[0]
         if word != 0 { try chain.counters.upload([UInt32(0)]) }
         return word != 0

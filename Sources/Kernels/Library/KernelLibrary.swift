@@ -18,7 +18,7 @@ public final class KernelLibrary {
     /// the host (a device diagnostic, GPTOSS_GL_CHECK_GROUPED=1; see GPTOSS's GroupedMoECheck).
     public var verifiesGroupedExperts = false
     /// Launches follow each other without a barrier, ordered on the GPU (`ChainedLaunch`): set
-    /// when the tuning asks for it and `probeChainedLaunches` passed at init.
+    /// when the tuning asks for it and the probe of `startChainedLaunches` passed at init.
     var chain: ChainedLaunch?
     /// Why chained launches are off although the tuning asked for them (nil: on, or not asked).
     public internal(set) var chainedLaunchNote: String?
