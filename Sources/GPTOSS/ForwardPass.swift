@@ -58,6 +58,8 @@ struct ForwardPass {
         try computed(.layer(n, .query), b.qkv, stride: w, width: c.qWidth)
         try computed(.layer(n, .key), b.qkv, stride: w, offset: c.qWidth, width: c.kvWidth)
         try computed(.layer(n, .value), b.qkv, stride: w, offset: c.qWidth + c.kvWidth, width: c.kvWidth)
+        // Wo into L2 while attention (few bytes, mostly waiting) runs beside it.
+        if plan.warmsAttentionOutput { report(try kernels.warmL2(layer.attentionOutput)) }
         // softmax(q·kᵀ/√d, sink) · v over each sequence's cache (window on sliding layers)
         for s in plan.shape.sequences {
             try attend(s, layer: n, keysInCache: projection == .normRopeAppendInProjection || appendsInRope(s, layer: n))
@@ -141,10 +143,19 @@ struct ForwardPass {
             let down = MoEDownArgs(experts: layer.down, bias: layer.downBias, input: b.expertActivations, ids: ids,
                                    routeWeights: b.expertWeights, k: k, tokens: rows, residual: b.residual, residualStride: h)
             for o in observers { try o.expertPass(layer: n, gateUp: gateUp, down: down, groups: groups, first: first, pass: self) }
+            if first, plan.warmsNextProjection, n + 1 < weights.layers.count { try warmQKV(of: n + 1) }
             report(try kernels.moeDown(down, groups: groups))
         }
         for o in observers { try o.expertsDone(layer: n, pass: self) }
         try computed(.layer(n, .layerOutput), b.residual, width: h)
+    }
+
+    /// The next layer's QKV weights into L2, beside this layer's MoE down launch.
+    private func warmQKV(of n: Int) throws {
+        switch weights.layers[n].qkv {
+        case .fused(let w, _): report(try kernels.warmL2(w))
+        case .separate(let parts): for (w, _) in parts { report(try kernels.warmL2(w)) }
+        }
     }
 
     /// x += Wo·attn + bo; h2 = rmsnorm(x)·post_attention_norm; the router's top-k experts and

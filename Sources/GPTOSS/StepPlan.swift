@@ -37,6 +37,12 @@ struct StepPlan {
     let groupedExperts: Bool
     /// The output head folds the final norm into its launch (one row, no dump of the norm).
     let normInHead: Bool
+    /// Decode steps (one token a sequence) warm the attention output projection in L2 beside
+    /// attention, and the next layer's QKV projection beside the MoE down launch, as the tuning
+    /// asks (`KernelLibrary.warmL2`). Prefill-sized steps read each weight many times and are
+    /// bound by arithmetic, not latency: no warming.
+    let warmsAttentionOutput: Bool
+    let warmsNextProjection: Bool
 
     init(shape: StepShape, weights: GPUModelWeights, kernels: KernelLibrary, config c: ModelConfig) {
         self.shape = shape
@@ -68,5 +74,8 @@ struct StepPlan {
             kernels.groupedExpertsWorthwhile(down: $0.down, k: c.expertUsedCount, tokens: shape.rows)
         } ?? false
         normInHead = shape.headRows?.count == 1 && !shape.wanted.contains(.outputNorm)
+        let decodeShaped = shape.sequences.allSatisfy { $0.tokens == 1 }
+        warmsAttentionOutput = decodeShaped && kernels.tuning.warmAttentionOutput
+        warmsNextProjection = decodeShaped && kernels.tuning.warmNextProjection
     }
 }

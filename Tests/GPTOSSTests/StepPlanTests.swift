@@ -24,9 +24,14 @@ final class StepPlanTests: XCTestCase {
         unfused.fuseRope = false
         // And with chained launches (no barriers; `ChainedLaunch`), which the card does not use
         // yet (its probe fails there) but which llvmpipe runs.
+        // It also warms weights in L2 beside attention and the MoE down launch (launches outside
+        // the chain and without barriers, which must leave every result as it was).
         var chained = KernelTuning.wide
         chained.chainedLaunches = true
-        return [("portable", .portable), ("wide", .wide), ("wide without fused RoPE", unfused), ("wide, chained launches", chained)]
+        chained.warmAttentionOutput = true
+        chained.warmNextProjection = true
+        return [("portable", .portable), ("wide", .wide), ("wide without fused RoPE", unfused),
+                ("wide, chained launches, L2 warms", chained)]
     }()
 
     /// The dumps that force each decode variant: a wanted tensor must exist, so it turns off the
@@ -62,6 +67,26 @@ final class StepPlanTests: XCTestCase {
         XCTAssertEqual(chunk.shape.headRows?.first, 5, "the head starts at the chunk's last row")
         XCTAssertEqual(chunk.shape.headRows?.count, 2)
         XCTAssertNil(plan([(model.caches[0], 6)], .none).shape.headRows)
+        XCTAssertFalse(one.warmsAttentionOutput || one.warmsNextProjection, "the portable tuning warms nothing")
+    }
+
+    func testL2WarmsOnlyInDecodeShapedSteps() throws {
+        var tuning = KernelTuning.portable
+        tuning.warmAttentionOutput = true
+        tuning.warmNextProjection = true
+        let kernels = try Self.library("portable with L2 warms", tuning)
+        let fixture = try Fixture("tiny-a")
+        let model = try GPTOSSModel.load(location: fixture.modelPath("mxfp4"), context: kernels.context,
+                                         options: ModelOptions(context: 32, batch: 8, sequences: 2), kernels: kernels)
+        func plan(_ parts: [(KVCache, Int)]) -> StepPlan {
+            StepPlan(shape: StepShape(parts: parts, logits: .last, wanted: []), weights: model.weights, kernels: kernels,
+                     config: model.config)
+        }
+        for decode in [plan([(model.caches[0], 1)]), plan([(model.caches[0], 1), (model.caches[1], 1)])] {
+            XCTAssertTrue(decode.warmsAttentionOutput && decode.warmsNextProjection)
+        }
+        let prefill = plan([(model.caches[0], 6), (model.caches[1], 1)])
+        XCTAssertFalse(prefill.warmsAttentionOutput || prefill.warmsNextProjection, "a prefill-sized step warms nothing")
     }
 
     /// Prefill at every position and decode steps under each variant, both tunings, every

@@ -43,6 +43,7 @@ public enum Kernel: String, CaseIterable, Sendable {
     case moeSlotSum = "f32_moe_slot_sum"
     case logitsReduce = "f32_logits_reduce"
     case logitsSelect = "f32_logits_select"
+    case l2Warm = "f32_l2_warm"
 
     /// The translated shader's file name, without `.comp`.
     public var shader: String { rawValue }
@@ -51,7 +52,8 @@ public enum Kernel: String, CaseIterable, Sendable {
         switch self {
         case .embedding: return .embedding
         case .rmsNorm: return .rmsnorm
-        case .linear, .linearTiled: return .matmul
+        // The warm loads a later matrix kernel's weights into L2 (and computes nothing).
+        case .linear, .linearTiled, .l2Warm: return .matmul
         case .ropeYarn: return .rope
         case .kvAppend: return .kvAppend
         case .attentionDecode, .attentionCombine: return .attentionDecode

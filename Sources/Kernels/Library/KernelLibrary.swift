@@ -62,10 +62,7 @@ public final class KernelLibrary {
     /// Dispatches `kernel`; its first launch also checks the params' field names and types
     /// against the shader's reflection (`ParamsLayout`).
     func run(_ kernel: CompiledKernel, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
-        if !kernel.paramsChecked {
-            try kernel.params.check(written: params.fields ?? [])
-            kernel.paramsChecked = true
-        }
+        try checkParamsOnce(kernel, params)
         let uniforms = [UniformBinding(index: 0, bytes: params.padded)]
         if let chain, launchBarrier != nil, groups.0 > 0, groups.1 > 0, groups.2 > 0 {
             if let owner = context.unorderedLaunchOwner, owner != ObjectIdentifier(chain) {
@@ -84,7 +81,24 @@ public final class KernelLibrary {
         if let launchBarrier { context.barrier(launchBarrier) }
     }
 
+    /// Dispatches `kernel` outside the order of the other launches: no barrier before or after,
+    /// not in the chain, the unordered-launch owner untouched. Only for a launch that reads
+    /// memory no launch writes and writes nothing another launch reads (`warmL2`), which may
+    /// overlap whatever runs beside it.
+    func runBeside(_ kernel: CompiledKernel, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
+        try checkParamsOnce(kernel, params)
+        try context.dispatch(kernel.program, storage: storage, uniforms: [UniformBinding(index: 0, bytes: params.padded)], groups: groups)
+    }
+
     // MARK: - Checks shared by the launchers
+
+    /// A kernel's first launch checks the params' field names and types against the shader's
+    /// reflection (`ParamsLayout`).
+    private func checkParamsOnce(_ kernel: CompiledKernel, _ params: UniformWriter) throws {
+        guard !kernel.paramsChecked else { return }
+        try kernel.params.check(written: params.fields ?? [])
+        kernel.paramsChecked = true
+    }
 
     func require(_ condition: Bool, _ kernel: String, _ message: @autoclosure () -> String) throws {
         if !condition { throw KernelsError.invalidArgument(kernel: kernel, message: message()) }

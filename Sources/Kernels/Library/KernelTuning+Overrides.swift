@@ -52,6 +52,8 @@ public struct KernelTuningOverrides: Sendable, Equatable {
         "moeWorkgroup": .optionalSize(\.moe.workgroup), "moeGateUpThreadsPerRow": .optionalSize(\.moe.gateUpThreadsPerRow),
         "moeDownThreadsPerRow": .optionalSize(\.moe.downThreadsPerRow), "fuseOutputRouter": .flag(\.fuseOutputRouter),
         "fuseRope": .flag(\.fuseRope), "chainedLaunches": .flag(\.chainedLaunches), "preset": .preset,
+        "warmAttentionOutput": .flag(\.warmAttentionOutput), "warmNextProjection": .flag(\.warmNextProjection),
+        "l2WarmWorkgroups": .size(\.l2WarmWorkgroups),
     ]
 
     /// The presets `preset=` names.

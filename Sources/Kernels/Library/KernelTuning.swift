@@ -130,6 +130,16 @@ public struct KernelTuning: Sendable, Equatable {
     /// asking for it there only costs the probe. `GPTOSS_GL_TUNE=chainedLaunches=1` runs it.
     public var chainedLaunches = false
 
+    /// Decode steps warm weights in the GPU's L2 cache ahead of the launch that reads them
+    /// (`KernelLibrary.warmL2`, queued without a barrier beside a launch that reads few bytes):
+    /// `warmAttentionOutput` loads the attention output projection beside the attention launch;
+    /// `warmNextProjection` loads the next layer's QKV projection beside the MoE down launch.
+    /// `l2WarmWorkgroups` (of 256 threads) bounds how much of the GPU a warm takes from the
+    /// launch beside it.
+    public var warmAttentionOutput = false
+    public var warmNextProjection = false
+    public var l2WarmWorkgroups = 128
+
     public init(linear: Linear, elementWorkgroup: Int, decodeAttention: DecodeAttention, prefillAttention: PrefillAttention,
                 sampler: Sampler) {
         self.linear = linear; self.elementWorkgroup = elementWorkgroup; self.decodeAttention = decodeAttention
