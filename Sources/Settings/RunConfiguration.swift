@@ -27,6 +27,9 @@ public struct RunConfiguration: Sendable, Equatable {
     /// GPTOSS_GL_LAUNCH_BARRIER=none: no storage barrier after a launch (measuring only: later
     /// launches may then read stale data).
     public var omitsLaunchBarriers = false
+    /// GPTOSS_GL_LAUNCH_BARRIER=chained: chained launches without their load-time probe
+    /// (measuring only: on a device where chaining is wrong the output is wrong).
+    public var chainsWithoutProbe = false
     public var printsLoadTimings = false
     public var ffmpeg = FFmpegLocation()
 
@@ -88,8 +91,9 @@ public struct RunConfiguration: Sendable, Equatable {
             case "GPTOSS_GL_CHECK_DISPATCH": c.checksEveryDispatch = try flag(value, bad)
             case "GPTOSS_GL_CHECK_GROUPED": c.verifiesGroupedExperts = try flag(value, bad)
             case "GPTOSS_GL_LAUNCH_BARRIER":
-                guard value == "storage" || value == "none" else { throw bad() }
+                guard ["storage", "none", "chained"].contains(value) else { throw bad() }
                 c.omitsLaunchBarriers = value == "none"
+                c.chainsWithoutProbe = value == "chained"
             case "GPTOSS_GL_LOAD_TIMING": c.printsLoadTimings = try flag(value, bad)
             case "GPTOSS_GL_FFMPEG":
                 guard !value.isEmpty else { throw bad() }
@@ -134,7 +138,7 @@ public struct RunConfiguration: Sendable, Equatable {
         Variable(name: "GPTOSS_GL_UPLOAD", syntax: "mapped|staged", summary: "how repacked weights reach the GPU"),
         Variable(name: "GPTOSS_GL_CHECK_DISPATCH", syntax: "0|1", summary: "glGetError after every launch"),
         Variable(name: "GPTOSS_GL_CHECK_GROUPED", syntax: "0|1", summary: "recompute grouped MoE passes per slot and compare"),
-        Variable(name: "GPTOSS_GL_LAUNCH_BARRIER", syntax: "storage|none", summary: "the barrier after each launch (none: unsafe, measuring only)"),
+        Variable(name: "GPTOSS_GL_LAUNCH_BARRIER", syntax: "storage|none|chained", summary: "the barrier after each launch (none, or chained without the probe: unsafe, measuring only)"),
         Variable(name: "GPTOSS_GL_LOAD_TIMING", syntax: "0|1", summary: "where the load's time went, on stderr"),
         Variable(name: "GPTOSS_GL_FFMPEG", syntax: "an executable path", summary: "the ffmpeg that encodes recordings"),
     ]

@@ -136,6 +136,7 @@ struct ModelRunOptions: ParsableArguments {
                                             tuning: .forLimits(context.limits, overrides: environment.tuning))
             kernels.verifiesGroupedExperts = environment.verifiesGroupedExperts
             if environment.omitsLaunchBarriers { kernels.launchBarrier = nil }
+            if environment.chainsWithoutProbe { try kernels.chainWithoutProbe() }
             let prefillBatch = batch ?? kernels.tuning.prefillBatch
             var options = ModelOptions(context: self.context, batch: prefillBatch, gpuMemoryBudget: gpuMemoryBudget.flatMap(ByteSize.parse),
                                        sequences: sequences,

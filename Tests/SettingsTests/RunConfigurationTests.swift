@@ -43,7 +43,7 @@ final class RunConfigurationTests: XCTestCase {
             ("GPTOSS_GL_DEBUG", "yes", "0|1"),
             ("GPTOSS_GL_FLUSH_EVERY", "often", "a count ≥ 0 (0: never)"),
             ("GPTOSS_GL_UNIFORMS", "fast", "orphan|subdata|mapped|cached|persistent"),
-            ("GPTOSS_GL_LAUNCH_BARRIER", "off", "storage|none"),
+            ("GPTOSS_GL_LAUNCH_BARRIER", "off", "storage|none|chained"),
             ("GPTOSS_GL_MAX_IN_FLIGHT", "8", "64…4096"),
             ("GPTOSS_GL_UPLOAD", "dma", "mapped|staged"),
             ("GPTOSS_GL_LOAD_TIMING", "", "0|1"),

@@ -34,6 +34,15 @@ extension KernelLibrary {
         }
     }
 
+    /// Chains launches from now on without the probe (GPTOSS_GL_LAUNCH_BARRIER=chained: measuring
+    /// only, to time chaining and see its output on a device whose probe fails).
+    public func chainWithoutProbe() throws {
+        guard ChainedLaunch.fits(context.limits) else { return }
+        context.barrier(.all)
+        chain = try ChainedLaunch(context: context)
+        chainedLaunchNote = nil
+    }
+
     /// Runs the probe chain (chained or not, as launches are now); nil when the GPU's result
     /// matches the CPU's, else what differed.
     func runChainProbe() throws -> String? {
