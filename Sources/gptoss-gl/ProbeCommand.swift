@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GLES
+import Kernels
 
 /// `gptoss-gl probe`: opens the headless GLES context the engine would use and prints what the
 /// device offers (limits, extensions, which EGL display path was taken).
@@ -21,6 +22,9 @@ struct ProbeCommand: ParsableCommand {
 
     @Flag(help: "List every GL extension in the table.")
     var extensions = false
+
+    @Flag(help: "Also check whether launches can follow each other without barriers on this device (chained launches: the load-time probe, then the same launches chained at three sizes).")
+    var launches = false
 
     @Option(parsing: .unconditional, help: "Try this EGL device index first (overrides GPTOSS_GL_EGL_DEVICE).")
     var device: Int?
@@ -47,5 +51,24 @@ struct ProbeCommand: ParsableCommand {
             throw ExitCode(1)
         }
         print(json ? try context.limits.json() : context.limits.report(includeExtensions: extensions))
+        if launches { try printLaunchOrdering(context) }
+    }
+
+    /// The chained-launch probe as the engine runs it at load, and the same launches chained
+    /// whatever it decided, so a failure says at which sizes.
+    private func printLaunchOrdering(_ context: GLContext) throws {
+        do {
+            let environment = try RunEnvironment.configuration()
+            var tuning = KernelTuning.forLimits(context.limits, overrides: environment.tuning)
+            tuning.chainedLaunches = true
+            let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home), tuning: tuning)
+            print("launches: \(kernels.launchOrdering)")
+            try kernels.chainWithoutProbe()
+            guard kernels.chainsLaunches else { return }
+            for line in try kernels.chainProbeReport() { print("chained anyway: \(line)") }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

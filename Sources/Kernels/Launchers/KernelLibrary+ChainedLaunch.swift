@@ -27,7 +27,13 @@ extension KernelLibrary {
             }
             chain = try ChainedLaunch(context: context)
             if let failure = try runChainProbe() {
-                stopChainedLaunches(note: "the load-time probe of chained launches failed (\(failure); with barriers it passes); every launch keeps its barrier")
+                // The chained programs once more, each launch followed by a barrier: tells a
+                // program the wrapper broke from an ordering the GPU does not keep.
+                chain?.barrierAfterEach = true
+                let twins = try runChainProbe()
+                stopChainedLaunches(note: "the load-time probe of chained launches failed (\(failure); with barriers it passes, "
+                    + (twins == nil ? "and so do the chained programs with barriers" : "the chained programs with barriers fail too: \(twins!)")
+                    + "); every launch keeps its barrier")
             }
         } catch {
             stopChainedLaunches(note: "the load-time probe of chained launches could not run (\(error.localizedDescription)); every launch keeps its barrier")
@@ -45,8 +51,7 @@ extension KernelLibrary {
 
     /// Runs the probe chain (chained or not, as launches are now); nil when the GPU's result
     /// matches the CPU's, else what differed.
-    func runChainProbe() throws -> String? {
-        let n = Self.chainProbeWidth
+    func runChainProbe(width n: Int = KernelLibrary.chainProbeWidth) throws -> String? {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func random() -> Float {
             // SplitMix64, to [-1, 1).
@@ -83,12 +88,28 @@ extension KernelLibrary {
             expected = CPUReference.linear(weights: matrix, bias: nil, x: expected, rows: n, cols: n, tokens: 1)
         }
         let size = expected.map(abs).max() ?? 0
-        let error = zip(gpu, expected).map { abs($0 - $1) }.max() ?? .infinity
+        let errors = zip(gpu, expected).map { abs($0 - $1) }
+        let error = errors.max() ?? .infinity
+        let bound = 1e-3 * max(size, 1e-6)
         if let stalled = try chainedLaunchStalled(), stalled { return "a launch gave up waiting for the one before; \(detail)" }
-        guard error.isFinite, error <= 1e-3 * max(size, 1e-6) else {
-            return "result off by \(error) against values up to \(size); \(detail)"
+        guard error.isFinite, error <= bound else {
+            // How many outputs missed: a few (a race) or all (a wrong program) tells the causes apart.
+            let missed = errors.filter { !($0 <= bound) }.count
+            return "result off by \(error) against values up to \(size) in \(missed) of \(n) outputs; \(detail)"
         }
         return nil
+    }
+
+    /// The probe at several widths (smaller launches follow each other faster), chained as
+    /// launches are now, one line each: `gptoss-gl probe --launches`.
+    public func chainProbeReport(widths: [Int] = [256, 1024, 2048]) throws -> [String] {
+        try widths.map { width in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let failure = try runChainProbe(width: width)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            return "\(Self.chainProbeLaunches) launches of \(width) × \(width): " + (failure.map { "FAIL, \($0)" } ?? "ok")
+                + String(format: " (%.1f ms with the CPU check)", ms)
+        }
     }
 
     /// Whether a chained launch gave up waiting since the last check (clears the error word);

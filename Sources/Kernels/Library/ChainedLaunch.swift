@@ -35,6 +35,9 @@ final class ChainedLaunch {
     private var launches = 0
     /// The workgroups of the last launch when it was chained and nothing has waited for it since.
     private(set) var pendingGroups: Int?
+    /// A barrier after every chained launch too (the probe's diagnosis: the chained programs
+    /// without the chain's ordering).
+    var barrierAfterEach = false
     /// `KernelLibrary.checkChainedLaunches` calls since the error word was last read.
     var checksSkipped = 0
 

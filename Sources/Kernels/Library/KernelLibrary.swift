@@ -74,6 +74,7 @@ public final class KernelLibrary {
             try context.dispatch(twin.program, storage: storage + [StorageBinding(index: ChainedLaunch.storageBinding, buffer: chain.counters)],
                                  uniforms: uniforms + [step], groups: groups)
             context.unorderedLaunchOwner = ObjectIdentifier(chain)
+            if chain.barrierAfterEach { context.barrier(.storage) }
             return
         }
         if context.unorderedLaunchOwner != nil { context.barrier(.storage) }
