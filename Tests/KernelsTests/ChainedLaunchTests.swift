@@ -69,4 +69,43 @@ final class ChainedLaunchTests: XCTestCase {
         for _ in 0 ..< 3 * KernelLibrary.chainCheckInterval { try kernels.checkChainedLaunches() }
         XCTAssertTrue(kernels.chainsLaunches)
     }
+
+    /// A kernel whose chained twin does not compile on the device (one storage block too many
+    /// there) keeps its barriers while the others chain, and every result stays right.
+    func testAKernelWhoseTwinDoesNotCompileKeepsItsBarriers() throws {
+        let original = try ShaderLibrary.located().directory
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("chained-twin-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: original, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        // The rmsnorm twin stops at compile time; its plain program is untouched.
+        let norm = copy.appendingPathComponent("\(Kernel.rmsNorm.shader).comp")
+        let text = try String(contentsOf: norm, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let broken = ([lines[0], "#if defined(CHAINED_LAUNCH)", "#error no chained twin on this device", "#endif"] + lines.dropFirst())
+            .joined(separator: "\n")
+        try broken.write(to: norm, atomically: true, encoding: .utf8)
+        var tuning = KernelTuning.portable
+        tuning.chainedLaunches = true
+        let kernels = try KernelLibrary(context: GPU.context, shaders: ShaderLibrary(directory: copy), tuning: tuning)
+        XCTAssertTrue(kernels.chainsLaunches, kernels.launchOrdering)
+        // linear (chained) → rmsnorm (barriers) → linear (chained), each reading the one before.
+        var rng = SeededRNG(test: #function)
+        let n = 64
+        let matrix = rng.floats(n * n, scale: 0.2), x0 = rng.floats(n), gain = rng.floats(n)
+        let w = try GPUWeights(context: GPU.context, packed: try PackedWeights.repack(raw: matrix.withUnsafeBytes { Array($0) }, format: .f32,
+                                                                                      rows: n, cols: n), label: "test.w")
+        let a = try GPU.buffer(x0, "a"), b = try GPU.zeros(n, "b"), c = try GPU.zeros(n, "c"), d = try GPU.zeros(n, "d")
+        let g = try GPU.buffer(gain, "gain")
+        try kernels.linear(LinearArgs(weights: w, bias: nil, input: a, output: b, tokens: 1))
+        try kernels.rmsNorm(RMSNormArgs(input: b, weight: g, output: c, width: n, tokens: 1, eps: 1e-5))
+        // Before the fallback existed, the rmsnorm launch threw here (its twin did not compile).
+        try kernels.linear(LinearArgs(weights: w, bias: nil, input: c, output: d, tokens: 1))
+        try kernels.checkChainedLaunches(now: true)
+        let y1 = CPUReference.linear(weights: matrix, bias: nil, x: x0, rows: n, cols: n, tokens: 1)
+        let y2 = CPUReference.rmsNorm(y1, weight: gain, tokens: 1, eps: 1e-5)
+        let y3 = CPUReference.linear(weights: matrix, bias: nil, x: y2, rows: n, cols: n, tokens: 1)
+        let got = try d.readFloats(count: n)
+        XCTAssertLessThan(zip(got, y3).map { abs($0 - $1) }.max()!, 1e-4)
+        XCTAssertTrue(kernels.chainsLaunches, "the other kernels still chain")
+    }
 }

@@ -64,12 +64,11 @@ public final class KernelLibrary {
     func run(_ kernel: CompiledKernel, params: UniformWriter, storage: [StorageBinding], groups: (Int, Int, Int)) throws {
         try checkParamsOnce(kernel, params)
         let uniforms = [UniformBinding(index: 0, bytes: params.padded)]
-        if let chain, launchBarrier != nil, groups.0 > 0, groups.1 > 0, groups.2 > 0 {
+        if let chain, launchBarrier != nil, groups.0 > 0, groups.1 > 0, groups.2 > 0, let twin = cache.chained(kernel) {
             if let owner = context.unorderedLaunchOwner, owner != ObjectIdentifier(chain) {
                 context.barrier(.storage)
             }
             if context.unorderedLaunchOwner == nil { chain.settled() }
-            let twin = try cache.chained(kernel)
             let step = UniformBinding(index: ChainedLaunch.uniformBinding, bytes: chain.next(groups: groups.0 * groups.1 * groups.2))
             try context.dispatch(twin.program, storage: storage + [StorageBinding(index: ChainedLaunch.storageBinding, buffer: chain.counters)],
                                  uniforms: uniforms + [step], groups: groups)

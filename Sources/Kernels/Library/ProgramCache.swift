@@ -34,6 +34,8 @@ final class CompiledKernel {
     var paramsChecked = false
     /// The chained-launch twin of this specialisation, once compiled.
     var chainedTwin: CompiledKernel?
+    /// The twin did not compile on this device (`ProgramCache.chained`).
+    var chainedTwinFailed = false
 
     init(kernel: Kernel, key: ProgramKey, program: ComputeProgram, params: ParamsLayout) {
         self.kernel = kernel; self.key = key; self.program = program; self.params = params
@@ -69,10 +71,20 @@ final class ProgramCache {
     }
 
     /// The chained-launch twin of `compiled` (same shader and overrides).
-    func chained(_ compiled: CompiledKernel) throws -> CompiledKernel {
+    /// The chained twin of `compiled`, compiled on first use; nil when the device cannot
+    /// compile it (the twin needs one more storage block than the kernel, and a device may
+    /// allow fewer than the largest kernel's 12 + 1 in one shader): that kernel then keeps
+    /// its barriers, and the others still chain.
+    func chained(_ compiled: CompiledKernel) -> CompiledKernel? {
         if let twin = compiled.chainedTwin { return twin }
-        let twin = try program(compiled.kernel, compiled.key.overrides, chained: true)
-        compiled.chainedTwin = twin
-        return twin
+        if compiled.chainedTwinFailed { return nil }
+        do {
+            let twin = try program(compiled.kernel, compiled.key.overrides, chained: true)
+            compiled.chainedTwin = twin
+            return twin
+        } catch {
+            compiled.chainedTwinFailed = true
+            return nil
+        }
     }
 }
