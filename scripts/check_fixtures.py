@@ -66,8 +66,13 @@ def near_tie(model, common, a, b, tmp):
     apart = float(np.abs(device - portable).max())
     gaps = (device[a] - device[b], portable[a] - portable[b])
     ok = apart <= bound and max(map(abs, gaps)) <= bound
+    # Whether each run's pick is its own tuning's argmax: a run that picked a token its own
+    # logits row does not put first has a wrong sampler or head step, not a rounding difference.
+    def rank(row, token):
+        return int((row > row[token]).sum())
+    own = f"device's pick {a} is rank {rank(device, a)} of its own row, portable's pick {b} rank {rank(portable, b)} of its own"
     return ok, (f"tokens {a} / {b}: logit of {a} minus {b} {gaps[0]:+.2e} (device) / {gaps[1]:+.2e} (portable), "
-                f"rows apart by {apart:.2e}, bound {bound:.2e}")
+                f"rows apart by {apart:.2e}, bound {bound:.2e}; {own}")
 
 
 PORTABLE = "preset=portable,useSubgroups=0"
