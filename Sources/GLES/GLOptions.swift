@@ -19,6 +19,10 @@ public struct GLOptions: Sendable, Equatable {
     /// Uniform blocks that may be queued before the CPU waits (`GPTOSS_GL_MAX_IN_FLIGHT`,
     /// `UniformRing`).
     public var maxUniformBlocksInFlight: Int
+    /// glFinish before every buffer upload (`GPTOSS_GL_FINISH_BEFORE_UPLOAD`, a diagnostic): no
+    /// upload can then meet a queued launch that still reads the buffer, which tells a driver
+    /// that mis-orders such an upload from a fault of ours.
+    public var finishesBeforeUploads = false
 
     /// The bounds of `maxUniformBlocksInFlight`.
     public static let uniformBlocksInFlightRange = 64 ... 4096

@@ -77,6 +77,7 @@ public struct RunConfiguration: Sendable, Equatable {
             case "GPTOSS_GL_UNIFORMS":
                 guard let mode = UniformUploadMode(rawValue: value) else { throw bad() }
                 c.gl.uniformUpload = mode
+            case "GPTOSS_GL_FINISH_BEFORE_UPLOAD": c.gl.finishesBeforeUploads = try flag(value, bad)
             case "GPTOSS_GL_MAX_IN_FLIGHT":
                 guard let n = Int(value), GLOptions.uniformBlocksInFlightRange.contains(n) else { throw bad() }
                 c.gl.maxUniformBlocksInFlight = n
@@ -134,6 +135,7 @@ public struct RunConfiguration: Sendable, Equatable {
         Variable(name: "GPTOSS_GL_FLUSH_EVERY", syntax: "a count ≥ 0 (0: never)", summary: "glFlush after this many dispatches"),
         Variable(name: "GPTOSS_GL_UNIFORMS", syntax: "orphan|subdata|mapped|cached|persistent", summary: "how uniform blocks are uploaded"),
         Variable(name: "GPTOSS_GL_MAX_IN_FLIGHT", syntax: "64…4096", summary: "uniform blocks queued before the CPU waits"),
+        Variable(name: "GPTOSS_GL_FINISH_BEFORE_UPLOAD", syntax: "0|1", summary: "glFinish before every buffer upload (a diagnostic)"),
         Variable(name: "GPTOSS_GL_TUNE", syntax: "NAME=VALUE,… (docs/kernels.md)", summary: "kernel tuning overrides"),
         Variable(name: "GPTOSS_GL_UPLOAD", syntax: "mapped|staged", summary: "how repacked weights reach the GPU"),
         Variable(name: "GPTOSS_GL_CHECK_DISPATCH", syntax: "0|1", summary: "glGetError after every launch"),

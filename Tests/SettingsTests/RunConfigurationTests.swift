@@ -20,13 +20,18 @@ final class RunConfigurationTests: XCTestCase {
             "GPTOSS_GL_DEBUG": "1", "GPTOSS_GL_NO_ERROR": "1", "GPTOSS_GL_FLUSH_EVERY": "8", "GPTOSS_GL_UNIFORMS": "subdata",
             "GPTOSS_GL_MAX_IN_FLIGHT": "1024", "GPTOSS_GL_TUNE": "useSubgroups=0,linearWorkgroup=128",
             "GPTOSS_GL_UPLOAD": "staged", "GPTOSS_GL_CHECK_DISPATCH": "1", "GPTOSS_GL_CHECK_GROUPED": "1",
-            "GPTOSS_GL_LOAD_TIMING": "1", "GPTOSS_GL_FFMPEG": "/opt/ffmpeg/bin/ffmpeg",
+            "GPTOSS_GL_LOAD_TIMING": "1", "GPTOSS_GL_FFMPEG": "/opt/ffmpeg/bin/ffmpeg", "GPTOSS_GL_LAUNCH_BARRIER": "chained",
+            "GPTOSS_GL_FINISH_BEFORE_UPLOAD": "1",
         ])
         XCTAssertEqual(c.home, "/srv/gptoss")
         XCTAssertEqual(c.fileOptions.http.lowSpeedLimit, 256)
         XCTAssertEqual(c.fileOptions.http.lowSpeedTime, 60)
-        XCTAssertEqual(c.gl, GLOptions(eglDevice: 2, eglPlatform: .surfaceless, debugOutput: true, noErrorContext: true,
-                                       flushEvery: 8, uniformUpload: .subdata, maxUniformBlocksInFlight: 1024))
+        var gl = GLOptions(eglDevice: 2, eglPlatform: .surfaceless, debugOutput: true, noErrorContext: true,
+                           flushEvery: 8, uniformUpload: .subdata, maxUniformBlocksInFlight: 1024)
+        gl.finishesBeforeUploads = true
+        XCTAssertEqual(c.gl, gl)
+        XCTAssertTrue(c.chainsWithoutProbe)
+        XCTAssertFalse(c.omitsLaunchBarriers)
         let tuned = c.tuning.applied(to: .wide)
         XCTAssertFalse(tuned.useSubgroups)
         XCTAssertEqual(tuned.linear.workgroup, 128)
@@ -47,6 +52,7 @@ final class RunConfigurationTests: XCTestCase {
             ("GPTOSS_GL_MAX_IN_FLIGHT", "8", "64…4096"),
             ("GPTOSS_GL_UPLOAD", "dma", "mapped|staged"),
             ("GPTOSS_GL_LOAD_TIMING", "", "0|1"),
+            ("GPTOSS_GL_FINISH_BEFORE_UPLOAD", "2", "0|1"),
             ("GPTOSS_GL_HOME", "", "a folder path"),
             ("GPTOSS_GL_HTTP_LOW_SPEED", "1024", "BYTES_PER_S:SECONDS (e.g. 1024:30), or 0 for no limit"),
         ]
