@@ -21,6 +21,21 @@ final class ChainedLaunchTests: XCTestCase {
         XCTAssertFalse(try GPU.library(tuning: .portable).chainsLaunches, "portable keeps its barriers")
     }
 
+    /// The probe's diagnoses after a failure pass where chaining works: the chained programs
+    /// with a barrier after each launch, launches queued right behind their uploads, and the
+    /// report `probe --launches` prints.
+    func testTheProbesDiagnosesPassWhereChainingWorks() throws {
+        let kernels = try chainedLibrary()
+        kernels.chain?.barrierAfterEach = true
+        XCTAssertNil(try kernels.runChainProbe(width: 256))
+        kernels.chain?.barrierAfterEach = false
+        XCTAssertNil(try kernels.runChainProbe(width: 256, finishUploads: false))
+        let report = try kernels.chainProbeReport(widths: [128])
+        XCTAssertEqual(report.count, 2)
+        XCTAssertTrue(report.allSatisfy { $0.contains(": ok (") }, "\(report)")
+        XCTAssertTrue(kernels.chainsLaunches)
+    }
+
     /// The slots a launch waits on, counts into and clears cycle through four, and the first
     /// launch (or one after a barrier) waits for nothing.
     func testStepBlocksCycleThroughTheSlots() throws {
