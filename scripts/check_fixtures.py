@@ -78,11 +78,12 @@ def near_tie(model, common, a, b, tmp):
 PORTABLE = "preset=portable,useSubgroups=0"
 
 
-def greedy_tokens(model, tune):
+def greedy_tokens(model, tune, extra_env=None, tokens=None):
     """The ids `generate` picks greedily after GREEDY_PROMPT, with GPTOSS_GL_TUNE=tune (None:
-    the device's own tuning)."""
+    the device's own tuning) and `extra_env` set; `tokens` of them (default --greedy-tokens)."""
     env = tuning_env(tune)
-    cmd = [args.binary, "generate", "--tokens", GREEDY_PROMPT, "--max-tokens", str(args.greedy_tokens), "--quiet"]
+    env.update(extra_env or {})
+    cmd = [args.binary, "generate", "--tokens", GREEDY_PROMPT, "--max-tokens", str(tokens or args.greedy_tokens), "--quiet"]
     if model != "bundled":
         cmd += ["--model", model]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -90,6 +91,25 @@ def greedy_tokens(model, tune):
         sys.exit(f"generate failed on {model} (GPTOSS_GL_TUNE={tune}): {run.stderr.strip()[-400:]}")
     lines = [l for l in run.stdout.splitlines() if l.startswith("generated: ")]
     return [int(t) for t in lines[-1].split(": ", 1)[1].split(",") if t]
+
+
+# Where the portable run parts from the device's not at a near-tie, it runs again with one
+# thing changed at a time, to say which part of the portable path the parting follows.
+PORTABLE_BISECT = [
+    ("one prefill step (prefillBatch=512)", PORTABLE + ",prefillBatch=512", {}),
+    ("glFinish before every upload", PORTABLE, {"GPTOSS_GL_FINISH_BEFORE_UPLOAD": "1"}),
+    ("the wide sampler sizes", PORTABLE + ",samplerSlice=4096,samplerWorkgroup=256", {}),
+    ("the wide linear sizes", PORTABLE + ",linearWorkgroup=256,linearThreadsPerRow=64,linearTokenTile=8", {}),
+]
+
+
+def bisect_portable(model, device, first):
+    """Which single change makes the portable run pick the device's first `first + 1` tokens."""
+    lines = []
+    for label, tune, env in PORTABLE_BISECT:
+        got = greedy_tokens(model, tune, env, tokens=first + 1)
+        lines.append(f"    portable with {label}: {'agrees with the device' if got == device[:first + 1] else 'still parts'}")
+    return "\n".join(lines)
 
 
 binary = args.binary
@@ -144,4 +164,6 @@ for model in args.greedy:
     greedy_failures += not verdict
     print(f"{'OK  ' if verdict else 'FAIL'} greedy {model}: {len(device)} tokens with the device tuning, "
           f"{len(portable)} portable, {detail}")
+    if not verdict and first < min(len(device), len(portable)):
+        print(bisect_portable(model, device, first))
 sys.exit(1 if failures or greedy_failures or not checked else 0)
