@@ -20,17 +20,17 @@ const uint LOADS = uint(OVERRIDE_LOADS);
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
 struct Params {
-    uint first_word;
     uint sectors;
     uint threads;
     uint zero_mask;
+    uint pad0;
 };
 
 layout(std140, binding = 0) uniform params_block {
-    uint first_word;
     uint sectors;
     uint threads;
     uint zero_mask;
+    uint pad0;
 } params;
 layout(std430, binding = 1) CHAINED_COHERENT restrict readonly buffer words_block {
     uint words[];
@@ -51,7 +51,7 @@ void main() {
         for (uint k = 0u; k < LOADS; k++) {
             uint sector = base + (k * params.threads);
             if (sector < params.sectors) {
-                fold ^= words[min((params.first_word + (8u * sector)), (uint(words.length()) - 1u))];
+                fold ^= words[min((8u * sector), (uint(words.length()) - 1u))];
             }
         }
     }

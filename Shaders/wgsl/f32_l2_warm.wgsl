@@ -16,10 +16,10 @@
 // i + threads, …, LOADS of them in flight.
 
 struct Params {
-    first_word: u32,
     sectors: u32,
     threads: u32,
     zero_mask: u32,
+    pad0: u32,
 }
 
 override WG_SIZE: u32 = 256u;
@@ -37,7 +37,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         for (var k = 0u; k < LOADS; k++) {
             let sector = base + k * params.threads;
             if (sector < params.sectors) {
-                fold ^= words[params.first_word + 8u * sector];
+                fold ^= words[8u * sector];
             }
         }
     }

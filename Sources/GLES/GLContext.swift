@@ -32,8 +32,6 @@ public final class GLContext {
     /// A flush hands queued work to the GPU at once, so a step's first launches need not wait
     /// for the driver's own flush. `GLOptions.flushEvery` sets it.
     public var flushEvery: Int?
-    /// glFinish before every `GPUBuffer.upload` (`GLOptions.finishesBeforeUploads`).
-    public var finishesBeforeUploads = false
     var dispatchesSinceFlush = 0
 
     /// CPU nanoseconds spent in `dispatch` so far (checks, binding and the GL calls), so a
@@ -103,7 +101,6 @@ public final class GLContext {
     private init(opened: EGLContextOpener.Opened, candidate: EGLDisplayCandidate, attempts: [String], options: GLOptions) throws {
         self.options = options
         flushEvery = options.flushEvery
-        finishesBeforeUploads = options.finishesBeforeUploads
         uniformUpload = options.uniformUpload
         display = opened.display
         context = opened.context

@@ -80,7 +80,7 @@ public final class GPUBuffer {
         try checkRange("upload", offset: offset, count: bytes.count)
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
         try context.makeCurrent()
-        if context.finishesBeforeUploads { glFinish() }
+        if context.options.finishesBeforeUploads { glFinish() }
         // Orders this update after earlier shader writes to the same buffer.
         glMemoryBarrier(GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
         glBindBuffer(gl(GL_COPY_WRITE_BUFFER), glName)

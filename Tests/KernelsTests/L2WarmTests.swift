@@ -18,7 +18,7 @@ final class L2WarmTests: XCTestCase {
             let words = (0 ..< bytes / 4).map { _ in UInt32.random(in: 0 ... .max, using: &rng) }
             let plane = try GPU.context.makeBuffer(array: words, label: "test.l2_warm.plane")
             try sink.upload([UInt32(0xDEAD_BEEF)])
-            try kernels.warmPlane(plane, sink: sink, zeroMask: .max, workgroup: 1, maxGroups: 1)
+            try kernels.warmPlane(plane, sink: sink, zeroMask: .max, program: kernels.l2WarmProgram(workgroup: 1), maxGroups: 1)
             GPU.context.barrier()
             let expected = (0 ..< bytes / 32).reduce(UInt32(0)) { $0 ^ words[8 * $1] }
             let got = try sink.readUInt32s(count: 1)[0]
@@ -38,7 +38,7 @@ final class L2WarmTests: XCTestCase {
         try sink.upload([UInt32(7)])
         GPU.context.barrier()
         XCTAssertNil(GPU.context.unorderedLaunchOwner)
-        try kernels.warmPlane(plane, sink: sink, zeroMask: 0, workgroup: 64, maxGroups: 3)
+        try kernels.warmPlane(plane, sink: sink, zeroMask: 0, program: kernels.l2WarmProgram(workgroup: 64), maxGroups: 3)
         XCTAssertNil(GPU.context.unorderedLaunchOwner, "a warm owes no barrier")
         GPU.context.barrier()
         XCTAssertEqual(try sink.readUInt32s(count: 1)[0], 7)

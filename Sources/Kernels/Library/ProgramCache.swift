@@ -70,8 +70,7 @@ final class ProgramCache {
         return compiled
     }
 
-    /// The chained-launch twin of `compiled` (same shader and overrides).
-    /// The chained twin of `compiled`, compiled on first use; nil when the device cannot
+    /// The chained twin of `compiled` (same shader and overrides), compiled on first use; nil when the device cannot
     /// compile it (the twin needs one more storage block than the kernel, and a device may
     /// allow fewer than the largest kernel's 12 + 1 in one shader): that kernel then keeps
     /// its barriers, and the others still chain.
