@@ -15,7 +15,8 @@ public final class ComputeProgram {
 
     init(context: GLContext, name: String, glsl: String) throws {
         let shader = try ShaderCompiler.compile(stage: GL_COMPUTE_SHADER, stageName: "compute", source: glsl, name: name)
-        let program = try ShaderCompiler.link(name: name, shaders: [shader])
+        let dumpDirectory = context.options.programDumpDirectory
+        let program = try ShaderCompiler.link(name: name, shaders: [shader], retrievable: dumpDirectory != nil)
         var size = [GLint](repeating: 0, count: 3)
         glGetProgramiv(program, gl(GL_COMPUTE_WORK_GROUP_SIZE), &size)
         self.name = name
@@ -33,6 +34,7 @@ public final class ComputeProgram {
         }
         self.uniformBlockBytes = blockBytes
         try checkGL("linking compute program '\(name)'")
+        if let dumpDirectory { try ProgramDump.write(program: program, name: name, glsl: glsl, into: dumpDirectory) }
     }
 
     public var invocationsPerWorkgroup: Int { workgroupSize.reduce(1, *) }

@@ -23,6 +23,11 @@ public struct GLOptions: Sendable, Equatable {
     /// upload can then meet a queued launch that still reads the buffer, which tells a driver
     /// that mis-orders such an upload from a fault of ours.
     public var finishesBeforeUploads = false
+    /// A folder that receives every linked program's driver binary (glGetProgramBinary) beside
+    /// its GLSL (`GPTOSS_GL_DUMP_PROGRAMS`, a diagnostic): on NVIDIA the binary carries the
+    /// compiled machine code, which `scripts/program_report.py` reads for register counts and
+    /// how loads were compiled. nil: nothing is written.
+    public var programDumpDirectory: String?
 
     /// The bounds of `maxUniformBlocksInFlight`.
     public static let uniformBlocksInFlightRange = 64 ... 4096

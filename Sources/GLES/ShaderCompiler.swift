@@ -22,9 +22,11 @@ enum ShaderCompiler {
         return shader
     }
 
-    static func link(name: String, shaders: [GLuint]) throws -> GLuint {
+    static func link(name: String, shaders: [GLuint], retrievable: Bool = false) throws -> GLuint {
         let program = glCreateProgram()
         for shader in shaders { glAttachShader(program, shader) }
+        // Without the hint a driver may keep no binary to hand back (GLES 3.0 §7.5).
+        if retrievable { glProgramParameteri(program, gl(GL_PROGRAM_BINARY_RETRIEVABLE_HINT), GL_TRUE) }
         glLinkProgram(program)
         for shader in shaders {
             glDetachShader(program, shader)

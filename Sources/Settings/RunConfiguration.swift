@@ -78,6 +78,9 @@ public struct RunConfiguration: Sendable, Equatable {
                 guard let mode = UniformUploadMode(rawValue: value) else { throw bad() }
                 c.gl.uniformUpload = mode
             case "GPTOSS_GL_FINISH_BEFORE_UPLOAD": c.gl.finishesBeforeUploads = try flag(value, bad)
+            case "GPTOSS_GL_DUMP_PROGRAMS":
+                guard !value.isEmpty else { throw bad() }
+                c.gl.programDumpDirectory = value
             case "GPTOSS_GL_MAX_IN_FLIGHT":
                 guard let n = Int(value), GLOptions.uniformBlocksInFlightRange.contains(n) else { throw bad() }
                 c.gl.maxUniformBlocksInFlight = n
@@ -136,6 +139,8 @@ public struct RunConfiguration: Sendable, Equatable {
         Variable(name: "GPTOSS_GL_UNIFORMS", syntax: "orphan|subdata|mapped|cached|persistent", summary: "how uniform blocks are uploaded"),
         Variable(name: "GPTOSS_GL_MAX_IN_FLIGHT", syntax: "64…4096", summary: "uniform blocks queued before the CPU waits"),
         Variable(name: "GPTOSS_GL_FINISH_BEFORE_UPLOAD", syntax: "0|1", summary: "glFinish before every buffer upload (a diagnostic)"),
+        Variable(name: "GPTOSS_GL_DUMP_PROGRAMS", syntax: "a folder path",
+                 summary: "write every linked program's driver binary and GLSL there (scripts/program_report.py reads them)"),
         Variable(name: "GPTOSS_GL_TUNE", syntax: "NAME=VALUE,… (docs/kernels.md)", summary: "kernel tuning overrides"),
         Variable(name: "GPTOSS_GL_UPLOAD", syntax: "mapped|staged", summary: "how repacked weights reach the GPU"),
         Variable(name: "GPTOSS_GL_CHECK_DISPATCH", syntax: "0|1", summary: "glGetError after every launch"),

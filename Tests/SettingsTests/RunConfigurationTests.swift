@@ -21,7 +21,7 @@ final class RunConfigurationTests: XCTestCase {
             "GPTOSS_GL_MAX_IN_FLIGHT": "1024", "GPTOSS_GL_TUNE": "useSubgroups=0,linearWorkgroup=128",
             "GPTOSS_GL_UPLOAD": "staged", "GPTOSS_GL_CHECK_DISPATCH": "1", "GPTOSS_GL_CHECK_GROUPED": "1",
             "GPTOSS_GL_LOAD_TIMING": "1", "GPTOSS_GL_FFMPEG": "/opt/ffmpeg/bin/ffmpeg", "GPTOSS_GL_LAUNCH_BARRIER": "chained",
-            "GPTOSS_GL_FINISH_BEFORE_UPLOAD": "1",
+            "GPTOSS_GL_FINISH_BEFORE_UPLOAD": "1", "GPTOSS_GL_DUMP_PROGRAMS": "/tmp/programs",
         ])
         XCTAssertEqual(c.home, "/srv/gptoss")
         XCTAssertEqual(c.fileOptions.http.lowSpeedLimit, 256)
@@ -29,6 +29,7 @@ final class RunConfigurationTests: XCTestCase {
         var gl = GLOptions(eglDevice: 2, eglPlatform: .surfaceless, debugOutput: true, noErrorContext: true,
                            flushEvery: 8, uniformUpload: .subdata, maxUniformBlocksInFlight: 1024)
         gl.finishesBeforeUploads = true
+        gl.programDumpDirectory = "/tmp/programs"
         XCTAssertEqual(c.gl, gl)
         XCTAssertTrue(c.chainsWithoutProbe)
         XCTAssertFalse(c.omitsLaunchBarriers)
@@ -54,6 +55,7 @@ final class RunConfigurationTests: XCTestCase {
             ("GPTOSS_GL_LOAD_TIMING", "", "0|1"),
             ("GPTOSS_GL_FINISH_BEFORE_UPLOAD", "2", "0|1"),
             ("GPTOSS_GL_HOME", "", "a folder path"),
+            ("GPTOSS_GL_DUMP_PROGRAMS", "", "a folder path"),
             ("GPTOSS_GL_HTTP_LOW_SPEED", "1024", "BYTES_PER_S:SECONDS (e.g. 1024:30), or 0 for no limit"),
         ]
         for (name, value, expected) in cases {
