@@ -36,6 +36,10 @@ const uint TOKEN_TILE = uint(OVERRIDE_TOKEN_TILE);
 #define OVERRIDE_W_PARTS 1
 #endif
 const uint W_PARTS = uint(OVERRIDE_W_PARTS);
+#ifndef OVERRIDE_STEP_COLS
+#define OVERRIDE_STEP_COLS 32
+#endif
+const uint STEP_COLS = uint(OVERRIDE_STEP_COLS);
 
 layout(local_size_x = OVERRIDE_WG_SIZE, local_size_y = 1, local_size_z = 1) in;
 
@@ -65,11 +69,6 @@ struct RawQuad {
     RawPart r1;
     RawPart r2;
     RawPart r3;
-};
-
-struct Cols {
-    vec4 lo;
-    vec4 hi;
 };
 
 struct RawX {
@@ -119,8 +118,8 @@ layout(std430, binding = 3) CHAINED_COHERENT restrict readonly buffer bias_block
     float bias[];
 };
 shared uint[TOKEN_TILE] tile_slot;
-shared vec4[(2u * ROW_THREADS)][33] w_tile;
-shared vec4[(TOKEN_TILE / 4u)][33] x_tile;
+shared vec4[((2u * ROW_THREADS) * (STEP_COLS + 1u))] w_tile;
+shared vec4[((TOKEN_TILE / 4u) * (STEP_COLS + 1u))] x_tile;
 layout(std430, binding = 5) CHAINED_COHERENT restrict readonly buffer sorted_block {
     uint sorted[];
 };
@@ -171,6 +170,26 @@ void emit4(uint expert, uint r, uint t, uint count, vec4 y) {
     }
 }
 
+uint at(uint row, uint p) {
+    return (row * (STEP_COLS + 1u)) + p;
+}
+
+uint steps_per_block() {
+    return wgsl_div(32u, STEP_COLS);
+}
+
+uint x_units_per_token_quad() {
+    return STEP_COLS / 4u;
+}
+
+uint unit_quad(uint u) {
+    return ((u / 32u) * 8u) + (u % 8u);
+}
+
+uint unit_part(uint u) {
+    return (u / 8u) % 4u;
+}
+
 float e8m0_f16(uint e) {
     return uintBitsToFloat(((e >= 2u) ? (min((e + 14u), 254u) << 23u) : 0u));
 }
@@ -193,62 +212,52 @@ vec2 bf16x2(uint w) {
     return vec2(uintBitsToFloat((w << 16u)), uintBitsToFloat((w & 4294901760u)));
 }
 
-Cols decode_part(RawPart raw) {
-    Cols c = Cols(vec4(0.0), vec4(0.0));
+vec4 decode_half(RawPart raw, uint h) {
+    bool high = h == 1u;
     #if (OVERRIDE_WEIGHT_FORMAT == 4)
-    float s = e8m0_f16(raw.s);
-    c.lo = fp4x4(raw.lo.x, 0u) * s;
-    c.hi = fp4x4(raw.lo.x, 4u) * s;
+    return fp4x4(raw.lo.x, (4u * h)) * e8m0_f16(raw.s);
     #elif (OVERRIDE_WEIGHT_FORMAT == 3)
-    float d = unpackHalf2x16(raw.s).x;
-    c.lo = q8x4(raw.lo.x) * d;
-    c.hi = q8x4(raw.hi.x) * d;
+    return q8x4((high ? raw.hi.x : raw.lo.x)) * unpackHalf2x16(raw.s).x;
     #elif (OVERRIDE_WEIGHT_FORMAT == 0)
-    c.lo = uintBitsToFloat(raw.lo);
-    c.hi = uintBitsToFloat(raw.hi);
+    return uintBitsToFloat((high ? raw.hi : raw.lo));
     #elif (OVERRIDE_WEIGHT_FORMAT == 1)
-    c.lo = vec4(unpackHalf2x16(raw.lo.x), unpackHalf2x16(raw.lo.y));
-    c.hi = vec4(unpackHalf2x16(raw.hi.x), unpackHalf2x16(raw.hi.y));
-    #else
-    c.lo = vec4(bf16x2(raw.lo.x), bf16x2(raw.lo.y));
-    c.hi = vec4(bf16x2(raw.hi.x), bf16x2(raw.hi.y));
+    uvec2 w = high ? raw.hi.xy : raw.lo.xy;
+    return vec4(unpackHalf2x16(w.x), unpackHalf2x16(w.y));
     #endif
-    return c;
+    uvec2 w_1 = high ? raw.hi.xy : raw.lo.xy;
+    return vec4(bf16x2(w_1.x), bf16x2(w_1.y));
 }
 
-uint unit_quad(uint u) {
-    return ((u / 32u) * 8u) + (u % 8u);
+void store_half(uint q, uint k, RawQuad raw, uint h, uint base) {
+    vec4 c0 = decode_half(raw.r0, h);
+    vec4 c1 = decode_half(raw.r1, h);
+    vec4 c2 = decode_half(raw.r2, h);
+    vec4 c3 = decode_half(raw.r3, h);
+    w_tile[min(at(q, (base + k)), (((2u * ROW_THREADS) * (STEP_COLS + 1u)) - 1u))] = vec4(c0.x, c1.x, c2.x, c3.x);
+    w_tile[min(at(q, ((base + 4u) + k)), (((2u * ROW_THREADS) * (STEP_COLS + 1u)) - 1u))] = vec4(c0.y, c1.y, c2.y, c3.y);
+    w_tile[min(at(q, ((base + 8u) + k)), (((2u * ROW_THREADS) * (STEP_COLS + 1u)) - 1u))] = vec4(c0.z, c1.z, c2.z, c3.z);
+    w_tile[min(at(q, ((base + 12u) + k)), (((2u * ROW_THREADS) * (STEP_COLS + 1u)) - 1u))] = vec4(c0.w, c1.w, c2.w, c3.w);
 }
 
-uint unit_part(uint u) {
-    return (u / 8u) % 4u;
-}
-
-void store_quad(uint u, RawQuad raw) {
+void store_quad(uint u, RawQuad raw, uint h) {
     uint q = unit_quad(u);
     uint k = unit_part(u);
-    Cols c0 = decode_part(raw.r0);
-    Cols c1 = decode_part(raw.r1);
-    Cols c2 = decode_part(raw.r2);
-    Cols c3 = decode_part(raw.r3);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min(k, 32u)] = vec4(c0.lo.x, c1.lo.x, c2.lo.x, c3.lo.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((4u + k), 32u)] = vec4(c0.lo.y, c1.lo.y, c2.lo.y, c3.lo.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((8u + k), 32u)] = vec4(c0.lo.z, c1.lo.z, c2.lo.z, c3.lo.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((12u + k), 32u)] = vec4(c0.lo.w, c1.lo.w, c2.lo.w, c3.lo.w);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((16u + k), 32u)] = vec4(c0.hi.x, c1.hi.x, c2.hi.x, c3.hi.x);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((20u + k), 32u)] = vec4(c0.hi.y, c1.hi.y, c2.hi.y, c3.hi.y);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((24u + k), 32u)] = vec4(c0.hi.z, c1.hi.z, c2.hi.z, c3.hi.z);
-    w_tile[min(q, ((2u * ROW_THREADS) - 1u))][min((28u + k), 32u)] = vec4(c0.hi.w, c1.hi.w, c2.hi.w, c3.hi.w);
+    #if (OVERRIDE_STEP_COLS == 32)
+    store_half(q, k, raw, 0u, 0u);
+    store_half(q, k, raw, 1u, 16u);
+    #else
+    store_half(q, k, raw, h, 0u);
+    #endif
 }
 
 void store_x(uint u, RawX raw) {
-    uint v = u / 8u;
-    uint cq = u % 8u;
+    uint v = wgsl_div(u, x_units_per_token_quad());
+    uint cq = wgsl_rem(u, x_units_per_token_quad());
     uint p = ((cq / 4u) * 16u) + (cq % 4u);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min(p, 32u)] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 4u), 32u)] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 8u), 32u)] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
-    x_tile[min(v, ((TOKEN_TILE / 4u) - 1u))][min((p + 12u), 32u)] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
+    x_tile[min(at(v, p), (((TOKEN_TILE / 4u) * (STEP_COLS + 1u)) - 1u))] = vec4(raw.t0.x, raw.t1.x, raw.t2.x, raw.t3.x);
+    x_tile[min(at(v, (p + 4u)), (((TOKEN_TILE / 4u) * (STEP_COLS + 1u)) - 1u))] = vec4(raw.t0.y, raw.t1.y, raw.t2.y, raw.t3.y);
+    x_tile[min(at(v, (p + 8u)), (((TOKEN_TILE / 4u) * (STEP_COLS + 1u)) - 1u))] = vec4(raw.t0.z, raw.t1.z, raw.t2.z, raw.t3.z);
+    x_tile[min(at(v, (p + 12u)), (((TOKEN_TILE / 4u) * (STEP_COLS + 1u)) - 1u))] = vec4(raw.t0.w, raw.t1.w, raw.t2.w, raw.t3.w);
 }
 
 uint word(uvec4 v, uint k) {
@@ -296,9 +305,9 @@ RawQuad load_quad(uint u, uint b, uint r0, uint local_expert) {
     return load_rows4((row - o), o, b, k);
 }
 
-RawX load_x(uint u, uint b) {
-    uint v = u / 8u;
-    uint c = (b * 8u) + (u % 8u);
+RawX load_x(uint u, uint s) {
+    uint v = wgsl_div(u, x_units_per_token_quad());
+    uint c = (s * x_units_per_token_quad()) + wgsl_rem(u, x_units_per_token_quad());
     RawX raw = RawX(vec4(0.0), vec4(0.0), vec4(0.0), vec4(0.0));
     raw.t0 = x[min((tile_x_base[min((4u * v), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
     raw.t1 = x[min((tile_x_base[min(((4u * v) + 1u), (TOKEN_TILE - 1u))] + c), (uint(x.length()) - 1u))];
@@ -349,8 +358,8 @@ void main() {
     vec4 h1b = vec4(0.0);
     vec4 h2b = vec4(0.0);
     vec4 h3b = vec4(0.0);
-    uint steps = tile_live ? (params.cols / 32u) : 0u;
-    bool has_x = lid < (2u * TOKEN_TILE);
+    uint steps = tile_live ? ((params.cols / 32u) * steps_per_block()) : 0u;
+    bool has_x = lid < (x_units_per_token_quad() * (TOKEN_TILE / 4u));
     RawQuad w0 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
     RawQuad w1 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
     RawQuad w2 = RawQuad(RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u), RawPart(uvec4(0u), uvec4(0u), 0u));
@@ -370,15 +379,16 @@ void main() {
         }
     }
     for (uint step_1 = 0u; step_1 < steps; step_1++) {
+        uint h = wgsl_rem(step_1, steps_per_block());
         memoryBarrierShared();
         barrier();
-        store_quad(lid, w0);
+        store_quad(lid, w0, h);
         #if (OVERRIDE_W_PARTS > 1)
-        store_quad((lid + WG_SIZE), w1);
+        store_quad((lid + WG_SIZE), w1, h);
         #endif
         #if (OVERRIDE_W_PARTS > 2)
-        store_quad((lid + (2u * WG_SIZE)), w2);
-        store_quad((lid + (3u * WG_SIZE)), w3);
+        store_quad((lid + (2u * WG_SIZE)), w2, h);
+        store_quad((lid + (3u * WG_SIZE)), w3, h);
         #endif
         if (has_x) {
             store_x(lid, xs);
@@ -386,22 +396,25 @@ void main() {
         memoryBarrierShared();
         barrier();
         if ((step_1 + 1u) < steps) {
-            w0 = load_quad(lid, (step_1 + 1u), r0, local_expert);
-            #if (OVERRIDE_W_PARTS > 1)
-            w1 = load_quad((lid + WG_SIZE), (step_1 + 1u), r0, local_expert);
-            #endif
-            #if (OVERRIDE_W_PARTS > 2)
-            w2 = load_quad((lid + (2u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
-            w3 = load_quad((lid + (3u * WG_SIZE)), (step_1 + 1u), r0, local_expert);
-            #endif
+            if (wgsl_rem((step_1 + 1u), steps_per_block()) == 0u) {
+                uint b = wgsl_div((step_1 + 1u), steps_per_block());
+                w0 = load_quad(lid, b, r0, local_expert);
+                #if (OVERRIDE_W_PARTS > 1)
+                w1 = load_quad((lid + WG_SIZE), b, r0, local_expert);
+                #endif
+                #if (OVERRIDE_W_PARTS > 2)
+                w2 = load_quad((lid + (2u * WG_SIZE)), b, r0, local_expert);
+                w3 = load_quad((lid + (3u * WG_SIZE)), b, r0, local_expert);
+                #endif
+            }
             if (has_x) {
                 xs = load_x(lid, (step_1 + 1u));
             }
         }
-        for (uint p = 0u; p < 32u; p++) {
-            vec4 wl = w_tile[min(rt, ((2u * ROW_THREADS) - 1u))][p];
-            vec4 wh = w_tile[min((ROW_THREADS + rt), ((2u * ROW_THREADS) - 1u))][p];
-            vec4 xa = x_tile[min(tt, ((TOKEN_TILE / 4u) - 1u))][p];
+        for (uint p = 0u; p < STEP_COLS; p++) {
+            vec4 wl = w_tile[min(at(rt, p), (((2u * ROW_THREADS) * (STEP_COLS + 1u)) - 1u))];
+            vec4 wh = w_tile[min(at((ROW_THREADS + rt), p), (((2u * ROW_THREADS) * (STEP_COLS + 1u)) - 1u))];
+            vec4 xa = x_tile[min(at(tt, p), (((TOKEN_TILE / 4u) * (STEP_COLS + 1u)) - 1u))];
             l0a = vec4(wl.x) * xa + l0a;
             l1a = vec4(wl.y) * xa + l1a;
             l2a = vec4(wl.z) * xa + l2a;
@@ -411,7 +424,7 @@ void main() {
             h2a = vec4(wh.z) * xa + h2a;
             h3a = vec4(wh.w) * xa + h3a;
             #if (OVERRIDE_TOKEN_VECS == 2)
-            vec4 xb = x_tile[min((TOKEN_THREADS + tt), ((TOKEN_TILE / 4u) - 1u))][p];
+            vec4 xb = x_tile[min(at((TOKEN_THREADS + tt), p), (((TOKEN_TILE / 4u) * (STEP_COLS + 1u)) - 1u))];
             l0b = vec4(wl.x) * xb + l0b;
             l1b = vec4(wl.y) * xb + l1b;
             l2b = vec4(wl.z) * xb + l2b;

@@ -9,7 +9,7 @@
 // consecutive rows (two quads of four per row thread: 4 rt .. + 3 and 4 ROW_THREADS + 4 rt ..
 // + 3) and TOKEN_TILE = 4 * TOKEN_VECS * TOKEN_THREADS consecutive tokens. The columns go 32
 // at a time (one block of every format) through shared memory, decoded to f32 and transposed
-// (w_tile[q][p] = rows 4q .. 4q + 3 at column p, x_tile[v][p] = tokens 4v .. 4v + 3), so the
+// (w_tile[at(q, p)] = rows 4q .. 4q + 3 at column p, x_tile[at(v, p)] = tokens 4v .. 4v + 3), so the
 // inner loop is 2 + TOKEN_VECS vec4 shared loads per 32 * TOKEN_VECS multiply-adds into 8 or
 // 16 named vec4 sums (never an indexed array: a compiler may put those in local memory). The
 // next block's raw words (and activation vec4s) are loaded into registers before this block's
@@ -31,7 +31,9 @@
 // WG_SIZE = ROW_THREADS * TOKEN_THREADS.
 
 import package::lib::weight_formats::{FORMAT_F32, FORMAT_F16, FORMAT_Q8_0, FORMAT_MXFP4};
-import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, load_rows4, unit_quad, unit_part, store_quad, store_x};
+import package::lib::tiles::{
+    w_tile, x_tile, RawQuad, RawX, load_rows4, unit_quad, unit_part, store_quad, store_x, at, steps_per_block, x_units_per_token_quad,
+};
 
 struct Params {
     rows: u32,
@@ -63,6 +65,8 @@ override TOKEN_VECS: u32 = 1u;
 override WG_SIZE: u32 = 128u;
 override TOKEN_TILE: u32 = 32u;
 override W_PARTS: u32 = 1u;
+// Columns a step takes: 32 (a whole block) or 16 (half steps, lib/tiles.wesl).
+override STEP_COLS: u32 = 32u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> scales: array<u32>;
@@ -79,9 +83,9 @@ fn load_quad(u: u32, b: u32, r0: u32) -> RawQuad {
     return load_rows4(params.weight_row_offset, r0 + 4u * q, b, k);
 }
 
-// The activation unit of thread lid (lid < 2 TOKEN_TILE) is token quad lid / 8, column quad
-// lid % 8 of each block: four tokens' vec4s (8 neighbouring threads read 128 contiguous bytes of
-// one token). XBase holds the four tokens' first vec4 in x.
+// The activation unit of thread lid (lid < X * TOKEN_TILE / 4, X = x_units_per_token_quad()) is
+// token quad lid / X, column quad lid % X of each step: four tokens' vec4s (neighbouring threads
+// read contiguous bytes of one token). XBase holds the four tokens' first vec4 in x.
 struct XBase {
     t0: u32,
     t1: u32,
@@ -95,8 +99,8 @@ fn x_base(first: u32, t: u32) -> u32 {
     return (params.x_offset + token * params.x_stride) / 4u;
 }
 
-fn load_x(u: u32, b: u32, base: XBase) -> RawX {
-    let c = b * 8u + u % 8u;
+fn load_x(u: u32, s: u32, base: XBase) -> RawX {
+    let c = s * x_units_per_token_quad() + u % x_units_per_token_quad();
     var raw: RawX;
     raw.t0 = x[base.t0 + c];
     raw.t1 = x[base.t1 + c];
@@ -150,11 +154,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var l0b = vec4<f32>(0.0); var l1b = vec4<f32>(0.0); var l2b = vec4<f32>(0.0); var l3b = vec4<f32>(0.0);
     var h0b = vec4<f32>(0.0); var h1b = vec4<f32>(0.0); var h2b = vec4<f32>(0.0); var h3b = vec4<f32>(0.0);
 
-    let steps = params.cols / 32u;
-    let has_x = lid < 2u * TOKEN_TILE;
+    let steps = params.cols / 32u * steps_per_block();
+    let has_x = lid < x_units_per_token_quad() * (TOKEN_TILE / 4u);
     var xb: XBase;
     if (has_x) {
-        let v = lid / 8u;
+        let v = lid / x_units_per_token_quad();
         xb.t0 = x_base(first, 4u * v);
         xb.t1 = x_base(first, 4u * v + 1u);
         xb.t2 = x_base(first, 4u * v + 2u);
@@ -180,37 +184,43 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
     }
     for (var step = 0u; step < steps; step += 1u) {
+        // Half h of the block whose raw words w0.. hold (always 0 with whole-block steps).
+        let h = step % steps_per_block();
         workgroupBarrier();
-        store_quad(lid, w0);
+        store_quad(lid, w0, h);
         if (W_PARTS > 1u) {
-            store_quad(lid + WG_SIZE, w1);
+            store_quad(lid + WG_SIZE, w1, h);
         }
         if (W_PARTS > 2u) {
-            store_quad(lid + 2u * WG_SIZE, w2);
-            store_quad(lid + 3u * WG_SIZE, w3);
+            store_quad(lid + 2u * WG_SIZE, w2, h);
+            store_quad(lid + 3u * WG_SIZE, w3, h);
         }
         if (has_x) {
             store_x(lid, xs);
         }
         workgroupBarrier();
-        // The next block's loads are in flight while this block's multiply-adds run.
+        // The next step's loads are in flight while this step's multiply-adds run (the weights'
+        // only when the next step starts a block).
         if (step + 1u < steps) {
-            w0 = load_quad(lid, step + 1u, r0);
-            if (W_PARTS > 1u) {
-                w1 = load_quad(lid + WG_SIZE, step + 1u, r0);
-            }
-            if (W_PARTS > 2u) {
-                w2 = load_quad(lid + 2u * WG_SIZE, step + 1u, r0);
-                w3 = load_quad(lid + 3u * WG_SIZE, step + 1u, r0);
+            if ((step + 1u) % steps_per_block() == 0u) {
+                let b = (step + 1u) / steps_per_block();
+                w0 = load_quad(lid, b, r0);
+                if (W_PARTS > 1u) {
+                    w1 = load_quad(lid + WG_SIZE, b, r0);
+                }
+                if (W_PARTS > 2u) {
+                    w2 = load_quad(lid + 2u * WG_SIZE, b, r0);
+                    w3 = load_quad(lid + 3u * WG_SIZE, b, r0);
+                }
             }
             if (has_x) {
                 xs = load_x(lid, step + 1u, xb);
             }
         }
-        for (var p = 0u; p < 32u; p += 1u) {
-            let wl = w_tile[rt][p];
-            let wh = w_tile[ROW_THREADS + rt][p];
-            let xa = x_tile[tt][p];
+        for (var p = 0u; p < STEP_COLS; p += 1u) {
+            let wl = w_tile[at(rt, p)];
+            let wh = w_tile[at(ROW_THREADS + rt, p)];
+            let xa = x_tile[at(tt, p)];
             l0a = fma(vec4<f32>(wl.x), xa, l0a);
             l1a = fma(vec4<f32>(wl.y), xa, l1a);
             l2a = fma(vec4<f32>(wl.z), xa, l2a);
@@ -220,7 +230,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             h2a = fma(vec4<f32>(wh.z), xa, h2a);
             h3a = fma(vec4<f32>(wh.w), xa, h3a);
             if (TOKEN_VECS == 2u) {
-                let xv = x_tile[TOKEN_THREADS + tt][p];
+                let xv = x_tile[at(TOKEN_THREADS + tt, p)];
                 l0b = fma(vec4<f32>(wl.x), xv, l0b);
                 l1b = fma(vec4<f32>(wl.y), xv, l1b);
                 l2b = fma(vec4<f32>(wl.z), xv, l2b);

@@ -26,9 +26,9 @@
 //   8  slot_out : array<f32>        [n_slots][rows]                               write
 // Dispatch: (ceil(rows / (8 * ROW_THREADS)), max tiles, 1); WG_SIZE = ROW_THREADS * TOKEN_THREADS.
 
-import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, store_quad, store_x};
+import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, store_quad, store_x, at, steps_per_block, x_units_per_token_quad};
 import package::lib::moe_grouped::{
-    WEIGHT_FORMAT, ROW_THREADS, TOKEN_THREADS, TOKEN_VECS, WG_SIZE, TOKEN_TILE, W_PARTS,
+    WEIGHT_FORMAT, ROW_THREADS, TOKEN_THREADS, TOKEN_VECS, WG_SIZE, TOKEN_TILE, W_PARTS, STEP_COLS,
     params, scales, data, bias, x, sorted, tiles, tile_slot, tile_x_base, load_quad, load_x,
 };
 
@@ -99,8 +99,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var l0b = vec4<f32>(0.0); var l1b = vec4<f32>(0.0); var l2b = vec4<f32>(0.0); var l3b = vec4<f32>(0.0);
     var h0b = vec4<f32>(0.0); var h1b = vec4<f32>(0.0); var h2b = vec4<f32>(0.0); var h3b = vec4<f32>(0.0);
 
-    let steps = select(0u, params.cols / 32u, tile_live);
-    let has_x = lid < 2u * TOKEN_TILE;
+    let steps = select(0u, params.cols / 32u * steps_per_block(), tile_live);
+    let has_x = lid < x_units_per_token_quad() * (TOKEN_TILE / 4u);
     // Staging units lid, lid + WG_SIZE, ... (W_PARTS of them) and the activation unit lid.
     var w0: RawQuad;
     var w1: RawQuad;
@@ -121,37 +121,43 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
     }
     for (var step = 0u; step < steps; step += 1u) {
+        // Half h of the block whose raw words w0.. hold (always 0 with whole-block steps).
+        let h = step % steps_per_block();
         workgroupBarrier();
-        store_quad(lid, w0);
+        store_quad(lid, w0, h);
         if (W_PARTS > 1u) {
-            store_quad(lid + WG_SIZE, w1);
+            store_quad(lid + WG_SIZE, w1, h);
         }
         if (W_PARTS > 2u) {
-            store_quad(lid + 2u * WG_SIZE, w2);
-            store_quad(lid + 3u * WG_SIZE, w3);
+            store_quad(lid + 2u * WG_SIZE, w2, h);
+            store_quad(lid + 3u * WG_SIZE, w3, h);
         }
         if (has_x) {
             store_x(lid, xs);
         }
         workgroupBarrier();
-        // The next block's loads are in flight while this block's multiply-adds run.
+        // The next step's loads are in flight while this step's multiply-adds run (the weights'
+        // only when the next step starts a block).
         if (step + 1u < steps) {
-            w0 = load_quad(lid, step + 1u, r0, local_expert);
-            if (W_PARTS > 1u) {
-                w1 = load_quad(lid + WG_SIZE, step + 1u, r0, local_expert);
-            }
-            if (W_PARTS > 2u) {
-                w2 = load_quad(lid + 2u * WG_SIZE, step + 1u, r0, local_expert);
-                w3 = load_quad(lid + 3u * WG_SIZE, step + 1u, r0, local_expert);
+            if ((step + 1u) % steps_per_block() == 0u) {
+                let b = (step + 1u) / steps_per_block();
+                w0 = load_quad(lid, b, r0, local_expert);
+                if (W_PARTS > 1u) {
+                    w1 = load_quad(lid + WG_SIZE, b, r0, local_expert);
+                }
+                if (W_PARTS > 2u) {
+                    w2 = load_quad(lid + 2u * WG_SIZE, b, r0, local_expert);
+                    w3 = load_quad(lid + 3u * WG_SIZE, b, r0, local_expert);
+                }
             }
             if (has_x) {
                 xs = load_x(lid, step + 1u);
             }
         }
-        for (var p = 0u; p < 32u; p += 1u) {
-            let wl = w_tile[rt][p];
-            let wh = w_tile[ROW_THREADS + rt][p];
-            let xa = x_tile[tt][p];
+        for (var p = 0u; p < STEP_COLS; p += 1u) {
+            let wl = w_tile[at(rt, p)];
+            let wh = w_tile[at(ROW_THREADS + rt, p)];
+            let xa = x_tile[at(tt, p)];
             l0a = fma(vec4<f32>(wl.x), xa, l0a);
             l1a = fma(vec4<f32>(wl.y), xa, l1a);
             l2a = fma(vec4<f32>(wl.z), xa, l2a);
@@ -161,7 +167,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             h2a = fma(vec4<f32>(wh.z), xa, h2a);
             h3a = fma(vec4<f32>(wh.w), xa, h3a);
             if (TOKEN_VECS == 2u) {
-                let xb = x_tile[TOKEN_THREADS + tt][p];
+                let xb = x_tile[at(TOKEN_THREADS + tt, p)];
                 l0b = fma(vec4<f32>(wl.x), xb, l0b);
                 l1b = fma(vec4<f32>(wl.y), xb, l1b);
                 l2b = fma(vec4<f32>(wl.z), xb, l2b);

@@ -10,8 +10,8 @@
 // weight rows: the gate rows r0 .. r0 + 4 * ROW_THREADS - 1 (quads 0 .. ROW_THREADS - 1 of four
 // rows each), then the up rows of the same outputs, and TOKEN_TILE = 4 * TOKEN_VECS *
 // TOKEN_THREADS tokens. The columns go 32 at a time (one block of every format) through shared
-// memory, decoded to f32 and transposed: w_tile[q][p] = rows 4q .. 4q + 3 at column p,
-// x_tile[v][p] = tokens 4v .. 4v + 3 at column p, so the inner loop reads whole vec4s along rows
+// memory, decoded to f32 and transposed: w_tile[at(q, p)] = rows 4q .. 4q + 3 at column p,
+// x_tile[at(v, p)] = tokens 4v .. 4v + 3 at column p, so the inner loop reads whole vec4s along rows
 // and along tokens. Thread (rt, tt) keeps gate and up rows 4 rt .. 4 rt + 3 (the SwiGLU pairs sit
 // in one thread) times tokens 4 tt .. + 3 (and 4 (TOKEN_THREADS + tt) .. + 3 with TOKEN_VECS = 2)
 // in 8 or 16 named vec4 sums: 2 + TOKEN_VECS vec4 loads from shared memory per 32 * TOKEN_VECS
@@ -42,9 +42,9 @@
 //   7  out    : array<f32>        [n_slots][rows]                                  write
 // Dispatch: (ceil(rows / (4 * ROW_THREADS)), max tiles, 1); WG_SIZE = ROW_THREADS * TOKEN_THREADS.
 
-import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, store_quad, store_x};
+import package::lib::tiles::{w_tile, x_tile, RawQuad, RawX, store_quad, store_x, at, steps_per_block, x_units_per_token_quad};
 import package::lib::moe_grouped::{
-    WEIGHT_FORMAT, ROW_THREADS, TOKEN_THREADS, TOKEN_VECS, WG_SIZE, TOKEN_TILE, W_PARTS,
+    WEIGHT_FORMAT, ROW_THREADS, TOKEN_THREADS, TOKEN_VECS, WG_SIZE, TOKEN_TILE, W_PARTS, STEP_COLS,
     params, scales, data, bias, x, sorted, tiles, tile_slot, tile_x_base, load_quad, load_x,
 };
 
@@ -117,8 +117,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     var g0b = vec4<f32>(0.0); var g1b = vec4<f32>(0.0); var g2b = vec4<f32>(0.0); var g3b = vec4<f32>(0.0);
     var u0b = vec4<f32>(0.0); var u1b = vec4<f32>(0.0); var u2b = vec4<f32>(0.0); var u3b = vec4<f32>(0.0);
 
-    let steps = select(0u, params.cols / 32u, tile_live);
-    let has_x = lid < 2u * TOKEN_TILE;
+    let steps = select(0u, params.cols / 32u * steps_per_block(), tile_live);
+    let has_x = lid < x_units_per_token_quad() * (TOKEN_TILE / 4u);
     // Staging units lid, lid + WG_SIZE, ... (W_PARTS of them) and the activation unit lid.
     var w0: RawQuad;
     var w1: RawQuad;
@@ -139,37 +139,43 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
         }
     }
     for (var step = 0u; step < steps; step += 1u) {
+        // Half h of the block whose raw words w0.. hold (always 0 with whole-block steps).
+        let h = step % steps_per_block();
         workgroupBarrier();
-        store_quad(lid, w0);
+        store_quad(lid, w0, h);
         if (W_PARTS > 1u) {
-            store_quad(lid + WG_SIZE, w1);
+            store_quad(lid + WG_SIZE, w1, h);
         }
         if (W_PARTS > 2u) {
-            store_quad(lid + 2u * WG_SIZE, w2);
-            store_quad(lid + 3u * WG_SIZE, w3);
+            store_quad(lid + 2u * WG_SIZE, w2, h);
+            store_quad(lid + 3u * WG_SIZE, w3, h);
         }
         if (has_x) {
             store_x(lid, xs);
         }
         workgroupBarrier();
-        // The next block's loads are in flight while this block's multiply-adds run.
+        // The next step's loads are in flight while this step's multiply-adds run (the weights'
+        // only when the next step starts a block).
         if (step + 1u < steps) {
-            w0 = load_quad(lid, step + 1u, r0, local_expert);
-            if (W_PARTS > 1u) {
-                w1 = load_quad(lid + WG_SIZE, step + 1u, r0, local_expert);
-            }
-            if (W_PARTS > 2u) {
-                w2 = load_quad(lid + 2u * WG_SIZE, step + 1u, r0, local_expert);
-                w3 = load_quad(lid + 3u * WG_SIZE, step + 1u, r0, local_expert);
+            if ((step + 1u) % steps_per_block() == 0u) {
+                let b = (step + 1u) / steps_per_block();
+                w0 = load_quad(lid, b, r0, local_expert);
+                if (W_PARTS > 1u) {
+                    w1 = load_quad(lid + WG_SIZE, b, r0, local_expert);
+                }
+                if (W_PARTS > 2u) {
+                    w2 = load_quad(lid + 2u * WG_SIZE, b, r0, local_expert);
+                    w3 = load_quad(lid + 3u * WG_SIZE, b, r0, local_expert);
+                }
             }
             if (has_x) {
                 xs = load_x(lid, step + 1u);
             }
         }
-        for (var p = 0u; p < 32u; p += 1u) {
-            let wg = w_tile[rt][p];
-            let wu = w_tile[ROW_THREADS + rt][p];
-            let xa = x_tile[tt][p];
+        for (var p = 0u; p < STEP_COLS; p += 1u) {
+            let wg = w_tile[at(rt, p)];
+            let wu = w_tile[at(ROW_THREADS + rt, p)];
+            let xa = x_tile[at(tt, p)];
             g0a = fma(vec4<f32>(wg.x), xa, g0a);
             g1a = fma(vec4<f32>(wg.y), xa, g1a);
             g2a = fma(vec4<f32>(wg.z), xa, g2a);
@@ -179,7 +185,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             u2a = fma(vec4<f32>(wu.z), xa, u2a);
             u3a = fma(vec4<f32>(wu.w), xa, u3a);
             if (TOKEN_VECS == 2u) {
-                let xb = x_tile[TOKEN_THREADS + tt][p];
+                let xb = x_tile[at(TOKEN_THREADS + tt, p)];
                 g0b = fma(vec4<f32>(wg.x), xb, g0b);
                 g1b = fma(vec4<f32>(wg.y), xb, g1b);
                 g2b = fma(vec4<f32>(wg.z), xb, g2b);

@@ -7,12 +7,13 @@ import XCTest
 /// strides, every shape the tuning can ask for, and the routing of `linear(_:)`.
 final class TiledLinearTests: XCTestCase {
     /// `portable` with the tiled kernel from 2 tokens on and the given shape.
-    func tuning(rowThreads: Int = 8, tokenTile: Int = 32, tokenVecs: Int = 1, minTokens: Int = 2) -> KernelTuning {
+    func tuning(rowThreads: Int = 8, tokenTile: Int = 32, tokenVecs: Int = 1, minTokens: Int = 2, stepColumns: Int = 32) -> KernelTuning {
         var tuning = KernelTuning.portable
         tuning.tiled.minTokens = minTokens
         tuning.tiled.rowGroups = rowThreads
         tuning.tiled.tokenTile = tokenTile
         tuning.tiled.tokenVecs = tokenVecs
+        tuning.tiled.stepColumns = stepColumns
         return tuning
     }
 
@@ -41,6 +42,25 @@ final class TiledLinearTests: XCTestCase {
         for format in WeightFormat.allCases {
             try checkTiled(kernels, format, rows: 101, cols: 96, tokens: 35, "tiled \(format)", rng: &rng)
         }
+    }
+
+    /// Half steps (16 columns a step, each block's raw words loaded once for two steps): every
+    /// format, and every token tile with 1 and 2 vec4s of tokens a thread.
+    func testTiledLinearHalfSteps() throws {
+        var rng = SeededRNG(test: "tiled linear half steps")
+        let kernels = try GPU.library(tuning: tuning(stepColumns: 16))
+        for format in WeightFormat.allCases {
+            try checkTiled(kernels, format, rows: 101, cols: 96, tokens: 35, "half steps \(format)", rng: &rng)
+        }
+        for (tile, vecs) in [(8, 1), (16, 1), (32, 2), (64, 2)] {
+            let kernels = try GPU.library(tuning: tuning(rowThreads: 16, tokenTile: tile, tokenVecs: vecs, stepColumns: 16))
+            try checkTiled(kernels, [WeightFormat.mxfp4, .q8_0][tile % 3 % 2], rows: 133, cols: 64, tokens: 2 * tile + 3,
+                           "half steps tile \(tile) vecs \(vecs)", rng: &rng)
+        }
+        let shape = TiledLinearShape(rowThreads: 16, tokenTile: 32, tokenVecs: 1, stepColumns: 16)
+        XCTAssertEqual(shape.sharedBytes, (32 + 8) * 17 * 16, "half the columns, half the tile bytes (plus the spare)")
+        XCTAssertEqual(TiledLinearShape(rowThreads: 16, tokenTile: 32, tokenVecs: 1, stepColumns: 8).problem(limits: GPU.context.limits),
+                       "tiledStepColumns 8 must be 16 or 32")
     }
 
     /// Every shape the tuning may pick (row threads 8/12/16, token tiles 8–64, 1 or 2 vec4s of

@@ -108,7 +108,8 @@ extension KernelLibrary {
               tokens * k >= tuning.grouped.minSlotsPerExpert * down.count else { return false }
         guard tokens * k * down.rowsPerExpert * 4 <= context.limits.maxShaderStorageBlockSize else { return false }
         let tile = groupedTokenTile(tokens: tokens, k: k, experts: down.count)
-        let shape = GroupedShape(rowThreads: tuning.grouped.rowGroups, tokenTile: tile, tokenVecs: tuning.grouped.tokenVecs)
+        let shape = GroupedShape(rowThreads: tuning.grouped.rowGroups, tokenTile: tile, tokenVecs: tuning.grouped.tokenVecs,
+                                 stepColumns: tuning.grouped.stepColumns)
         return shape.problem(limits: context.limits) == nil
     }
 
@@ -215,7 +216,8 @@ extension KernelLibrary {
     /// `groupedRowGroups` threads along the rows (8 weight rows each), and along the tokens 2, 4
     /// or 8 threads of 4 or 8 tokens (`groupedTokenVecs` picks for 32-token tiles).
     func groupedShape(_ name: String, tokenTile: Int, format: WeightFormat) throws -> GroupedShape {
-        let shape = GroupedShape(rowThreads: tuning.grouped.rowGroups, tokenTile: tokenTile, tokenVecs: tuning.grouped.tokenVecs)
+        let shape = GroupedShape(rowThreads: tuning.grouped.rowGroups, tokenTile: tokenTile, tokenVecs: tuning.grouped.tokenVecs,
+                                 stepColumns: tuning.grouped.stepColumns)
         if let problem = shape.problem(limits: context.limits) { throw KernelsError.invalidArgument(kernel: name, message: problem) }
         return shape.with(format: format)
     }

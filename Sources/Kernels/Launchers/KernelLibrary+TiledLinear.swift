@@ -6,20 +6,21 @@ import GLES
 struct TiledLinearShape {
     let grouped: GroupedShape
 
-    init(rowThreads: Int, tokenTile: Int, tokenVecs: Int) {
-        grouped = GroupedShape(rowThreads: rowThreads, tokenTile: tokenTile, tokenVecs: tokenVecs)
+    init(rowThreads: Int, tokenTile: Int, tokenVecs: Int, stepColumns: Int = 32) {
+        grouped = GroupedShape(rowThreads: rowThreads, tokenTile: tokenTile, tokenVecs: tokenVecs, stepColumns: stepColumns)
     }
 
     var rowsPerGroup: Int { 8 * grouped.rowThreads }
     var tokenTile: Int { grouped.tokenTile }
     var threads: Int { grouped.threads }
-    /// w_tile (2·RT rows of 33 vec4) and x_tile (TILE/4 rows of 33 vec4).
-    var sharedBytes: Int { 2 * grouped.rowThreads * 33 * 16 + grouped.tokenTile / 4 * 33 * 16 }
+    /// w_tile and x_tile (2·RT and TILE/4 rows of stepColumns + 1 vec4).
+    var sharedBytes: Int { grouped.tileBytes }
 
     /// Why the device cannot run this shape, or nil.
     func problem(limits: GPULimits) -> String? {
         let rt = grouped.rowThreads
         if ![8, 16, 32, 64].contains(tokenTile) { return "tiledTokenTile \(tokenTile) must be 8, 16, 32 or 64" }
+        if let problem = grouped.stepProblem("tiledStepColumns") { return problem }
         if rt < 8 || rt % 4 != 0 || rt < 8 * grouped.tokenVecs {
             return "tiledRowGroups \(rt) must be a multiple of 4, at least 8 (16 with 8 tokens a thread)"
         }
@@ -42,7 +43,8 @@ struct TiledLinearShape {
 extension KernelLibrary {
     /// The tiled shape the tuning asks for (`tiledRowGroups`, `tiledTokenTile`, `tiledTokenVecs`).
     var tiledLinearShape: TiledLinearShape {
-        TiledLinearShape(rowThreads: tuning.tiled.rowGroups, tokenTile: tuning.tiled.tokenTile, tokenVecs: tuning.tiled.tokenVecs)
+        TiledLinearShape(rowThreads: tuning.tiled.rowGroups, tokenTile: tuning.tiled.tokenTile, tokenVecs: tuning.tiled.tokenVecs,
+                         stepColumns: tuning.tiled.stepColumns)
     }
 
     /// Whether `linear(_:)` runs `a` through the tiled kernel: a batch of at least

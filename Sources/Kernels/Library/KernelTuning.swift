@@ -66,6 +66,7 @@ public struct KernelTuning: Sendable, Equatable {
         public var minTokens = 8
         public var minSlotsPerExpert = 1
         public var groupingWorkgroup = 256
+        public var stepColumns = 32
         public init() {}
     }
 
@@ -73,12 +74,13 @@ public struct KernelTuning: Sendable, Equatable {
     /// batches of at least `minTokens` tokens go through the register-tiled kernel (`rowGroups`
     /// threads along the rows, 8 rows each; token tiles of `tokenTile` = 8, 16, 32 or 64 tokens;
     /// `tokenVecs` as the grouped MoE's), smaller ones and the fused RMSNorm through `f32_linear`.
-    /// Portable: 64 threads, ~12.7 KiB of shared memory.
+    /// `stepColumns` as the grouped MoE's. Portable: 64 threads, ~12.7 KiB of shared memory.
     public struct TiledLinear: Sendable, Equatable {
         public var minTokens = 16
         public var rowGroups = 8
         public var tokenTile = 32
         public var tokenVecs = 1
+        public var stepColumns = 32
         public init() {}
     }
 
