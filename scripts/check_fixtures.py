@@ -78,9 +78,14 @@ def near_tie(model, common, a, b, tmp):
 PORTABLE = "preset=portable,useSubgroups=0"
 
 
-def greedy_tokens(model, tune, extra_env=None, tokens=None):
+class GenerateFailed(Exception):
+    pass
+
+
+def greedy_tokens(model, tune, extra_env=None, tokens=None, failure_raises=False):
     """The ids `generate` picks greedily after GREEDY_PROMPT, with GPTOSS_GL_TUNE=tune (None:
-    the device's own tuning) and `extra_env` set; `tokens` of them (default --greedy-tokens)."""
+    the device's own tuning) and `extra_env` set; `tokens` of them (default --greedy-tokens).
+    A failed run stops the script, or raises GenerateFailed with its error when asked to."""
     env = tuning_env(tune)
     env.update(extra_env or {})
     cmd = [args.binary, "generate", "--tokens", GREEDY_PROMPT, "--max-tokens", str(tokens or args.greedy_tokens), "--quiet"]
@@ -88,7 +93,10 @@ def greedy_tokens(model, tune, extra_env=None, tokens=None):
         cmd += ["--model", model]
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if run.returncode != 0:
-        sys.exit(f"generate failed on {model} (GPTOSS_GL_TUNE={tune}): {run.stderr.strip()[-400:]}")
+        message = f"generate failed on {model} (GPTOSS_GL_TUNE={tune}): {run.stderr.strip()[-400:]}"
+        if failure_raises:
+            raise GenerateFailed(message)
+        sys.exit(message)
     lines = [l for l in run.stdout.splitlines() if l.startswith("generated: ")]
     return [int(t) for t in lines[-1].split(": ", 1)[1].split(",") if t]
 
@@ -100,6 +108,10 @@ PORTABLE_BISECT = [
     ("glFinish before every upload", PORTABLE, {"GPTOSS_GL_FINISH_BEFORE_UPLOAD": "1"}),
     ("the wide sampler sizes", PORTABLE + ",samplerSlice=4096,samplerWorkgroup=256", {}),
     ("the wide linear sizes", PORTABLE + ",linearWorkgroup=256,linearThreadsPerRow=64,linearTokenTile=8", {}),
+    ("the per-slot MoE kernels (no grouping)", PORTABLE + ",groupedMinTokens=1000000", {}),
+    ("4 tokens a thread in the grouped MoE (groupedTokenVecs=1)", PORTABLE + ",groupedTokenVecs=1", {}),
+    # Recomputes every grouped pass with the per-slot kernels and stops at the first mismatch.
+    ("every grouped MoE pass checked against the per-slot kernels", PORTABLE, {"GPTOSS_GL_CHECK_GROUPED": "1"}),
 ]
 
 
@@ -107,7 +119,11 @@ def bisect_portable(model, device, first):
     """Which single change makes the portable run pick the device's first `first + 1` tokens."""
     lines = []
     for label, tune, env in PORTABLE_BISECT:
-        got = greedy_tokens(model, tune, env, tokens=first + 1)
+        try:
+            got = greedy_tokens(model, tune, env, tokens=first + 1, failure_raises=True)
+        except GenerateFailed as failure:
+            lines.append(f"    portable with {label}: {failure}")
+            continue
         lines.append(f"    portable with {label}: {'agrees with the device' if got == device[:first + 1] else 'still parts'}")
     return "\n".join(lines)
 
