@@ -5,7 +5,8 @@ from its binary.
 
 NVIDIA's program binaries embed the compiled code as ELF objects (cubins). For each one found
 this prints the registers a thread and the shared memory a workgroup (from `cuobjdump
---dump-resource-usage`, which bounds how many warps share an SM) and, from `nvdisasm`, how many
+--dump-resource-usage`), how many workgroups and warps that lets an H100 SM hold (with the
+workgroup size from the dump's note) and, from `nvdisasm`, how many
 instructions of each memory kind the code holds: global loads by cache flavour (plain, .CONSTANT
 = the non-coherent read-only path, .STRONG.GPU = coherent at the GPU), shared loads and stores,
 barriers, memory fences, atomics. `--sass DIR` also writes each program's full disassembly there.
@@ -92,6 +93,49 @@ def resource_usage(cuobjdump, path):
     return "; ".join(lines) if lines else "(no resource lines)"
 
 
+# An H100 / H200 SM (sm_90): what bounds how many workgroups share it.
+SM90 = {"warps": 64, "workgroups": 32, "registers": 65536, "register_unit": 256, "shared": 228 * 1024, "shared_reserved": 1024}
+
+
+def occupancy(threads, registers, shared, sm=SM90):
+    """Workgroups (and warps) an SM holds for a workgroup of `threads` threads using `registers`
+    registers a thread and `shared` bytes of shared memory, with the largest shared-memory
+    carve-out (the driver may pick a smaller one), and each limit on its own."""
+    warps = -(-threads // 32)
+    per_warp = -(-registers * 32 // sm["register_unit"]) * sm["register_unit"]
+    limits = {
+        "registers": sm["registers"] // (per_warp * warps) if registers else sm["workgroups"],
+        "shared": sm["shared"] // (shared + sm["shared_reserved"]) if shared else sm["workgroups"],
+        "threads": sm["warps"] // warps,
+    }
+    workgroups = min(sm["workgroups"], *limits.values())
+    return workgroups, workgroups * warps, limits
+
+
+def workgroup_threads(note_lines):
+    """Threads of a workgroup from the dump's note (`workgroup X x Y x Z`), or None."""
+    for line in note_lines:
+        if line.startswith("workgroup "):
+            sizes = [int(v) for v in re.findall(r"\d+", line)]
+            if sizes:
+                product = 1
+                for v in sizes:
+                    product *= v
+                return product
+    return None
+
+
+def occupancy_line(resources, threads):
+    """The occupancy of the first function in cuobjdump's resource line, or None."""
+    registers = re.search(r"REG:(\d+)", resources)
+    shared = re.search(r"SHARED:(\d+)", resources)
+    if not registers or threads is None:
+        return None
+    workgroups, warps, limits = occupancy(threads, int(registers.group(1)), int(shared.group(1)) if shared else 0)
+    bounds = ", ".join(f"{name} {count}" for name, count in limits.items())
+    return f"{workgroups} workgroups = {warps} warps an SM on sm_90 (bounds: {bounds}; shared with the full carve-out)"
+
+
 MEMORY_OPS = re.compile(r"\b(LDG|STG|LD|ST|LDS|STS|LDSM|ATOM|ATOMG|ATOMS|RED|BAR|MEMBAR|FENCE|CCTL|ERRBAR|LDC)(\.[A-Z0-9_.]+)?\b")
 
 
@@ -150,7 +194,11 @@ def report(folder, match, sass_folder, tools):
             try:
                 print(f"   ELF #{index} at {offset}, {len(data)} bytes")
                 if cuobjdump:
-                    print("   resources: " + resource_usage(cuobjdump, cubin_path))
+                    resources = resource_usage(cuobjdump, cubin_path)
+                    print("   resources: " + resources)
+                    line = occupancy_line(resources, workgroup_threads(note))
+                    if line:
+                        print("   occupancy: " + line)
                 if nvdisasm:
                     sass, error = run(nvdisasm, "-c", cubin_path)
                     if sass is None:

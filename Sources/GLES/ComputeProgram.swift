@@ -34,7 +34,9 @@ public final class ComputeProgram {
         }
         self.uniformBlockBytes = blockBytes
         try checkGL("linking compute program '\(name)'")
-        if let dumpDirectory { try ProgramDump.write(program: program, name: name, glsl: glsl, into: dumpDirectory) }
+        if let dumpDirectory {
+            try ProgramDump.write(program: program, name: name, glsl: glsl, workgroupSize: workgroupSize, into: dumpDirectory)
+        }
     }
 
     public var invocationsPerWorkgroup: Int { workgroupSize.reduce(1, *) }

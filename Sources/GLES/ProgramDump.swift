@@ -9,9 +9,10 @@ import Foundation
 /// Each program gives three files named after its kernel and a hash of its GLSL (programs of one
 /// kernel with other overrides differ in their GLSL): `NAME-HASH.comp` (the source),
 /// `NAME-HASH.bin` (the binary, absent where the driver returns none) and `NAME-HASH.txt` (the
-/// binary format enum and its length, or why there is no binary).
+/// binary format enum and its length, or why there is no binary, and the workgroup size, from
+/// which `scripts/program_report.py` works out how many workgroups fit an SM).
 enum ProgramDump {
-    static func write(program: GLuint, name: String, glsl: String, into directory: String) throws {
+    static func write(program: GLuint, name: String, glsl: String, workgroupSize: [Int], into directory: String) throws {
         let folder = URL(fileURLWithPath: directory, isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -21,7 +22,7 @@ enum ProgramDump {
         let stem = "\(fileName(name))-\(hash(glsl))"
         var length: GLint = 0
         glGetProgramiv(program, gl(GL_PROGRAM_BINARY_LENGTH), &length)
-        var note = "program \(name)\n"
+        var note = "program \(name)\nworkgroup \(workgroupSize.map(String.init).joined(separator: " x "))\n"
         if length > 0 {
             var bytes = [UInt8](repeating: 0, count: Int(length))
             var written: GLsizei = 0

@@ -24,7 +24,7 @@ final class ProgramDumpTests: XCTestCase {
         let source = try String(contentsOf: folder.appendingPathComponent(stem + ".comp"), encoding: .utf8)
         XCTAssertEqual(source, Self.shader)
         let note = try String(contentsOf: folder.appendingPathComponent(stem + ".txt"), encoding: .utf8)
-        XCTAssertTrue(note.hasPrefix("program times three/a\n"), note)
+        XCTAssertTrue(note.hasPrefix("program times three/a\nworkgroup 4 x 1 x 1\n"), note)
         let binary = folder.appendingPathComponent(stem + ".bin")
         if FileManager.default.fileExists(atPath: binary.path) {
             let bytes = try Data(contentsOf: binary)
@@ -75,19 +75,46 @@ final class ProgramDumpTests: XCTestCase {
         try Data("program k_nv\nformat 0x8e21, 145 bytes\n".utf8).write(to: folder.appendingPathComponent("k_nv-0.txt"))
         try Data([UInt8](repeating: 7, count: 40)).write(to: folder.appendingPathComponent("k_other-0.bin"))
 
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/program_report.py")
+        let (status, output) = try python([Self.scripts.appendingPathComponent("program_report.py").path, folder.path, "--tools", folder.path])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("== k_nv-0\n   program k_nv | format 0x8e21, 145 bytes\n   ELF #0 at 10, 128 bytes"), output)
+        XCTAssertTrue(output.contains("== k_other-0\n   no ELF object in 40 bytes"), output)
+    }
+
+    /// The report's occupancy of an H100 SM: each bound on its own, the smallest wins.
+    func testTheReportWorksOutOccupancy() throws {
+        let (status, output) = try python(["-c", """
+            import sys; sys.path.insert(0, sys.argv[1]); import program_report as p
+            print(p.occupancy(128, 90, 21 * 1024 + 256))
+            print(p.occupancy(128, 90, 11 * 1024))
+            print(p.occupancy(256, 32, 0))
+            print(p.occupancy(1024, 24, 48 * 1024))
+            print(p.occupancy_line("Function f: REG:90 STACK:0 SHARED:21760 LOCAL:0", p.workgroup_threads(["program f", "workgroup 128 x 1 x 1"])))
+            """, Self.scripts.path])
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(output.split(separator: "\n").map(String.init), [
+            // 90 registers round up to 2 880 a warp: 5 workgroups of 4 warps; shared would allow 10.
+            "(5, 20, {'registers': 5, 'shared': 10, 'threads': 16})",
+            "(5, 20, {'registers': 5, 'shared': 19, 'threads': 16})",
+            "(8, 64, {'registers': 8, 'shared': 32, 'threads': 8})",
+            "(2, 64, {'registers': 2, 'shared': 4, 'threads': 2})",
+            "5 workgroups = 20 warps an SM on sm_90 (bounds: registers 5, shared 10, threads 16; shared with the full carve-out)",
+        ])
+    }
+
+    private static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts")
+
+    private func python(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, folder.path, "--tools", folder.path]
+        process.arguments = ["python3"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
-        XCTAssertTrue(output.contains("== k_nv-0\n   program k_nv | format 0x8e21, 145 bytes\n   ELF #0 at 10, 128 bytes"), output)
-        XCTAssertTrue(output.contains("== k_other-0\n   no ELF object in 40 bytes"), output)
+        return (process.terminationStatus, output.trimmingCharacters(in: .newlines))
     }
 }
