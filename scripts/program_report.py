@@ -151,6 +151,31 @@ def instruction_kinds(sass):
     return counts
 
 
+def nv_assembly(blob):
+    """The NV_gpu_program5 assembly text inside a binary (from `!!NV` to its END), or None."""
+    for text in printable_strings(blob):
+        at = text.find("!!NV")
+        if at >= 0:
+            body = text[at:]
+            end = body.find("\nEND")
+            return body[:end + 4] if end >= 0 else body
+    return None
+
+
+# Memory and synchronisation opcodes of the NV assembly (NV_gpu_program5, NV_shader_storage_buffer,
+# NV_compute_program5), with their modifiers.
+ASSEMBLY_OPS = re.compile(r"^\s*(LDB|STB|ATOMB|LOAD|STORE|ATOM|LDS|STS|ATOMS|MEMBAR|BAR|RED)(\.[A-Z0-9_.]+)?\b")
+
+
+def assembly_kinds(assembly):
+    counts = collections.Counter()
+    for line in assembly.splitlines():
+        match = ASSEMBLY_OPS.search(line)
+        if match:
+            counts[match.group(0).strip()] += 1
+    return counts
+
+
 def printable_strings(blob, minimum=12):
     return [s.decode("ascii", "replace") for s in re.findall(rb"[\x20-\x7e\t\n]{%d,}" % minimum, blob)]
 
@@ -182,8 +207,19 @@ def report(folder, match, sass_folder, tools):
             print("   " + " | ".join(note))
         objects = elf_objects(blob)
         if not objects:
+            assembly = nv_assembly(blob)
+            if assembly:
+                # NVIDIA's GLES binaries (driver 580) carry the NV_gpu_program5 assembly the
+                # driver compiled the GLSL to, not a cubin: its memory instructions and their
+                # modifiers (.COH coherent, .VOL volatile) still say how each access was made.
+                counts = assembly_kinds(assembly)
+                print(f"   NV assembly, {len(assembly.splitlines())} lines; memory: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+                if sass_folder:
+                    with open(os.path.join(sass_folder, f"{stem}.nvasm"), "w") as out:
+                        out.write(assembly)
+                continue
             print(f"   no ELF object in {len(blob)} bytes; first bytes {blob[:16].hex()}")
-            interesting = [s for s in printable_strings(blob) if re.search(r"!!NV|TEMP|LDB|STB|ATOM|MEMBAR|BAR|REG|nv", s)]
+            interesting = [s for s in printable_strings(blob) if re.search(r"TEMP|LDB|STB|ATOM|MEMBAR|BAR|REG|nv", s)]
             for text in interesting[:8]:
                 print("   string: " + text.strip().replace("\n", " ⏎ ")[:300])
             continue

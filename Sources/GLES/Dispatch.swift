@@ -56,6 +56,7 @@ extension GLContext {
         defer { dispatchNanoseconds &+= DispatchTime.now().uptimeNanoseconds - start }
         try bind(program, storage: storage, uniforms: uniforms)
         if counts.contains(0) { return }
+        stamp(storage, uniforms)
         glDispatchCompute(GLuint(counts[0]), GLuint(counts[1]), GLuint(counts[2]))
         try checkDispatch(program)
         if let flushEvery, flushEvery > 0 {
@@ -74,9 +75,20 @@ extension GLContext {
         }
         try arguments.checkRange("indirect dispatch arguments", offset: offset, count: 12)
         try bind(program, storage: storage, uniforms: uniforms)
+        stamp(storage + [StorageBinding(index: -1, buffer: arguments)], uniforms)
         glBindBuffer(gl(GL_DISPATCH_INDIRECT_BUFFER), arguments.glName)
         glDispatchComputeIndirect(GLintptr(offset))
         try checkDispatch(program)
+    }
+
+    /// Marks the buffers a launch about to be issued reads or writes, so that an upload into one
+    /// waits for it (`QueuedReads`).
+    private func stamp(_ storage: [StorageBinding], _ uniforms: [UniformBinding]) {
+        let serial = queuedReads.nextLaunch()
+        for binding in storage { binding.buffer.lastLaunch = serial }
+        for binding in uniforms {
+            if case .buffer(let buffer, _, _) = binding.source { buffer.lastLaunch = serial }
+        }
     }
 
     private func bind(_ program: ComputeProgram, storage: [StorageBinding], uniforms: [UniformBinding]) throws {

@@ -33,6 +33,8 @@ public final class GLContext {
     /// for the driver's own flush. `GLOptions.flushEvery` sets it.
     public var flushEvery: Int?
     var dispatchesSinceFlush = 0
+    /// Which buffers queued launches may still read (`QueuedReads`).
+    var queuedReads = QueuedReads()
 
     /// CPU nanoseconds spent in `dispatch` so far (checks, binding and the GL calls), so a
     /// profile can tell the driver's share of queueing time from the caller's.
@@ -160,6 +162,7 @@ public final class GLContext {
     public func finish() throws {
         try makeCurrent()
         glFinish()
+        queuedReads.allFinished(counting: false)
         try checkGL("glFinish")
     }
 

@@ -28,6 +28,8 @@ public final class GPUBuffer {
     /// The GL buffer name, for code that issues GL calls of its own (the HUD).
     public let glName: GLuint
     public let context: GLContext
+    /// The serial of the last launch that bound this buffer (`QueuedReads`); 0: none.
+    var lastLaunch: UInt64 = 0
 
     /// Uploads larger than this go to the driver in pieces, so a multi-GB tensor never needs a
     /// second multi-GB staging copy inside the driver.
@@ -81,6 +83,7 @@ public final class GPUBuffer {
         guard bytes.count > 0, let base = bytes.baseAddress else { return }
         try context.makeCurrent()
         if context.options.finishesBeforeUploads { glFinish() }
+        try context.waitForQueuedReads(of: self)
         // Orders this update after earlier shader writes to the same buffer.
         glMemoryBarrier(GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
         glBindBuffer(gl(GL_COPY_WRITE_BUFFER), glName)

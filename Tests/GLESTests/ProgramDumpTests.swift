@@ -74,11 +74,16 @@ final class ProgramDumpTests: XCTestCase {
         try Data(junk + elf + [UInt8]("tail...".utf8)).write(to: folder.appendingPathComponent("k_nv-0.bin"))
         try Data("program k_nv\nformat 0x8e21, 145 bytes\n".utf8).write(to: folder.appendingPathComponent("k_nv-0.txt"))
         try Data([UInt8](repeating: 7, count: 40)).write(to: folder.appendingPathComponent("k_other-0.bin"))
+        // As NVIDIA's GLES driver writes them: the NV assembly the GLSL became, as text.
+        let assembly = "!!NVcp5.0\nGROUP_SIZE 64;\nMAIN:\n LDB.U32.COH R0.x, R1.x, sbo_buf1[0];\n MEMBAR.CTA;\n BAR;\n"
+            + " ATOMB.ADD.U32 R2.x, R3.x, sbo_buf15[0];\n LDB.U32.COH R4.x, R1.x, sbo_buf1[4];\nEND\n"
+        try Data([0x0b, 0, 0, 0] + [UInt8](assembly.utf8) + [0, 1, 2]).write(to: folder.appendingPathComponent("k_asm-0.bin"))
 
         let (status, output) = try python([Self.scripts.appendingPathComponent("program_report.py").path, folder.path, "--tools", folder.path])
         XCTAssertEqual(status, 0, output)
         XCTAssertTrue(output.contains("== k_nv-0\n   program k_nv | format 0x8e21, 145 bytes\n   ELF #0 at 10, 128 bytes"), output)
         XCTAssertTrue(output.contains("== k_other-0\n   no ELF object in 40 bytes"), output)
+        XCTAssertTrue(output.contains("== k_asm-0\n   NV assembly, 9 lines; memory: ATOMB.ADD.U32 1, BAR 1, LDB.U32.COH 2, MEMBAR.CTA 1"), output)
     }
 
     /// The report's occupancy of an H100 SM: each bound on its own, the smallest wins.

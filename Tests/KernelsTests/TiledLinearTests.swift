@@ -170,7 +170,8 @@ final class TiledLinearTests: XCTestCase {
         card.maxComputeWorkGroupSize = [1024, 1024, 64]
         card.maxComputeSharedMemorySize = 48 * 1024
         let wide = KernelTuning.wide
-        XCTAssertNil(TiledLinearShape(rowThreads: wide.tiled.rowGroups, tokenTile: wide.tiled.tokenTile, tokenVecs: wide.tiled.tokenVecs)
+        XCTAssertNil(TiledLinearShape(rowThreads: wide.tiled.rowGroups, tokenTile: wide.tiled.tokenTile, tokenVecs: wide.tiled.tokenVecs,
+                                      stepColumns: wide.tiled.stepColumns)
             .problem(limits: card))
         for (rowThreads, tile, vecs) in [(16, 32, 1), (32, 64, 2), (16, 64, 2), (32, 32, 2), (32, 32, 1)] {
             let shape = TiledLinearShape(rowThreads: rowThreads, tokenTile: tile, tokenVecs: vecs)

@@ -156,7 +156,7 @@ public struct KernelTuning: Sendable, Equatable {
 
     /// Sizes for discrete GPUs (1024 invocations, 48 KiB shared memory): two warps per row,
     /// 8-token tiles, 128-query prefill tiles with rows in registers, grouped MoE from 32 slots
-    /// per expert, per-slot MoE kernels a warp a row. Why each value: BENCHMARKS.md, "Kernel
+    /// per expert, tiled prefill kernels in half steps, per-slot MoE kernels a warp a row. Why each value: BENCHMARKS.md, "Kernel
     /// tuning" (H200, synthetic 20b).
     public static let wide: KernelTuning = {
         var t = KernelTuning(linear: Linear(workgroup: 256, threadsPerRow: 64, tokenTile: 8), elementWorkgroup: 128,
@@ -168,6 +168,10 @@ public struct KernelTuning: Sendable, Equatable {
         t.grouped.groupingWorkgroup = 1024
         t.tiled.minTokens = 32
         t.tiled.rowGroups = 16
+        // Half steps: 2525 → 2997 tok/s for a 512-token prefill of synthetic 20b on the H100
+        // (BENCHMARKS.md, session 11).
+        t.grouped.stepColumns = 16
+        t.tiled.stepColumns = 16
         t.prefillBatch = 512
         t.moe = MoE(workgroup: 128, gateUpThreadsPerRow: 32, downThreadsPerRow: 32)
         return t

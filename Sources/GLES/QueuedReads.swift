@@ -1,0 +1,68 @@
+import CGLES
+import Foundation
+
+/// Which buffers launches still queued on the GPU may read, so that an upload never changes
+/// data under them.
+///
+/// GL orders glBufferSubData after every command queued before it, but on the H100 (driver
+/// 580.159.04) an upload of a prefill step's token ids, queued while the step before was still
+/// waiting to run, reached the buffer before that step's embedding launch read it: a prompt
+/// prefilled in several steps then embedded the wrong tokens (BENCHMARKS.md, session 11; a
+/// glFinish before every upload made the output right). So every launch stamps the buffers it
+/// binds with its serial number, and an upload into a buffer stamped after the last completed
+/// wait first waits for the queued work (a fence: cheap when the GPU is already idle, as it is
+/// between decode steps, which read their results back).
+struct QueuedReads {
+    /// Launches issued so far; the serial of the latest.
+    private(set) var issued: UInt64 = 0
+    /// Every launch with a serial at or below this has finished on the GPU.
+    private(set) var finished: UInt64 = 0
+    /// Waits for queued work done because of this bookkeeping (tests and telemetry).
+    private(set) var waits = 0
+
+    /// The serial of the launch about to be issued.
+    mutating func nextLaunch() -> UInt64 {
+        issued += 1
+        return issued
+    }
+
+    /// Whether a buffer last bound by launch `serial` may still be read by queued work.
+    func mayBeRead(lastLaunch serial: UInt64) -> Bool { serial > finished }
+
+    /// Everything issued so far has finished (after glFinish or a signalled fence).
+    mutating func allFinished(counting wait: Bool) {
+        finished = issued
+        if wait { waits += 1 }
+    }
+}
+
+extension GLContext {
+    /// Waits until no queued launch may read `buffer` (see `QueuedReads`): a fence placed now
+    /// and waited for in slices, so a GPU that makes no progress for a minute is an error, not a
+    /// hang.
+    func waitForQueuedReads(of buffer: GPUBuffer) throws {
+        guard queuedReads.mayBeRead(lastLaunch: buffer.lastLaunch) else { return }
+        guard let sync = glFenceSync(GLenum(GL_SYNC_GPU_COMMANDS_COMPLETE), 0) else {
+            glFinish()
+            queuedReads.allFinished(counting: true)
+            return
+        }
+        defer { glDeleteSync(sync) }
+        let deadline = Date().addingTimeInterval(60)
+        while true {
+            switch glClientWaitSync(sync, GLbitfield(GL_SYNC_FLUSH_COMMANDS_BIT), 100_000_000) {
+            case GLenum(GL_ALREADY_SIGNALED), GLenum(GL_CONDITION_SATISFIED):
+                queuedReads.allFinished(counting: true)
+                return
+            case GLenum(GL_TIMEOUT_EXPIRED):
+                if Date() > deadline {
+                    throw GLESError.glError(operation: "waiting for queued launches that read '\(buffer.label)' before uploading into it",
+                                            code: "no progress in 60 s")
+                }
+            default:
+                throw GLESError.glError(operation: "glClientWaitSync before uploading into '\(buffer.label)'",
+                                        code: takeGLError().map(glErrorName) ?? "GL_WAIT_FAILED")
+            }
+        }
+    }
+}
