@@ -171,14 +171,17 @@ public final class GPUBuffer {
         guard destination.count > 0 else { return }
         try context.makeCurrent()
         glMemoryBarrier(GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
+        let fence = context.fenceBeforeReadback()
         glBindBuffer(gl(GL_COPY_READ_BUFFER), glName)
         guard let mapped = glMapBufferRange(gl(GL_COPY_READ_BUFFER), GLintptr(offset), GLsizeiptr(destination.count),
                                             GLbitfield(GL_MAP_READ_BIT)) else {
+            if let fence { glDeleteSync(fence.sync) }
             let code = takeGLError().map(glErrorName) ?? "no GL error"
             throw GLESError.mapFailed(buffer: label, offset: offset, byteCount: destination.count, code: code)
         }
         destination.copyMemory(from: UnsafeRawBufferPointer(start: mapped, count: destination.count))
         glUnmapBuffer(gl(GL_COPY_READ_BUFFER))
+        context.noteFinished(fence)
         try checkGL("reading '\(label)' at \(offset), \(destination.count) bytes")
     }
 

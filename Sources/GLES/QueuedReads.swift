@@ -34,9 +34,32 @@ struct QueuedReads {
         finished = issued
         if wait { waits += 1 }
     }
+
+    /// Every launch up to `serial` has finished (a fence placed after it has signalled).
+    mutating func finished(upTo serial: UInt64) {
+        finished = max(finished, serial)
+    }
 }
 
 extension GLContext {
+    /// A fence after everything queued, placed before a readback: once the readback has waited
+    /// for its buffer, `noteFinished(_:)` checks the fence without waiting. A decode step reads
+    /// its sampler's record after its last launch, so the fence has signalled by then and the
+    /// next step's upload of its token id need not wait.
+    func fenceBeforeReadback() -> (sync: GLsync, serial: UInt64)? {
+        guard let sync = glFenceSync(GLenum(GL_SYNC_GPU_COMMANDS_COMPLETE), 0) else { return nil }
+        return (sync, queuedReads.issued)
+    }
+
+    func noteFinished(_ fence: (sync: GLsync, serial: UInt64)?) {
+        guard let fence else { return }
+        switch glClientWaitSync(fence.sync, 0, 0) {
+        case GLenum(GL_ALREADY_SIGNALED), GLenum(GL_CONDITION_SATISFIED): queuedReads.finished(upTo: fence.serial)
+        default: break
+        }
+        glDeleteSync(fence.sync)
+    }
+
     /// Waits until no queued launch may read `buffer` (see `QueuedReads`): a fence placed now
     /// and waited for in slices, so a GPU that makes no progress for a minute is an error, not a
     /// hang.

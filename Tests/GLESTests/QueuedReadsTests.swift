@@ -49,6 +49,23 @@ final class QueuedReadsTests: XCTestCase {
         XCTAssertEqual(context.queuedReads.waits, waitsAfterFinish)
     }
 
+    /// A readback of what the last launch wrote leaves nothing queued (its fence has signalled),
+    /// so the next upload into a buffer that launch read does not wait: a decode step's token id.
+    func testAReadbackAfterTheLastLaunchSparesTheNextUploadItsWait() throws {
+        let context = try SharedContext.get()
+        let program = try context.makeProgram(name: "copy_plus_one", glsl: Self.copyShader)
+        let input = try context.makeBuffer(array: [UInt32(5), 6, 7, 8], label: "token ids")
+        let output = try context.makeBuffer(byteCount: 16, label: "record")
+        try context.dispatch(program, storage: [StorageBinding(index: 0, buffer: input), StorageBinding(index: 1, buffer: output)],
+                             groups: (1, 1, 1))
+        context.barrier()
+        XCTAssertEqual(try output.readUInt32s(count: 4), [6, 7, 8, 9])
+        let waits = context.queuedReads.waits
+        XCTAssertFalse(context.queuedReads.mayBeRead(lastLaunch: input.lastLaunch))
+        try input.upload([UInt32(1), 1, 1, 1])
+        XCTAssertEqual(context.queuedReads.waits, waits)
+    }
+
     func testSerialsCountLaunches() {
         var reads = QueuedReads()
         XCTAssertFalse(reads.mayBeRead(lastLaunch: 0), "a buffer no launch bound is never waited for")
@@ -58,6 +75,11 @@ final class QueuedReadsTests: XCTestCase {
         reads.allFinished(counting: true)
         XCTAssertFalse(reads.mayBeRead(lastLaunch: b))
         XCTAssertEqual(reads.waits, 1)
-        XCTAssertTrue(reads.mayBeRead(lastLaunch: reads.nextLaunch()))
+        let c = reads.nextLaunch(), d = reads.nextLaunch()
+        reads.finished(upTo: c)
+        XCTAssertFalse(reads.mayBeRead(lastLaunch: c))
+        XCTAssertTrue(reads.mayBeRead(lastLaunch: d))
+        reads.finished(upTo: a)
+        XCTAssertFalse(reads.mayBeRead(lastLaunch: c), "finished never goes back")
     }
 }
