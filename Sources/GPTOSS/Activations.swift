@@ -5,8 +5,13 @@ import Kernels
 /// per token; the names say what each holds (shapes per token).
 final class Activations {
     let batch: Int
-    /// Token ids of the step: [batch] u32.
-    let tokenIDs: GPUBuffer
+    /// Token ids of the step: [batch] u32. Two buffers taken in turn (`nextTokenIDs`): a step's
+    /// upload then goes into the buffer the step before last read, so it waits (`QueuedReads`)
+    /// only when the CPU has queued two steps ahead of the GPU, and a prefill in several steps
+    /// keeps queueing one step while the GPU runs the one before.
+    private(set) var tokenIDs: GPUBuffer
+    private let tokenIDBuffers: [GPUBuffer]
+    private var tokenIDTurn = 0
     /// The residual stream x: [batch][hidden].
     let residual: GPUBuffer
     /// rmsnorm output (attn_norm, then ffn_norm): [batch][hidden].
@@ -42,7 +47,8 @@ final class Activations {
         func floats(_ count: Int, _ label: String) throws -> GPUBuffer {
             try context.makeBuffer(byteCount: max(count, 4) * 4, label: "act.\(label)")
         }
-        tokenIDs = try floats(batch, "token_ids")
+        tokenIDBuffers = try [floats(batch, "token_ids.0"), floats(batch, "token_ids.1")]
+        tokenIDs = tokenIDBuffers[0]
         residual = try floats(batch * c.embeddingLength, "residual")
         normed = try floats(batch * c.embeddingLength, "normed")
         qkv = try floats(batch * qkvWidth, "qkv")
@@ -63,8 +69,16 @@ final class Activations {
 
     /// Bytes these buffers take for `batch` tokens (for the up-front memory check).
     static func byteCount(config c: ModelConfig, batch: Int) -> Int {
+        // + 2: the two token-id buffers.
         let perToken = 3 * c.embeddingLength + c.qWidth * 2 + 2 * c.kvWidth + c.expertCount
-            + 2 * c.expertUsedCount + c.expertUsedCount * c.expertFeedForwardLength + c.vocabularySize + 1
+            + 2 * c.expertUsedCount + c.expertUsedCount * c.expertFeedForwardLength + c.vocabularySize + 2
         return 4 * (batch * perToken + LogitSummary.wordCount(candidates: SamplingParameters.maxCandidates))
+    }
+
+    /// The token-id buffer of the next step (the other one of the two), made the current one.
+    func nextTokenIDs() -> GPUBuffer {
+        tokenIDTurn = 1 - tokenIDTurn
+        tokenIDs = tokenIDBuffers[tokenIDTurn]
+        return tokenIDs
     }
 }

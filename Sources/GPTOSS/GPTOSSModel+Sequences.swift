@@ -46,7 +46,7 @@ extension GPTOSSModel {
         for part in parts { try check(part.tokens, cache: caches[part.slot]) }
         let shape = StepShape(parts: parts.map { (caches[$0.slot], $0.tokens.count) }, logits: logits)
         try shape.validate(batch: batch)
-        try buffers.tokenIDs.upload(parts.flatMap(\.tokens).map { UInt32($0) })
+        try buffers.nextTokenIDs().upload(parts.flatMap(\.tokens).map { UInt32($0) })
         try run(shape)
     }
 

@@ -286,7 +286,7 @@ public final class GPTOSSModel {
     /// result with `summary(_:)`.
     public func decodeFedOnGPU(_ sampler: Sampler) throws {
         try check([0])
-        try buffers.tokenIDs.copy(from: buffers.summary, sourceOffset: 0, to: 0, byteCount: 4)
+        try buffers.nextTokenIDs().copy(from: buffers.summary, sourceOffset: 0, to: 0, byteCount: 4)
         try step([0], uploadTokens: false, logits: .last)
         try reduceLastLogits(sampler)
     }
@@ -295,7 +295,7 @@ public final class GPTOSSModel {
     @discardableResult
     private func step(_ tokens: [Int], uploadTokens: Bool = true, logits: LogitRows,
                       wanted: Set<Intermediate> = []) throws -> [Intermediate: [Float]] {
-        if uploadTokens { try buffers.tokenIDs.upload(tokens.map { UInt32($0) }) }
+        if uploadTokens { try buffers.nextTokenIDs().upload(tokens.map { UInt32($0) }) }
         return try run(StepShape(cache: cache, tokens: tokens.count, logits: logits, wanted: wanted))
     }
 
