@@ -106,39 +106,33 @@ final class GroupedExpertTests: XCTestCase {
     /// MXFP4 and Q8_0, with partial token tiles and an expert that gets no slot.
     func testGroupedMoEEveryTileShape() throws {
         var rng = SeededRNG(test: "moe-grouped-shapes")
-        let shapes: [(rowThreads: Int, tile: Int, vecs: Int)] = [(8, 8, 1), (12, 16, 1), (8, 32, 1), (16, 32, 2), (16, 64, 2)]
-        for (i, shape) in shapes.enumerated() {
-            var tuning = KernelTuning.portable
-            tuning.grouped.rowGroups = shape.rowThreads
-            tuning.grouped.tokenVecs = shape.vecs
-            tuning.grouped.maxTokenTile = 64
-            let kernels = try GPU.library(tuning: tuning)
-            let format: WeightFormat = i % 2 == 0 ? .mxfp4 : .q8_0
-            let ids = unevenIDs(tokens: 45, k: 4, experts: 8, rng: &rng)
-            try checkGroupedBlock(kernels: kernels, format: format, experts: 8, hidden: 96, ff: 64, k: 4, tokens: 45,
-                                  ids: ids, expertsPerChunk: nil, tokenTile: shape.tile, rng: &rng)
-        }
+        try checkShapes([(8, 8, 1), (12, 16, 1), (8, 32, 1), (16, 32, 2), (16, 64, 2)], stepColumns: 32, rng: &rng)
     }
 
     /// Half steps (16 columns a step) in both grouped kernels, MXFP4 and Q8_0, with 4 and 8
     /// tokens a thread and partial token tiles.
     func testGroupedMoEHalfSteps() throws {
         var rng = SeededRNG(test: "moe-grouped-half-steps")
-        let shapes: [(rowThreads: Int, tile: Int, vecs: Int)] = [(16, 32, 1), (16, 64, 2), (8, 8, 1)]
+        try checkShapes([(16, 32, 1), (16, 64, 2), (8, 8, 1)], stepColumns: 16, rng: &rng)
+        XCTAssertEqual(GroupedShape(rowThreads: 16, tokenTile: 32, tokenVecs: 1, stepColumns: 24).problem(limits: GPU.context.limits),
+                       "groupedStepColumns 24 must be 16 or 32")
+    }
+
+    /// One grouped MoE block (gate/up and down) per shape (row threads, token tile, vec4s of
+    /// tokens a thread), alternating MXFP4 and Q8_0, against the reference.
+    private func checkShapes(_ shapes: [(rowThreads: Int, tile: Int, vecs: Int)], stepColumns: Int, rng: inout SeededRNG) throws {
         for (i, shape) in shapes.enumerated() {
             var tuning = KernelTuning.portable
             tuning.grouped.rowGroups = shape.rowThreads
             tuning.grouped.tokenVecs = shape.vecs
             tuning.grouped.maxTokenTile = 64
-            tuning.grouped.stepColumns = 16
+            tuning.grouped.stepColumns = stepColumns
             let kernels = try GPU.library(tuning: tuning)
             let format: WeightFormat = i % 2 == 0 ? .mxfp4 : .q8_0
             let ids = unevenIDs(tokens: 45, k: 4, experts: 8, rng: &rng)
             try checkGroupedBlock(kernels: kernels, format: format, experts: 8, hidden: 96, ff: 64, k: 4, tokens: 45,
                                   ids: ids, expertsPerChunk: nil, tokenTile: shape.tile, rng: &rng)
         }
-        XCTAssertEqual(GroupedShape(rowThreads: 16, tokenTile: 32, tokenVecs: 1, stepColumns: 24).problem(limits: GPU.context.limits),
-                       "groupedStepColumns 24 must be 16 or 32")
     }
 
     /// The `wide` tuning's shapes (and the variants to time) fit an NVIDIA card's limits (1024
