@@ -3,7 +3,10 @@
 (NAME-HASH.bin driver binary, .comp GLSL, .txt note) and reports, per program, what can be read
 from its binary.
 
-NVIDIA's program binaries embed the compiled code as ELF objects (cubins). For each one found
+NVIDIA's GLES driver (580) puts the NV_gpu_program5 assembly it compiled the GLSL to in its
+binaries (`!!NVcp5.0` ... `END`): the report counts that assembly's memory and synchronisation
+instructions by modifier (.COH coherent, .VOL volatile, MEMBAR scopes) and `--sass DIR` writes it
+out. Binaries that embed the machine code as ELF objects (cubins) are read further: for each one
 this prints the registers a thread and the shared memory a workgroup (from `cuobjdump
 --dump-resource-usage`), how many workgroups and warps that lets an H100 SM hold (with the
 workgroup size from the dump's note) and, from `nvdisasm`, how many
