@@ -11,6 +11,8 @@ extension GPUBuffer {
         let count = count ?? (byteCount - offset)
         try checkRange("map for writing", offset: offset, count: count)
         try context.makeCurrent()
+        // As `upload`: never write under a queued launch that reads the buffer (`QueuedReads`).
+        try context.waitForQueuedReads(of: self)
         glMemoryBarrier(GLbitfield(GL_BUFFER_UPDATE_BARRIER_BIT))
         glBindBuffer(gl(GL_COPY_WRITE_BUFFER), glName)
         let whole = offset == 0 && count == byteCount
