@@ -10,8 +10,9 @@
 // + 3) and TOKEN_TILE = 4 * TOKEN_VECS * TOKEN_THREADS consecutive tokens. The columns go 32
 // at a time (one block of every format; 16 with half steps, lib/tiles.wesl) through shared
 // memory, decoded to f32 and transposed (w_tile[at(q, p)] = rows 4q .. 4q + 3 at column p,
-// x_tile[at(v, p)] = tokens 4v .. 4v + 3), so the inner loop is 2 + TOKEN_VECS vec4 shared loads per 32 * TOKEN_VECS multiply-adds into 8 or
-// 16 named vec4 sums (never an indexed array: a compiler may put those in local memory). The
+// x_tile[at(v, p)] = tokens 4v .. 4v + 3), so the inner loop is 2 + TOKEN_VECS vec4 shared
+// loads per 32 * TOKEN_VECS multiply-adds into 8 or 16 named vec4 sums (never an indexed
+// array: a compiler may put those in local memory). The
 // next block's raw words (and activation vec4s) are loaded into registers before this block's
 // multiply-adds; only raw words cross a step, never decoded floats.
 // Bounds: weight rows past `rows` re-read the last row and are never stored; tokens past

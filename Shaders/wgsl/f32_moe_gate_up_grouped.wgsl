@@ -12,8 +12,9 @@
 // TOKEN_THREADS tokens. The columns go 32 at a time (one block of every format; 16 with half
 // steps, lib/tiles.wesl) through shared memory, decoded to f32 and transposed: w_tile[at(q, p)]
 // = rows 4q .. 4q + 3 at column p, x_tile[at(v, p)] = tokens 4v .. 4v + 3 at column p, so the
-// inner loop reads whole vec4s along rows and along tokens. Thread (rt, tt) keeps gate and up rows 4 rt .. 4 rt + 3 (the SwiGLU pairs sit
-// in one thread) times tokens 4 tt .. + 3 (and 4 (TOKEN_THREADS + tt) .. + 3 with TOKEN_VECS = 2)
+// inner loop reads whole vec4s along rows and along tokens. Thread (rt, tt) keeps gate and up
+// rows 4 rt .. 4 rt + 3 (the SwiGLU pairs sit in one thread) times tokens 4 tt .. + 3 (and
+// 4 (TOKEN_THREADS + tt) .. + 3 with TOKEN_VECS = 2)
 // in 8 or 16 named vec4 sums: 2 + TOKEN_VECS vec4 loads from shared memory per 32 * TOKEN_VECS
 // multiply-adds. In a warp (TOKEN_THREADS = 8) 4 row threads share 8 token threads: the loads
 // are 4 or 8 distinct consecutive vec4s, conflict-free broadcasts.

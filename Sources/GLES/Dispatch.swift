@@ -75,17 +75,19 @@ extension GLContext {
         }
         try arguments.checkRange("indirect dispatch arguments", offset: offset, count: 12)
         try bind(program, storage: storage, uniforms: uniforms)
-        stamp(storage + [StorageBinding(index: -1, buffer: arguments)], uniforms)
+        stamp(storage, uniforms, arguments: arguments)
         glBindBuffer(gl(GL_DISPATCH_INDIRECT_BUFFER), arguments.glName)
         glDispatchComputeIndirect(GLintptr(offset))
         try checkDispatch(program)
     }
 
-    /// Marks the buffers a launch about to be issued reads or writes, so that an upload into one
+    /// Marks the buffers a launch about to be issued reads or writes (with an indirect launch's
+    /// `arguments`), so that an upload into one
     /// waits for it (`QueuedReads`).
-    private func stamp(_ storage: [StorageBinding], _ uniforms: [UniformBinding]) {
+    private func stamp(_ storage: [StorageBinding], _ uniforms: [UniformBinding], arguments: GPUBuffer? = nil) {
         let serial = queuedReads.nextLaunch()
         for binding in storage { binding.buffer.lastLaunch = serial }
+        arguments?.lastLaunch = serial
         for binding in uniforms {
             if case .buffer(let buffer, _, _) = binding.source { buffer.lastLaunch = serial }
         }

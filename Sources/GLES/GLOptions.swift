@@ -24,9 +24,9 @@ public struct GLOptions: Sendable, Equatable {
     /// that mis-orders such an upload from a fault of ours.
     public var finishesBeforeUploads = false
     /// A folder that receives every linked program's driver binary (glGetProgramBinary) beside
-    /// its GLSL (`GPTOSS_GL_DUMP_PROGRAMS`, a diagnostic): on NVIDIA the binary carries the
-    /// compiled machine code, which `scripts/program_report.py` reads for register counts and
-    /// how loads were compiled. nil: nothing is written.
+    /// its GLSL (`GPTOSS_GL_DUMP_PROGRAMS`, a diagnostic): NVIDIA's GLES driver puts the NV
+    /// assembly it compiled the GLSL to in the binary, which `scripts/program_report.py` reads
+    /// for how each memory access was compiled. nil: nothing is written.
     public var programDumpDirectory: String?
 
     /// The bounds of `maxUniformBlocksInFlight`.

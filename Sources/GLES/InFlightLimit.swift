@@ -36,7 +36,7 @@ final class InFlightLimit {
             fences.append((count, sync))
         }
         while let oldest = fences.first, oldest.before <= count - limit {
-            try wait(oldest.sync)
+            try waitForFence(oldest.sync, operation: "waiting for the GPU to finish queued dispatches")
             glDeleteSync(oldest.sync)
             fences.removeFirst()
             completedBefore = oldest.before
@@ -52,22 +52,20 @@ final class InFlightLimit {
         fences.removeAll()
         completedBefore = count
     }
+}
 
-    /// Waits for `sync` in short slices; a GPU that makes no progress for a minute is an error,
-    /// not a hang.
-    private func wait(_ sync: GLsync) throws {
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            switch glClientWaitSync(sync, GLbitfield(GL_SYNC_FLUSH_COMMANDS_BIT), 100_000_000) {
-            case GLenum(GL_ALREADY_SIGNALED), GLenum(GL_CONDITION_SATISFIED):
-                return
-            case GLenum(GL_TIMEOUT_EXPIRED):
-                if Date() > deadline {
-                    throw GLESError.glError(operation: "waiting for the GPU to finish queued dispatches", code: "no progress in 60 s")
-                }
-            default:
-                throw GLESError.glError(operation: "glClientWaitSync", code: takeGLError().map(glErrorName) ?? "GL_WAIT_FAILED")
-            }
+/// Waits for `sync` in slices of 100 ms; a GPU that makes no progress for a minute is an error
+/// naming `operation`, not a hang. The caller deletes the sync.
+func waitForFence(_ sync: GLsync, operation: String) throws {
+    let deadline = Date().addingTimeInterval(60)
+    while true {
+        switch glClientWaitSync(sync, GLbitfield(GL_SYNC_FLUSH_COMMANDS_BIT), 100_000_000) {
+        case GLenum(GL_ALREADY_SIGNALED), GLenum(GL_CONDITION_SATISFIED):
+            return
+        case GLenum(GL_TIMEOUT_EXPIRED):
+            if Date() > deadline { throw GLESError.glError(operation: operation, code: "no progress in 60 s") }
+        default:
+            throw GLESError.glError(operation: "glClientWaitSync (\(operation))", code: takeGLError().map(glErrorName) ?? "GL_WAIT_FAILED")
         }
     }
 }

@@ -17,7 +17,7 @@ struct QueuedReads {
     private(set) var issued: UInt64 = 0
     /// Every launch with a serial at or below this has finished on the GPU.
     private(set) var finished: UInt64 = 0
-    /// Waits for queued work done because of this bookkeeping (tests and telemetry).
+    /// Waits for queued work done because of this bookkeeping (the tests count them).
     private(set) var waits = 0
 
     /// The serial of the launch about to be issued.
@@ -61,8 +61,8 @@ extension GLContext {
     }
 
     /// Waits until no queued launch may read `buffer` (see `QueuedReads`): a fence placed now
-    /// and waited for in slices, so a GPU that makes no progress for a minute is an error, not a
-    /// hang.
+    /// and waited for (`waitForFence`: a GPU that makes no progress for a minute is an error,
+    /// not a hang).
     func waitForQueuedReads(of buffer: GPUBuffer) throws {
         guard queuedReads.mayBeRead(lastLaunch: buffer.lastLaunch) else { return }
         guard let sync = glFenceSync(GLenum(GL_SYNC_GPU_COMMANDS_COMPLETE), 0) else {
@@ -71,21 +71,7 @@ extension GLContext {
             return
         }
         defer { glDeleteSync(sync) }
-        let deadline = Date().addingTimeInterval(60)
-        while true {
-            switch glClientWaitSync(sync, GLbitfield(GL_SYNC_FLUSH_COMMANDS_BIT), 100_000_000) {
-            case GLenum(GL_ALREADY_SIGNALED), GLenum(GL_CONDITION_SATISFIED):
-                queuedReads.allFinished(counting: true)
-                return
-            case GLenum(GL_TIMEOUT_EXPIRED):
-                if Date() > deadline {
-                    throw GLESError.glError(operation: "waiting for queued launches that read '\(buffer.label)' before uploading into it",
-                                            code: "no progress in 60 s")
-                }
-            default:
-                throw GLESError.glError(operation: "glClientWaitSync before uploading into '\(buffer.label)'",
-                                        code: takeGLError().map(glErrorName) ?? "GL_WAIT_FAILED")
-            }
-        }
+        try waitForFence(sync, operation: "waiting for queued launches that read '\(buffer.label)' before uploading into it")
+        queuedReads.allFinished(counting: true)
     }
 }

@@ -9,7 +9,7 @@ final class Activations {
     /// upload then goes into the buffer the step before last read, so it waits (`QueuedReads`)
     /// only when the CPU has queued two steps ahead of the GPU, and a prefill in several steps
     /// keeps queueing one step while the GPU runs the one before.
-    private(set) var tokenIDs: GPUBuffer
+    var tokenIDs: GPUBuffer { tokenIDBuffers[tokenIDTurn] }
     private let tokenIDBuffers: [GPUBuffer]
     private var tokenIDTurn = 0
     /// The residual stream x: [batch][hidden].
@@ -48,7 +48,6 @@ final class Activations {
             try context.makeBuffer(byteCount: max(count, 4) * 4, label: "act.\(label)")
         }
         tokenIDBuffers = try [floats(batch, "token_ids.0"), floats(batch, "token_ids.1")]
-        tokenIDs = tokenIDBuffers[0]
         residual = try floats(batch * c.embeddingLength, "residual")
         normed = try floats(batch * c.embeddingLength, "normed")
         qkv = try floats(batch * qkvWidth, "qkv")
@@ -78,7 +77,6 @@ final class Activations {
     /// The token-id buffer of the next step (the other one of the two), made the current one.
     func nextTokenIDs() -> GPUBuffer {
         tokenIDTurn = 1 - tokenIDTurn
-        tokenIDs = tokenIDBuffers[tokenIDTurn]
         return tokenIDs
     }
 }
