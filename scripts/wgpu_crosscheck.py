@@ -8,9 +8,11 @@ Two checks per kernel:
 2. Same numbers: the kernel runs on wgpu and, from the committed Shaders/glsl/<name>.comp, on
    GLES through EGL (Mesa llvmpipe here, via ctypes), on identical seeded inputs built from the
    reflection JSON (parameter-struct members get small positive integers or floats, arrays get
-   random data), with a fixed dispatch. Every read_write buffer must agree: integers exactly,
-   floats within a relative tolerance. Differences show semantics the translator got wrong (or a
-   kernel reading workgroup memory before writing it: WebGPU zero-fills it, we do not).
+   random data; MAIN_PARAMS and INPUT_BUILDERS give the kernels that would otherwise find no
+   work consistent values), with a fixed dispatch. Every read_write buffer must agree: integers
+   exactly, floats within a relative tolerance, and the kernel must have written something.
+   Differences show semantics the translator got wrong (or a kernel reading workgroup memory
+   before writing it: WebGPU zero-fills it, we do not).
 
 Usage (from the repository root):
     XDG_RUNTIME_DIR=/tmp/xdg python3 scripts/wgpu_crosscheck.py [--validate-only] [kernel ...]
@@ -379,7 +381,45 @@ SUBGROUP_PARAMS = {
                                "data_vec4_per_row": 4, "scale_words_per_row": 4, "has_bias": 1},
     "f32_moe_down_sum": {"rows": 13, "cols": 128, "expert_begin": 0, "expert_end": 16,
                          "data_vec4_per_row": 4, "scale_words_per_row": 4, "has_bias": 1},
+    # warm_mask is 0 in real launches (else every workgroup writes normed[0], racing); n_groups
+    # is the dispatch's workgroup count, so that the last one (counter_zeroed) runs the router.
+    "f32_out_router_decode": {"warm_mask": 0, "n_groups": 2},
 }
+# Parameter values for check 2 where the generic ones (equal small integers) leave a kernel with
+# nothing to do: an empty expert range, or a first token past the last. The MoE decode kernels
+# take the subgroup check's values; the grouped MoE kernels also get a consistent grouping
+# (grouped_inputs). Rows that are not a multiple of the row tile exercise the edge handling.
+MAIN_PARAMS = dict(SUBGROUP_PARAMS, **{
+    "f32_kv_append": {"first_token": 0},
+    "f32_moe_gate_up_grouped": {"n_slots": 24, "k": 4, "rows": 100, "cols": 64, "expert_begin": 0, "expert_end": 4,
+                                "has_bias": 1, "data_vec4_per_row": 2, "scale_words_per_row": 4},
+    "f32_moe_down_grouped": {"n_slots": 24, "k": 4, "rows": 200, "cols": 64, "expert_begin": 0, "expert_end": 4,
+                             "has_bias": 1, "data_vec4_per_row": 2, "scale_words_per_row": 4},
+})
+del MAIN_PARAMS["f32_linear"]   # its generic values already give work; these fix one token
+
+
+def grouped_inputs(inputs, rng):
+    """What f32_moe_group would hand the grouped kernels for MAIN_PARAMS' 24 slots: the slots
+    sorted by expert (a shuffled order, as any choice of experts gives) and two tiles, one per
+    workgroup row of the dispatch: 20 slots of expert 1 and 4 of expert 3."""
+    order = list(range(24))
+    rng.shuffle(order)
+    sorted_words = bytearray(inputs["sorted"])
+    sorted_words[:96] = struct.pack("<24I", *order)
+    inputs["sorted"] = bytes(sorted_words)
+    tiles = bytearray(inputs["tiles"])
+    tiles[:48] = struct.pack("<12I", 2, 24, 0, 0, 1, 0, 20, 0, 3, 20, 4, 0)
+    inputs["tiles"] = bytes(tiles)
+
+
+def counter_zeroed(inputs, rng):
+    """The finished-workgroup counter as a launch finds it: zero (the last workgroup resets it)."""
+    inputs["counter"] = bytes(len(inputs["counter"]))
+
+
+INPUT_BUILDERS = {"f32_moe_gate_up_grouped": grouped_inputs, "f32_moe_down_grouped": grouped_inputs,
+                  "f32_out_router_decode": counter_zeroed}
 # Override sets each kernel is checked with (besides SUBGROUPS and THREADS_PER_ROW).
 SUBGROUP_VARIANTS = {
     "f32_linear": [{}, {"NORMALIZE": 1}, {"WEIGHT_FORMAT": 4}],
@@ -473,6 +513,8 @@ def check_subgroup_paths(wgpu, gles, names, seed):
             program = gles.program(specialised(glsl, common))
             rng = random.Random("%d:%s:subgroups" % (seed, label))
             inputs = {b["name"]: binding_bytes(b, rng, fixed=SUBGROUP_PARAMS.get(name)) for b in reflection["bindings"]}
+            if name in INPUT_BUILDERS:
+                INPUT_BUILDERS[name](inputs, rng)
             if "data" in inputs and "scales" in inputs and "WEIGHT_FORMAT" in overrides:
                 realistic_weights(inputs, common.get("WEIGHT_FORMAT", overrides["WEIGHT_FORMAT"]["defaultValue"]), rng)
             problems, written, words = run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs,
@@ -534,7 +576,10 @@ def main():
             # Equal integer members first; then increasing ones, which open ranges such as
             # [row_begin, row_end) that equal values leave empty.
             increasing = attempt >= ATTEMPTS // 2
-            inputs = {b["name"]: binding_bytes(b, rng, increasing) for b in reflection["bindings"]}
+            inputs = {b["name"]: binding_bytes(b, rng, increasing, fixed=MAIN_PARAMS.get(name))
+                      for b in reflection["bindings"]}
+            if name in INPUT_BUILDERS:
+                INPUT_BUILDERS[name](inputs, rng)
             problems, written, words = run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs,
                                                 dispatch_for(name))
             if problems or written:
@@ -542,6 +587,10 @@ def main():
         if problems:
             failures += 1
             print("FAIL %-28s %d differences, first: %s" % (name, len(problems), "; ".join(problems[:3])))
+        elif not written:
+            # Agreeing on untouched buffers proves nothing: give the kernel MAIN_PARAMS.
+            failures += 1
+            print("FAIL %-28s wrote nothing in %d attempts: its inputs give it no work" % (name, ATTEMPTS))
         else:
             print("ok   %-28s valid WebGPU; %d output words agree (%d written by the kernel)" % (name, words, written))
     if not args.validate_only:
