@@ -60,10 +60,15 @@ GROUPS = (2, 2, 1)               # the dispatch used on both sides
 # accumulate, the residual add of f32_out_router_decode) the two copies race, and how many of
 # the adds land is up to each driver's scheduler: CI once saw wgpu apply both and our GLSL one.
 SINGLE_ROW_DISPATCH = {"f32_linear", "f32_out_router_decode"}
+# Kernels whose grid follows from their MAIN_PARAMS: the phase hand-off probe runs its three
+# phases of two workgroups by ticket in one launch of six.
+KERNEL_GRID = {"f32_phase_handoff": (6, 1, 1)}
 
 
 def dispatch_for(name):
     """The workgroup grid kernel `name` is run with on both sides."""
+    if name in KERNEL_GRID:
+        return KERNEL_GRID[name]
     return (GROUPS[0], 1, 1) if name in SINGLE_ROW_DISPATCH else GROUPS
 FLOAT_TOLERANCE = 1e-4
 ATTEMPTS = 6                     # seeds tried per kernel until it writes something
@@ -391,6 +396,7 @@ SUBGROUP_PARAMS = {
 # (grouped_inputs). Rows that are not a multiple of the row tile exercise the edge handling.
 MAIN_PARAMS = dict(SUBGROUP_PARAMS, **{
     "f32_kv_append": {"first_token": 0},
+    "f32_phase_handoff": {"groups_per_phase": 2, "phases": 3, "wait_extra": 0, "separate_phase": 0xffffffff, "rounds": 64},
     "f32_moe_gate_up_grouped": {"n_slots": 24, "k": 4, "rows": 100, "cols": 64, "expert_begin": 0, "expert_end": 4,
                                 "has_bias": 1, "data_vec4_per_row": 2, "scale_words_per_row": 4},
     "f32_moe_down_grouped": {"n_slots": 24, "k": 4, "rows": 200, "cols": 64, "expert_begin": 0, "expert_end": 4,
@@ -418,8 +424,13 @@ def counter_zeroed(inputs, rng):
     inputs["counter"] = bytes(len(inputs["counter"]))
 
 
+def counters_zeroed(inputs, rng):
+    """The phase hand-off's tickets, wrong reads, give-ups and done counts as a launch finds them."""
+    inputs["counters"] = bytes(len(inputs["counters"]))
+
+
 INPUT_BUILDERS = {"f32_moe_gate_up_grouped": grouped_inputs, "f32_moe_down_grouped": grouped_inputs,
-                  "f32_out_router_decode": counter_zeroed}
+                  "f32_out_router_decode": counter_zeroed, "f32_phase_handoff": counters_zeroed}
 # Override sets each kernel is checked with (besides SUBGROUPS and THREADS_PER_ROW).
 SUBGROUP_VARIANTS = {
     "f32_linear": [{}, {"NORMALIZE": 1}, {"WEIGHT_FORMAT": 4}],

@@ -26,6 +26,12 @@ struct ProbeCommand: ParsableCommand {
     @Flag(help: "Also check whether launches can follow each other without barriers on this device (chained launches: the load-time probe, then the same launches chained at three sizes).")
     var launches = false
 
+    @Flag(help: "Also time dependent phases handed off inside one launch (workgroups ordered by tickets) against one launch a phase with a storage barrier, and check every hand-off (f32_phase_handoff).")
+    var phases = false
+
+    @Option(help: "Launches a shape of --phases is timed over.")
+    var phaseLaunches = 200
+
     @Option(parsing: .unconditional, help: "Try this EGL device index first (overrides GPTOSS_GL_EGL_DEVICE).")
     var device: Int?
 
@@ -37,6 +43,7 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("--platform must be one of device, surfaceless, default; got '\(platform)'.")
         }
         if let device, device < 0 { throw ValidationError("--device must be 0 or more, got \(device).") }
+        if phaseLaunches < 1 { throw ValidationError("--phase-launches must be 1 or more, got \(phaseLaunches).") }
     }
 
     func run() throws {
@@ -52,6 +59,24 @@ struct ProbeCommand: ParsableCommand {
         }
         print(json ? try context.limits.json() : context.limits.report(includeExtensions: extensions))
         if launches { try printLaunchOrdering(context) }
+        if phases { try printPhaseHandoffs(context) }
+    }
+
+    /// `--phases`: every shape of `KernelLibrary.phaseHandoffProbeShapes`, one line each, as it
+    /// is measured (a shape whose waits give up takes seconds).
+    private func printPhaseHandoffs(_ context: GLContext) throws {
+        do {
+            let environment = try RunEnvironment.configuration()
+            let tuning = KernelTuning.forLimits(context.limits, overrides: environment.tuning)
+            let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home), tuning: tuning)
+            print("phase hand-offs (GPU µs a launch of all phases, the mean over \(phaseLaunches) launches):")
+            for shape in KernelLibrary.phaseHandoffProbeShapes where shape.workgroup <= context.limits.maxComputeWorkGroupInvocations {
+                print("  " + (try kernels.timePhaseHandoff(shape, launches: phaseLaunches)).line)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     /// The chained-launch probe as the engine runs it at load, and the same launches chained

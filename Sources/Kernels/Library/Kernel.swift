@@ -44,6 +44,7 @@ public enum Kernel: String, CaseIterable, Sendable {
     case logitsReduce = "f32_logits_reduce"
     case logitsSelect = "f32_logits_select"
     case l2Warm = "f32_l2_warm"
+    case phaseHandoff = "f32_phase_handoff"
 
     /// The translated shader's file name, without `.comp`.
     public var shader: String { rawValue }
@@ -53,7 +54,9 @@ public enum Kernel: String, CaseIterable, Sendable {
         case .embedding: return .embedding
         case .rmsNorm: return .rmsnorm
         // The warm loads a later matrix kernel's weights into L2 (and computes nothing).
-        case .linear, .linearTiled, .l2Warm: return .matmul
+        // The hand-off probe (`probe --phases`) times what the matrix launches of decode would
+        // save by running as phases of one launch; it is not part of the forward pass.
+        case .linear, .linearTiled, .l2Warm, .phaseHandoff: return .matmul
         case .ropeYarn: return .rope
         case .kvAppend: return .kvAppend
         case .attentionDecode, .attentionCombine: return .attentionDecode
