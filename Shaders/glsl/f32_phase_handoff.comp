@@ -84,54 +84,13 @@ bool phase_done(uint phase, uint wanted) {
     return atomicOr(counters[min((3u + phase), (uint(counters.length()) - 1u))], 0u) >= wanted;
 }
 
+bool done_within_four_reads(uint phase, uint wanted) {
+    return ((phase_done(phase, wanted) || phase_done(phase, wanted)) || phase_done(phase, wanted)) || phase_done(phase, wanted);
+}
+
 void wait_for_phase(uint phase, uint wanted) {
     for (uint i = 0u; i < (params.rounds * 64u); i++) {
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
-            return;
-        }
-        if (phase_done(phase, wanted)) {
+        if (((done_within_four_reads(phase, wanted) || done_within_four_reads(phase, wanted)) || done_within_four_reads(phase, wanted)) || done_within_four_reads(phase, wanted)) {
             return;
         }
     }

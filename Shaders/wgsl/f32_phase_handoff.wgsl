@@ -81,29 +81,22 @@ fn phase_done(phase: u32, wanted: u32) -> bool {
     return atomicLoad(&counters[3u + phase]) >= wanted;
 }
 
+// Up to four reads (|| short-circuits: each read only after the one before found the phase unfinished).
+fn done_within_four_reads(phase: u32, wanted: u32) -> bool {
+    return phase_done(phase, wanted) || phase_done(phase, wanted) || phase_done(phase, wanted) || phase_done(phase, wanted);
+}
+
 // Thread 0 spins until `wanted` workgroups of phase `phase` are done, or gives up after
-// `rounds` × 1024 reads. Sixteen reads an iteration, written out: Mesa's llvmpipe ends every
-// loop of an invocation once the invocation has run 65535 loop iterations in all (nested loops
-// share the budget), without a word, so a wait of one read an iteration fell out after a few
+// `rounds` × 1024 reads. Sixteen reads an iteration: Mesa's llvmpipe ends every loop of an
+// invocation once the invocation has run 65535 loop iterations in all (nested loops share the
+// budget), without a word, so a wait of one read an iteration fell out after a few
 // milliseconds there and read the phase before half written.
 fn wait_for_phase(phase: u32, wanted: u32) {
     for (var i = 0u; i < params.rounds * 64u; i += 1u) {
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
-        if (phase_done(phase, wanted)) { return; }
+        if (done_within_four_reads(phase, wanted) || done_within_four_reads(phase, wanted)
+            || done_within_four_reads(phase, wanted) || done_within_four_reads(phase, wanted)) {
+            return;
+        }
     }
     atomicAdd(&counters[2], 1u);
 }
