@@ -23,7 +23,8 @@ T0=$(date +%s)
 stamp() { echo "[+$(( $(date +%s) - T0 ))s] $*"; }
 
 for f in .gl/*.deb; do [ -f "$f" ] && dpkg -x "$f" / 2>/dev/null; done; ldconfig 2>/dev/null
-export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
+NVIDIA_EGL=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+[ -f "$NVIDIA_EGL" ] && export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-$NVIDIA_EGL}
 export GPTOSS_GL_HOME=$PWD
 if [ -z "${BIN:-}" ]; then
     mkdir -p /tmp/sitting && xz -dc .gpu/gptoss-gl.xz > /tmp/sitting/gptoss-gl && chmod +x /tmp/sitting/gptoss-gl || exit 2

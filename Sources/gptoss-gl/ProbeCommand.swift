@@ -72,6 +72,8 @@ struct ProbeCommand: ParsableCommand {
             print("phase hand-offs (GPU µs a launch of all phases, the mean over \(phaseLaunches) launches):")
             for shape in KernelLibrary.phaseHandoffProbeShapes where shape.workgroup <= context.limits.maxComputeWorkGroupInvocations {
                 print("  " + (try kernels.timePhaseHandoff(shape, launches: phaseLaunches)).line)
+                // Line by line into a file or pipe too: a run cut short keeps what it measured.
+                fflush(stdout)
             }
         } catch {
             FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
