@@ -13,7 +13,8 @@
 #   2. synthetic 20b (the file both engines run);
 #   3. the fixture check (54 fixtures, greedy output against the portable path on both models);  checks.txt
 #   4. gptoss-gl bench: prefill 512 and decode at depth 0 and 4096, median of 3;                bench.txt
-#   5. probe --phases (phase hand-offs inside one launch) and probe --launches;                probes.txt
+#   5. probe --phases (phase hand-offs inside one launch, with how the driver compiled it) and
+#      probe --launches;                                                                        probes.txt
 # then waits for the build and runs llama-bench on the same file (pp512, tg128 at 0 and 4096). anchor.txt
 # Few files on purpose: the device tool brings back only a handful. Set SKIP_ANCHOR=1 to leave
 # llama.cpp out, BIN to use another binary, MODEL to use an existing file.
@@ -58,7 +59,10 @@ timeout 150 $BIN bench --model "$MODEL" --prompt-tokens 512 --gen-tokens 128 --r
 echo "bench exit $?" >> "$OUT/bench.txt"
 
 stamp "probes" | tee "$OUT/probes.txt"
-timeout 60 $BIN probe --phases >> "$OUT/probes.txt" 2>&1; echo "probe --phases exit $?" >> "$OUT/probes.txt"
+GPTOSS_GL_DUMP_PROGRAMS=/tmp/sitting/programs timeout 60 $BIN probe --phases >> "$OUT/probes.txt" 2>&1
+echo "probe --phases exit $?" >> "$OUT/probes.txt"
+# How the driver compiled the hand-off's waits and value accesses (coherent, volatile, fences).
+timeout 30 python3 scripts/program_report.py /tmp/sitting/programs --match phase_handoff 2>&1 | head -60 >> "$OUT/probes.txt"
 timeout 40 $BIN probe --launches 2>&1 | grep -E "^(launches|chained)" >> "$OUT/probes.txt"
 
 if [ "$ANCHOR" = 1 ]; then
