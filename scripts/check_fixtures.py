@@ -8,7 +8,7 @@ usage: scripts/check_fixtures.py BINARY [FIXTURES_DIR] [--flavours f32,q8_0] [--
 (the filters keep a run short on a slow driver: `make softpipe-check` checks f32 seq0 only)
 
 --greedy MODEL (repeatable; `bundled` for the bundled model) also runs `generate` greedily on a
-fixed prompt of 300 seeded ids (1000..19999) with the device's own tuning and with the portable one that llvmpipe runs
+fixed prompt of 300 seeded ids (1000..19999) with the device's own tuning and with the portable one that CI runs
 (GPTOSS_GL_TUNE=preset=portable,useSubgroups=0), and requires the same tokens: the check that a
 card-only fast path agrees with its portable twin. Two tunings sum in different orders, so
 where the two best logits are closer than rounding can separate, greedy picks may part; when

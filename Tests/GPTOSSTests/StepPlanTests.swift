@@ -3,9 +3,9 @@ import GLES
 import Kernels
 @testable import GPTOSS
 
-/// Every kernel variant a step plan can pick, under both tunings (the portable one llvmpipe
-/// picks and the wide one the NVIDIA card picks, and the wide one with chained launches),
-/// against transformers' logits.
+/// Every kernel variant a step plan can pick, under every preset (portable for GPUs below the
+/// wide limits, cpu that llvmpipe picks, wide that the NVIDIA card picks, and wide with chained
+/// launches), against transformers' logits.
 final class StepPlanTests: XCTestCase {
     /// One library per tuning on the shared context (programs compile once per tuning).
     nonisolated(unsafe) static var libraries: [String: KernelLibrary] = [:]
@@ -30,7 +30,7 @@ final class StepPlanTests: XCTestCase {
         chained.chainedLaunches = true
         chained.warmAttentionOutput = true
         chained.warmNextProjection = true
-        return [("portable", .portable), ("wide", .wide), ("wide without fused RoPE", unfused),
+        return [("portable", .portable), ("cpu", .cpu), ("wide", .wide), ("wide without fused RoPE", unfused),
                 ("wide, chained launches, L2 warms", chained)]
     }()
 

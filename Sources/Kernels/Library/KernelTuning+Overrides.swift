@@ -4,9 +4,9 @@ import GLES
 /// `NAME=VALUE` items, e.g. `linearWorkgroup=256,linearThreadsPerRow=16,useSubgroups=0`, so one
 /// binary can time several tunings on a device. Sizes take a positive integer; switches take
 /// 0|1 (or false|true); the per-slot MoE sizes also take `linear` (use the linear kernels'
-/// sizes). `preset=portable` or `preset=wide` replaces the whole tuning with that preset (the
-/// items after it still apply), so the card can run the portable path that llvmpipe runs, to
-/// compare greedy output. A later item for the same name wins. Unknown names and bad values are
+/// sizes). `preset=portable`, `preset=cpu` or `preset=wide` replaces the whole tuning with that
+/// preset (the items after it still apply), so the card can run the portable path, which CI runs
+/// too, to compare greedy output. A later item for the same name wins. Unknown names and bad values are
 /// errors.
 public struct KernelTuningOverrides: Sendable, Equatable {
     /// The parsed items, in order.
@@ -58,7 +58,7 @@ public struct KernelTuningOverrides: Sendable, Equatable {
     ]
 
     /// The presets `preset=` names.
-    private static let presets: [String: KernelTuning] = ["portable": .portable, "wide": .wide]
+    private static let presets: [String: KernelTuning] = ["cpu": .cpu, "portable": .portable, "wide": .wide]
 
     /// The names, sorted (for errors and docs).
     public static var names: [String] { fields.keys.sorted() }

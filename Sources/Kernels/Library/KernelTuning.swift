@@ -177,9 +177,26 @@ public struct KernelTuning: Sendable, Equatable {
         return t
     }()
 
-    /// `wide` where the device allows it and is not a CPU renderer, else `portable`.
+    /// Sizes for CPU renderers (Mesa's llvmpipe and softpipe, SwiftShader): `portable` with two
+    /// threads a row in the decode row kernels (f32_linear, the per-slot MoE kernels, the fused
+    /// output projection) instead of 16. A CPU renderer runs a workgroup on one core, its
+    /// invocations as SIMD lanes, and each barrier of a 16-thread shared-memory reduction is a
+    /// switch between the workgroup's lane groups: the reduction cost more than the row. llvmpipe
+    /// on the 2-core development machine, bundled model: decode 15.6–16.6 → 32–39 tok/s, prefill
+    /// unchanged within noise (BENCHMARKS.md, session 12). One thread a row was about as fast but
+    /// halves the workgroups a small matrix gives a many-core CPU.
+    public static let cpu: KernelTuning = {
+        var t = portable
+        t.linear.threadsPerRow = 2
+        return t
+    }()
+
+    /// `cpu` on a CPU renderer; `wide` where the device allows it; else `portable`.
     public static func forLimits(_ limits: GPULimits) -> KernelTuning {
-        if !limits.isSoftwareRenderer && limits.maxComputeWorkGroupInvocations >= 1024 && limits.maxComputeSharedMemorySize >= 48 * 1024 {
+        if limits.isSoftwareRenderer {
+            return cpu
+        }
+        if limits.maxComputeWorkGroupInvocations >= 1024 && limits.maxComputeSharedMemorySize >= 48 * 1024 {
             return wide
         }
         return portable
