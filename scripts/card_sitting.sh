@@ -7,6 +7,10 @@
 #
 #   scripts/card_sitting.sh            # results under $OUT (or ./out-sitting)
 #
+# Mind the 64 MiB the device tool carries: the tracked tree is ≈ 44 MB (the bundled model 26 MB of
+# it), the stripped static release binary ≈ 19 MB with `xz -6` (a little less with `xz -9e`),
+# .anchor 4 MB, .gl 0.5 MB, so .gpu must hold nothing but gptoss-gl.xz.
+#
 # While llama.cpp builds in the background (≈ 6 minutes, 12 jobs), the foreground runs, each step
 # with its own time limit so that one slow step cannot eat the others' share:
 #   1. the card, driver and probe;                                   card.txt
