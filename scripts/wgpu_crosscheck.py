@@ -64,14 +64,15 @@ SINGLE_ROW_DISPATCH = {"f32_linear", "f32_out_router_decode"}
 # phases of two workgroups by ticket in one launch of six.
 KERNEL_GRID = {"f32_phase_handoff": (6, 1, 1)}
 
+FLOAT_TOLERANCE = 1e-4
+ATTEMPTS = 6                     # seeds tried per kernel until it writes something
+
 
 def dispatch_for(name):
     """The workgroup grid kernel `name` is run with on both sides."""
     if name in KERNEL_GRID:
         return KERNEL_GRID[name]
     return (GROUPS[0], 1, 1) if name in SINGLE_ROW_DISPATCH else GROUPS
-FLOAT_TOLERANCE = 1e-4
-ATTEMPTS = 6                     # seeds tried per kernel until it writes something
 
 
 # ----------------------------------------------------------------------------- sources
@@ -387,7 +388,7 @@ SUBGROUP_PARAMS = {
     "f32_moe_down_sum": {"rows": 13, "cols": 128, "expert_begin": 0, "expert_end": 16,
                          "data_vec4_per_row": 4, "scale_words_per_row": 4, "has_bias": 1},
     # warm_mask is 0 in real launches (else every workgroup writes normed[0], racing); n_groups
-    # is the dispatch's workgroup count, so that the last one (counter_zeroed) runs the router.
+    # is the dispatch's workgroup count, so that the last one (zeroed counter) runs the router.
     "f32_out_router_decode": {"warm_mask": 0, "n_groups": 2},
 }
 # Parameter values for check 2 where the generic ones (equal small integers) leave a kernel with
@@ -419,18 +420,25 @@ def grouped_inputs(inputs, rng):
     inputs["tiles"] = bytes(tiles)
 
 
-def counter_zeroed(inputs, rng):
-    """The finished-workgroup counter as a launch finds it: zero (the last workgroup resets it)."""
-    inputs["counter"] = bytes(len(inputs["counter"]))
-
-
-def counters_zeroed(inputs, rng):
-    """The phase hand-off's tickets, wrong reads, give-ups and done counts as a launch finds them."""
-    inputs["counters"] = bytes(len(inputs["counters"]))
+def zeroed(binding):
+    """An input builder that zeroes `binding`: counters as a launch finds them (the router's
+    finished workgroups, the phase hand-off's tickets and counts; the last workgroup resets them)."""
+    def build(inputs, rng):
+        inputs[binding] = bytes(len(inputs[binding]))
+    return build
 
 
 INPUT_BUILDERS = {"f32_moe_gate_up_grouped": grouped_inputs, "f32_moe_down_grouped": grouped_inputs,
-                  "f32_out_router_decode": counter_zeroed, "f32_phase_handoff": counters_zeroed}
+                  "f32_out_router_decode": zeroed("counter"), "f32_phase_handoff": zeroed("counters")}
+
+
+def seeded_inputs(name, reflection, rng, fixed, increasing=False):
+    """Every binding's seeded contents (binding_bytes with `fixed` parameters), then the kernel's
+    INPUT_BUILDERS entry, if it has one."""
+    inputs = {b["name"]: binding_bytes(b, rng, increasing, fixed=fixed) for b in reflection["bindings"]}
+    if name in INPUT_BUILDERS:
+        INPUT_BUILDERS[name](inputs, rng)
+    return inputs
 # Override sets each kernel is checked with (besides SUBGROUPS and THREADS_PER_ROW).
 SUBGROUP_VARIANTS = {
     "f32_linear": [{}, {"NORMALIZE": 1}, {"WEIGHT_FORMAT": 4}],
@@ -523,9 +531,7 @@ def check_subgroup_paths(wgpu, gles, names, seed):
                 continue
             program = gles.program(specialised(glsl, common))
             rng = random.Random("%d:%s:subgroups" % (seed, label))
-            inputs = {b["name"]: binding_bytes(b, rng, fixed=SUBGROUP_PARAMS.get(name)) for b in reflection["bindings"]}
-            if name in INPUT_BUILDERS:
-                INPUT_BUILDERS[name](inputs, rng)
+            inputs = seeded_inputs(name, reflection, rng, SUBGROUP_PARAMS.get(name))
             if "data" in inputs and "scales" in inputs and "WEIGHT_FORMAT" in overrides:
                 realistic_weights(inputs, common.get("WEIGHT_FORMAT", overrides["WEIGHT_FORMAT"]["defaultValue"]), rng)
             problems, written, words = run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs,
@@ -587,10 +593,7 @@ def main():
             # Equal integer members first; then increasing ones, which open ranges such as
             # [row_begin, row_end) that equal values leave empty.
             increasing = attempt >= ATTEMPTS // 2
-            inputs = {b["name"]: binding_bytes(b, rng, increasing, fixed=MAIN_PARAMS.get(name))
-                      for b in reflection["bindings"]}
-            if name in INPUT_BUILDERS:
-                INPUT_BUILDERS[name](inputs, rng)
+            inputs = seeded_inputs(name, reflection, rng, MAIN_PARAMS.get(name), increasing)
             problems, written, words = run_both(wgpu, device, pipeline, group_layout, gles, program, reflection, inputs,
                                                 dispatch_for(name))
             if problems or written:
