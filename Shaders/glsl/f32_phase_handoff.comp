@@ -43,6 +43,10 @@ uint wgsl_rem(uint a, uint b) {
 
 const uint NONE = 4294967295u;
 const uint PARTNERS = 4u;
+const uint TICKETS = 0u;
+const uint WRONG_READS = 1u;
+const uint GIVEN_UP = 2u;
+const uint DONE = 3u;
 
 layout(std140, binding = 0) uniform params_block {
     uint groups_per_phase;
@@ -81,7 +85,7 @@ void store_value(uint i, uint v) {
 }
 
 bool phase_done(uint phase, uint wanted) {
-    return atomicOr(counters[min((3u + phase), (uint(counters.length()) - 1u))], 0u) >= wanted;
+    return atomicOr(counters[min((DONE + phase), (uint(counters.length()) - 1u))], 0u) >= wanted;
 }
 
 bool done_within_four_reads(uint phase, uint wanted) {
@@ -94,7 +98,7 @@ void wait_for_phase(uint phase, uint wanted) {
             return;
         }
     }
-    atomicAdd(counters[min(2u, (uint(counters.length()) - 1u))], 1u);
+    atomicAdd(counters[min(GIVEN_UP, (uint(counters.length()) - 1u))], 1u);
 }
 
 #if defined(CHAINED_LAUNCH)
@@ -107,7 +111,7 @@ void main() {
     uint n = params.groups_per_phase;
     if (lid == 0u) {
         if (params.separate_phase == NONE) {
-            ticket = atomicAdd(counters[0u], 1u);
+            ticket = atomicAdd(counters[min(TICKETS, (uint(counters.length()) - 1u))], 1u);
         } else {
             ticket = (params.separate_phase * n) + wid.x;
         }
@@ -139,7 +143,7 @@ void main() {
             }
         }
         if (wrong > 0u) {
-            atomicAdd(counters[min(1u, (uint(counters.length()) - 1u))], wrong);
+            atomicAdd(counters[min(WRONG_READS, (uint(counters.length()) - 1u))], wrong);
         }
     }
     store_value(((((phase * n) + group) * WG_SIZE) + lid), (base + phase));
@@ -148,11 +152,11 @@ void main() {
     memoryBarrierShared();
     barrier();
     if (lid == 0u) {
-        uint finished = atomicAdd(counters[min((3u + phase), (uint(counters.length()) - 1u))], 1u) + 1u;
+        uint finished = atomicAdd(counters[min((DONE + phase), (uint(counters.length()) - 1u))], 1u) + 1u;
         if (((phase + 1u) == params.phases) && (finished == n)) {
-            atomicExchange(counters[0u], 0u);
+            atomicExchange(counters[min(TICKETS, (uint(counters.length()) - 1u))], 0u);
             for (uint p = 0u; p < params.phases; p++) {
-                atomicExchange(counters[min((3u + p), (uint(counters.length()) - 1u))], 0u);
+                atomicExchange(counters[min((DONE + p), (uint(counters.length()) - 1u))], 0u);
             }
         }
     }

@@ -11,15 +11,16 @@
 // wait needs no promise that unstarted workgroups will be scheduled (GLES makes none), only that
 // a running workgroup keeps running, which the "last workgroup" kernels
 // (f32_out_router_decode.wgsl) rely on too. A wait still gives up after `rounds` × 1024 reads
-// and counts itself in `counters[2]`, so a device that breaks the assumption costs seconds, not
-// a hang.
+// and counts itself in `counters[GIVEN_UP]`, so a device that breaks the assumption costs
+// seconds, not a hang.
 //
 // The work is small on purpose (the probe times the hand-off, not arithmetic), and checks
 // itself: invocation i of phase-p group g writes values[p][g][i] = epoch · 1000 + p, after
 // reading PARTNERS values of phase p - 1 that other workgroups wrote (groups g + 1, g + 1 +
 // N / PARTNERS, …, lane reversed). A read that does not find epoch · 1000 + p - 1 (a phase that
-// started early, a stale cache line, a value of the previous launch) counts in `counters[1]`.
-// The epoch changes from launch to launch, so values left by an earlier launch never pass.
+// started early, a stale cache line, a value of the previous launch) counts in
+// `counters[WRONG_READS]`. The epoch changes from launch to launch, so values left by an
+// earlier launch never pass.
 //
 // Modes: `separate_phase` = NONE runs the tickets as above; another value makes the launch run
 // only that phase, workgroup_id.x as its group, with no waits: the same work as one launch a
@@ -31,7 +32,7 @@
 //
 // Bindings (group 0):
 //   0  uniform Params
-//   1  counters      : array<atomic<u32>>  [0] tickets, [1] wrong reads, [2] waits given up, [3 + p] done of phase p
+//   1  counters      : array<atomic<u32>>  TICKETS, WRONG_READS, GIVEN_UP, then DONE + p: phase p's done count
 //   2  values        : array<u32>          [phases][groups_per_phase][WG_SIZE]   read_write (ATOMIC_VALUES = 0)
 //   3  atomic_values : array<atomic<u32>>  the same layout                       read_write (ATOMIC_VALUES = 1)
 // Dispatch: (phases × groups_per_phase, 1, 1) with tickets; (groups_per_phase, 1, 1) for one separate phase.
@@ -51,6 +52,12 @@ struct Params {
 
 const NONE: u32 = 0xffffffffu;
 const PARTNERS: u32 = 4u;
+// Slots of `counters`: the tickets, the wrong reads, the waits given up, then phase p's done
+// count at DONE + p.
+const TICKETS: u32 = 0u;
+const WRONG_READS: u32 = 1u;
+const GIVEN_UP: u32 = 2u;
+const DONE: u32 = 3u;
 
 override WG_SIZE: u32 = 256u;
 override ATOMIC_VALUES: u32 = 0u;
@@ -78,7 +85,7 @@ fn store_value(i: u32, v: u32) {
 }
 
 fn phase_done(phase: u32, wanted: u32) -> bool {
-    return atomicLoad(&counters[3u + phase]) >= wanted;
+    return atomicLoad(&counters[DONE + phase]) >= wanted;
 }
 
 // Up to four reads (|| short-circuits: each read only after the one before found the phase unfinished).
@@ -98,7 +105,7 @@ fn wait_for_phase(phase: u32, wanted: u32) {
             return;
         }
     }
-    atomicAdd(&counters[2], 1u);
+    atomicAdd(&counters[GIVEN_UP], 1u);
 }
 
 @compute @workgroup_size(WG_SIZE)
@@ -106,7 +113,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     let n = params.groups_per_phase;
     if (lid == 0u) {
         if (params.separate_phase == NONE) {
-            ticket = atomicAdd(&counters[0], 1u);
+            ticket = atomicAdd(&counters[TICKETS], 1u);
         } else {
             ticket = params.separate_phase * n + wid.x;
         }
@@ -133,7 +140,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
             }
         }
         if (wrong > 0u) {
-            atomicAdd(&counters[1], wrong);
+            atomicAdd(&counters[WRONG_READS], wrong);
         }
     }
     store_value((phase * n + group) * WG_SIZE + lid, base + phase);
@@ -142,12 +149,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     storageBarrier();
     workgroupBarrier();
     if (lid == 0u) {
-        let finished = atomicAdd(&counters[3u + phase], 1u) + 1u;
+        let finished = atomicAdd(&counters[DONE + phase], 1u) + 1u;
         if (phase + 1u == params.phases && finished == n) {
             // Every other workgroup of the launch has finished: ready the counters for the next.
-            atomicStore(&counters[0], 0u);
+            atomicStore(&counters[TICKETS], 0u);
             for (var p = 0u; p < params.phases; p += 1u) {
-                atomicStore(&counters[3u + p], 0u);
+                atomicStore(&counters[DONE + p], 0u);
             }
         }
     }

@@ -65,34 +65,42 @@ struct ProbeCommand: ParsableCommand {
     /// `--phases`: every shape of `KernelLibrary.phaseHandoffProbeShapes`, one line each, as it
     /// is measured (a shape whose waits give up takes seconds).
     private func printPhaseHandoffs(_ context: GLContext) throws {
-        do {
-            let environment = try RunEnvironment.configuration()
-            let tuning = KernelTuning.forLimits(context.limits, overrides: environment.tuning)
-            let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home), tuning: tuning)
+        try reportingErrors {
+            let kernels = try probeLibrary(context, chained: false)
             print("phase hand-offs (GPU µs a launch of all phases, the mean over \(phaseLaunches) launches):")
             for shape in KernelLibrary.phaseHandoffProbeShapes where shape.workgroup <= context.limits.maxComputeWorkGroupInvocations {
                 print("  " + (try kernels.timePhaseHandoff(shape, launches: phaseLaunches)).line)
                 // Line by line into a file or pipe too: a run cut short keeps what it measured.
                 fflush(stdout)
             }
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
-            throw ExitCode(1)
         }
     }
 
     /// The chained-launch probe as the engine runs it at load, and the same launches chained
     /// whatever it decided, so a failure says at which sizes.
     private func printLaunchOrdering(_ context: GLContext) throws {
-        do {
-            let environment = try RunEnvironment.configuration()
-            var tuning = KernelTuning.forLimits(context.limits, overrides: environment.tuning)
-            tuning.chainedLaunches = true
-            let kernels = try KernelLibrary(context: context, shaders: .located(home: environment.home), tuning: tuning)
+        try reportingErrors {
+            let kernels = try probeLibrary(context, chained: true)
             print("launches: \(kernels.launchOrdering)")
             try kernels.chainWithoutProbe()
             guard kernels.chainsLaunches else { return }
             for line in try kernels.chainProbeReport() { print("chained anyway: \(line)") }
+        }
+    }
+
+    /// A kernel library on `context` with the device's tuning and GPTOSS_GL_TUNE, asking for
+    /// chained launches when `chained`.
+    private func probeLibrary(_ context: GLContext, chained: Bool) throws -> KernelLibrary {
+        let environment = try RunEnvironment.configuration()
+        var tuning = KernelTuning.forLimits(context.limits, overrides: environment.tuning)
+        if chained { tuning.chainedLaunches = true }
+        return try KernelLibrary(context: context, shaders: .located(home: environment.home), tuning: tuning)
+    }
+
+    /// Runs a probe; an error is printed and the command exits 1.
+    private func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
         } catch {
             FileHandle.standardError.write(Data("error: \(error.localizedDescription)\n".utf8))
             throw ExitCode(1)

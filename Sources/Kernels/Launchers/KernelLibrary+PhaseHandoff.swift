@@ -16,6 +16,9 @@ public struct PhaseHandoffShape: Sendable, Equatable, CustomStringConvertible {
         self.atomicValues = atomicValues
     }
 
+    /// Words of the kernel's `counters`: tickets, wrong reads, waits given up, a done count a phase.
+    var counterWords: Int { 3 + phases }
+
     public var description: String {
         "\(phases) phases × \(groupsPerPhase) workgroups of \(workgroup)\(atomicValues ? ", atomic values" : "")"
     }
@@ -69,7 +72,7 @@ extension KernelLibrary {
         try require(shape.phases >= 1 && shape.groupsPerPhase >= 1, "f32_phase_handoff", "needs a phase and a workgroup, got \(shape)")
         try require(shape.workgroup >= 1 && shape.workgroup <= context.limits.maxComputeWorkGroupInvocations, "f32_phase_handoff",
                     "a workgroup of \(shape.workgroup) threads is more than this device's \(context.limits.maxComputeWorkGroupInvocations)")
-        let counters = try context.makeBuffer(array: [UInt32](repeating: 0, count: 3 + shape.phases), label: "kernels.phase_handoff.counters")
+        let counters = try context.makeBuffer(array: [UInt32](repeating: 0, count: shape.counterWords), label: "kernels.phase_handoff.counters")
         let values = try context.makeBuffer(byteCount: 4 * shape.phases * shape.groupsPerPhase * shape.workgroup,
                                             label: "kernels.phase_handoff.values")
         return PhaseHandoffBuffers(counters: counters, values: values, shape: shape)
@@ -110,7 +113,7 @@ extension KernelLibrary {
     /// finish its phases and this throws.
     public func takePhaseHandoffCheck(_ buffers: PhaseHandoffBuffers) throws -> PhaseHandoffCheck {
         context.barrier(.all)
-        let words = try buffers.counters.readUInt32s(count: 3 + buffers.shape.phases)
+        let words = try buffers.counters.readUInt32s(count: buffers.shape.counterWords)
         try buffers.counters.upload([UInt32](repeating: 0, count: words.count))
         let check = PhaseHandoffCheck(wrongReads: Int(words[1]), waitsGivenUp: Int(words[2]))
         let leftover = [words[0]] + Array(words[3...])
@@ -126,14 +129,12 @@ extension KernelLibrary {
     public func timePhaseHandoff(_ shape: PhaseHandoffShape, launches: Int) throws -> PhaseHandoffTiming {
         let buffers = try phaseHandoffBuffers(shape)
         let timer = try GPUTimer(context: context)
-        var micros: [Bool: Double] = [:]
-        var checks: [Bool: PhaseHandoffCheck] = [:]
         var epoch = 1
-        for byTicket in [true, false] {
+        // GPU µs a launch and the check of `launches` epochs one way, after a warm-up epoch.
+        func measure(byTicket: Bool) throws -> (micros: Double, check: PhaseHandoffCheck) {
             try launchPhaseHandoffEpoch(buffers, epoch: epoch, byTicket: byTicket)
             epoch += 1
             _ = try takePhaseHandoffCheck(buffers)
-            timer.reset()
             try timer.begin("launches")
             for _ in 0 ..< launches {
                 try launchPhaseHandoffEpoch(buffers, epoch: epoch, byTicket: byTicket)
@@ -146,15 +147,16 @@ extension KernelLibrary {
                                                    message: "the GPU timer reported a disjoint interval (its times are unreliable); run the probe again")
             }
             let seconds = resolved.reduce(0) { $0 + $1.seconds }
-            micros[byTicket] = seconds * 1e6 / Double(max(launches, 1))
-            checks[byTicket] = try takePhaseHandoffCheck(buffers)
+            return (seconds * 1e6 / Double(max(launches, 1)), try takePhaseHandoffCheck(buffers))
         }
-        return PhaseHandoffTiming(shape: shape, ticketMicroseconds: micros[true]!, separateMicroseconds: micros[false]!,
-                                  tickets: checks[true]!, separate: checks[false]!)
+        let tickets = try measure(byTicket: true)
+        let separate = try measure(byTicket: false)
+        return PhaseHandoffTiming(shape: shape, ticketMicroseconds: tickets.micros, separateMicroseconds: separate.micros,
+                                  tickets: tickets.check, separate: separate.check)
     }
 
-    /// The shapes `gptoss-gl probe --phases` times: decode-like launches (a few hundred
-    /// workgroups of 64–256 threads), five phases a launch, plain and atomic values.
+    /// The shapes `gptoss-gl probe --phases` times: decode-like launches (66 to 1056 workgroups
+    /// of 128 or 256 threads), five phases a launch, plain and atomic values.
     public static let phaseHandoffProbeShapes: [PhaseHandoffShape] = [66, 132, 264, 528, 1056].flatMap { groups in
         [128, 256].flatMap { workgroup in
             [false, true].map { PhaseHandoffShape(phases: 5, groupsPerPhase: groups, workgroup: workgroup, atomicValues: $0) }
